@@ -1,0 +1,16 @@
+// The network as a node sees it: unreliable datagrams of bytes between named nodes. Everything above
+// (gossip, request/response, peer scoring) is built on this, so that the simulated network and
+// libp2p are interchangeable and a Byzantine peer can send any bytes at all.
+export type NodeId = string;
+
+export type ReceiveHandler = (from: NodeId, payload: Uint8Array) => void;
+
+export interface NetworkIO {
+  readonly self: NodeId;
+  /** Best effort: the message may be delayed, lost, duplicated or reordered. */
+  send(to: NodeId, payload: Uint8Array): void;
+  /** Replaces the receive handler (one per node incarnation). */
+  onReceive(handler: ReceiveHandler): void;
+  /** The peers this node currently knows of (not necessarily reachable). */
+  peers(): readonly NodeId[];
+}

@@ -1,0 +1,16 @@
+export * from './actor.ts';
+export * from './actor-system.ts';
+export * from './bugs.ts';
+export * from './errors.ts';
+export * from './event-bus.ts';
+export * from './lifecycle.ts';
+export * from './mailbox.ts';
+export * from './message.ts';
+export * from './metrics.ts';
+export * from './probe.ts';
+export * from './restart-policy.ts';
+export * from './rng.ts';
+export * from './scheduler.ts';
+export * from './supervisor.ts';
+export * from './trace.ts';
+export { RollingHash, hashBytes, hashString } from './hash.ts';

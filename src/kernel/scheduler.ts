@@ -1,0 +1,166 @@
+// The single-threaded deterministic scheduler. Virtual time only moves when the next event is later
+// than now; within one time, events run by sequence number. The simulation drives it as fast as it
+// can (runUntil); production drives the same object from a real-time driver (src/io/prod) that
+// advances it to the wall clock and posts IO completions as events.
+import { EventQueue, type Owner, type ScheduledEvent } from './event-queue.ts';
+import { yieldMacrotask } from './macrotask.ts';
+
+export type { Owner } from './event-queue.ts';
+
+export interface Timer {
+  cancel(): void;
+  readonly time: number;
+}
+
+export interface SchedulerStats {
+  readonly now: number;
+  readonly executed: number;
+  readonly pending: number;
+}
+
+export class SchedulerHalted extends Error {
+  constructor(readonly reason: string) {
+    super(`scheduler halted: ${reason}`);
+    this.name = 'SchedulerHalted';
+  }
+}
+
+class TimerHandle implements Timer {
+  constructor(private readonly ev: ScheduledEvent) {}
+  cancel(): void {
+    this.ev.cancelled = true;
+  }
+  get time(): number {
+    return this.ev.time;
+  }
+}
+
+export class Scheduler {
+  private current = 0;
+  private seq = 0;
+  private readonly queue = new EventQueue();
+  private pendingAsync = false;
+  private asyncInFlight = 0;
+  private halted: Error | undefined;
+  /** Events executed so far (skipped, cancelled and dead-owner events are not counted). */
+  executed = 0;
+  /** Called before each event runs; the trace recorder and checkers hang off this. */
+  onEvent: ((time: number, seq: number) => void) | undefined;
+
+  now(): number {
+    return this.current;
+  }
+
+  /** Schedules fn(arg) after delayMs (>= 0) of virtual time. */
+  schedule<A>(delayMs: number, fn: (arg: A) => unknown, arg?: A, owner?: Owner): Timer {
+    const d = delayMs > 0 ? delayMs : 0;
+    const ev: ScheduledEvent = {
+      time: this.current + d,
+      seq: this.seq++,
+      fn: fn as (arg: unknown) => unknown,
+      arg,
+      owner,
+      cancelled: false,
+    };
+    if (d === 0) this.queue.pushNow(ev);
+    else this.queue.push(ev);
+    return new TimerHandle(ev);
+  }
+
+  /** Same as schedule, without allocating a handle: the hot path for mailbox deliveries. */
+  post<A>(fn: (arg: A) => unknown, arg: A, owner?: Owner): void {
+    this.queue.pushNow({
+      time: this.current,
+      seq: this.seq++,
+      fn: fn as (arg: unknown) => unknown,
+      arg,
+      owner,
+      cancelled: false,
+    });
+  }
+
+  /**
+   * Tells the loop that a promise continuation may be pending (an async handler started, or a
+   * kernel promise was settled): it must drain microtasks before running the next event.
+   */
+  noteAsync(): void {
+    this.pendingAsync = true;
+  }
+
+  /**
+   * Brackets an async handler. While any is in flight, any event may settle a promise it awaits
+   * (a timer, an IO completion), so the loop drains microtasks after every event.
+   */
+  asyncBegin(): void {
+    this.asyncInFlight++;
+    this.pendingAsync = true;
+  }
+
+  asyncEnd(): void {
+    this.asyncInFlight--;
+    this.pendingAsync = true;
+  }
+
+  /** Stops the loop at the next event boundary; runUntil rejects with this reason. */
+  halt(error: Error): void {
+    if (this.halted === undefined) this.halted = error;
+  }
+
+  get haltReason(): Error | undefined {
+    return this.halted;
+  }
+
+  nextEventTime(): number | undefined {
+    for (;;) {
+      const ev = this.queue.peek();
+      if (ev === undefined) return undefined;
+      if (ev.cancelled || (ev.owner !== undefined && !ev.owner.alive)) {
+        this.queue.pop();
+        continue;
+      }
+      return ev.time;
+    }
+  }
+
+  stats(): SchedulerStats {
+    return { now: this.current, executed: this.executed, pending: this.queue.size };
+  }
+
+  /**
+   * Runs every event with time <= until, in order, draining promise continuations after each event
+   * that needs it, then leaves now = until (virtual time passes even when nothing happens).
+   */
+  async runUntil(until: number, stop?: () => boolean): Promise<void> {
+    for (;;) {
+      if (this.pendingAsync) {
+        this.pendingAsync = false;
+        await yieldMacrotask();
+        continue;
+      }
+      if (this.halted !== undefined) throw this.halted;
+      if (stop?.()) return;
+      const ev = this.queue.peek();
+      if (ev === undefined || ev.time > until) break;
+      this.queue.pop();
+      if (ev.cancelled || (ev.owner !== undefined && !ev.owner.alive)) continue;
+      if (ev.time > this.current) this.current = ev.time;
+      this.executed++;
+      this.onEvent?.(this.current, ev.seq);
+      const result = ev.fn(ev.arg);
+      if (this.asyncInFlight > 0 || (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function')) {
+        this.pendingAsync = true;
+      }
+    }
+    if (until > this.current && Number.isFinite(until)) this.current = until;
+  }
+
+  /** Runs until the queue is empty (or stop() says so), however far virtual time has to move. */
+  runToQuiescence(stop?: () => boolean): Promise<void> {
+    return this.runUntil(Number.POSITIVE_INFINITY, stop);
+  }
+
+  /** Production only: lets the real-time driver move virtual time to the wall clock. */
+  advanceTo(time: number): void {
+    if (time > this.current) this.current = time;
+  }
+}
