@@ -41,7 +41,17 @@ export interface ActorHealth {
 export function schedulerClock(scheduler: Scheduler, owner?: Owner): Clock {
   return {
     now: () => scheduler.now(),
-    setTimer: (delayMs, fn): Timer => scheduler.schedule(delayMs, fn, undefined, owner),
+    // Clock timers often resolve a promise someone awaits: drain its continuation at once.
+    setTimer: (delayMs, fn): Timer =>
+      scheduler.schedule(
+        delayMs,
+        () => {
+          scheduler.noteAsync();
+          fn();
+        },
+        undefined,
+        owner,
+      ),
   };
 }
 

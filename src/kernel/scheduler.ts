@@ -88,8 +88,9 @@ export class Scheduler {
   }
 
   /**
-   * Brackets an async handler. While any is in flight, any event may settle a promise it awaits
-   * (a timer, an IO completion), so the loop drains microtasks after every event.
+   * Brackets an async handler. The loop drains microtasks right after the event that started it;
+   * whatever the handler awaits later is settled by an event that calls noteAsync (an IO
+   * completion, an ask reply, a clock timer), so draining after exactly those events is enough.
    */
   asyncBegin(): void {
     this.asyncInFlight++;
@@ -104,6 +105,11 @@ export class Scheduler {
   /** Stops the loop at the next event boundary; runUntil rejects with this reason. */
   halt(error: Error): void {
     if (this.halted === undefined) this.halted = error;
+  }
+
+  /** Async handlers still awaiting something (diagnostics and tests). */
+  get inFlight(): number {
+    return this.asyncInFlight;
   }
 
   get haltReason(): Error | undefined {
@@ -147,7 +153,7 @@ export class Scheduler {
       this.executed++;
       this.onEvent?.(this.current, ev.seq);
       const result = ev.fn(ev.arg);
-      if (this.asyncInFlight > 0 || (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function')) {
+      if (result !== undefined && typeof (result as PromiseLike<unknown>).then === 'function') {
         this.pendingAsync = true;
       }
     }

@@ -1,0 +1,66 @@
+// What the simulated world runs on each node. The kernel issue's toy replicated log and the chain
+// are both SimApps: the world builds each node's actor tree from its IO, tears it down on a crash,
+// rebuilds it from the same disk on restart, and hands checkers a read-only view of every node.
+import type { NodeIO } from '../src/io/index.ts';
+import type { ActorSystem } from '../src/kernel/actor-system.ts';
+import type { BugSwitches } from '../src/kernel/bugs.ts';
+import type { KernelProbe } from '../src/kernel/probe.ts';
+import type { Rng } from '../src/kernel/rng.ts';
+import type { Scheduler } from '../src/kernel/scheduler.ts';
+import type { TraceRecorder } from '../src/kernel/trace.ts';
+import type { Invariant } from './chaos/invariant.ts';
+
+export interface SimNodeContext {
+  readonly id: string;
+  /** Every node of the world, this one included, in a fixed order. */
+  readonly allNodes: readonly string[];
+  readonly io: NodeIO;
+  readonly scheduler: Scheduler;
+  /** This node's stream (stable across restarts: forked from the world seed by node id and incarnation). */
+  readonly rng: Rng;
+  readonly incarnation: number;
+  readonly trace: TraceRecorder;
+  readonly probe: KernelProbe | undefined;
+  readonly bugs: BugSwitches;
+  /** Counts an interesting path ("sometimes" assertion); the swarm reports probes that never fire. */
+  readonly sometimes: (probe: string) => void;
+}
+
+export interface SimNodeHandle<View> {
+  readonly system: ActorSystem;
+  /** A read-only snapshot for the checkers; must not mutate anything. */
+  view(): View;
+}
+
+/** A node that sends adversarial bytes instead of running the honest app. */
+export interface ByzantineNode {
+  /** Called for every message the Byzantine node receives. */
+  onReceive(from: string, payload: Uint8Array): void;
+  /** Called on a regular tick so it can send unprompted garbage, replays and forgeries. */
+  tick(): void;
+}
+
+export interface SimApp<View> {
+  readonly name: string;
+  buildNode(ctx: SimNodeContext): SimNodeHandle<View>;
+  buildByzantine(ctx: SimNodeContext): ByzantineNode;
+  /** Drives the workload (client commands, transactions): called every `workloadEveryMs`. */
+  workload?(world: WorldAccess<View>, rng: Rng): void;
+  readonly workloadEveryMs?: number;
+  readonly invariants: Readonly<Record<string, (opts: InvariantOptions) => Invariant<View>>>;
+  /** Planted bugs this app understands (name → what goes wrong). */
+  readonly bugs: Readonly<Record<string, string>>;
+  /** Probe names the app reports through `sometimes`, so a swarm can report the ones that never fired. */
+  readonly probes: readonly string[];
+}
+
+export interface InvariantOptions {
+  /** Liveness: how long after the last fault heals progress must be seen (virtual ms). */
+  readonly livenessWindowMs: number;
+}
+
+export interface WorldAccess<View> {
+  readonly now: number;
+  /** Honest nodes that are up, with their current handle. */
+  liveNodes(): ReadonlyArray<{ readonly id: string; readonly handle: SimNodeHandle<View> }>;
+}

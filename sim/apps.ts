@@ -1,0 +1,7 @@
+// The apps a scenario can run, by name.
+import type { SimApp } from './app.ts';
+import { toyApp } from './toy/app.ts';
+
+export const apps: Readonly<Record<string, SimApp<unknown>>> = {
+  toy: toyApp as SimApp<unknown>,
+};

@@ -1,0 +1,28 @@
+// Invariants are code. A checker sees every node's read-only view after each step of the run (all
+// events at one virtual time) and returns a reason at the first violation; liveness checkers are
+// told when the last fault healed and judge progress only from then on.
+
+export interface NodeSnapshot<View> {
+  readonly id: string;
+  readonly up: boolean;
+  readonly byzantine: boolean;
+  /** Bumped on each restart of the node. */
+  readonly incarnation: number;
+  /** undefined while the node is down or Byzantine. */
+  readonly view: View | undefined;
+}
+
+export interface CheckContext<View> {
+  readonly now: number;
+  readonly nodes: readonly NodeSnapshot<View>[];
+  /** Virtual time at which the last scheduled fault healed; undefined while faults are still active. */
+  readonly healedAt: number | undefined;
+  /** True at the final check, after the run (and its post-heal liveness window) ended. */
+  readonly final: boolean;
+}
+
+export interface Invariant<View> {
+  readonly name: string;
+  /** Returns undefined when the invariant holds, else a one-line reason. */
+  check(ctx: CheckContext<View>): string | undefined;
+}

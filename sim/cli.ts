@@ -1,0 +1,115 @@
+// `alys sim`: run a scenario for a seed, replay it, check determinism, or swarm over many seeds.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { UsageError, parseDuration, parsePositiveInt, parseSeed } from '../src/cli/errors.ts';
+import { allBugs } from './bugs.ts';
+import { type RunResult, runSimulation } from './runner.ts';
+import { ScenarioError } from './scenario.ts';
+import { defaultScenario, loadScenario, scenarioNames } from './scenarios/index.ts';
+import { runSwarm } from './swarm.ts';
+
+export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] [--duration 10m] [--trace out.jsonl] [--json]
+       alys sim --list | --list-bugs
+       alys sim --check-determinism [--seed N] [--scenario …]
+       alys sim --seeds N [--seed FIRST] [--scenario …]     (swarm: fault rates drawn per seed)
+       options: --plant-bug NAME (repeatable), --swarm (draw fault rates from the seed for a single run)`;
+
+type Print = (line: string) => void;
+
+export async function simCommand(argv: string[], print: Print): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        seed: { type: 'string' },
+        scenario: { type: 'string' },
+        duration: { type: 'string' },
+        trace: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        list: { type: 'boolean', default: false },
+        'list-bugs': { type: 'boolean', default: false },
+        'plant-bug': { type: 'string', multiple: true, default: [] },
+        'check-determinism': { type: 'boolean', default: false },
+        seeds: { type: 'string' },
+        swarm: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}\n${simUsage}`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    print(simUsage);
+    return 0;
+  }
+  if (v.list) {
+    for (const n of scenarioNames()) print(n);
+    return 0;
+  }
+  const bugs = allBugs();
+  if (v['list-bugs']) {
+    for (const b of bugs) print(`${b.name}\t${b.layer}\t${b.description}`);
+    return 0;
+  }
+  for (const b of v['plant-bug']) {
+    if (!bugs.some((x) => x.name === b)) throw new UsageError(`unknown planted bug '${b}' (alys sim --list-bugs prints the names)`);
+  }
+  const seed = v.seed === undefined ? 1 : parseSeed(v.seed);
+  const durationMs = v.duration === undefined ? undefined : parseDuration(v.duration);
+  const scenarioRef = v.scenario ?? defaultScenario;
+  let scenario;
+  try {
+    scenario = loadScenario(scenarioRef);
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message);
+    throw err;
+  }
+  const base = {
+    scenario,
+    scenarioRef,
+    bugs: v['plant-bug'],
+    swarm: v.swarm,
+    ...(durationMs !== undefined ? { durationMs } : {}),
+  };
+
+  if (v.seeds !== undefined) {
+    const n = parsePositiveInt(v.seeds, '--seeds');
+    const report = await runSwarm({ ...base, firstSeed: seed, seeds: n }, (r) => {
+      if (!v.json) print(summary(r));
+    });
+    if (!v.json) {
+      for (const f of report.failures) print(`FAILED seed ${f.seed}: ${Object.keys(f.failed).join(', ')}\n  reproduce: ${f.reproduce}`);
+      if (report.gaps.length > 0) print(`coverage gaps (probes that never fired): ${report.gaps.join(', ')}`);
+      print(`${report.seeds - report.failures.length}/${report.seeds} seeds passed`);
+    }
+    print(JSON.stringify(report));
+    return report.ok ? 0 : 1;
+  }
+
+  if (v['check-determinism']) {
+    const a = await runSimulation({ ...base, seed });
+    const b = await runSimulation({ ...base, seed });
+    const same = a.traceHash === b.traceHash && a.events === b.events;
+    const out = { seed, scenario: scenario.name, hashes: [a.traceHash, b.traceHash], events: [a.events, b.events], deterministic: same, ok: same && a.ok && b.ok, reproduce: a.reproduce };
+    if (!v.json) print(same ? `deterministic: both runs hashed ${a.traceHash}` : `NOT deterministic: ${a.traceHash} != ${b.traceHash}`);
+    print(JSON.stringify(out));
+    return out.ok ? 0 : 1;
+  }
+
+  const lines: string[] = [];
+  const r = await runSimulation({ ...base, seed, ...(v.trace !== undefined ? { trace: (l: string) => lines.push(l) } : {}) });
+  if (v.trace !== undefined) writeFileSync(v.trace, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  if (!v.json) print(summary(r));
+  print(JSON.stringify(r));
+  return r.ok ? 0 : 1;
+}
+
+function summary(r: RunResult): string {
+  const bad = Object.entries(r.invariants).filter(([, x]) => x !== 'pass');
+  const head = `${r.ok ? 'ok  ' : 'FAIL'} seed ${r.seed} ${r.scenario}: ${r.events} events, ${r.simulatedMs} ms simulated in ${r.wallMs} ms (${r.speedup}x), trace ${r.traceHash}`;
+  return bad.length === 0 ? head : `${head}\n${bad.map(([k, x]) => `  ${k}: ${x}`).join('\n')}\n  reproduce: ${r.reproduce}`;
+}

@@ -1,0 +1,187 @@
+// Runs one seed of one scenario: builds the world, applies the faults, checks every invariant as the
+// run goes, and returns the result as data. Everything that happens is a function of (scenario,
+// seed, planted bugs); the trace hash proves it.
+import { installDeterminismTraps } from '../src/io/sim/determinism/index.ts';
+import { wallMs } from '../src/io/prod/wall-clock.ts';
+import { bugSet } from '../src/kernel/bugs.ts';
+import { SeededRng } from '../src/kernel/rng.ts';
+import { Scheduler } from '../src/kernel/scheduler.ts';
+import { TraceRecorder, type TraceSink } from '../src/kernel/trace.ts';
+import type { SimApp } from './app.ts';
+import { apps } from './apps.ts';
+import { type Fault, healTime } from './chaos/faults.ts';
+import { drawRates, drawSchedule } from './chaos/generate.ts';
+import type { Invariant } from './chaos/invariant.ts';
+import { KernelChecker, kernelInvariants } from './chaos/kernel-checker.ts';
+import { type Scenario, nodeIds } from './scenario.ts';
+import { World } from './world.ts';
+
+export type InvariantVerdict = 'pass' | `fail: ${string}`;
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  /** How the scenario was named on the command line, for the reproduce line. */
+  readonly scenarioRef?: string;
+  readonly seed: number;
+  readonly bugs?: readonly string[];
+  readonly durationMs?: number;
+  readonly trace?: TraceSink;
+  /** Swarm mode: draw the fault rates themselves from the seed. */
+  readonly swarm?: boolean;
+  /** Replace the scenario's faults by this schedule (fast-check drives this). */
+  readonly schedule?: readonly Fault[];
+}
+
+export interface RunResult {
+  readonly seed: number;
+  readonly scenario: string;
+  readonly traceHash: string;
+  readonly simulatedMs: number;
+  readonly wallMs: number;
+  readonly speedup: number;
+  readonly events: number;
+  readonly invariants: Record<string, InvariantVerdict>;
+  readonly ok: boolean;
+  readonly reproduce: string;
+  /** Event number and time of the first violation, if any. */
+  readonly failedAt?: { readonly event: number; readonly timeMs: number };
+  readonly faults: number;
+  readonly probes: Record<string, number>;
+  readonly strayTimers: number;
+}
+
+export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'determinism'] as const;
+
+export function reproduceCommand(o: RunOptions): string {
+  const parts = ['alys sim', `--seed ${o.seed}`, `--scenario ${o.scenarioRef ?? o.scenario.name}`];
+  if (o.durationMs !== undefined) parts.push(`--duration ${o.durationMs}ms`);
+  for (const b of o.bugs ?? []) parts.push(`--plant-bug ${b}`);
+  if (o.swarm === true) parts.push('--swarm');
+  return parts.join(' ');
+}
+
+export function appFor(s: Scenario): SimApp<unknown> {
+  const app = apps[s.app];
+  if (app === undefined) throw new Error(`unknown app ${s.app}`);
+  return app;
+}
+
+export async function runSimulation(o: RunOptions): Promise<RunResult> {
+  const s = o.scenario;
+  const app = appFor(s);
+  const started = wallMs();
+  const scheduler = new Scheduler();
+  const rng = new SeededRng(o.seed);
+  const trace = new TraceRecorder(o.trace);
+  scheduler.onEvent = (t, seq) => trace.event(t, seq);
+  const bugs = bugSet(o.bugs ?? []);
+  const probes = new Map<string, number>();
+  for (const p of app.probes) probes.set(p, 0);
+  const sometimes = (p: string): void => {
+    probes.set(p, (probes.get(p) ?? 0) + 1);
+  };
+  const { honest, byzantine } = nodeIds(s);
+
+  let schedule: readonly Fault[] = o.schedule ?? s.faults.schedule;
+  if (o.schedule === undefined && s.faults.rates !== undefined && s.faults.window !== undefined) {
+    const rates = o.swarm === true ? drawRates(s.faults.rates, rng.fork('swarm-rates')) : s.faults.rates;
+    schedule = [...schedule, ...drawSchedule(rates, s.faults.window, honest, rng.fork('faults'))];
+  }
+  const healedAt = Math.max(healTime(schedule), s.faults.window?.endMs ?? 0);
+  const duration = Math.max(o.durationMs ?? s.durationMs, healedAt + (schedule.length > 0 ? s.livenessWindowMs : 0));
+
+  const kernelChecker = new KernelChecker(() => scheduler.now());
+  const wanted = s.invariants.length > 0 ? s.invariants : [...Object.keys(app.invariants), ...worldInvariants];
+  const invariants: Invariant<unknown>[] = [];
+  for (const name of wanted) {
+    const make = app.invariants[name];
+    if (make !== undefined) invariants.push(make({ livenessWindowMs: s.livenessWindowMs }));
+  }
+  const verdicts: Record<string, InvariantVerdict> = {};
+  for (const name of wanted) verdicts[name] = 'pass';
+  let failedAt: RunResult['failedAt'];
+  const failed = (name: string, reason: string): void => {
+    if (verdicts[name] !== 'pass' || !(name in verdicts)) return;
+    verdicts[name] = `fail: ${reason}`;
+    failedAt ??= { event: scheduler.executed, timeMs: scheduler.now() };
+  };
+
+  let world: World<unknown> | undefined;
+  const check = (final: boolean): void => {
+    if (world === undefined) return;
+    const ctx = {
+      now: scheduler.now(),
+      nodes: world.snapshots(),
+      healedAt: scheduler.now() >= healedAt ? healedAt : undefined,
+      final,
+    };
+    for (const inv of invariants) {
+      if (verdicts[inv.name] !== 'pass') continue;
+      const r = inv.check(ctx);
+      if (r !== undefined) failed(inv.name, r);
+    }
+    for (const [name, reason] of kernelChecker.failures) failed(name, reason);
+  };
+
+  const traps = installDeterminismTraps();
+  try {
+    world = new World({
+      scenario: s,
+      app,
+      scheduler,
+      rng,
+      trace,
+      bugs,
+      kernelChecker,
+      honest,
+      byzantine,
+      sometimes,
+      schedule,
+      onFault: () => check(false),
+      onCutDelivery: (from, to) =>
+        failed('network-partition-respected', `a message from ${from} reached ${to} across an active cut`),
+    });
+    world.start();
+    const step = s.checkEveryMs;
+    for (let t = step; ; t += step) {
+      const until = Math.min(t, duration);
+      await scheduler.runUntil(until);
+      traps.advanceFakeTimers(scheduler.now());
+      check(false);
+      if (failedAt !== undefined || until >= duration) break;
+    }
+    if (failedAt === undefined) check(true);
+  } catch (err) {
+    failed('determinism', `run aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  } finally {
+    world?.dispose();
+    traps.uninstall();
+  }
+  const v = traps.violations[0];
+  if (v !== undefined) failed("determinism", `${v.api} called during simulation at ${firstFrame(v.stack)}`);
+  if (v !== undefined && process.env.ALYS_DEBUG_TRAPS) process.stderr.write(`${v.stack}\n`);
+
+  const wall = Math.max(0.001, wallMs() - started);
+  const ok = Object.values(verdicts).every((x) => x === 'pass');
+  const result: RunResult = {
+    seed: o.seed,
+    scenario: s.name,
+    traceHash: trace.hash,
+    simulatedMs: scheduler.now(),
+    wallMs: Math.round(wall * 100) / 100,
+    speedup: Math.round(scheduler.now() / wall),
+    events: scheduler.executed,
+    invariants: verdicts,
+    ok,
+    reproduce: reproduceCommand(o),
+    faults: schedule.length,
+    probes: Object.fromEntries(probes),
+    strayTimers: traps.strayTimers.count,
+  };
+  return failedAt === undefined ? result : { ...result, failedAt };
+}
+
+function firstFrame(stack: string | undefined): string {
+  const lines = (stack ?? '').split('\n').slice(1).map((l) => l.trim());
+  return lines.find((l) => !l.includes('/determinism/')) ?? lines[0] ?? '(no stack)';
+}

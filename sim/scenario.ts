@@ -1,0 +1,94 @@
+// A scenario is data, validated by one zod schema: which app, how many nodes (honest and
+// Byzantine), the network and storage models, the faults (a fixed schedule or probabilities from
+// which each seed draws its own schedule), how long, and which invariants must hold.
+import { z } from 'zod';
+import { faultSchema } from './chaos/faults.ts';
+
+export const faultRatesSchema = z.object({
+  /** Expected faults of each kind per simulated minute within the fault window. */
+  partition: z.number().min(0).default(0),
+  isolate: z.number().min(0).default(0),
+  blockLink: z.number().min(0).default(0),
+  crash: z.number().min(0).default(0),
+  clockSkew: z.number().min(0).default(0),
+  degradeNetwork: z.number().min(0).default(0),
+  storageErrors: z.number().min(0).default(0),
+  /** How long a drawn fault lasts: uniform in [min, max] ms. */
+  minDurationMs: z.number().int().positive().default(500),
+  maxDurationMs: z.number().int().positive().default(5_000),
+});
+
+export type FaultRates = z.infer<typeof faultRatesSchema>;
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().default(''),
+    app: z.enum(['toy']).default('toy'),
+    nodes: z.number().int().min(1).max(64),
+    byzantine: z.number().int().min(0).max(16).default(0),
+    durationMs: z.number().int().positive(),
+    /** Invariants are checked at least this often (virtual ms), and right after every fault. */
+    checkEveryMs: z.number().int().positive().default(20),
+    livenessWindowMs: z.number().int().positive().default(10_000),
+    network: z
+      .object({
+        latencyMs: z.number().min(0).default(5),
+        jitterMs: z.number().min(0).default(5),
+        bandwidthBytesPerMs: z.number().positive().optional(),
+        loss: z.number().min(0).max(1).default(0),
+        duplicate: z.number().min(0).max(1).default(0),
+        reorder: z.number().min(0).max(1).default(0),
+      })
+      .prefault({}),
+    storage: z
+      .object({
+        syncLatencyMs: z.number().min(0).default(1),
+        tornWrites: z.boolean().default(false),
+      })
+      .prefault({}),
+    faults: z
+      .object({
+        schedule: z.array(faultSchema).default([]),
+        rates: faultRatesSchema.optional(),
+        /** Drawn faults happen within [startMs, endMs); everything heals at endMs. */
+        window: z.object({ startMs: z.number().int().nonnegative(), endMs: z.number().int().positive() }).optional(),
+      })
+      .prefault({}),
+    /** Invariant names; empty means every invariant the app and the world know. */
+    invariants: z.array(z.string()).default([]),
+    workloadEveryMs: z.number().int().positive().optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.faults.rates !== undefined && s.faults.window === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['faults', 'window'], message: 'rates need a window' });
+    }
+    if (s.faults.window !== undefined && s.faults.window.endMs > s.durationMs) {
+      ctx.addIssue({ code: 'custom', path: ['faults', 'window', 'endMs'], message: 'must not exceed durationMs' });
+    }
+  });
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** Parses a scenario; the error names the field path of the first problem. */
+export function parseScenario(input: unknown, source = 'scenario'): Scenario {
+  const r = scenarioSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = issue === undefined || issue.path.length === 0 ? '(root)' : issue.path.join('.');
+  throw new ScenarioError(`${source}: invalid field ${path}: ${issue?.message ?? 'invalid'}`);
+}
+
+export function nodeIds(s: Pick<Scenario, 'nodes' | 'byzantine'>): { honest: string[]; byzantine: string[] } {
+  const honest = Array.from({ length: s.nodes }, (_, i) => `n${i}`);
+  const byzantine = Array.from({ length: s.byzantine }, (_, i) => `byz${i}`);
+  return { honest, byzantine };
+}

@@ -1,0 +1,41 @@
+// The `alys` command line. Each subcommand lives in its own module, loaded only when used.
+import { UsageError } from './errors.ts';
+
+const usage = `usage: alys <command> [options]
+commands:
+  sim        run the deterministic simulation (alys sim --help)
+  bench      benchmarks: alys bench kernel [--json]
+  help       this text`;
+
+export async function main(argv: string[], print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'sim': {
+        const { simCommand } = await import('../../sim/cli.ts');
+        return await simCommand(rest, print);
+      }
+      case 'bench': {
+        const [what, ...args] = rest;
+        if (what === 'kernel') {
+          const { benchKernel } = await import('./bench-kernel.ts');
+          return await benchKernel(args);
+        }
+        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel`);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+        print(usage);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'\n${usage}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`alys: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
