@@ -52,7 +52,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
   }
   const bugs = allBugs();
   if (v['list-bugs']) {
-    for (const b of bugs) print(`${b.name}\t${b.layer}\t${b.description}`);
+    for (const b of bugs) print(`${b.name}\t${b.layer}\tcaught by ${b.caughtBy} in ${b.scenario}\t${b.description}`);
     return 0;
   }
   for (const b of v['plant-bug']) {

@@ -50,7 +50,7 @@ export interface RunResult {
   readonly strayTimers: number;
 }
 
-export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'determinism'] as const;
+export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'storage-durability', 'determinism'] as const;
 
 export function reproduceCommand(o: RunOptions): string {
   const parts = ['alys sim', `--seed ${o.seed}`, `--scenario ${o.scenarioRef ?? o.scenario.name}`];
@@ -140,6 +140,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       onFault: () => check(false),
       onCutDelivery: (from, to) =>
         failed('network-partition-respected', `a message from ${from} reached ${to} across an active cut`),
+      onStorageViolation: (reason) => failed('storage-durability', reason),
     });
     world.start();
     const step = s.checkEveryMs;

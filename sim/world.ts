@@ -44,6 +44,8 @@ export interface WorldOptions<View> {
   readonly onFault: (fault: Fault) => void;
   /** Called if the network delivers a message over a link that is cut (a network-model bug). */
   readonly onCutDelivery: (from: string, to: string) => void;
+  /** Called if a crash loses an acknowledged durable write (a disk-model bug). */
+  readonly onStorageViolation: (reason: string) => void;
 }
 
 export class World<View> implements WorldAccess<View> {
@@ -87,6 +89,7 @@ export class World<View> implements WorldAccess<View> {
           syncLatencyMs: s.storage.syncLatencyMs,
           tornWrites: s.storage.tornWrites,
           observer: (e) => o.trace.io(e.time, id, `disk.${e.op}`, e.keys),
+          onDurabilityViolation: o.onStorageViolation,
         }),
         up: false,
         incarnation: -1,

@@ -77,7 +77,8 @@ export const toyApp: SimApp<ToyView> = {
     liveness,
   },
   bugs: {
-    'toy-forget-vote': 'a toy replica does not persist its vote, so after a restart it may vote twice in one term',
+    'toy-vote-twice': 'a toy replica grants its vote to every up-to-date candidate of a term, not just the first',
+    'toy-ambient-random': 'a toy replica draws part of its election timeout from Math.random, not its seeded Rng',
     'toy-commit-early': 'a toy leader commits an entry once two replicas hold it, not a majority',
   },
   probes: [

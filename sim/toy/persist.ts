@@ -1,7 +1,6 @@
 // How the toy replica keeps its Raft state on disk: one meta record (term, vote) and one record per
 // log entry, written in one synced batch before anything that depends on them is sent.
 import type { BatchOp, StorageIO } from '../../src/io/storage.ts';
-import type { BugSwitches } from '../../src/kernel/bugs.ts';
 import type { Entry, RaftState } from './raft.ts';
 
 const enc = new TextEncoder();
@@ -9,12 +8,10 @@ const dec = new TextDecoder();
 const metaKey = 'raft/meta';
 const logKey = (i: number): string => `raft/log/${String(i).padStart(10, '0')}`;
 
-export async function persist(s: RaftState, storage: StorageIO, bugs: BugSwitches): Promise<void> {
+export async function persist(s: RaftState, storage: StorageIO): Promise<void> {
   const ops: BatchOp[] = [];
   if (s.metaDirty) {
-    // The planted bug forgets the vote: a restarted node may then vote twice in one term.
-    const votedFor = bugs.has('toy-forget-vote') ? null : s.votedFor;
-    ops.push({ type: 'put', key: metaKey, value: enc.encode(JSON.stringify({ term: s.term, votedFor })) });
+    ops.push({ type: 'put', key: metaKey, value: enc.encode(JSON.stringify({ term: s.term, votedFor: s.votedFor })) });
   }
   for (let i = s.dirtyFrom; i <= s.log.length; i++) {
     ops.push({ type: 'put', key: logKey(i), value: enc.encode(JSON.stringify(s.log[i - 1])) });

@@ -12,7 +12,7 @@ export type SubmitReply = { readonly ok: true } | { readonly ok: false; readonly
 
 export type RaftActorMsg =
   | { readonly type: 'net'; readonly from: string; readonly bytes: Uint8Array }
-  | { readonly type: 'election-timeout'; readonly generation: number }
+  | { readonly type: 'election-timeout' }
   | { readonly type: 'heartbeat' }
   | Ask<{ readonly type: 'submit'; readonly id: string; readonly value: number }, SubmitReply>;
 
@@ -40,19 +40,22 @@ export function raftActor(d: RaftActorDeps): ActorSpec<RaftActorMsg> {
       // heartbeat, and creating a timer per heartbeat would triple the events the simulation runs.
       let deadline = 0;
       let armed = false;
-      let generation = 0;
       const arm = (delay: number): void => {
         armed = true;
-        ctx.setTimer(delay, { type: 'election-timeout', generation });
+        ctx.setTimer(delay, { type: 'election-timeout' });
       };
       const resetElection = (): void => {
         deadline = ctx.clock.now() + ctx.rng.range(electionMinMs, electionMaxMs);
+        if (d.bugs.has('toy-ambient-random')) {
+          // eslint-disable-next-line no-restricted-properties -- planted bug: the runtime trap must catch this
+          deadline += Math.random();
+        }
         if (!armed) arm(deadline - ctx.clock.now());
       };
       // Synchronous unless something must reach the disk first: most messages (heartbeats and their
       // answers) change nothing durable, and a synchronous handler is much cheaper to simulate.
       const apply = (fx: Effects): void | Promise<void> => {
-        if (needsPersist(s)) return persist(s, d.io.storage, d.bugs).then(() => emit(fx));
+        if (needsPersist(s)) return persist(s, d.io.storage).then(() => emit(fx));
         emit(fx);
       };
       const emit = (fx: Effects): void => {
@@ -90,8 +93,7 @@ export function raftActor(d: RaftActorDeps): ActorSpec<RaftActorMsg> {
             }
             return apply(onMessage(s, m.from, r.msg, d.bugs));
           },
-          'election-timeout': (m) => {
-            if (m.generation !== generation) return;
+          'election-timeout': () => {
             armed = false;
             const now = ctx.clock.now();
             if (now < deadline) {

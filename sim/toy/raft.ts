@@ -173,7 +173,9 @@ export function onMessage(s: RaftState, from: string, msg: RaftMessage, bugs: Bu
   switch (msg.t) {
     case 'vote-req': {
       const upToDate = msg.lastTerm > termAt(s, lastIndex(s)) || (msg.lastTerm === termAt(s, lastIndex(s)) && msg.lastIndex >= lastIndex(s));
-      const granted = (s.votedFor === null || s.votedFor === from) && upToDate;
+      // The planted bug forgets that a vote was already given in this term.
+      const free = s.votedFor === null || s.votedFor === from || bugs.has('toy-vote-twice');
+      const granted = free && upToDate;
       if (granted) {
         s.votedFor = from;
         s.metaDirty = true;

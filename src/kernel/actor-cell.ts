@@ -159,7 +159,7 @@ export class ActorCell implements ActorRef<Message> {
     const r = this.mailbox.offer(env, admitted);
     switch (r.kind) {
       case 'enqueued':
-        if (this.k.bugs.has('reorder-sender') && this.k.bugRng.chance(0.02)) this.mailbox.swapLastTwo();
+        if (this.k.bugs.has('reorder-sender') && this.mailbox.depth >= 2 && this.k.bugRng.chance(0.25)) this.mailbox.swapLastTwo();
         this.wake();
         return 'enqueued';
       case 'waiting':

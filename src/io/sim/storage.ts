@@ -34,6 +34,8 @@ export interface SimDiskOptions {
   readonly syncLatencyMs?: number;
   readonly tornWrites?: boolean;
   readonly observer?: (e: DiskEvent) => void;
+  /** Called when a crash loses a write that was acknowledged as durable (a disk-model bug). */
+  readonly onDurabilityViolation?: (reason: string) => void;
 }
 
 type Entry = readonly [string, Uint8Array];
@@ -46,6 +48,8 @@ export class SimDisk {
   /** A synced batch being written now (what a crash may tear). */
   private inFlight: BatchOp[] | undefined;
   private errorRate = 0;
+  /** What every acknowledged durable write says each key holds (null: deleted): the contract. */
+  private readonly acknowledged = new Map<string, Uint8Array | null>();
   crashes = 0;
 
   constructor(private readonly o: SimDiskOptions) {}
@@ -135,6 +139,23 @@ export class SimDisk {
     this.unsynced = [];
     this.visible = cloneMap(this.durable);
     this.observe('crash', 0);
+    this.checkContract(torn);
+  }
+
+  /** After a crash, every acknowledged write must have survived (keys of a torn batch aside). */
+  private checkContract(torn: readonly BatchOp[] | undefined): void {
+    const report = this.o.onDurabilityViolation;
+    if (report === undefined) return;
+    const tornKeys = new Set((torn ?? []).map((op) => op.key));
+    for (const [key, want] of this.acknowledged) {
+      if (tornKeys.has(key)) continue;
+      const have = this.durable.get(key);
+      const same = want === null ? have === undefined : have !== undefined && equalBytes(have, want);
+      if (!same) {
+        report(`${this.o.node}: acknowledged durable write of ${key} was lost in a crash`);
+        return;
+      }
+    }
   }
 
   /** Durable contents, for tests and checkers. */
@@ -147,6 +168,7 @@ export class SimDisk {
     if (i < 0) return;
     const done = this.unsynced.splice(0, i + 1);
     for (const b of done) {
+      for (const op of b) this.acknowledged.set(op.key, op.type === 'put' ? op.value : null);
       if (this.o.bugs?.has('sync-lies') === true && this.o.rng.chance(0.3)) continue;
       this.applyTo(this.durable, b);
     }
@@ -166,6 +188,12 @@ export class SimDisk {
 
 function copyOp(op: BatchOp): BatchOp {
   return op.type === 'put' ? { type: 'put', key: op.key, value: op.value.slice() } : { type: 'del', key: op.key };
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function cloneMap(m: Map<string, Uint8Array>): Map<string, Uint8Array> {
