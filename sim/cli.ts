@@ -2,7 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError, parseDuration, parsePositiveInt, parseSeed } from '../src/cli/errors.ts';
+import { z } from 'zod';
 import { allBugs } from './bugs.ts';
+import { type Fault, faultSchema } from './chaos/faults.ts';
 import { type RunResult, runSimulation } from './runner.ts';
 import { ScenarioError } from './scenario.ts';
 import { defaultScenario, loadScenario, scenarioNames } from './scenarios/index.ts';
@@ -12,7 +14,8 @@ export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] 
        alys sim --list | --list-bugs
        alys sim --check-determinism [--seed N] [--scenario …]
        alys sim --seeds N [--seed FIRST] [--scenario …]     (swarm: fault rates drawn per seed)
-       options: --plant-bug NAME (repeatable), --swarm (draw fault rates from the seed for a single run)`;
+       options: --plant-bug NAME (repeatable), --swarm (draw fault rates from the seed for a single run),
+                --schedule JSON (replace the scenario's faults by this list, as a shrunk failing case prints it)`;
 
 type Print = (line: string) => void;
 
@@ -35,6 +38,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
         'check-determinism': { type: 'boolean', default: false },
         seeds: { type: 'string' },
         swarm: { type: 'boolean', default: false },
+        schedule: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -68,11 +72,13 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
     if (err instanceof ScenarioError) throw new UsageError(err.message);
     throw err;
   }
+  const schedule = v.schedule === undefined ? undefined : parseSchedule(v.schedule);
   const base = {
     scenario,
     scenarioRef,
     bugs: v['plant-bug'],
     swarm: v.swarm,
+    ...(schedule !== undefined ? { schedule } : {}),
     ...(durationMs !== undefined ? { durationMs } : {}),
   };
 
@@ -106,6 +112,21 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
   if (!v.json) print(summary(r));
   print(JSON.stringify(r));
   return r.ok ? 0 : 1;
+}
+
+function parseSchedule(text: string): Fault[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--schedule is not JSON: ${(err as Error).message}`);
+  }
+  const r = z.array(faultSchema).safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new UsageError(`--schedule: invalid field ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`);
+  }
+  return r.data;
 }
 
 function summary(r: RunResult): string {

@@ -57,6 +57,7 @@ export function reproduceCommand(o: RunOptions): string {
   if (o.durationMs !== undefined) parts.push(`--duration ${o.durationMs}ms`);
   for (const b of o.bugs ?? []) parts.push(`--plant-bug ${b}`);
   if (o.swarm === true) parts.push('--swarm');
+  if (o.schedule !== undefined) parts.push(`--schedule '${JSON.stringify(o.schedule)}'`);
   return parts.join(' ');
 }
 

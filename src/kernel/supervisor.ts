@@ -70,7 +70,13 @@ export class SupervisorNode implements CellParent {
 
   start(): void {
     this.state = 'running';
-    for (const c of this.children) c.start();
+    const now = this.k.scheduler.now();
+    for (const c of this.children) {
+      // A child's failure count resets after it has run long enough since it (re)started.
+      const rs = this.restartState.get(c);
+      if (rs !== undefined) rs.lastRestartAt = now;
+      c.start();
+    }
   }
 
   /** Every actor cell below this supervisor, in start order. */

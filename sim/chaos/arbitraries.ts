@@ -1,0 +1,42 @@
+// Fault schedules as fast-check arbitraries, so that property-based chaos suites run under vitest
+// and a failing case shrinks to a small schedule (fewer faults, earlier, shorter), printed with its
+// seed so that `alys sim` can replay it.
+import fc from 'fast-check';
+import type { Fault } from './faults.ts';
+
+export interface ScheduleShape {
+  readonly nodes: readonly string[];
+  /** Faults start within [0, windowMs). */
+  readonly windowMs: number;
+  readonly maxFaults: number;
+  readonly maxDurationMs: number;
+}
+
+export function faultArbitrary(shape: ScheduleShape): fc.Arbitrary<Fault> {
+  const node = fc.constantFrom(...shape.nodes);
+  const at = fc.integer({ min: 0, max: shape.windowMs - 1 });
+  const duration = fc.integer({ min: 1, max: shape.maxDurationMs });
+  const groups = fc
+    .shuffledSubarray([...shape.nodes], { minLength: 1, maxLength: Math.max(1, shape.nodes.length - 1) })
+    .map((side) => [side, shape.nodes.filter((n) => !side.includes(n))])
+    .filter((g) => (g[1]?.length ?? 0) > 0);
+  return fc.oneof(
+    fc.record({ kind: fc.constant('partition' as const), at, groups, durationMs: duration }),
+    fc.record({ kind: fc.constant('isolate' as const), at, node, durationMs: duration }),
+    fc.record({ kind: fc.constant('block-link' as const), at, from: node, to: node, durationMs: duration }).filter((f) => f.from !== f.to),
+    fc.record({ kind: fc.constant('crash' as const), at, node, restartAfterMs: duration }),
+    fc.record({ kind: fc.constant('clock-skew' as const), at, node, skewMs: fc.integer({ min: -2_000, max: 2_000 }), durationMs: duration }),
+    fc.record({
+      kind: fc.constant('degrade-network' as const),
+      at,
+      loss: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      duplicate: fc.double({ min: 0, max: 0.2, noNaN: true }),
+      reorder: fc.double({ min: 0, max: 0.3, noNaN: true }),
+      durationMs: duration,
+    }),
+  );
+}
+
+export function scheduleArbitrary(shape: ScheduleShape): fc.Arbitrary<Fault[]> {
+  return fc.array(faultArbitrary(shape), { maxLength: shape.maxFaults }).map((fs) => [...fs].sort((a, b) => a.at - b.at));
+}
