@@ -4,6 +4,7 @@ import { UsageError } from './errors.ts';
 const usage = `usage: alys <command> [options]
 commands:
   sim        run the deterministic simulation (alys sim --help)
+  devnet     a local network of nodes (alys devnet [--nodes 3] [--duration 5m])
   bench      benchmarks: alys bench kernel [--json]
   help       this text`;
 
@@ -14,6 +15,10 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
       case 'sim': {
         const { simCommand } = await import('../../sim/cli.ts');
         return await simCommand(rest, print);
+      }
+      case 'devnet': {
+        const { devnet } = await import('./devnet.ts');
+        return await devnet(rest, print);
       }
       case 'bench': {
         const [what, ...args] = rest;

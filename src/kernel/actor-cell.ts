@@ -4,7 +4,7 @@ import type { ActorBehavior, ActorContext, ActorRef, AnyActorSpec, SenderInfo, T
 import { actorFailed, actorStopped, askTimeout, mailboxFull, overflowDropped } from './errors.ts';
 import { assertTransition, type Lifecycle } from './lifecycle.ts';
 import { Mailbox, defaultMailbox } from './mailbox.ts';
-import type { Envelope, Message, ReplyOf } from './message.ts';
+import type { Envelope, Message, ReplyFor } from './message.ts';
 import type { Rng } from './rng.ts';
 import type { Timer } from './scheduler.ts';
 import type { KernelServices } from './services.ts';
@@ -100,9 +100,9 @@ export class ActorCell implements ActorRef<Message> {
     });
   }
 
-  ask<T extends Message>(msg: T, timeoutMs?: number, from?: SenderInfo): Promise<ReplyOf<T>> {
+  ask<T extends Message>(msg: T, timeoutMs?: number, from?: SenderInfo): Promise<ReplyFor<Message, T>> {
     const ms = timeoutMs ?? this.k.defaultAskTimeoutMs;
-    return new Promise<ReplyOf<T>>((resolve, reject) => {
+    return new Promise<ReplyFor<Message, T>>((resolve, reject) => {
       let settled = false;
       const k = this.k;
       const timer = k.scheduler.schedule(
@@ -121,7 +121,7 @@ export class ActorCell implements ActorRef<Message> {
         settled = true;
         timer.cancel();
         k.scheduler.noteAsync();
-        if (ok) resolve(value as ReplyOf<T>);
+        if (ok) resolve(value as ReplyFor<Message, T>);
         else reject(value);
       };
       const env = this.envelope(msg, from, k.nextId(), reply);

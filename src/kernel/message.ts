@@ -13,6 +13,12 @@ export type Ask<T extends Message, R> = T & { readonly [replyBrand]?: R };
 
 export type ReplyOf<T> = T extends { readonly [replyBrand]?: infer R } ? R : void;
 
+/**
+ * The reply type of a message literal sent to an actor of protocol M. The literal itself carries no
+ * brand (`{ type: 'get' }`), so the reply is looked up in M by the message's type tag.
+ */
+export type ReplyFor<M extends Message, T extends Message> = ReplyOf<Extract<M, { readonly type: T['type'] }>>;
+
 export type Handlers<M extends Message> = {
   [K in M['type']]: (
     msg: Extract<M, { type: K }>,
