@@ -1,0 +1,64 @@
+// A fast deterministic stand-in for BLS, for simulation swarms only. A signature is a keyed hash of
+// the message under the signer's secret; the verifier recomputes it from a registry that maps each
+// public key to its secret. So, exactly as with BLS: a signature by another key, over another
+// message, a mutated one, or an aggregate missing a signer fails to verify, and nobody without the
+// secret can produce a valid one. It is safe only because simulated adversaries are our own code and
+// never read the registry; it must never be used outside the simulator.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { toHex } from '../types/hex.ts';
+import { type KeyPair, SIGNATURE_BYTES, type SignatureScheme } from './signature-scheme.ts';
+
+const secrets = new Map<string, Uint8Array>();
+const tag = new TextEncoder().encode('alys-sim-signature');
+
+function mac(secret: Uint8Array, message: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(tag.length + secret.length + message.length);
+  buf.set(tag, 0);
+  buf.set(secret, tag.length);
+  buf.set(message, tag.length + secret.length);
+  const out = new Uint8Array(SIGNATURE_BYTES);
+  out.set(sha256(buf), 0);
+  return out;
+}
+
+function xorInto(acc: Uint8Array, s: Uint8Array): void {
+  for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) ^ (s[i] ?? 0);
+}
+
+export const simScheme: SignatureScheme = {
+  name: 'sim',
+  keyFromSeed(seed: Uint8Array): KeyPair {
+    const secret = sha256(seed);
+    const pk = new Uint8Array(48);
+    pk.set(sha256(secret), 0);
+    secrets.set(toHex(pk), secret);
+    return { publicKey: pk, sign: (m) => mac(secret, m) };
+  },
+  verify(publicKey, message, signature) {
+    const secret = secrets.get(toHex(publicKey));
+    if (secret === undefined || signature.length !== SIGNATURE_BYTES) return false;
+    const want = mac(secret, message);
+    for (let i = 0; i < SIGNATURE_BYTES; i++) if (want[i] !== signature[i]) return false;
+    return true;
+  },
+  aggregate(signatures) {
+    // XOR is order-independent, like BLS aggregation; distinct signers' MACs do not cancel.
+    const acc = new Uint8Array(SIGNATURE_BYTES);
+    for (const s of signatures) xorInto(acc, s);
+    return acc;
+  },
+  verifyAggregate(publicKeys, message, signature) {
+    if (publicKeys.length === 0 || signature.length !== SIGNATURE_BYTES) return false;
+    const acc = new Uint8Array(SIGNATURE_BYTES);
+    const seen = new Set<string>();
+    for (const pk of publicKeys) {
+      const hex = toHex(pk);
+      const secret = secrets.get(hex);
+      if (secret === undefined || seen.has(hex)) return false;
+      seen.add(hex);
+      xorInto(acc, mac(secret, message));
+    }
+    for (let i = 0; i < SIGNATURE_BYTES; i++) if (acc[i] !== signature[i]) return false;
+    return true;
+  },
+};
