@@ -102,6 +102,8 @@ export class SimDisk {
           return out;
         }),
       write: (ops, options: WriteOptions) => {
+        // A crashed incarnation's late continuation must not reach the disk: a dead process writes nothing.
+        if (!owner.alive) return new Promise<void>(() => undefined);
         const batch = ops.map(copyOp);
         // Reads see a write at once; durability is another matter.
         disk.applyTo(disk.visible, batch);

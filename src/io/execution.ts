@@ -1,0 +1,28 @@
+// The execution client as a node sees it: the Engine API's three calls. Production speaks it to
+// Geth or Reth over HTTP with JWT; the simulation answers from an in-memory model.
+import type { ExecutionPayload, Withdrawal } from '../types/chain.ts';
+
+export interface ForkchoiceState {
+  readonly headBlockHash: Uint8Array;
+  readonly safeBlockHash: Uint8Array;
+  readonly finalizedBlockHash: Uint8Array;
+}
+
+export interface PayloadAttributes {
+  /** Seconds, as the Engine API has it. */
+  readonly timestamp: number;
+  readonly prevRandao: Uint8Array;
+  readonly suggestedFeeRecipient: Uint8Array;
+  readonly withdrawals: readonly Withdrawal[];
+}
+
+export type PayloadStatus =
+  | { readonly status: 'VALID'; readonly latestValidHash: Uint8Array }
+  | { readonly status: 'INVALID'; readonly validationError: string }
+  | { readonly status: 'SYNCING' | 'ACCEPTED' };
+
+export interface ExecutionClient {
+  forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes): Promise<{ status: PayloadStatus; payloadId?: string }>;
+  getPayload(payloadId: string): Promise<ExecutionPayload>;
+  newPayload(payload: ExecutionPayload): Promise<PayloadStatus>;
+}
