@@ -55,9 +55,8 @@ export class AuxWork {
   submit(hashHex: string, auxPowHex: string): SubmitResult {
     const work = this.issued.get(hashHex.toLowerCase());
     if (work === undefined) return { ok: false, error: `unknown or stale work ${hashHex.slice(0, 16)}` };
-    let bytes: Uint8Array;
     if (!/^([0-9a-fA-F]{2})+$/.test(auxPowHex)) return { ok: false, error: 'auxpow is not hex' };
-    bytes = Uint8Array.from(auxPowHex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+    const bytes = Uint8Array.from(auxPowHex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
     try {
       checkAuxPow(decodeAuxPow(bytes), work.auxHash, this.chainId, work.bits);
     } catch (err) {
