@@ -12,6 +12,7 @@ import type { Invariant } from './chaos/invariant.ts';
 
 export interface SimNodeContext {
   readonly id: string;
+  readonly scenario: import('./scenario.ts').Scenario;
   /** Every node of the world, this one included, in a fixed order. */
   readonly allNodes: readonly string[];
   readonly io: NodeIO;
@@ -24,6 +25,11 @@ export interface SimNodeContext {
   readonly bugs: BugSwitches;
   /** Counts an interesting path ("sometimes" assertion); the swarm reports probes that never fire. */
   readonly sometimes: (probe: string) => void;
+  /**
+   * Per-node state that outlives the node's crashes: the node's *other* processes (an execution
+   * client keeps its chain when the consensus node dies). Empty at the node's first boot.
+   */
+  readonly persistent: Map<string, unknown>;
 }
 
 export interface SimNodeHandle<View> {
@@ -57,10 +63,12 @@ export interface SimApp<View> {
 export interface InvariantOptions {
   /** Liveness: how long after the last fault heals progress must be seen (virtual ms). */
   readonly livenessWindowMs: number;
+  readonly scenario: import('./scenario.ts').Scenario;
 }
 
 export interface WorldAccess<View> {
   readonly now: number;
+  readonly scenario: import('./scenario.ts').Scenario;
   /** Honest nodes that are up, with their current handle. */
   liveNodes(): ReadonlyArray<{ readonly id: string; readonly handle: SimNodeHandle<View> }>;
 }

@@ -1,7 +1,9 @@
 // The apps a scenario can run, by name.
 import type { SimApp } from './app.ts';
+import { chainApp } from './chain/app.ts';
 import { toyApp } from './toy/app.ts';
 
 export const apps: Readonly<Record<string, SimApp<unknown>>> = {
   toy: toyApp as SimApp<unknown>,
+  chain: chainApp as SimApp<unknown>,
 };

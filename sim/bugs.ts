@@ -23,6 +23,8 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'sync-lies': { scenario: 'toy-crash-restart', caughtBy: 'storage-durability' },
   'toy-vote-twice': { scenario: 'toy-contested', caughtBy: 'election-safety' },
   'toy-ambient-random': { scenario: 'toy-happy', caughtBy: 'determinism' },
+  'chain-skip-proposer-check': { scenario: 'byzantine-invalid-blocks', caughtBy: 'accepted-by-slot-proposer' },
+  'chain-unsynced-commit': { scenario: 'crash-during-import', caughtBy: 'committed-survives-restart' },
   'toy-commit-early': { scenario: 'toy-partition-heal', caughtBy: 'state-machine-safety' },
 };
 

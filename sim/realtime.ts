@@ -33,7 +33,7 @@ export async function runRealtime(o: {
   const { honest, byzantine } = nodeIds(o.scenario);
   const checker = new KernelChecker(() => scheduler.now());
   const failures: Record<string, string> = {};
-  const invariants = Object.values(app.invariants).map((make) => make({ livenessWindowMs: o.scenario.livenessWindowMs }));
+  const invariants = Object.values(app.invariants).map((make) => make({ livenessWindowMs: o.scenario.livenessWindowMs, scenario: o.scenario }));
   const world = new World({
     scenario: o.scenario,
     app,

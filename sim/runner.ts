@@ -96,7 +96,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   const invariants: Invariant<unknown>[] = [];
   for (const name of wanted) {
     const make = app.invariants[name];
-    if (make !== undefined) invariants.push(make({ livenessWindowMs: s.livenessWindowMs }));
+    if (make !== undefined) invariants.push(make({ livenessWindowMs: s.livenessWindowMs, scenario: s }));
   }
   const verdicts: Record<string, InvariantVerdict> = {};
   for (const name of wanted) verdicts[name] = 'pass';

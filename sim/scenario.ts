@@ -24,7 +24,20 @@ export const scenarioSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().default(''),
-    app: z.enum(['toy']).default('toy'),
+    app: z.enum(['toy', 'chain']).default('toy'),
+    /** Chain app settings (ignored by the toy app). */
+    chain: z
+      .object({
+        crypto: z.enum(['sim', 'bls']).default('sim'),
+        slotDurationMs: z.number().int().positive().default(2_000),
+        maxBlocksWithoutPow: z.number().int().positive().default(60),
+        /** A simulated miner submits AuxPow this often; 0 disables mining. */
+        minerEveryMs: z.number().int().nonnegative().default(8_000),
+        engineLatencyMs: z.number().min(0).default(2),
+        /** Byzantine authorities' behaviour mix. */
+        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude']).default('mixed'),
+      })
+      .prefault({}),
     nodes: z.number().int().min(1).max(64),
     byzantine: z.number().int().min(0).max(16).default(0),
     durationMs: z.number().int().positive(),

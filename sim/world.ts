@@ -24,6 +24,7 @@ interface NodeSlot<View> {
   owner: { alive: boolean };
   skewMs: number;
   clock: SimClock | undefined;
+  readonly persistent: Map<string, unknown>;
   handle: SimNodeHandle<View> | undefined;
   byz: ByzantineNode | undefined;
 }
@@ -96,6 +97,7 @@ export class World<View> implements WorldAccess<View> {
         owner: { alive: false },
         skewMs: 0,
         clock: undefined,
+        persistent: new Map(),
         handle: undefined,
         byz: undefined,
       });
@@ -104,6 +106,10 @@ export class World<View> implements WorldAccess<View> {
 
   get now(): number {
     return this.o.scheduler.now();
+  }
+
+  get scenario(): Scenario {
+    return this.o.scenario;
   }
 
   start(): void {
@@ -167,6 +173,7 @@ export class World<View> implements WorldAccess<View> {
     };
     const ctx = {
       id: slot.id,
+      scenario: this.o.scenario,
       allNodes: this.allIds,
       io,
       scheduler: this.o.scheduler,
@@ -176,6 +183,7 @@ export class World<View> implements WorldAccess<View> {
       probe: this.o.kernelChecker?.probeFor(slot.id),
       bugs: this.o.bugs,
       sometimes: this.o.sometimes,
+      persistent: slot.persistent,
     };
     if (slot.byzantine) {
       const byz = this.o.app.buildByzantine(ctx);

@@ -462,7 +462,7 @@ export class ActorCell implements ActorRef<Message> {
         return cell.current;
       },
       tell: <N extends Message>(to: ActorRef<N>, msg: N) => to.tell(msg, sender()),
-      ask: <N extends Message, T extends N>(to: ActorRef<N>, msg: T, timeoutMs?: number) =>
+      ask: <N extends Message, const T extends N>(to: ActorRef<N>, msg: T, timeoutMs?: number) =>
         to.ask(msg, timeoutMs, sender()),
       setTimer: (delayMs: number, msg: Message) => {
         const inc = cell.incarnation;

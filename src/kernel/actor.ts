@@ -16,7 +16,7 @@ export interface ActorRef<M extends Message> {
   /** Fire and forget. The result says whether the mailbox took it. */
   tell(msg: M, from?: SenderInfo): TellResult;
   /** Request/response; rejects with ASK_TIMEOUT after timeoutMs so a cycle of asks cannot hang. */
-  ask<T extends M>(msg: T, timeoutMs?: number, from?: SenderInfo): Promise<ReplyFor<M, T>>;
+  ask<const T extends M>(msg: T, timeoutMs?: number, from?: SenderInfo): Promise<ReplyFor<M, T>>;
   /** Like tell, but resolves only once the mailbox has admitted the message (block policy). */
   send(msg: M, from?: SenderInfo): Promise<TellResult>;
 }
@@ -49,7 +49,7 @@ export interface ActorContext<M extends Message> {
   /** The envelope being handled, if any. */
   readonly envelope: Envelope | undefined;
   tell<N extends Message>(to: ActorRef<N>, msg: N): TellResult;
-  ask<N extends Message, T extends N>(to: ActorRef<N>, msg: T, timeoutMs?: number): Promise<ReplyFor<N, T>>;
+  ask<N extends Message, const T extends N>(to: ActorRef<N>, msg: T, timeoutMs?: number): Promise<ReplyFor<N, T>>;
   /** Tells self msg after delayMs; cancelled when this incarnation stops. */
   setTimer(delayMs: number, msg: M): Timer;
   lookup<N extends Message>(name: string): ActorRef<N>;

@@ -9,9 +9,10 @@ export interface Message {
   readonly type: string;
 }
 
-export type Ask<T extends Message, R> = T & { readonly [replyBrand]?: R };
+// The reply type is boxed so that a reply type containing undefined survives inference.
+export type Ask<T extends Message, R> = T & { readonly [replyBrand]?: { readonly reply: R } };
 
-export type ReplyOf<T> = T extends { readonly [replyBrand]?: infer R } ? R : void;
+export type ReplyOf<T> = T extends { readonly [replyBrand]?: { readonly reply: infer R } } ? R : void;
 
 /**
  * The reply type of a message literal sent to an actor of protocol M. The literal itself carries no

@@ -1,0 +1,60 @@
+// The chain as a SimApp: honest authorities run the node's actors; Byzantine ones misbehave with
+// real keys; a simulated miner finalizes bundles through AuxPow.
+import type { AuxPowMsg } from '../../src/actors/auxpow-actor.ts';
+import { auxPowActorName } from '../../src/actors/auxpow-actor.ts';
+import { encodeAuxPow } from '../../src/auxpow/auxpow.ts';
+import { mineAuxPow } from '../../src/auxpow/miner.ts';
+import type { ChainView } from '../../src/chain/chain-view.ts';
+import { fromHex, toHex } from '../../src/types/hex.ts';
+import type { SimApp } from '../app.ts';
+import { chainByzantine } from './byzantine.ts';
+import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted } from './invariants.ts';
+import { buildChainNode } from './node.ts';
+
+export const chainApp: SimApp<ChainView> = {
+  name: 'chain',
+  workloadEveryMs: 1_000,
+  buildNode: buildChainNode,
+  buildByzantine: chainByzantine,
+  workload(world, rng) {
+    // The simulated miner: every minerEveryMs it asks a random live node for work, mines it with
+    // real double SHA-256 at regtest difficulty, and submits the proof.
+    const live = world.liveNodes();
+    const every = world.scenario.chain.minerEveryMs;
+    if (live.length === 0 || every === 0 || world.now % every >= 1_000) return;
+    const node = rng.pick(live);
+    const auxpow = node.handle.system.ref<AuxPowMsg>(auxPowActorName);
+    const start = rng.int(2 ** 31);
+    void auxpow
+      .ask({ type: 'createauxblock', feeRecipient: new Uint8Array(20).fill(7) }, 10_000)
+      .then((work) => {
+        if (work === undefined) return undefined;
+        const mined = mineAuxPow(fromHex(work.hash), work.chainid, Number.parseInt(work.bits, 16), start, 100_000);
+        if (mined === undefined) return undefined;
+        return auxpow.ask({ type: 'submitauxblock', hash: work.hash, auxPowHex: toHex(encodeAuxPow(mined.auxPow)) }, 10_000);
+      })
+      .catch(() => undefined);
+  },
+  invariants: {
+    'finalized-agreement': finalizedAgreement,
+    'finalized-never-reverted': finalizedNeverReverted,
+    'accepted-by-slot-proposer': acceptedBySlotProposer,
+    'committed-survives-restart': committedSurvivesRestart,
+    liveness: chainLiveness,
+  },
+  bugs: {
+    'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
+    'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
+  },
+  probes: [
+    'chain.block-produced',
+    'chain.block-accepted',
+    'chain.finalized',
+    'chain.parent-requested',
+    'chain.recovered-from-disk',
+    'chain.malformed-rejected',
+    'chain.equivocation-detected',
+    'auxpow.submission-accepted',
+  ],
+};
+

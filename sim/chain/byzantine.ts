@@ -1,0 +1,108 @@
+// A Byzantine authority: it holds a real authority key, so what it signs verifies; what it must not
+// be able to do is get the honest nodes to accept a block out of turn, twice in a slot, or with a
+// bad proof of work. It equivocates in its own slots (a different block to each half of the
+// network), signs blocks for slots that are not its own, sends garbage, bit-flipped and replayed
+// messages, and blocks carrying a forged AuxPow.
+import { blockHash } from '../../src/codec/block-codec.ts';
+import { approvalMessage } from '../../src/consensus/approvals.ts';
+import { proposerIndexFor, slotAt } from '../../src/consensus/aura.ts';
+import { signBlock } from '../../src/consensus/sign-block.ts';
+import type { KeyPair } from '../../src/crypto/signature-scheme.ts';
+import type { SignedConsensusBlock } from '../../src/types/chain.ts';
+import { decodeWire, encodeWire } from '../../src/chain/wire.ts';
+import type { ByzantineNode, SimNodeContext } from '../app.ts';
+import { chainSetup } from './setup.ts';
+
+export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
+  const { spec } = chainSetup(ctx.scenario, ctx.allNodes);
+  const key = chainSetup(ctx.scenario, ctx.allNodes).keys.get(ctx.id) as KeyPair;
+  const myIndex = ctx.allNodes.indexOf(ctx.id);
+  const others = ctx.allNodes.filter((n) => n !== ctx.id);
+  const rng = ctx.rng;
+  const mode = ctx.scenario.chain.byzantine;
+  const heard: Uint8Array[] = [];
+  let best: SignedConsensusBlock | undefined;
+  let lastEquivocatedSlot = -1;
+  const send = (to: string, bytes: Uint8Array): void => ctx.io.network.send(to, bytes);
+  const broadcast = (bytes: Uint8Array): void => {
+    for (const o of others) send(o, bytes);
+  };
+
+  const blockOn = (parent: SignedConsensusBlock, slot: number, salt: number): SignedConsensusBlock => {
+    const payload = { ...parent.message.executionPayload, extraData: new Uint8Array([salt & 0xff]) };
+    const message = { ...parent.message, parentHash: blockHash(parent.message), slot, height: parent.message.height + 1, executionPayload: payload, auxPowHeader: null };
+    return signBlock(message, proposerIndexFor(slot, spec.authorities.length), key, spec.authorities.length);
+  };
+
+  const equivocate = (slot: number): void => {
+    if (best === undefined || slot === lastEquivocatedSlot) return;
+    lastEquivocatedSlot = slot;
+    const a = blockOn(best, slot, 1);
+    const b = blockOn(best, slot, 2);
+    const half = Math.ceil(others.length / 2);
+    others.forEach((o, i) => send(o, encodeWire({ topic: 'block', block: i < half ? a : b })));
+    ctx.sometimes('byzantine.equivocated');
+    if (mode === 'collude') {
+      // Approve both blocks, which an honest authority never does.
+      for (const blk of [a, b]) {
+        const h = blockHash(blk.message);
+        broadcast(encodeWire({ topic: 'approval', approval: { blockHash: h, authorityIndex: myIndex, signature: key.sign(approvalMessage(h)) } }));
+      }
+    }
+  };
+
+  return {
+    onReceive(_from, payload) {
+      if (heard.length < 64) heard.push(payload);
+      else heard[rng.int(heard.length)] = payload;
+      try {
+        const m = decodeWire(payload);
+        if ((m.topic === 'block' || m.topic === 'block-response') && (best === undefined || m.block.message.height > best.message.height)) best = m.block;
+      } catch {
+        // Honest nodes send nothing undecodable; ignore our own garbage bouncing around.
+      }
+    },
+    tick() {
+      const slot = slotAt(ctx.io.clock.now(), spec);
+      if (proposerIndexFor(slot, spec.authorities.length) === myIndex && mode !== 'garbage') {
+        equivocate(slot);
+        return;
+      }
+      if (mode === 'equivocate' || mode === 'collude') return;
+      switch (rng.int(5)) {
+        case 0: {
+          const junk = new Uint8Array(1 + rng.int(300));
+          for (let i = 0; i < junk.length; i++) junk[i] = rng.int(256);
+          send(rng.pick(others), junk);
+          break;
+        }
+        case 1:
+          if (heard.length > 0) {
+            const copy = rng.pick(heard).slice();
+            const j = rng.int(copy.length);
+            copy[j] = (copy[j] ?? 0) ^ (1 << rng.int(8));
+            send(rng.pick(others), copy);
+          }
+          break;
+        case 2:
+          if (heard.length > 0) send(rng.pick(others), rng.pick(heard));
+          break;
+        case 3:
+          // A block for someone else's slot, signed with our key under their index.
+          if (best !== undefined) {
+            const blk = blockOn(best, slot, 3);
+            broadcast(encodeWire({ topic: 'block', block: { ...blk, proposerIndex: myIndex } }));
+            ctx.sometimes('byzantine.wrong-proposer-sent');
+          }
+          break;
+        default:
+          // A block with a forged proof of work.
+          if (best !== undefined) {
+            const forged = blockOn(best, slot, 4);
+            const header = { rangeStart: blockHash(best.message), rangeEnd: blockHash(best.message), bits: spec.initialBits, chainId: spec.auxPowChainId, height: best.message.height, auxPow: new Uint8Array([1, 2, 3]), feeRecipient: new Uint8Array(20) };
+            broadcast(encodeWire({ topic: 'block', block: { ...forged, message: { ...forged.message, auxPowHeader: header } } }));
+          }
+      }
+    },
+  };
+}

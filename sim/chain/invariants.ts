@@ -1,0 +1,136 @@
+// The chain's invariants, checked by code on every step of a run.
+import type { ChainView } from '../../src/chain/chain-view.ts';
+import { approvalMessage, approvalThreshold, proposalMessage } from '../../src/consensus/approvals.ts';
+import type { InvariantOptions } from '../app.ts';
+import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
+import { chainSetup } from './setup.ts';
+import type { Scenario } from '../scenario.ts';
+
+type Ctx = CheckContext<ChainView>;
+
+const honest = (ctx: Ctx): Array<NodeSnapshot<ChainView> & { view: ChainView }> =>
+  ctx.nodes.filter((n): n is NodeSnapshot<ChainView> & { view: ChainView } => !n.byzantine && n.view !== undefined && n.view.recovered);
+
+/** No two honest nodes ever finalize different blocks at one height. */
+export function finalizedAgreement(): Invariant<ChainView> {
+  const byHeight: string[] = [];
+  const seen = new Map<string, { incarnation: number; upTo: number }>();
+  return {
+    name: 'finalized-agreement',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        let s = seen.get(n.id);
+        if (s === undefined || s.incarnation !== n.incarnation) s = { incarnation: n.incarnation, upTo: 0 };
+        for (let h = s.upTo; h < n.view.finalized.length; h++) {
+          const hash = n.view.finalized[h];
+          if (hash === undefined) continue;
+          const first = byHeight[h];
+          if (first === undefined) byHeight[h] = hash;
+          else if (first !== hash) return `height ${h} finalized as ${first.slice(0, 12)} and, on ${n.id}, as ${hash.slice(0, 12)}`;
+        }
+        s.upTo = n.view.finalized.length;
+        seen.set(n.id, s);
+      }
+      return undefined;
+    },
+  };
+}
+
+/** A node's finalized height never goes down, not even across a crash and restart. */
+export function finalizedNeverReverted(): Invariant<ChainView> {
+  const high = new Map<string, number>();
+  return {
+    name: 'finalized-never-reverted',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        const h = n.view.finalized.length - 1;
+        const before = high.get(n.id) ?? 0;
+        if (h < before) return `${n.id} finalized height went from ${before} back to ${h}`;
+        high.set(n.id, h);
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Every accepted block was signed by its slot's proposer and approved by a quorum. */
+export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainView> {
+  const scenario: Scenario = opts.scenario;
+  return (() => {
+    const checked = new Map<string, { incarnation: number; upTo: number }>();
+    return {
+      name: 'accepted-by-slot-proposer',
+      check(ctx) {
+        const { spec, scheme } = chainSetup(scenario, ctx.nodes.map((n) => n.id));
+        const n = spec.authorities.length;
+        for (const node of honest(ctx)) {
+          let c = checked.get(node.id);
+          if (c === undefined || c.incarnation !== node.incarnation) c = { incarnation: node.incarnation, upTo: 0 };
+          for (let i = c.upTo; i < node.view.accepted.length; i++) {
+            const r = node.view.accepted[i];
+            if (r === undefined) continue;
+            if (r.proposerIndex !== r.slot % n) return `${node.id} accepted height ${r.height} slot ${r.slot} from authority ${r.proposerIndex}, not the slot's proposer ${r.slot % n}`;
+            if (!scheme.verify(spec.authorities[r.proposerIndex] as Uint8Array, proposalMessage(r.hash), r.signature)) {
+              return `${node.id} accepted height ${r.height} whose proposer signature does not verify`;
+            }
+            if (r.approvalSigners.length < approvalThreshold(n)) return `${node.id} accepted height ${r.height} with ${r.approvalSigners.length} approvals`;
+            const keys = r.approvalSigners.map((k) => spec.authorities[k] as Uint8Array);
+            if (!scheme.verifyAggregate(keys, approvalMessage(r.hash), r.approvalSignature)) return `${node.id} accepted height ${r.height} with bad approvals`;
+          }
+          c.upTo = node.view.accepted.length;
+          checked.set(node.id, c);
+        }
+        return undefined;
+      },
+    };
+  })();
+}
+
+/** A restarted node still has every block it reported committed before the crash. */
+export function committedSurvivesRestart(): Invariant<ChainView> {
+  const last = new Map<string, { incarnation: number; committed: ReadonlySet<string> }>();
+  return {
+    name: 'committed-survives-restart',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        const prev = last.get(n.id);
+        if (prev !== undefined && prev.incarnation !== n.incarnation) {
+          for (const h of prev.committed) if (!n.view.committed.has(h)) return `${n.id} lost committed block ${h.slice(0, 12)} across a restart`;
+        }
+        last.set(n.id, { incarnation: n.incarnation, committed: n.view.committed });
+      }
+      return undefined;
+    },
+  };
+}
+
+/** After the last fault heals: heads advance, finality advances, and honest heads converge. */
+export function chainLiveness(opts: InvariantOptions): Invariant<ChainView> {
+  const minerOn = opts.scenario.chain.minerEveryMs > 0;
+  let baseHead: number | undefined;
+  let baseFinal = 0;
+  let satisfied = false;
+  return {
+    name: 'liveness',
+    check(ctx) {
+      if (ctx.healedAt === undefined || satisfied) return undefined;
+      const live = honest(ctx);
+      if (baseHead === undefined) {
+        baseHead = Math.max(0, ...live.map((n) => n.view.headHeight));
+        baseFinal = Math.max(0, ...live.map((n) => n.view.finalized.length - 1));
+      }
+      const heads = live.map((n) => n.view.headHeight);
+      const advanced = live.length > 0 && heads.every((h) => h >= (baseHead as number) + 3);
+      const converged = Math.max(...heads) - Math.min(...heads) <= 2;
+      const finalized = !minerOn || live.every((n) => n.view.finalized.length - 1 > baseFinal);
+      if (advanced && converged && finalized) {
+        satisfied = true;
+        return undefined;
+      }
+      if (ctx.final || ctx.now > ctx.healedAt + opts.livenessWindowMs) {
+        return `after the faults healed at ${ctx.healedAt} ms: heads ${heads.join(',')} (needed > ${(baseHead as number) + 2}), converged ${converged}, finality advanced ${finalized}`;
+      }
+      return undefined;
+    },
+  };
+}

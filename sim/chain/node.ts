@@ -1,0 +1,96 @@
+// One honest chain node in the simulated world: the actors of the design under the domain
+// supervisors (storage, network, chain), over the node's simulated IO and its execution client.
+import { type AuxPowMsg, auxPowActor } from '../../src/actors/auxpow-actor.ts';
+import { type ChainMsg, chainActor, chainActorName } from '../../src/actors/chain-actor.ts';
+import { engineActor } from '../../src/actors/engine-actor.ts';
+import { networkActor } from '../../src/actors/network-actor.ts';
+import { storageActor } from '../../src/actors/storage-actor.ts';
+import type { ChainView } from '../../src/chain/chain-view.ts';
+import { genesisPayload } from '../../src/chain/genesis.ts';
+import { SimExecution } from '../../src/io/sim/execution.ts';
+import { ActorSystem } from '../../src/kernel/actor-system.ts';
+import { supervisor } from '../../src/kernel/supervisor.ts';
+import type { SimNodeContext, SimNodeHandle } from '../app.ts';
+import { chainSetup } from './setup.ts';
+
+export interface ChainHandle extends SimNodeHandle<ChainView> {
+  readonly el: SimExecution;
+}
+
+export const notRecovered: ChainView = {
+  recovered: false,
+  authorityIndex: undefined,
+  headHeight: 0,
+  headHash: '',
+  finalized: [],
+  committed: new Set(),
+  accepted: [],
+  producedBlocks: 0,
+  penalties: 0,
+};
+
+export function buildChainNode(ctx: SimNodeContext): ChainHandle {
+  const setup = chainSetup(ctx.scenario, ctx.allNodes);
+  let el = ctx.persistent.get('el') as SimExecution | undefined;
+  const owner = { alive: true };
+  if (el === undefined) {
+    el = new SimExecution({ scheduler: ctx.scheduler, owner, latencyMs: ctx.scenario.chain.engineLatencyMs, txsPerBlock: 2 }, genesisPayload());
+    ctx.persistent.set('el', el);
+  }
+  let view: ChainView = notRecovered;
+  const backoff = { kind: 'backoff' as const, initialMs: 50, maxMs: 2_000, multiplier: 2, jitter: 0.2 };
+  const tree = supervisor({
+    name: 'root',
+    strategy: 'one-for-one',
+    restart: { kind: 'immediate' },
+    intensity: { maxRestarts: 3, windowMs: 10_000 },
+    children: [
+      supervisor({ name: 'storage-supervisor', strategy: 'one-for-one', restart: backoff, intensity: { maxRestarts: 20, windowMs: 10_000 }, children: [storageActor(ctx.io.storage, ctx.bugs)] }),
+      supervisor({
+        name: 'network-supervisor',
+        strategy: 'one-for-one',
+        restart: backoff,
+        intensity: { maxRestarts: 20, windowMs: 10_000 },
+        children: [networkActor(ctx.io.network, () => system.ref<ChainMsg>(chainActorName), ctx.sometimes)],
+      }),
+      supervisor({
+        name: 'chain-supervisor',
+        strategy: 'rest-for-one',
+        restart: backoff,
+        intensity: { maxRestarts: 20, windowMs: 10_000 },
+        children: [
+          engineActor(el),
+          chainActor({
+            spec: setup.spec,
+            scheme: setup.scheme,
+            key: setup.keys.get(ctx.id),
+            clock: ctx.io.clock,
+            bugs: ctx.bugs,
+            feeRecipient: new Uint8Array(20).fill(1),
+            sometimes: ctx.sometimes,
+            publish: (v) => {
+              view = v;
+            },
+          }),
+          auxPowActor(setup.spec, ctx.sometimes),
+        ],
+      }),
+    ],
+  });
+  const system: ActorSystem = new ActorSystem(
+    {
+      node: ctx.id,
+      scheduler: ctx.scheduler,
+      rng: ctx.rng,
+      clock: ctx.io.clock,
+      trace: ctx.trace,
+      ...(ctx.probe !== undefined ? { probe: ctx.probe } : {}),
+      bugs: ctx.bugs,
+      defaultAskTimeoutMs: 30_000,
+    },
+    tree,
+  ).start();
+  return { system, el, view: () => view };
+}
+
+export type { AuxPowMsg };

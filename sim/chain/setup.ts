@@ -1,0 +1,40 @@
+// The chain of one simulated world: every node (honest or Byzantine) is an authority with a key
+// derived from its id, so keys survive restarts and do not depend on the order of anything.
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { ChainSpec } from '../../src/consensus/chain-spec.ts';
+import { schemeByName } from '../../src/crypto/index.ts';
+import type { KeyPair, SignatureScheme } from '../../src/crypto/signature-scheme.ts';
+import { defaultEpochMs } from '../../src/io/sim/clock.ts';
+import type { Scenario } from '../scenario.ts';
+
+export interface ChainSetup {
+  readonly spec: ChainSpec;
+  readonly scheme: SignatureScheme;
+  readonly keys: ReadonlyMap<string, KeyPair>;
+}
+
+const cache = new Map<string, ChainSetup>();
+
+export function chainSetup(scenario: Scenario, allNodes: readonly string[]): ChainSetup {
+  const c = scenario.chain;
+  const cacheKey = `${c.crypto}|${c.slotDurationMs}|${c.maxBlocksWithoutPow}|${allNodes.join(',')}`;
+  const hit = cache.get(cacheKey);
+  if (hit !== undefined) return hit;
+  const scheme = schemeByName(c.crypto);
+  const keys = new Map<string, KeyPair>();
+  for (const id of allNodes) keys.set(id, scheme.keyFromSeed(sha256(new TextEncoder().encode(`alys-sim-authority:${id}`))));
+  const spec: ChainSpec = {
+    chainId: 121212,
+    slotDurationMs: c.slotDurationMs,
+    genesisTimeMs: defaultEpochMs,
+    authorities: allNodes.map((id) => (keys.get(id) as KeyPair).publicKey),
+    futureToleranceMs: 500,
+    maxBlocksWithoutPow: c.maxBlocksWithoutPow,
+    auxPowChainId: 1337,
+    initialBits: 0x207fffff,
+    auxPowTargetSpacingSlots: 5,
+  };
+  const setup = { spec, scheme, keys };
+  cache.set(cacheKey, setup);
+  return setup;
+}

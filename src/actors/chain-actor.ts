@@ -1,0 +1,490 @@
+// ChainActor: slot ticks, block production when it is our turn, import and approval of others'
+// blocks, acceptance once enough authorities approved, fork choice, and AuxPow finalization. The
+// rules are the pure functions of src/consensus and src/auxpow; this actor sequences them with the
+// engine, storage and network actors, and is never reentrant (it must not import a block in the
+// middle of building one).
+import { checkAuxPow, decodeAuxPow, AuxPowError } from '../auxpow/auxpow.ts';
+import { bundleHash } from '../auxpow/bundle.ts';
+import type { Clock } from '../io/clock.ts';
+import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import type { BugSwitches } from '../kernel/bugs.ts';
+import type { Ask } from '../kernel/message.ts';
+import { blockHash } from '../codec/block-codec.ts';
+import { approvalMessage, approvalThreshold, signerIndices } from '../consensus/approvals.ts';
+import { proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
+import { BlockErrorCode, policyFor } from '../consensus/block-error.ts';
+import type { ChainSpec } from '../consensus/chain-spec.ts';
+import { EquivocationDetector } from '../consensus/equivocation.ts';
+import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
+import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.ts';
+import { checkApprovals, validateBlock } from '../consensus/validate-block.ts';
+import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
+import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
+import { equalBytes, fromHex, toHex } from '../types/hex.ts';
+import type { AcceptedRecord, ChainView } from '../chain/chain-view.ts';
+import { genesisBlock } from '../chain/genesis.ts';
+import type { WireMessage } from '../chain/wire.ts';
+import { type EngineMsg, engineActorName } from './engine-actor.ts';
+import { type NetworkMsg, networkActorName } from './network-actor.ts';
+import { type StorageMsg, storageActorName } from './storage-actor.ts';
+
+export interface BundleWork {
+  readonly auxHash: Uint8Array;
+  readonly rangeStart: Uint8Array;
+  readonly rangeEnd: Uint8Array;
+  readonly height: number;
+  readonly bits: number;
+}
+
+export type ChainMsg =
+  | { readonly type: 'slot' }
+  | { readonly type: 'wire'; readonly from: string; readonly message: WireMessage }
+  | { readonly type: 'pow'; readonly header: AuxPowHeader }
+  | Ask<{ readonly type: 'bundle' }, BundleWork | undefined>;
+
+export const chainActorName = 'chain';
+
+export interface ChainDeps {
+  readonly spec: ChainSpec;
+  readonly scheme: SignatureScheme;
+  /** This node's authority key, if it is an authority. */
+  readonly key: KeyPair | undefined;
+  readonly clock: Clock;
+  readonly bugs: BugSwitches;
+  readonly feeRecipient: Uint8Array;
+  readonly sometimes: (probe: string) => void;
+  readonly publish: (view: ChainView) => void;
+}
+
+interface Pending {
+  readonly signed: SignedConsensusBlock;
+  readonly hash: Uint8Array;
+}
+
+export function chainActor(d: ChainDeps): ActorSpec<ChainMsg> {
+  return actor<ChainMsg>({
+    name: chainActorName,
+    dependsOn: [engineActorName, storageActorName, networkActorName],
+    mailbox: { capacity: 16_384, overflow: 'drop-oldest' },
+    create: (ctx: ActorContext<ChainMsg>) => new ChainNode(ctx, d).behavior(),
+  });
+}
+
+class ChainNode {
+  private readonly n: number;
+  private readonly myIndex: number | undefined;
+  private readonly genesis = genesisBlock(0);
+  private tree: BlockTree;
+  private readonly blocks = new Map<string, SignedConsensusBlock>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly approvals = new Map<string, Map<number, Uint8Array>>();
+  private readonly myApprovals = new Map<number, string>();
+  private readonly orphans = new Map<string, Array<{ signed: SignedConsensusBlock; from: string }>>();
+  private readonly equivocation = new EquivocationDetector();
+  private queuedPow: AuxPowHeader | undefined;
+  private readonly finalized: string[];
+  private readonly committed = new Set<string>();
+  private readonly accepted: AcceptedRecord[] = [];
+  private recovered = false;
+  private produced = 0;
+  private penalties = 0;
+  private lastSlotProduced = -1;
+
+  constructor(
+    private readonly ctx: ActorContext<ChainMsg>,
+    private readonly d: ChainDeps,
+  ) {
+    this.n = d.spec.authorities.length;
+    const idx = d.key === undefined ? -1 : d.spec.authorities.findIndex((a) => equalBytes(a, (d.key as KeyPair).publicKey));
+    this.myIndex = idx < 0 ? undefined : idx;
+    this.genesis = genesisBlock(this.n);
+    this.tree = new BlockTree({ hash: this.genesis.hash, height: 0, slot: 0 });
+    const g = toHex(this.genesis.hash);
+    this.blocks.set(g, this.genesis.signed);
+    this.finalized = [g];
+    this.committed.add(g);
+  }
+
+  private get engine() {
+    return this.ctx.lookup<EngineMsg>(engineActorName);
+  }
+  private get storage() {
+    return this.ctx.lookup<StorageMsg>(storageActorName);
+  }
+  private get network() {
+    return this.ctx.lookup<NetworkMsg>(networkActorName);
+  }
+
+  behavior() {
+    return {
+      onStart: () => this.recover(),
+      handlers: {
+        slot: () => this.onSlot(),
+        wire: (m: { from: string; message: WireMessage }) => this.onWire(m.from, m.message),
+        pow: (m: { header: AuxPowHeader }) => {
+          this.queuedPow = m.header;
+        },
+        bundle: () => this.bundle(),
+      },
+    };
+  }
+
+  // ---- recovery ------------------------------------------------------------------------------
+
+  private async recover(): Promise<void> {
+    this.publish();
+    const stored = await this.ctx.ask(this.storage, { type: 'load' }, 60_000);
+    for (const b of stored.blocks) {
+      const hash = blockHash(b.message);
+      const key = toHex(hash);
+      if (this.tree.has(hash) || !this.tree.has(b.message.parentHash)) continue;
+      this.tree.add(hash, b.message.parentHash, b.message.height, b.message.slot);
+      this.blocks.set(key, b);
+      this.committed.add(key);
+    }
+    if (stored.finalized !== undefined && stored.finalized.height > 0) {
+      const chain = this.tree.chainTo(fromHex(stored.finalized.hash));
+      for (const node of chain) this.finalized[node.height] = node.key;
+      this.tree.finalize(fromHex(stored.finalized.hash));
+    }
+    if (stored.blocks.length > 0) this.d.sometimes('chain.recovered-from-disk');
+    this.recovered = true;
+    this.publish();
+    await this.commitHead();
+    this.armSlotTimer();
+  }
+
+  private armSlotTimer(): void {
+    const now = this.d.clock.now();
+    const next = slotStartMs(slotAt(now, this.d.spec) + 1, this.d.spec);
+    this.ctx.setTimer(Math.max(1, next - now), { type: 'slot' });
+  }
+
+  // ---- production ----------------------------------------------------------------------------
+
+  private async onSlot(): Promise<void> {
+    this.armSlotTimer();
+    const slot = slotAt(this.d.clock.now(), this.d.spec);
+    if (this.myIndex === undefined || proposerIndexFor(slot, this.n) !== this.myIndex || slot <= this.lastSlotProduced) return;
+    const head = this.tree.head();
+    if (slot <= head.slot) return;
+    const finalizedNode = this.tree.finalized();
+    const pow = this.usablePow();
+    if (pow === undefined && head.height + 1 - finalizedNode.height > this.d.spec.maxBlocksWithoutPow) {
+      this.d.sometimes('chain.production-paused-without-pow');
+      return;
+    }
+    this.lastSlotProduced = slot;
+    const parent = this.blocks.get(head.key) as SignedConsensusBlock;
+    const finalizedBlock = this.blocks.get(finalizedNode.key) as SignedConsensusBlock;
+    const payload = await this.ctx.ask(
+      this.engine,
+      {
+        type: 'build',
+        parentPayloadHash: parent.message.executionPayload.blockHash,
+        finalizedPayloadHash: finalizedBlock.message.executionPayload.blockHash,
+        timestampSec: Math.floor(slotStartMs(slot, this.d.spec) / 1000),
+        feeRecipient: this.d.feeRecipient,
+        withdrawals: [],
+      },
+      10_000,
+    );
+    if (payload === undefined) return;
+    const message = {
+      parentHash: head.hash,
+      slot,
+      height: head.height + 1,
+      executionPayload: payload,
+      auxPowHeader: pow ?? null,
+      pegIns: [],
+      pegOutProposals: [],
+      finalizedPegOuts: [],
+    };
+    const signed = signBlock(message, this.myIndex, this.d.key as KeyPair, this.n);
+    this.produced++;
+    this.d.sometimes('chain.block-produced');
+    this.ctx.tell(this.network, { type: 'publish', message: { topic: 'block', block: signed } });
+    await this.importBlock(signed, undefined);
+  }
+
+  /** A queued AuxPow is usable if its range is exactly the accepted chain after our finalized block. */
+  private usablePow(): AuxPowHeader | undefined {
+    const pow = this.queuedPow;
+    if (pow === undefined) return undefined;
+    const chain = this.tree.chainTo(pow.rangeEnd);
+    const first = chain[0];
+    if (first === undefined || !equalBytes(first.hash, pow.rangeStart) || !this.onHeadChain(pow.rangeEnd)) {
+      if (first === undefined || this.tree.get(pow.rangeEnd) === undefined) this.queuedPow = undefined;
+      return undefined;
+    }
+    return pow;
+  }
+
+  private onHeadChain(hash: Uint8Array): boolean {
+    const node = this.tree.get(hash);
+    if (node === undefined) return false;
+    const anc = this.tree.ancestorAt(this.tree.head().hash, node.height);
+    return anc !== undefined && anc.key === node.key;
+  }
+
+  // ---- import --------------------------------------------------------------------------------
+
+  private async onWire(from: string, m: WireMessage): Promise<void> {
+    switch (m.topic) {
+      case 'block':
+      case 'block-response':
+        return this.importBlock(m.block, from);
+      case 'approval':
+        return this.onApproval(from, m.approval.blockHash, m.approval.authorityIndex, m.approval.signature);
+      case 'auxpow':
+        this.queuedPow = m.header;
+        return;
+      case 'block-request': {
+        const b = this.blocks.get(toHex(m.hash));
+        if (b !== undefined && this.tree.has(m.hash)) {
+          this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block: b } });
+        }
+        return;
+      }
+    }
+  }
+
+  private penalize(from: string | undefined, code: BlockErrorCode, detail: string): void {
+    const p = policyFor(code);
+    if (from !== undefined && p.penalty < 0) {
+      this.penalties++;
+      this.ctx.tell(this.network, { type: 'penalize', peer: from, delta: p.penalty, reason: `${code}: ${detail}` });
+    }
+    this.d.sometimes(`chain.rejected.${code}`);
+  }
+
+  private async importBlock(signed: SignedConsensusBlock, from: string | undefined): Promise<void> {
+    if (!this.recovered) return;
+    const hash = blockHash(signed.message);
+    const key = toHex(hash);
+    if (this.blocks.has(key) || this.pending.has(key)) return;
+    const b = signed.message;
+    if (b.height <= this.tree.finalized().height) return;
+    const withApprovals = signerIndices(signed.approvals.signers).length > 0;
+    const v = validateBlock(signed, {
+      spec: this.d.spec,
+      nowMs: this.d.clock.now(),
+      scheme: this.d.scheme,
+      parent: (h) => {
+        const node = this.tree.get(h);
+        return node === undefined ? undefined : { height: node.height, slot: node.slot };
+      },
+      requireApprovals: withApprovals,
+    });
+    if (!v.ok) {
+      if (v.error.code === BlockErrorCode.WRONG_PROPOSER && this.d.bugs.has('chain-skip-proposer-check')) {
+        // Planted bug: the check the Rust Alys left commented out.
+      } else {
+        if (v.error.code === BlockErrorCode.UNKNOWN_PARENT) this.waitForParent(signed, from);
+        else this.penalize(from, v.error.code, v.error.detail);
+        return;
+      }
+    }
+    const evidence = this.equivocation.observe(signed.proposerIndex, b.slot, hash);
+    if (evidence !== undefined) {
+      this.d.sometimes('chain.equivocation-detected');
+      this.penalize(from, BlockErrorCode.EQUIVOCATION, `authority ${evidence.proposerIndex} in slot ${evidence.slot}`);
+      if (!withApprovals) return;
+    }
+    if (b.auxPowHeader === null && b.height - this.tree.finalized().height > this.d.spec.maxBlocksWithoutPow) {
+      this.penalize(from, BlockErrorCode.TOO_MANY_WITHOUT_POW, `height ${b.height}`);
+      return;
+    }
+    if (b.auxPowHeader !== null) {
+      const problem = this.checkPow(b.auxPowHeader, b.parentHash);
+      if (problem !== undefined) {
+        this.penalize(from, BlockErrorCode.BAD_AUXPOW, problem);
+        return;
+      }
+    }
+    const status = await this.ctx.ask(this.engine, { type: 'execute', payload: b.executionPayload }, 30_000);
+    if (status.status === 'INVALID') {
+      this.penalize(from, BlockErrorCode.EXECUTION_INVALID, status.validationError);
+      return;
+    }
+    if (status.status === 'SYNCING') return;
+    if (withApprovals) {
+      if (!checkApprovals(signed, hash, this.d.spec, this.d.scheme).ok) {
+        this.penalize(from, BlockErrorCode.BAD_APPROVALS, 'aggregate');
+        return;
+      }
+      await this.accept(signed, hash);
+      return;
+    }
+    this.pending.set(key, { signed, hash });
+    this.maybeApprove(hash, b.slot);
+    await this.tryAccept(key);
+  }
+
+  private checkPow(pow: AuxPowHeader, parentHash: Uint8Array): string | undefined {
+    const chain = this.tree.chainTo(pow.rangeEnd);
+    const first = chain[0];
+    if (first === undefined || !equalBytes(first.hash, pow.rangeStart)) return 'range does not start after our finalized block';
+    const anc = this.tree.ancestorAt(parentHash, (this.tree.get(pow.rangeEnd) as { height: number }).height);
+    if (anc === undefined || !equalBytes(anc.hash, pow.rangeEnd)) return 'range end is not an ancestor of the block';
+    if (pow.chainId !== this.d.spec.auxPowChainId || pow.bits !== this.d.spec.initialBits) return 'wrong chain id or bits';
+    try {
+      checkAuxPow(decodeAuxPow(pow.auxPow), bundleHash(chain.map((n) => n.hash)), this.d.spec.auxPowChainId, pow.bits);
+    } catch (err) {
+      if (err instanceof AuxPowError) return err.message;
+      throw err;
+    }
+    return undefined;
+  }
+
+  private waitForParent(signed: SignedConsensusBlock, from: string | undefined): void {
+    const parentKey = toHex(signed.message.parentHash);
+    const list = this.orphans.get(parentKey) ?? [];
+    if (list.length < 8) list.push({ signed, from: from ?? '' });
+    this.orphans.set(parentKey, list);
+    if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
+    if (from !== undefined) {
+      this.d.sometimes('chain.parent-requested');
+      this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-request', hash: signed.message.parentHash } });
+    }
+  }
+
+  // ---- approvals -----------------------------------------------------------------------------
+
+  private maybeApprove(hash: Uint8Array, slot: number): void {
+    if (this.myIndex === undefined || this.d.key === undefined) return;
+    const key = toHex(hash);
+    const already = this.myApprovals.get(slot);
+    // An honest authority approves at most one block per slot: two quorums cannot form.
+    if (already !== undefined && already !== key) return;
+    this.myApprovals.set(slot, key);
+    const signature = approve(hash, this.d.key);
+    this.recordApproval(key, this.myIndex, signature);
+    this.ctx.tell(this.network, { type: 'publish', message: { topic: 'approval', approval: { blockHash: hash, authorityIndex: this.myIndex, signature } } });
+  }
+
+  private recordApproval(key: string, index: number, signature: Uint8Array): void {
+    let m = this.approvals.get(key);
+    if (m === undefined) {
+      m = new Map();
+      this.approvals.set(key, m);
+      if (this.approvals.size > 4_096) this.approvals.delete(this.approvals.keys().next().value as string);
+    }
+    m.set(index, signature);
+  }
+
+  private async onApproval(from: string, hash: Uint8Array, index: number, signature: Uint8Array): Promise<void> {
+    const pk = this.d.spec.authorities[index];
+    if (pk === undefined || !this.d.scheme.verify(pk, approvalMessage(hash), signature)) {
+      this.penalize(from, BlockErrorCode.BAD_APPROVALS, `approval by ${index}`);
+      return;
+    }
+    const key = toHex(hash);
+    if (this.tree.has(hash)) return;
+    this.recordApproval(key, index, signature);
+    await this.tryAccept(key);
+  }
+
+  private async tryAccept(key: string): Promise<void> {
+    const p = this.pending.get(key);
+    const got = this.approvals.get(key);
+    if (p === undefined || got === undefined || got.size < approvalThreshold(this.n)) return;
+    this.pending.delete(key);
+    const signed = { ...p.signed, approvals: aggregateApprovals(this.n, got, this.d.scheme) };
+    await this.accept(signed, p.hash);
+  }
+
+  // ---- acceptance and finality ---------------------------------------------------------------
+
+  private async accept(signed: SignedConsensusBlock, hash: Uint8Array): Promise<void> {
+    const key = toHex(hash);
+    if (this.tree.has(hash)) return;
+    if (!this.tree.has(signed.message.parentHash)) {
+      this.waitForParent(signed, undefined);
+      return;
+    }
+    await this.ctx.ask(this.storage, { type: 'put-block', block: signed, hash }, 60_000);
+    try {
+      this.tree.add(hash, signed.message.parentHash, signed.message.height, signed.message.slot);
+    } catch (err) {
+      if (err instanceof ForkChoiceError) return;
+      throw err;
+    }
+    this.blocks.set(key, signed);
+    this.committed.add(key);
+    this.accepted.push({
+      hash,
+      slot: signed.message.slot,
+      height: signed.message.height,
+      proposerIndex: signed.proposerIndex,
+      signature: signed.signature,
+      approvalSigners: signerIndices(signed.approvals.signers),
+      approvalSignature: signed.approvals.signature,
+    });
+    this.d.sometimes('chain.block-accepted');
+    const pow = signed.message.auxPowHeader;
+    if (pow !== null && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
+    await this.commitHead();
+    this.publish();
+    const waiting = this.orphans.get(key);
+    if (waiting !== undefined) {
+      this.orphans.delete(key);
+      for (const o of waiting) await this.importBlock(o.signed, o.from === '' ? undefined : o.from);
+    }
+  }
+
+  private onChainOf(tip: Uint8Array, hash: Uint8Array): boolean {
+    const node = this.tree.get(hash);
+    if (node === undefined) return false;
+    const anc = this.tree.ancestorAt(tip, node.height);
+    return anc !== undefined && anc.key === node.key;
+  }
+
+  private async finalize(hash: Uint8Array): Promise<void> {
+    const chain = this.tree.chainTo(hash);
+    const node = this.tree.get(hash);
+    if (node === undefined || chain.length === 0) return;
+    await this.ctx.ask(this.storage, { type: 'set-finalized', hash, height: node.height }, 60_000);
+    this.tree.finalize(hash);
+    for (const c of chain) this.finalized[c.height] = c.key;
+    this.queuedPow = undefined;
+    for (const k of [...this.pending.keys()]) {
+      const p = this.pending.get(k) as Pending;
+      if (p.signed.message.height <= node.height) this.pending.delete(k);
+    }
+    this.d.sometimes('chain.finalized');
+  }
+
+  private async commitHead(): Promise<void> {
+    const head = this.blocks.get(this.tree.head().key) as SignedConsensusBlock;
+    const fin = this.blocks.get(this.tree.finalized().key) as SignedConsensusBlock;
+    await this.ctx.ask(
+      this.engine,
+      { type: 'commit', headPayloadHash: head.message.executionPayload.blockHash, finalizedPayloadHash: fin.message.executionPayload.blockHash },
+      30_000,
+    );
+  }
+
+  private bundle(): BundleWork | undefined {
+    const head = this.tree.head();
+    const chain = this.tree.chainTo(head.hash);
+    const first = chain[0];
+    if (first === undefined) return undefined;
+    return { auxHash: bundleHash(chain.map((c) => c.hash)), rangeStart: first.hash, rangeEnd: head.hash, height: head.height, bits: this.d.spec.initialBits };
+  }
+
+  private publish(): void {
+    const head = this.tree.head();
+    this.d.publish({
+      recovered: this.recovered,
+      authorityIndex: this.myIndex,
+      headHeight: head.height,
+      headHash: head.key,
+      finalized: this.finalized,
+      committed: this.committed,
+      accepted: this.accepted,
+      producedBlocks: this.produced,
+      penalties: this.penalties,
+    });
+  }
+}

@@ -1,0 +1,48 @@
+// EngineActor: drives the execution client. Build = forkchoiceUpdated with attributes, then
+// getPayload; execute = newPayload; commit = forkchoiceUpdated to the new head. The execution client
+// must see blocks in order, so this actor handles one request at a time.
+import type { ExecutionClient, PayloadStatus } from '../io/execution.ts';
+import { type ActorSpec, actor } from '../kernel/actor.ts';
+import type { Ask } from '../kernel/message.ts';
+import type { ExecutionPayload, Withdrawal } from '../types/chain.ts';
+
+export type EngineMsg =
+  | Ask<
+      {
+        readonly type: 'build';
+        readonly parentPayloadHash: Uint8Array;
+        readonly finalizedPayloadHash: Uint8Array;
+        readonly timestampSec: number;
+        readonly feeRecipient: Uint8Array;
+        readonly withdrawals: readonly Withdrawal[];
+      },
+      ExecutionPayload | undefined
+    >
+  | Ask<{ readonly type: 'execute'; readonly payload: ExecutionPayload }, PayloadStatus>
+  | Ask<{ readonly type: 'commit'; readonly headPayloadHash: Uint8Array; readonly finalizedPayloadHash: Uint8Array }, PayloadStatus>;
+
+export const engineActorName = 'engine';
+
+export function engineActor(el: ExecutionClient): ActorSpec<EngineMsg> {
+  return actor<EngineMsg>({
+    name: engineActorName,
+    mailbox: { capacity: 1_024, overflow: 'reject' },
+    create: () => ({
+      handlers: {
+        build: async (m) => {
+          const r = await el.forkchoiceUpdated(
+            { headBlockHash: m.parentPayloadHash, safeBlockHash: m.finalizedPayloadHash, finalizedBlockHash: m.finalizedPayloadHash },
+            { timestamp: m.timestampSec, prevRandao: new Uint8Array(32), suggestedFeeRecipient: m.feeRecipient, withdrawals: m.withdrawals },
+          );
+          if (r.payloadId === undefined) return undefined;
+          return el.getPayload(r.payloadId);
+        },
+        execute: (m) => el.newPayload(m.payload),
+        commit: async (m) => {
+          const r = await el.forkchoiceUpdated({ headBlockHash: m.headPayloadHash, safeBlockHash: m.finalizedPayloadHash, finalizedBlockHash: m.finalizedPayloadHash });
+          return r.status;
+        },
+      },
+    }),
+  });
+}

@@ -1,0 +1,26 @@
+// What the simulation's checkers (and the node's status) may read of a chain node.
+export interface AcceptedRecord {
+  readonly hash: Uint8Array;
+  readonly slot: number;
+  readonly height: number;
+  readonly proposerIndex: number;
+  readonly signature: Uint8Array;
+  readonly approvalSigners: readonly number[];
+  readonly approvalSignature: Uint8Array;
+}
+
+export interface ChainView {
+  /** False while the node is still loading its chain from disk after a (re)start. */
+  readonly recovered: boolean;
+  readonly authorityIndex: number | undefined;
+  readonly headHeight: number;
+  readonly headHash: string;
+  /** Finalized block hashes by height (index = height), as persisted. */
+  readonly finalized: readonly string[];
+  /** Hashes of every block this node has reported committed (accepted and on disk). */
+  readonly committed: ReadonlySet<string>;
+  /** Accepted blocks in acceptance order (for the signature checker). */
+  readonly accepted: readonly AcceptedRecord[];
+  readonly producedBlocks: number;
+  readonly penalties: number;
+}
