@@ -104,7 +104,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   const failed = (name: string, reason: string): void => {
     if (verdicts[name] !== 'pass' || !(name in verdicts)) return;
     verdicts[name] = `fail: ${reason}`;
-    failedAt ??= { event: scheduler.executed, timeMs: scheduler.now() };
+    if (!s.mayFail.includes(name)) failedAt ??= { event: scheduler.executed, timeMs: scheduler.now() };
   };
 
   let world: World<unknown> | undefined;
@@ -150,7 +150,9 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       await scheduler.runUntil(until);
       traps.advanceFakeTimers(scheduler.now());
       check(false);
-      if (failedAt !== undefined || until >= duration) break;
+      // A negative scenario runs on until every expected violation has shown.
+      const awaiting = s.expectViolated.some((name) => verdicts[name] === 'pass');
+      if ((failedAt !== undefined && !awaiting) || until >= duration) break;
     }
     if (failedAt === undefined) check(true);
   } catch (err) {
@@ -164,7 +166,9 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   if (v !== undefined && process.env.ALYS_DEBUG_TRAPS) process.stderr.write(`${v.stack}\n`);
 
   const wall = Math.max(0.001, wallMs() - started);
-  const ok = Object.values(verdicts).every((x) => x === 'pass');
+  const ok = Object.entries(verdicts).every(([name, x]) =>
+    s.expectViolated.includes(name) ? x !== 'pass' : x === 'pass' || s.mayFail.includes(name),
+  );
   const result: RunResult = {
     seed: o.seed,
     scenario: s.name,

@@ -71,6 +71,12 @@ export const scenarioSchema = z
     /** Invariant names; empty means every invariant the app and the world know. */
     invariants: z.array(z.string()).default([]),
     workloadEveryMs: z.number().int().positive().optional(),
+    /**
+     * A negative scenario: these invariants must fail (showing the checkers are not vacuous); the run
+     * is ok when they all do and every other invariant, except those in mayFail, passes.
+     */
+    expectViolated: z.array(z.string()).default([]),
+    mayFail: z.array(z.string()).default([]),
   })
   .superRefine((s, ctx) => {
     if (s.faults.rates !== undefined && s.faults.window === undefined) {

@@ -8,7 +8,7 @@ import type { ChainView } from '../../src/chain/chain-view.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import type { SimApp } from '../app.ts';
 import { chainByzantine } from './byzantine.ts';
-import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted } from './invariants.ts';
+import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, uniqueAcceptedPerSlot } from './invariants.ts';
 import { buildChainNode } from './node.ts';
 
 export const chainApp: SimApp<ChainView> = {
@@ -40,6 +40,7 @@ export const chainApp: SimApp<ChainView> = {
     'finalized-never-reverted': finalizedNeverReverted,
     'accepted-by-slot-proposer': acceptedBySlotProposer,
     'committed-survives-restart': committedSurvivesRestart,
+    'unique-accepted-per-slot': uniqueAcceptedPerSlot,
     liveness: chainLiveness,
   },
   bugs: {

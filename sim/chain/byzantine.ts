@@ -5,7 +5,7 @@
 // messages, and blocks carrying a forged AuxPow.
 import { blockHash } from '../../src/codec/block-codec.ts';
 import { approvalMessage } from '../../src/consensus/approvals.ts';
-import { proposerIndexFor, slotAt } from '../../src/consensus/aura.ts';
+import { proposerIndexFor, slotAt, slotStartMs } from '../../src/consensus/aura.ts';
 import { signBlock } from '../../src/consensus/sign-block.ts';
 import type { KeyPair } from '../../src/crypto/signature-scheme.ts';
 import type { SignedConsensusBlock } from '../../src/types/chain.ts';
@@ -39,8 +39,14 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
     lastEquivocatedSlot = slot;
     const a = blockOn(best, slot, 1);
     const b = blockOn(best, slot, 2);
-    const half = Math.ceil(others.length / 2);
-    others.forEach((o, i) => send(o, encodeWire({ topic: 'block', block: i < half ? a : b })));
+    // Honest nodes alternate between the two blocks, so both halves see a different one; fellow
+    // Byzantine nodes get both (colluders approve whatever they are sent).
+    const honestOthers = others.filter((o) => !o.startsWith('byz'));
+    honestOthers.forEach((o, i) => send(o, encodeWire({ topic: 'block', block: i % 2 === 0 ? a : b })));
+    for (const o of others.filter((x) => x.startsWith('byz'))) {
+      send(o, encodeWire({ topic: 'block', block: a }));
+      send(o, encodeWire({ topic: 'block', block: b }));
+    }
     ctx.sometimes('byzantine.equivocated');
     if (mode === 'collude') {
       // Approve both blocks, which an honest authority never does.
@@ -58,6 +64,11 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
       try {
         const m = decodeWire(payload);
         if ((m.topic === 'block' || m.topic === 'block-response') && (best === undefined || m.block.message.height > best.message.height)) best = m.block;
+        if (m.topic === 'block' && mode === 'collude') {
+          // Colluders keep the chain going by approving every block they see.
+          const h = blockHash(m.block.message);
+          broadcast(encodeWire({ topic: 'approval', approval: { blockHash: h, authorityIndex: myIndex, signature: key.sign(approvalMessage(h)) } }));
+        }
       } catch {
         // Honest nodes send nothing undecodable; ignore our own garbage bouncing around.
       }
@@ -88,10 +99,16 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
           if (heard.length > 0) send(rng.pick(others), rng.pick(heard));
           break;
         case 3:
-          // A block for someone else's slot, signed with our key under their index.
+          // A block for someone else's slot, signed with our own key under our own index. Sent just
+          // before that slot starts (within the future tolerance), so it arrives before the rightful
+          // proposer's block: only the proposer check stops it.
           if (best !== undefined) {
-            const blk = blockOn(best, slot, 3);
-            broadcast(encodeWire({ topic: 'block', block: { ...blk, proposerIndex: myIndex } }));
+            const next = slot + 1;
+            const early = slotStartMs(next, spec) - ctx.io.clock.now() < 400;
+            const target = early ? next : slot;
+            const payload = { ...best.message.executionPayload, extraData: new Uint8Array([3]) };
+            const message = { ...best.message, parentHash: blockHash(best.message), slot: target, height: best.message.height + 1, executionPayload: payload, auxPowHeader: null };
+            broadcast(encodeWire({ topic: 'block', block: signBlock(message, myIndex, key, spec.authorities.length) }));
             ctx.sometimes('byzantine.wrong-proposer-sent');
           }
           break;

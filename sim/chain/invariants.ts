@@ -134,3 +134,33 @@ export function chainLiveness(opts: InvariantOptions): Invariant<ChainView> {
     },
   };
 }
+
+/**
+ * At most one block is accepted per slot, across all honest nodes: an honest authority approves one
+ * block per slot, and two quorums share an honest authority while at most floor((n-1)/3) are
+ * Byzantine. With more Byzantine authorities than that, this is the first thing to break.
+ */
+export function uniqueAcceptedPerSlot(): Invariant<ChainView> {
+  const bySlot = new Map<number, string>();
+  const checked = new Map<string, { incarnation: number; upTo: number }>();
+  return {
+    name: 'unique-accepted-per-slot',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        let c = checked.get(n.id);
+        if (c === undefined || c.incarnation !== n.incarnation) c = { incarnation: n.incarnation, upTo: 0 };
+        for (let i = c.upTo; i < n.view.accepted.length; i++) {
+          const r = n.view.accepted[i];
+          if (r === undefined) continue;
+          const hash = Buffer.from(r.hash).toString('hex');
+          const first = bySlot.get(r.slot);
+          if (first === undefined) bySlot.set(r.slot, hash);
+          else if (first !== hash) return `slot ${r.slot}: ${first.slice(0, 12)} and, on ${n.id}, ${hash.slice(0, 12)} were both accepted`;
+        }
+        c.upTo = n.view.accepted.length;
+        checked.set(n.id, c);
+      }
+      return undefined;
+    },
+  };
+}

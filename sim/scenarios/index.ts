@@ -6,7 +6,7 @@ import { type Scenario, ScenarioError, parseScenario } from '../scenario.ts';
 const here = import.meta.dirname;
 
 /** The scenario that runs when none is named: the one with the most kinds of fault. */
-export const defaultScenario = 'toy-chaos';
+export const defaultScenario = 'chain-chaos';
 
 export function scenarioNames(): string[] {
   return readdirSync(here)

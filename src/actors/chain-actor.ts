@@ -14,7 +14,7 @@ import { approvalMessage, approvalThreshold, signerIndices } from '../consensus/
 import { proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
 import { BlockErrorCode, policyFor } from '../consensus/block-error.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
-import { EquivocationDetector } from '../consensus/equivocation.ts';
+import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
 import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
 import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.ts';
 import { checkApprovals, validateBlock } from '../consensus/validate-block.ts';
@@ -81,6 +81,7 @@ class ChainNode {
   private readonly myApprovals = new Map<number, string>();
   private readonly orphans = new Map<string, Array<{ signed: SignedConsensusBlock; from: string }>>();
   private readonly equivocation = new EquivocationDetector();
+  private readonly evidence: EquivocationEvidence[] = [];
   private queuedPow: AuxPowHeader | undefined;
   private readonly finalized: string[];
   private readonly committed = new Set<string>();
@@ -167,7 +168,10 @@ class ChainNode {
     const slot = slotAt(this.d.clock.now(), this.d.spec);
     if (this.myIndex === undefined || proposerIndexFor(slot, this.n) !== this.myIndex || slot <= this.lastSlotProduced) return;
     const head = this.tree.head();
-    if (slot <= head.slot) return;
+    if (slot <= head.slot) {
+      this.d.sometimes('chain.production-skipped.head-in-slot');
+      return;
+    }
     const finalizedNode = this.tree.finalized();
     const pow = this.usablePow();
     if (pow === undefined && head.height + 1 - finalizedNode.height > this.d.spec.maxBlocksWithoutPow) {
@@ -189,7 +193,10 @@ class ChainNode {
       },
       10_000,
     );
-    if (payload === undefined) return;
+    if (payload === undefined) {
+      this.d.sometimes('chain.production-skipped.engine-not-ready');
+      return;
+    }
     const message = {
       parentHash: head.hash,
       slot,
@@ -207,14 +214,14 @@ class ChainNode {
     await this.importBlock(signed, undefined);
   }
 
-  /** A queued AuxPow is usable if its range is exactly the accepted chain after our finalized block. */
+  /** A queued AuxPow is usable if its range lies on our head chain after our finalized block. */
   private usablePow(): AuxPowHeader | undefined {
     const pow = this.queuedPow;
     if (pow === undefined) return undefined;
-    const chain = this.tree.chainTo(pow.rangeEnd);
-    const first = chain[0];
-    if (first === undefined || !equalBytes(first.hash, pow.rangeStart) || !this.onHeadChain(pow.rangeEnd)) {
-      if (first === undefined || this.tree.get(pow.rangeEnd) === undefined) this.queuedPow = undefined;
+    // Only a proof that finalizes something new is worth a block's space.
+    if (this.tree.get(pow.rangeEnd) === undefined || this.powRange(pow) === undefined || !this.onHeadChain(pow.rangeEnd)) {
+      // Finalized past it, or on a fork we left: it can never be used.
+      if (this.tree.get(pow.rangeEnd) === undefined) this.queuedPow = undefined;
       return undefined;
     }
     return pow;
@@ -240,8 +247,11 @@ class ChainNode {
         this.queuedPow = m.header;
         return;
       case 'block-request': {
-        const b = this.blocks.get(toHex(m.hash));
-        if (b !== undefined && this.tree.has(m.hash)) {
+        // Any committed block is served, finalized ones included: a node catching up walks back
+        // through them one parent at a time.
+        const key = toHex(m.hash);
+        const b = this.blocks.get(key);
+        if (b !== undefined && this.committed.has(key)) {
           this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block: b } });
         }
         return;
@@ -262,10 +272,18 @@ class ChainNode {
     if (!this.recovered) return;
     const hash = blockHash(signed.message);
     const key = toHex(hash);
-    if (this.blocks.has(key) || this.pending.has(key)) return;
+    if (this.blocks.has(key)) return;
     const b = signed.message;
     if (b.height <= this.tree.finalized().height) return;
     const withApprovals = signerIndices(signed.approvals.signers).length > 0;
+    if (this.pending.has(key)) {
+      // We hold it without enough approvals; a copy that carries a quorum's aggregate settles it.
+      if (withApprovals && checkApprovals(signed, hash, this.d.spec, this.d.scheme).ok) {
+        this.pending.delete(key);
+        await this.accept(signed, hash);
+      }
+      return;
+    }
     const v = validateBlock(signed, {
       spec: this.d.spec,
       nowMs: this.d.clock.now(),
@@ -275,21 +293,25 @@ class ChainNode {
         return node === undefined ? undefined : { height: node.height, slot: node.slot };
       },
       requireApprovals: withApprovals,
+      skipProposerCheck: this.d.bugs.has('chain-skip-proposer-check'),
     });
     if (!v.ok) {
-      if (v.error.code === BlockErrorCode.WRONG_PROPOSER && this.d.bugs.has('chain-skip-proposer-check')) {
-        // Planted bug: the check the Rust Alys left commented out.
-      } else {
-        if (v.error.code === BlockErrorCode.UNKNOWN_PARENT) this.waitForParent(signed, from);
-        else this.penalize(from, v.error.code, v.error.detail);
-        return;
-      }
+      if (v.error.code === BlockErrorCode.UNKNOWN_PARENT) this.waitForParent(signed, from);
+      else this.penalize(from, v.error.code, v.error.detail);
+      return;
     }
     const evidence = this.equivocation.observe(signed.proposerIndex, b.slot, hash);
     if (evidence !== undefined) {
+      // The evidence names the proposer; the peer that relayed the second block may be honest, so
+      // it is not penalised for it. The evidence is kept for the operators (and later slashing).
       this.d.sometimes('chain.equivocation-detected');
-      this.penalize(from, BlockErrorCode.EQUIVOCATION, `authority ${evidence.proposerIndex} in slot ${evidence.slot}`);
+      this.evidence.push(evidence);
+      if (this.evidence.length > 256) this.evidence.shift();
       if (!withApprovals) return;
+    } else if (from !== undefined && !withApprovals) {
+      // Relay a valid new block once, as gossipsub would: every honest node sees every block, so an
+      // equivocation cannot stay hidden behind a split of the network.
+      this.ctx.tell(this.network, { type: 'publish', message: { topic: 'block', block: signed } });
     }
     if (b.auxPowHeader === null && b.height - this.tree.finalized().height > this.d.spec.maxBlocksWithoutPow) {
       this.penalize(from, BlockErrorCode.TOO_MANY_WITHOUT_POW, `height ${b.height}`);
@@ -297,6 +319,10 @@ class ChainNode {
     }
     if (b.auxPowHeader !== null) {
       const problem = this.checkPow(b.auxPowHeader, b.parentHash);
+      if (problem === 'unknown') {
+        this.d.sometimes('chain.auxpow-not-yet-placeable');
+        return;
+      }
       if (problem !== undefined) {
         this.penalize(from, BlockErrorCode.BAD_AUXPOW, problem);
         return;
@@ -307,7 +333,10 @@ class ChainNode {
       this.penalize(from, BlockErrorCode.EXECUTION_INVALID, status.validationError);
       return;
     }
-    if (status.status === 'SYNCING') return;
+    if (status.status === 'SYNCING') {
+      this.d.sometimes('chain.import-deferred.engine-syncing');
+      return;
+    }
     if (withApprovals) {
       if (!checkApprovals(signed, hash, this.d.spec, this.d.scheme).ok) {
         this.penalize(from, BlockErrorCode.BAD_APPROVALS, 'aggregate');
@@ -321,15 +350,36 @@ class ChainNode {
     await this.tryAccept(key);
   }
 
-  private checkPow(pow: AuxPowHeader, parentHash: Uint8Array): string | undefined {
+  /**
+   * The hashes a proof of work covers, on our chain, from rangeStart to rangeEnd. Part of the range
+   * may already be final here (another proof finalized it first): those hashes come from our record
+   * of the finalized chain. Undefined: we cannot place the range (yet).
+   */
+  private powRange(pow: AuxPowHeader): Uint8Array[] | undefined {
+    const startKey = toHex(pow.rangeStart);
+    const endKey = toHex(pow.rangeEnd);
+    const finalStart = this.finalized.indexOf(startKey);
+    const finalEnd = this.finalized.indexOf(endKey);
+    if (finalStart > 0 && finalEnd >= finalStart) return this.finalized.slice(finalStart, finalEnd + 1).map(fromHex);
     const chain = this.tree.chainTo(pow.rangeEnd);
-    const first = chain[0];
-    if (first === undefined || !equalBytes(first.hash, pow.rangeStart)) return 'range does not start after our finalized block';
-    const anc = this.tree.ancestorAt(parentHash, (this.tree.get(pow.rangeEnd) as { height: number }).height);
-    if (anc === undefined || !equalBytes(anc.hash, pow.rangeEnd)) return 'range end is not an ancestor of the block';
+    if (chain.length === 0) return undefined;
+    if (finalStart > 0) return [...this.finalized.slice(finalStart).map(fromHex), ...chain.map((n) => n.hash)];
+    const start = chain.findIndex((n) => n.key === startKey);
+    return start < 0 ? undefined : chain.slice(start).map((n) => n.hash);
+  }
+
+  /** 'unknown' when we cannot judge the proof yet (we are behind); a reason when it is wrong. */
+  private checkPow(pow: AuxPowHeader, parentHash: Uint8Array): string | 'unknown' | undefined {
+    const range = this.powRange(pow);
+    if (range === undefined) return this.tree.has(pow.rangeStart) && this.tree.has(pow.rangeEnd) ? 'range start is not on the chain to its end' : 'unknown';
+    const end = this.tree.get(pow.rangeEnd);
+    if (end !== undefined) {
+      const anc = this.tree.ancestorAt(parentHash, end.height);
+      if (anc === undefined || !equalBytes(anc.hash, pow.rangeEnd)) return 'range end is not an ancestor of the block';
+    }
     if (pow.chainId !== this.d.spec.auxPowChainId || pow.bits !== this.d.spec.initialBits) return 'wrong chain id or bits';
     try {
-      checkAuxPow(decodeAuxPow(pow.auxPow), bundleHash(chain.map((n) => n.hash)), this.d.spec.auxPowChainId, pow.bits);
+      checkAuxPow(decodeAuxPow(pow.auxPow), bundleHash(range), this.d.spec.auxPowChainId, pow.bits);
     } catch (err) {
       if (err instanceof AuxPowError) return err.message;
       throw err;
@@ -423,7 +473,7 @@ class ChainNode {
     });
     this.d.sometimes('chain.block-accepted');
     const pow = signed.message.auxPowHeader;
-    if (pow !== null && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
+    if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
     await this.commitHead();
     this.publish();
     const waiting = this.orphans.get(key);

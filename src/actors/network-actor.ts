@@ -22,6 +22,8 @@ export interface PeerReport {
 
 export const networkActorName = 'network';
 export const BAN_THRESHOLD = -100;
+/** A ban lasts this long; the peer then comes back on probation (half the threshold). */
+export const BAN_MS = 60_000;
 
 export function networkActor(
   io: NetworkIO,
@@ -33,16 +35,27 @@ export function networkActor(
     mailbox: { capacity: 8_192, overflow: 'drop-oldest' },
     create: (ctx) => {
       const scores = new Map<string, number>();
-      const banned = new Set<string>();
+      const banned = new Map<string, number>();
       let decodeErrors = 0;
       const penalize = (peer: string, delta: number, reason: string): void => {
         const s = (scores.get(peer) ?? 0) + delta;
         scores.set(peer, s);
         if (s <= BAN_THRESHOLD && !banned.has(peer)) {
-          banned.add(peer);
+          banned.set(peer, ctx.clock.now());
           sometimes(`chain.peer-banned`);
-          void reason;
+          if (process.env.ALYS_DEBUG_BANS) process.stderr.write(`${io.self} bans ${peer}: ${reason}\n`);
         }
+      };
+      // Bans expire: a peer banned for what turned out to be our own state (a skewed clock, a
+      // partition) must not be cut off for good, or one bad hour would split the network forever.
+      const isBanned = (peer: string): boolean => {
+        const since = banned.get(peer);
+        if (since === undefined) return false;
+        if (ctx.clock.now() - since < BAN_MS) return true;
+        banned.delete(peer);
+        scores.set(peer, BAN_THRESHOLD / 2);
+        sometimes('chain.peer-unbanned');
+        return false;
       };
       return {
         onStart() {
@@ -52,7 +65,7 @@ export function networkActor(
         },
         handlers: {
           inbound: (m) => {
-            if (banned.has(m.from)) return;
+            if (isBanned(m.from)) return;
             let message: WireMessage;
             try {
               message = decodeWire(m.bytes);
@@ -67,13 +80,13 @@ export function networkActor(
           },
           publish: (m) => {
             const bytes = encodeWire(m.message);
-            for (const p of io.peers()) if (!banned.has(p)) io.send(p, bytes);
+            for (const p of io.peers()) if (!isBanned(p)) io.send(p, bytes);
           },
           'send-to': (m) => {
-            if (!banned.has(m.peer)) io.send(m.peer, encodeWire(m.message));
+            if (!isBanned(m.peer)) io.send(m.peer, encodeWire(m.message));
           },
           penalize: (m) => penalize(m.peer, m.delta, m.reason),
-          peers: () => ({ scores: Object.fromEntries(scores), banned: [...banned], decodeErrors }),
+          peers: () => ({ scores: Object.fromEntries(scores), banned: [...banned.keys()], decodeErrors }),
         },
       };
     },

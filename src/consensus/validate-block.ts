@@ -22,6 +22,8 @@ export interface ValidationContext {
   readonly parent: (hash: Uint8Array) => ParentInfo | undefined;
   /** false: check only the proposer signature (a block may be imported before its approvals). */
   readonly requireApprovals: boolean;
+  /** Planted bug: accept any authority as proposer (the check the Rust Alys left commented out). */
+  readonly skipProposerCheck?: boolean;
 }
 
 export type Validated = { readonly ok: true; readonly hash: Uint8Array } | { readonly ok: false; readonly error: BlockError };
@@ -38,7 +40,7 @@ export function validateBlock(signed: SignedConsensusBlock, ctx: ValidationConte
   if (parent === undefined) return fail(BlockErrorCode.UNKNOWN_PARENT, `parent ${toHex(b.parentHash).slice(0, 16)}`);
   if (b.height !== parent.height + 1) return fail(BlockErrorCode.WRONG_HEIGHT, `height ${b.height} on a parent at ${parent.height}`);
   if (b.slot <= parent.slot) return fail(BlockErrorCode.SLOT_NOT_INCREASING, `slot ${b.slot} after parent slot ${parent.slot}`);
-  const expected = proposerIndexFor(b.slot, n);
+  const expected = ctx.skipProposerCheck === true && signed.proposerIndex < n ? signed.proposerIndex : proposerIndexFor(b.slot, n);
   if (signed.proposerIndex !== expected) {
     return fail(BlockErrorCode.WRONG_PROPOSER, `slot ${b.slot} belongs to authority ${expected}, not ${signed.proposerIndex}`);
   }

@@ -1,0 +1,64 @@
+// The chain's scenarios over a swarm of seeds: a hundred runs in all, each checking safety
+// (finality agreement, nothing reverted, every accepted block by its slot's proposer with a quorum,
+// at most one accepted block per slot, committed blocks surviving restarts) and liveness after the
+// faults heal; and the negative scenario, where the checkers must report the broken safety.
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../sim/scenarios/index.ts';
+import { runSimulation } from '../../sim/runner.ts';
+import { runSwarm } from '../../sim/swarm.ts';
+
+const scenarios = [
+  'happy',
+  'proposer-crash',
+  'partition-heal',
+  'byzantine-equivocation',
+  'byzantine-invalid-blocks',
+  'slow-engine',
+  'crash-during-import',
+  'chain-chaos',
+];
+
+describe('chain scenarios', () => {
+  for (const [i, name] of scenarios.entries()) {
+    it(`${name} passes over its seeds`, async () => {
+      const seeds = name === 'chain-chaos' ? 16 : 12;
+      const report = await runSwarm({ scenario: loadScenario(name), scenarioRef: name, firstSeed: 1000 + 100 * i, seeds, bugs: [] });
+      expect(report.failures).toEqual([]);
+      expect(report.probes['chain.block-accepted']).toBeGreaterThan(0);
+      expect(report.probes['chain.finalized']).toBeGreaterThan(0);
+    });
+  }
+
+  it('happy: every slot filled and finality advancing', async () => {
+    const r = await runSimulation({ scenario: loadScenario('happy'), seed: 7 });
+    expect(r.ok).toBe(true);
+    // 120 s of 2 s slots, four authorities, one block accepted by each node per slot.
+    expect(r.probes['chain.block-produced']).toBeGreaterThanOrEqual(58);
+    expect(r.probes['chain.block-accepted']).toBeGreaterThanOrEqual(4 * 58);
+    expect(r.probes['chain.finalized']).toBeGreaterThanOrEqual(4 * 10);
+  });
+
+  it('equivocation is detected, and Byzantine garbage gets the sender penalised and banned', async () => {
+    const eq = await runSimulation({ scenario: loadScenario('byzantine-equivocation'), seed: 3 });
+    expect(eq.ok).toBe(true);
+    expect(eq.probes['chain.equivocation-detected']).toBeGreaterThan(0);
+    const bad = await runSimulation({ scenario: loadScenario('byzantine-invalid-blocks'), seed: 3 });
+    expect(bad.ok).toBe(true);
+    expect(bad.probes['chain.malformed-rejected']).toBeGreaterThan(0);
+    expect(bad.probes['chain.peer-banned']).toBeGreaterThan(0);
+    expect(bad.probes['chain.rejected.BLOCK_ERROR_WRONG_PROPOSER'] ?? 0).toBeGreaterThan(0);
+  });
+
+  it('more Byzantine authorities than a quorum tolerates break safety, and the checker says so', async () => {
+    const r = await runSimulation({ scenario: loadScenario('byzantine-collusion-negative'), seed: 1 });
+    expect(r.invariants['unique-accepted-per-slot']).toMatch(/^fail: slot \d+: .* were both accepted/);
+    expect(r.ok).toBe(true);
+  });
+
+  it('the same seed gives the same chain trace', async () => {
+    const a = await runSimulation({ scenario: loadScenario('chain-chaos'), seed: 11, swarm: true });
+    const b = await runSimulation({ scenario: loadScenario('chain-chaos'), seed: 11, swarm: true });
+    expect(a.traceHash).toBe(b.traceHash);
+    expect(a.events).toBe(b.events);
+  });
+});
