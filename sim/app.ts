@@ -44,12 +44,18 @@ export interface ByzantineNode {
   onReceive(from: string, payload: Uint8Array): void;
   /** Called on a regular tick so it can send unprompted garbage, replays and forgeries. */
   tick(): void;
+  /** A Byzantine node that runs actors of its own (a twin) stops them when the node crashes. */
+  kill?(): void;
 }
 
 export interface SimApp<View> {
   readonly name: string;
   buildNode(ctx: SimNodeContext): SimNodeHandle<View>;
   buildByzantine(ctx: SimNodeContext): ByzantineNode;
+  /** Applies (active) or lifts (not active) an app-specific fault on one node. */
+  applyFault?(node: { readonly id: string; readonly persistent: Map<string, unknown> }, action: string, active: boolean): void;
+  /** App-specific fault actions this app understands (validated against scenario files). */
+  readonly faultActions?: readonly string[];
   /** Drives the workload (client commands, transactions): called every `workloadEveryMs`. */
   workload?(world: WorldAccess<View>, rng: Rng): void;
   readonly workloadEveryMs?: number;

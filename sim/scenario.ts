@@ -35,7 +35,8 @@ export const scenarioSchema = z
         minerEveryMs: z.number().int().nonnegative().default(8_000),
         engineLatencyMs: z.number().min(0).default(2),
         /** Byzantine authorities' behaviour mix. */
-        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude']).default('mixed'),
+        /** twins: each Byzantine node runs an honest node with a copy of an honest authority's key. */
+        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins']).default('mixed'),
       })
       .prefault({}),
     nodes: z.number().int().min(1).max(64),

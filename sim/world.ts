@@ -207,6 +207,7 @@ export class World<View> implements WorldAccess<View> {
     if (!slot.up) return;
     if (trace) this.o.trace.fault(this.now, `crash ${slot.id}`);
     slot.handle?.system.kill();
+    slot.byz?.kill?.();
     slot.owner.alive = false;
     slot.up = false;
     slot.handle = undefined;
@@ -264,6 +265,13 @@ export class World<View> implements WorldAccess<View> {
         const base = this.o.scenario.network;
         this.network.setDefaults({ loss: f.loss, duplicate: f.duplicate, reorder: f.reorder });
         later(f.durationMs, () => this.network.setDefaults({ loss: base.loss, duplicate: base.duplicate, reorder: base.reorder }));
+        break;
+      }
+      case 'app': {
+        const slot = this.slot(f.node);
+        if (this.o.app.faultActions?.includes(f.action) !== true) throw new Error(`app ${this.o.app.name} has no fault action ${f.action}`);
+        this.o.app.applyFault?.(slot, f.action, true);
+        later(f.durationMs, () => this.o.app.applyFault?.(slot, f.action, false));
         break;
       }
       case 'storage-errors': {

@@ -5,6 +5,7 @@ import { auxPowActorName } from '../../src/actors/auxpow-actor.ts';
 import { encodeAuxPow } from '../../src/auxpow/auxpow.ts';
 import { mineAuxPow } from '../../src/auxpow/miner.ts';
 import type { ChainView } from '../../src/chain/chain-view.ts';
+import type { SimExecution } from '../../src/io/sim/execution.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import type { SimApp } from '../app.ts';
 import { chainByzantine } from './byzantine.ts';
@@ -34,6 +35,13 @@ export const chainApp: SimApp<ChainView> = {
         return auxpow.ask({ type: 'submitauxblock', hash: work.hash, auxPowHex: toHex(encodeAuxPow(mined.auxPow)) }, 10_000);
       })
       .catch(() => undefined);
+  },
+  faultActions: ['engine-syncing', 'engine-invalid', 'engine-down'],
+  applyFault(node, action, active) {
+    const el = node.persistent.get('el') as SimExecution | undefined;
+    if (el === undefined) return;
+    if (action === 'engine-down') el.down = active;
+    else el.mode = active ? (action === 'engine-syncing' ? 'syncing' : 'invalid') : 'ok';
   },
   invariants: {
     'finalized-agreement': finalizedAgreement,

@@ -11,9 +11,16 @@ import type { KeyPair } from '../../src/crypto/signature-scheme.ts';
 import type { SignedConsensusBlock } from '../../src/types/chain.ts';
 import { decodeWire, encodeWire } from '../../src/chain/wire.ts';
 import type { ByzantineNode, SimNodeContext } from '../app.ts';
+import { buildChainNode } from './node.ts';
 import { chainSetup } from './setup.ts';
 
 export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
+  if (ctx.scenario.chain.byzantine === 'twins') {
+    // A twin runs the honest node's code with another authority's key: two nodes, one key.
+    const twin = buildChainNode(ctx);
+    ctx.sometimes('byzantine.twin-started');
+    return { onReceive: () => undefined, tick: () => undefined, kill: () => twin.system.kill() };
+  }
   const { spec } = chainSetup(ctx.scenario, ctx.allNodes);
   const key = chainSetup(ctx.scenario, ctx.allNodes).keys.get(ctx.id) as KeyPair;
   const myIndex = ctx.allNodes.indexOf(ctx.id);

@@ -17,17 +17,21 @@ const cache = new Map<string, ChainSetup>();
 
 export function chainSetup(scenario: Scenario, allNodes: readonly string[]): ChainSetup {
   const c = scenario.chain;
-  const cacheKey = `${c.crypto}|${c.slotDurationMs}|${c.maxBlocksWithoutPow}|${allNodes.join(',')}`;
+  const cacheKey = `${c.crypto}|${c.slotDurationMs}|${c.maxBlocksWithoutPow}|${c.byzantine}|${allNodes.join(',')}`;
   const hit = cache.get(cacheKey);
   if (hit !== undefined) return hit;
   const scheme = schemeByName(c.crypto);
   const keys = new Map<string, KeyPair>();
-  for (const id of allNodes) keys.set(id, scheme.keyFromSeed(sha256(new TextEncoder().encode(`alys-sim-authority:${id}`))));
+  // Twins are not authorities of their own: each holds a copy of an honest authority's key.
+  const twins = c.byzantine === 'twins';
+  const authorities = twins ? allNodes.filter((id) => !id.startsWith('byz')) : [...allNodes];
+  for (const id of authorities) keys.set(id, scheme.keyFromSeed(sha256(new TextEncoder().encode(`alys-sim-authority:${id}`))));
+  if (twins) allNodes.filter((id) => id.startsWith('byz')).forEach((id, i) => keys.set(id, keys.get(authorities[i % authorities.length] as string) as KeyPair));
   const spec: ChainSpec = {
     chainId: 121212,
     slotDurationMs: c.slotDurationMs,
     genesisTimeMs: defaultEpochMs,
-    authorities: allNodes.map((id) => (keys.get(id) as KeyPair).publicKey),
+    authorities: authorities.map((id) => (keys.get(id) as KeyPair).publicKey),
     futureToleranceMs: 500,
     maxBlocksWithoutPow: c.maxBlocksWithoutPow,
     auxPowChainId: 1337,

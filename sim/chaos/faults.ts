@@ -23,6 +23,8 @@ export const faultSchema = z.discriminatedUnion('kind', [
     reorder: z.number().min(0).max(1).default(0),
     durationMs: duration,
   }),
+  /** An app-specific fault (for the chain: the execution client answers SYNCING, INVALID, or not at all). */
+  z.object({ kind: z.literal('app'), at, node: nodeId, action: z.string().min(1), durationMs: duration }),
   z.object({
     kind: z.literal('storage-errors'),
     at,
@@ -45,6 +47,7 @@ export const faultKinds: readonly FaultKind[] = [
   'clock-skew',
   'degrade-network',
   'storage-errors',
+  'app',
 ];
 
 /** When every fault of the schedule has healed: the start of the liveness window. */
@@ -75,6 +78,7 @@ export function healTime(schedule: readonly Fault[]): number {
       case 'clock-skew':
       case 'degrade-network':
       case 'storage-errors':
+      case 'app':
         t = Math.max(t, f.at + (f.durationMs ?? 0));
         break;
     }
@@ -104,5 +108,7 @@ export function describeFault(f: Fault): string {
       return `network loss=${f.loss} dup=${f.duplicate} reorder=${f.reorder}`;
     case 'storage-errors':
       return `storage errors on ${f.node} p=${f.probability}`;
+    case 'app':
+      return `${f.action} on ${f.node}${f.durationMs ? ` for ${f.durationMs}ms` : ''}`;
   }
 }

@@ -8,7 +8,8 @@ import { bundleHash } from '../auxpow/bundle.ts';
 import type { Clock } from '../io/clock.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
-import type { Ask } from '../kernel/message.ts';
+import type { Ask, ReplyFor } from '../kernel/message.ts';
+import { KernelError } from '../kernel/errors.ts';
 import { blockHash } from '../codec/block-codec.ts';
 import { approvalMessage, approvalThreshold, signerIndices } from '../consensus/approvals.ts';
 import { proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
@@ -106,6 +107,23 @@ class ChainNode {
     this.committed.add(g);
   }
 
+  /**
+   * An Engine API call that may not come back (the execution client is down or too slow): the
+   * answer, or undefined after the timeout. Production or import is then skipped, not crashed:
+   * blocks missed meanwhile come back through parent requests.
+   */
+  private async engineCall<const T extends EngineMsg>(msg: T, timeoutMs: number): Promise<ReplyFor<EngineMsg, T> | undefined> {
+    try {
+      return await this.ctx.ask(this.engine, msg, timeoutMs);
+    } catch (err) {
+      if (err instanceof KernelError && (err.code === 'ASK_TIMEOUT' || err.code === 'ACTOR_FAILED' || err.code === 'MAILBOX_FULL')) {
+        this.d.sometimes('chain.engine-unavailable');
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
   private get engine() {
     return this.ctx.lookup<EngineMsg>(engineActorName);
   }
@@ -181,8 +199,7 @@ class ChainNode {
     this.lastSlotProduced = slot;
     const parent = this.blocks.get(head.key) as SignedConsensusBlock;
     const finalizedBlock = this.blocks.get(finalizedNode.key) as SignedConsensusBlock;
-    const payload = await this.ctx.ask(
-      this.engine,
+    const payload = await this.engineCall(
       {
         type: 'build',
         parentPayloadHash: parent.message.executionPayload.blockHash,
@@ -328,7 +345,11 @@ class ChainNode {
         return;
       }
     }
-    const status = await this.ctx.ask(this.engine, { type: 'execute', payload: b.executionPayload }, 30_000);
+    const status = await this.engineCall({ type: 'execute', payload: b.executionPayload }, 10_000);
+    if (status === undefined || status.status === 'UNAVAILABLE') {
+      this.d.sometimes('chain.engine-unavailable');
+      return;
+    }
     if (status.status === 'INVALID') {
       this.penalize(from, BlockErrorCode.EXECUTION_INVALID, status.validationError);
       return;
@@ -508,11 +529,7 @@ class ChainNode {
   private async commitHead(): Promise<void> {
     const head = this.blocks.get(this.tree.head().key) as SignedConsensusBlock;
     const fin = this.blocks.get(this.tree.finalized().key) as SignedConsensusBlock;
-    await this.ctx.ask(
-      this.engine,
-      { type: 'commit', headPayloadHash: head.message.executionPayload.blockHash, finalizedPayloadHash: fin.message.executionPayload.blockHash },
-      30_000,
-    );
+    await this.engineCall({ type: 'commit', headPayloadHash: head.message.executionPayload.blockHash, finalizedPayloadHash: fin.message.executionPayload.blockHash }, 10_000);
   }
 
   private bundle(): BundleWork | undefined {

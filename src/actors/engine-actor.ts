@@ -6,6 +6,9 @@ import { type ActorSpec, actor } from '../kernel/actor.ts';
 import type { Ask } from '../kernel/message.ts';
 import type { ExecutionPayload, Withdrawal } from '../types/chain.ts';
 
+/** The execution client could not be reached (down, timed out, refused): not the block's fault. */
+export type EngineStatus = PayloadStatus | { readonly status: 'UNAVAILABLE'; readonly error: string };
+
 export type EngineMsg =
   | Ask<
       {
@@ -18,8 +21,10 @@ export type EngineMsg =
       },
       ExecutionPayload | undefined
     >
-  | Ask<{ readonly type: 'execute'; readonly payload: ExecutionPayload }, PayloadStatus>
-  | Ask<{ readonly type: 'commit'; readonly headPayloadHash: Uint8Array; readonly finalizedPayloadHash: Uint8Array }, PayloadStatus>;
+  | Ask<{ readonly type: 'execute'; readonly payload: ExecutionPayload }, EngineStatus>
+  | Ask<{ readonly type: 'commit'; readonly headPayloadHash: Uint8Array; readonly finalizedPayloadHash: Uint8Array }, EngineStatus>;
+
+const unavailable = (err: unknown): EngineStatus => ({ status: 'UNAVAILABLE', error: err instanceof Error ? err.message : String(err) });
 
 export const engineActorName = 'engine';
 
@@ -29,18 +34,28 @@ export function engineActor(el: ExecutionClient): ActorSpec<EngineMsg> {
     mailbox: { capacity: 1_024, overflow: 'reject' },
     create: () => ({
       handlers: {
+        // An unreachable execution client is an answer, not a crash of this actor: the chain
+        // skips the slot or the import and tries again later.
         build: async (m) => {
-          const r = await el.forkchoiceUpdated(
-            { headBlockHash: m.parentPayloadHash, safeBlockHash: m.finalizedPayloadHash, finalizedBlockHash: m.finalizedPayloadHash },
-            { timestamp: m.timestampSec, prevRandao: new Uint8Array(32), suggestedFeeRecipient: m.feeRecipient, withdrawals: m.withdrawals },
-          );
-          if (r.payloadId === undefined) return undefined;
-          return el.getPayload(r.payloadId);
+          try {
+            const r = await el.forkchoiceUpdated(
+              { headBlockHash: m.parentPayloadHash, safeBlockHash: m.finalizedPayloadHash, finalizedBlockHash: m.finalizedPayloadHash },
+              { timestamp: m.timestampSec, prevRandao: new Uint8Array(32), suggestedFeeRecipient: m.feeRecipient, withdrawals: m.withdrawals },
+            );
+            if (r.payloadId === undefined) return undefined;
+            return await el.getPayload(r.payloadId);
+          } catch {
+            return undefined;
+          }
         },
-        execute: (m) => el.newPayload(m.payload),
+        execute: (m) => el.newPayload(m.payload).catch(unavailable),
         commit: async (m) => {
-          const r = await el.forkchoiceUpdated({ headBlockHash: m.headPayloadHash, safeBlockHash: m.finalizedPayloadHash, finalizedBlockHash: m.finalizedPayloadHash });
-          return r.status;
+          try {
+            const r = await el.forkchoiceUpdated({ headBlockHash: m.headPayloadHash, safeBlockHash: m.finalizedPayloadHash, finalizedBlockHash: m.finalizedPayloadHash });
+            return r.status;
+          } catch (err) {
+            return unavailable(err);
+          }
         },
       },
     }),

@@ -16,6 +16,8 @@ const scenarios = [
   'slow-engine',
   'crash-during-import',
   'chain-chaos',
+  'engine-faults',
+  'byzantine-twins',
 ];
 
 describe('chain scenarios', () => {
@@ -53,6 +55,29 @@ describe('chain scenarios', () => {
     const r = await runSimulation({ scenario: loadScenario('byzantine-collusion-negative'), seed: 1 });
     expect(r.invariants['unique-accepted-per-slot']).toMatch(/^fail: slot \d+: .* were both accepted/);
     expect(r.ok).toBe(true);
+  });
+
+  it('fidelity mode: the same chain on real BLS signatures', async () => {
+    const base = loadScenario('happy');
+    const r = await runSimulation({ scenario: { ...base, durationMs: 30_000, livenessWindowMs: 25_000, chain: { ...base.chain, crypto: 'bls' } }, seed: 5 });
+    expect(r.ok).toBe(true);
+    expect(r.probes['chain.block-accepted']).toBeGreaterThanOrEqual(4 * 13);
+    expect(r.probes['chain.finalized']).toBeGreaterThan(0);
+  });
+
+  it('without proof of work, production stops at maxBlocksWithoutPow and safety holds', async () => {
+    const base = loadScenario('happy');
+    const scenario = {
+      ...base,
+      durationMs: 40_000,
+      chain: { ...base.chain, minerEveryMs: 0, maxBlocksWithoutPow: 8 },
+      invariants: ['finalized-agreement', 'accepted-by-slot-proposer', 'unique-accepted-per-slot'],
+    };
+    const r = await runSimulation({ scenario, seed: 2 });
+    expect(r.ok).toBe(true);
+    expect(r.probes['chain.production-paused-without-pow']).toBeGreaterThan(0);
+    // Eight blocks past genesis on each of the four nodes, then nothing.
+    expect(r.probes['chain.block-accepted']).toBe(4 * 8);
   });
 
   it('the same seed gives the same chain trace', async () => {

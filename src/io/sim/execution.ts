@@ -39,6 +39,13 @@ export function payloadHash(p: Omit<ExecutionPayload, 'blockHash'>): Uint8Array 
   return sha256(buf);
 }
 
+export class ExecutionUnavailable extends Error {
+  constructor(detail: string) {
+    super(`execution client unavailable: ${detail}`);
+    this.name = 'ExecutionUnavailable';
+  }
+}
+
 export class SimExecution implements ExecutionClient {
   private readonly blocks = new Map<string, StoredBlock>();
   private readonly building = new Map<string, ExecutionPayload>();
@@ -46,6 +53,8 @@ export class SimExecution implements ExecutionClient {
   private nextPayloadId = 0;
   /** Scenario switches. */
   mode: 'ok' | 'syncing' | 'invalid' = 'ok';
+  /** While down, calls fail as a refused connection would. */
+  down = false;
   calls = 0;
   executed = 0;
 
@@ -68,6 +77,7 @@ export class SimExecution implements ExecutionClient {
 
   forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes): Promise<{ status: PayloadStatus; payloadId?: string }> {
     return this.later(() => {
+      if (this.mode === 'syncing') return { status: { status: 'SYNCING' } };
       const key = toHex(state.headBlockHash);
       const parent = this.blocks.get(key);
       if (parent === undefined) return { status: { status: 'SYNCING' } };
@@ -138,6 +148,10 @@ export class SimExecution implements ExecutionClient {
         this.o.latencyMs,
         () => {
           sch.noteAsync();
+          if (this.down) {
+            reject(new ExecutionUnavailable('connection refused'));
+            return;
+          }
           try {
             resolve(fn());
           } catch (err) {
