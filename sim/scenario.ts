@@ -34,6 +34,8 @@ export const scenarioSchema = z
         /** A simulated miner submits AuxPow this often; 0 disables mining. */
         minerEveryMs: z.number().int().nonnegative().default(8_000),
         engineLatencyMs: z.number().min(0).default(2),
+        /** Modelled CPU cost of validating one block's signatures (virtual ms, on a validation actor). */
+        verifyCostMs: z.number().min(0).default(0),
         /** Byzantine authorities' behaviour mix. */
         /** twins: each Byzantine node runs an honest node with a copy of an honest authority's key. */
         byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins']).default('mixed'),

@@ -5,6 +5,7 @@ import { type ChainMsg, chainActor, chainActorName } from '../../src/actors/chai
 import { engineActor } from '../../src/actors/engine-actor.ts';
 import { networkActor } from '../../src/actors/network-actor.ts';
 import { storageActor } from '../../src/actors/storage-actor.ts';
+import { validationActor } from '../../src/actors/validation-actor.ts';
 import type { ChainView } from '../../src/chain/chain-view.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
 import { SimExecution } from '../../src/io/sim/execution.ts';
@@ -28,6 +29,9 @@ export const notRecovered: ChainView = {
   producedBlocks: 0,
   penalties: 0,
 };
+
+/** Validation actors per node: signature checks of different blocks proceed in parallel. */
+const VALIDATORS = 2;
 
 export function buildChainNode(ctx: SimNodeContext): ChainHandle {
   const setup = chainSetup(ctx.scenario, ctx.allNodes);
@@ -59,6 +63,9 @@ export function buildChainNode(ctx: SimNodeContext): ChainHandle {
         restart: backoff,
         intensity: { maxRestarts: 20, windowMs: 10_000 },
         children: [
+          ...Array.from({ length: VALIDATORS }, (_, i) =>
+            validationActor(i, { spec: setup.spec, scheme: setup.scheme, clock: ctx.io.clock, modelledCostMs: ctx.scenario.chain.verifyCostMs }),
+          ),
           engineActor(el),
           chainActor({
             spec: setup.spec,
@@ -71,6 +78,7 @@ export function buildChainNode(ctx: SimNodeContext): ChainHandle {
             publish: (v) => {
               view = v;
             },
+            validators: VALIDATORS,
           }),
           auxPowActor(setup.spec, ctx.sometimes),
         ],

@@ -18,7 +18,8 @@ import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
 import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
 import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.ts';
-import { checkApprovals, validateBlock } from '../consensus/validate-block.ts';
+import { checkApprovals } from '../consensus/validate-block.ts';
+import { type ValidationMsg, validationActorName } from './validation-actor.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
 import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
@@ -55,6 +56,8 @@ export interface ChainDeps {
   readonly feeRecipient: Uint8Array;
   readonly sometimes: (probe: string) => void;
   readonly publish: (view: ChainView) => void;
+  /** How many validation actors the node runs (validation-0 … validation-(n-1)). */
+  readonly validators: number;
 }
 
 interface Pending {
@@ -91,6 +94,7 @@ class ChainNode {
   private produced = 0;
   private penalties = 0;
   private lastSlotProduced = -1;
+  private nextValidator = 0;
 
   constructor(
     private readonly ctx: ActorContext<ChainMsg>,
@@ -301,22 +305,26 @@ class ChainNode {
       }
       return;
     }
-    const v = validateBlock(signed, {
-      spec: this.d.spec,
-      nowMs: this.d.clock.now(),
-      scheme: this.d.scheme,
-      parent: (h) => {
-        const node = this.tree.get(h);
-        return node === undefined ? undefined : { height: node.height, slot: node.slot };
+    const parentNode = this.tree.get(b.parentHash);
+    // Validation (signatures) runs on the pool, round robin, so several can be in flight.
+    const validator = this.ctx.lookup<ValidationMsg>(validationActorName(this.nextValidator++ % this.d.validators));
+    const v = await this.ctx.ask(
+      validator,
+      {
+        type: 'validate',
+        block: signed,
+        parent: parentNode === undefined ? undefined : { height: parentNode.height, slot: parentNode.slot },
+        requireApprovals: withApprovals,
+        skipProposerCheck: this.d.bugs.has('chain-skip-proposer-check'),
       },
-      requireApprovals: withApprovals,
-      skipProposerCheck: this.d.bugs.has('chain-skip-proposer-check'),
-    });
+      10_000,
+    );
     if (!v.ok) {
-      if (v.error.code === BlockErrorCode.UNKNOWN_PARENT) this.waitForParent(signed, from);
-      else this.penalize(from, v.error.code, v.error.detail);
+      if (v.code === BlockErrorCode.UNKNOWN_PARENT) this.waitForParent(signed, from);
+      else this.penalize(from, v.code, v.detail);
       return;
     }
+    if (this.blocks.has(key) || this.pending.has(key)) return;
     const evidence = this.equivocation.observe(signed.proposerIndex, b.slot, hash);
     if (evidence !== undefined) {
       // The evidence names the proposer; the peer that relayed the second block may be honest, so
