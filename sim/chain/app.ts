@@ -64,6 +64,7 @@ export const chainApp: SimApp<ChainView> = {
     'chain.malformed-rejected',
     'chain.equivocation-detected',
     'auxpow.submission-accepted',
+    'auxpow.retargeted',
   ],
 };
 

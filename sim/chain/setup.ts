@@ -17,7 +17,7 @@ const cache = new Map<string, ChainSetup>();
 
 export function chainSetup(scenario: Scenario, allNodes: readonly string[]): ChainSetup {
   const c = scenario.chain;
-  const cacheKey = `${c.crypto}|${c.slotDurationMs}|${c.maxBlocksWithoutPow}|${c.byzantine}|${allNodes.join(',')}`;
+  const cacheKey = `${c.crypto}|${c.slotDurationMs}|${c.maxBlocksWithoutPow}|${c.byzantine}|${c.minerEveryMs}|${allNodes.join(',')}`;
   const hit = cache.get(cacheKey);
   if (hit !== undefined) return hit;
   const scheme = schemeByName(c.crypto);
@@ -36,7 +36,8 @@ export function chainSetup(scenario: Scenario, allNodes: readonly string[]): Cha
     maxBlocksWithoutPow: c.maxBlocksWithoutPow,
     auxPowChainId: 1337,
     initialBits: 0x207fffff,
-    auxPowTargetSpacingSlots: 5,
+    // The simulated miner submits every minerEveryMs; aim the retarget at that cadence.
+    auxPowTargetSpacingSlots: Math.max(1, Math.round((c.minerEveryMs || 8_000) / c.slotDurationMs)),
   };
   const setup = { spec, scheme, keys };
   cache.set(cacheKey, setup);

@@ -5,6 +5,7 @@
 // middle of building one).
 import { checkAuxPow, decodeAuxPow, AuxPowError } from '../auxpow/auxpow.ts';
 import { bundleHash } from '../auxpow/bundle.ts';
+import { nextBits } from '../auxpow/retarget.ts';
 import type { Clock } from '../io/clock.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
@@ -94,6 +95,8 @@ class ChainNode {
   private produced = 0;
   private penalties = 0;
   private lastSlotProduced = -1;
+  /** AuxPow difficulty after each block: the bits a proof embedded in a child of it must meet. */
+  private readonly powState = new Map<string, { readonly bits: number; readonly lastPowSlot: number }>();
   private nextValidator = 0;
 
   constructor(
@@ -109,6 +112,27 @@ class ChainNode {
     this.blocks.set(g, this.genesis.signed);
     this.finalized = [g];
     this.committed.add(g);
+    this.powState.set(g, { bits: d.spec.initialBits, lastPowSlot: 0 });
+  }
+
+  /**
+   * Difficulty follows the chain (src/auxpow/retarget.ts): a block carrying a proof retargets from
+   * the slots since the previous proof; other blocks inherit their parent's difficulty.
+   */
+  private notePowState(b: SignedConsensusBlock['message'], key: string): void {
+    const parent = this.powState.get(toHex(b.parentHash)) ?? { bits: this.d.spec.initialBits, lastPowSlot: 0 };
+    const pow = b.auxPowHeader;
+    if (pow === null) {
+      this.powState.set(key, parent);
+      return;
+    }
+    const bits = nextBits(parent.bits, b.slot - parent.lastPowSlot, this.d.spec.auxPowTargetSpacingSlots);
+    if (bits !== parent.bits) this.d.sometimes('auxpow.retargeted');
+    this.powState.set(key, { bits, lastPowSlot: b.slot });
+  }
+
+  private requiredBits(parentHash: Uint8Array): number {
+    return this.powState.get(toHex(parentHash))?.bits ?? this.d.spec.initialBits;
   }
 
   /**
@@ -164,6 +188,7 @@ class ChainNode {
       this.tree.add(hash, b.message.parentHash, b.message.height, b.message.slot);
       this.blocks.set(key, b);
       this.committed.add(key);
+      this.notePowState(b.message, key);
     }
     if (stored.finalized !== undefined && stored.finalized.height > 0) {
       const chain = this.tree.chainTo(fromHex(stored.finalized.hash));
@@ -239,7 +264,9 @@ class ChainNode {
   private usablePow(): AuxPowHeader | undefined {
     const pow = this.queuedPow;
     if (pow === undefined) return undefined;
-    // Only a proof that finalizes something new is worth a block's space.
+    // Only a proof that finalizes something new, at the difficulty the chain now requires, is
+    // worth a block's space.
+    if (pow.bits !== this.requiredBits(this.tree.head().hash)) return undefined;
     if (this.tree.get(pow.rangeEnd) === undefined || this.powRange(pow) === undefined || !this.onHeadChain(pow.rangeEnd)) {
       // Finalized past it, or on a fork we left: it can never be used.
       if (this.tree.get(pow.rangeEnd) === undefined) this.queuedPow = undefined;
@@ -406,7 +433,9 @@ class ChainNode {
       const anc = this.tree.ancestorAt(parentHash, end.height);
       if (anc === undefined || !equalBytes(anc.hash, pow.rangeEnd)) return 'range end is not an ancestor of the block';
     }
-    if (pow.chainId !== this.d.spec.auxPowChainId || pow.bits !== this.d.spec.initialBits) return 'wrong chain id or bits';
+    if (pow.chainId !== this.d.spec.auxPowChainId) return `wrong chain id ${pow.chainId}`;
+    const bits = this.requiredBits(parentHash);
+    if (pow.bits !== bits) return `bits ${pow.bits.toString(16)}, the chain requires ${bits.toString(16)}`;
     try {
       checkAuxPow(decodeAuxPow(pow.auxPow), bundleHash(range), this.d.spec.auxPowChainId, pow.bits);
     } catch (err) {
@@ -491,6 +520,7 @@ class ChainNode {
     }
     this.blocks.set(key, signed);
     this.committed.add(key);
+    this.notePowState(signed.message, key);
     this.accepted.push({
       hash,
       slot: signed.message.slot,
@@ -545,7 +575,8 @@ class ChainNode {
     const chain = this.tree.chainTo(head.hash);
     const first = chain[0];
     if (first === undefined) return undefined;
-    return { auxHash: bundleHash(chain.map((c) => c.hash)), rangeStart: first.hash, rangeEnd: head.hash, height: head.height, bits: this.d.spec.initialBits };
+    // The next block carries the proof, so it must meet the difficulty after the current head.
+    return { auxHash: bundleHash(chain.map((c) => c.hash)), rangeStart: first.hash, rangeEnd: head.hash, height: head.height, bits: this.requiredBits(head.hash) };
   }
 
   private publish(): void {

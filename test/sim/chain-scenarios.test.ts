@@ -38,6 +38,8 @@ describe('chain scenarios', () => {
     expect(r.probes['chain.block-produced']).toBeGreaterThanOrEqual(58);
     expect(r.probes['chain.block-accepted']).toBeGreaterThanOrEqual(4 * 58);
     expect(r.probes['chain.finalized']).toBeGreaterThanOrEqual(4 * 10);
+    // The AuxPow difficulty follows the spacing of the proofs.
+    expect(r.probes['auxpow.retargeted']).toBeGreaterThan(0);
   });
 
   it('equivocation is detected, and Byzantine garbage gets the sender penalised and banned', async () => {
