@@ -60,6 +60,8 @@ export const chainApp: SimApp<ChainView> = {
     'chain.block-accepted',
     'chain.finalized',
     'chain.parent-requested',
+    'chain.range-requested',
+    'chain.range-served',
     'chain.recovered-from-disk',
     'chain.malformed-rejected',
     'chain.equivocation-detected',

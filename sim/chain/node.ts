@@ -4,6 +4,7 @@ import { type AuxPowMsg, auxPowActor } from '../../src/actors/auxpow-actor.ts';
 import { type ChainMsg, chainActor, chainActorName } from '../../src/actors/chain-actor.ts';
 import { engineActor } from '../../src/actors/engine-actor.ts';
 import { networkActor } from '../../src/actors/network-actor.ts';
+import { peerActor } from '../../src/actors/peer-actor.ts';
 import { storageActor } from '../../src/actors/storage-actor.ts';
 import { validationActor } from '../../src/actors/validation-actor.ts';
 import type { ChainView } from '../../src/chain/chain-view.ts';
@@ -55,7 +56,7 @@ export function buildChainNode(ctx: SimNodeContext): ChainHandle {
         strategy: 'one-for-one',
         restart: backoff,
         intensity: { maxRestarts: 20, windowMs: 10_000 },
-        children: [networkActor(ctx.io.network, () => system.ref<ChainMsg>(chainActorName), ctx.sometimes)],
+        children: [networkActor(ctx.io.network, () => system.ref<ChainMsg>(chainActorName), ctx.sometimes), peerActor(ctx.sometimes)],
       }),
       supervisor({
         name: 'chain-supervisor',

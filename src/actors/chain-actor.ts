@@ -26,9 +26,10 @@ import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
 import type { AcceptedRecord, ChainView } from '../chain/chain-view.ts';
 import { genesisBlock } from '../chain/genesis.ts';
-import type { WireMessage } from '../chain/wire.ts';
+import { MAX_RANGE, type WireMessage } from '../chain/wire.ts';
 import { type EngineMsg, engineActorName } from './engine-actor.ts';
 import { type NetworkMsg, networkActorName } from './network-actor.ts';
+import { type PeerMsg, peerActorName } from './peer-actor.ts';
 import { type StorageMsg, storageActorName } from './storage-actor.ts';
 
 export interface BundleWork {
@@ -294,6 +295,13 @@ class ChainNode {
       case 'auxpow':
         this.queuedPow = m.header;
         return;
+      case 'range-request': {
+        for (const b of this.canonicalRange(m.startHeight, m.count)) {
+          this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block: b } });
+        }
+        this.d.sometimes('chain.range-served');
+        return;
+      }
       case 'block-request': {
         // Any committed block is served, finalized ones included: a node catching up walks back
         // through them one parent at a time.
@@ -311,7 +319,7 @@ class ChainNode {
     const p = policyFor(code);
     if (from !== undefined && p.penalty < 0) {
       this.penalties++;
-      this.ctx.tell(this.network, { type: 'penalize', peer: from, delta: p.penalty, reason: `${code}: ${detail}` });
+      this.ctx.tell(this.ctx.lookup<PeerMsg>(peerActorName), { type: 'penalize', peer: from, delta: p.penalty, reason: `${code}: ${detail}` });
     }
     this.d.sometimes(`chain.rejected.${code}`);
   }
@@ -445,13 +453,34 @@ class ChainNode {
     return undefined;
   }
 
+  /** Committed blocks on our head chain from startHeight on, oldest first (finalized ones included). */
+  private canonicalRange(startHeight: number, count: number): SignedConsensusBlock[] {
+    const out: SignedConsensusBlock[] = [];
+    const head = this.tree.head();
+    const finalizedHeight = this.tree.finalized().height;
+    for (let h = Math.max(1, startHeight); h < startHeight + Math.min(count, MAX_RANGE) && h <= head.height; h++) {
+      const key = h <= finalizedHeight ? this.finalized[h] : this.tree.ancestorAt(head.hash, h)?.key;
+      const b = key === undefined ? undefined : this.blocks.get(key);
+      if (b === undefined || !this.committed.has(key as string)) break;
+      out.push(b);
+    }
+    return out;
+  }
+
   private waitForParent(signed: SignedConsensusBlock, from: string | undefined): void {
     const parentKey = toHex(signed.message.parentHash);
     const list = this.orphans.get(parentKey) ?? [];
     if (list.length < 8) list.push({ signed, from: from ?? '' });
     this.orphans.set(parentKey, list);
     if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
-    if (from !== undefined) {
+    if (from === undefined) return;
+    const head = this.tree.head();
+    const gap = signed.message.height - head.height - 1;
+    if (gap >= 2) {
+      // Far behind: ask for the missing heights in one go rather than one parent per round trip.
+      this.d.sometimes('chain.range-requested');
+      this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'range-request', startHeight: head.height + 1, count: Math.min(gap, MAX_RANGE) } });
+    } else {
       this.d.sometimes('chain.parent-requested');
       this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-request', hash: signed.message.parentHash } });
     }

@@ -1,9 +1,9 @@
-// NetworkActor: bytes in and out. Decodes what peers send (garbage costs the peer score), forwards
-// typed messages to the chain, publishes to every peer that is not banned, and keeps peer scores:
-// a peer that falls below the ban threshold is disconnected and ignored.
+// NetworkActor: bytes in and out. Decodes what peers send (garbage is reported to the PeerActor,
+// which keeps the scores), forwards typed messages to the chain, and publishes to every peer that
+// is not banned.
 import type { NetworkIO } from '../io/network.ts';
 import { type ActorSpec, type ActorRef, actor } from '../kernel/actor.ts';
-import type { Ask } from '../kernel/message.ts';
+import { type PeerMsg, peerActorName } from './peer-actor.ts';
 import { DecodeError } from '../codec/block-codec.ts';
 import { type WireMessage, decodeWire, encodeWire } from '../chain/wire.ts';
 
@@ -11,19 +11,10 @@ export type NetworkMsg =
   | { readonly type: 'inbound'; readonly from: string; readonly bytes: Uint8Array }
   | { readonly type: 'publish'; readonly message: WireMessage }
   | { readonly type: 'send-to'; readonly peer: string; readonly message: WireMessage }
-  | { readonly type: 'penalize'; readonly peer: string; readonly delta: number; readonly reason: string }
-  | Ask<{ readonly type: 'peers' }, PeerReport>;
-
-export interface PeerReport {
-  readonly scores: Readonly<Record<string, number>>;
-  readonly banned: readonly string[];
-  readonly decodeErrors: number;
-}
+  /** From the PeerActor: stop talking to this peer until then (clock ms). */
+  | { readonly type: 'ban'; readonly peer: string; readonly until: number };
 
 export const networkActorName = 'network';
-export const BAN_THRESHOLD = -100;
-/** A ban lasts this long; the peer then comes back on probation (half the threshold). */
-export const BAN_MS = 60_000;
 
 export function networkActor(
   io: NetworkIO,
@@ -34,26 +25,12 @@ export function networkActor(
     name: networkActorName,
     mailbox: { capacity: 8_192, overflow: 'drop-oldest' },
     create: (ctx) => {
-      const scores = new Map<string, number>();
-      const banned = new Map<string, number>();
-      let decodeErrors = 0;
-      const penalize = (peer: string, delta: number, reason: string): void => {
-        const s = (scores.get(peer) ?? 0) + delta;
-        scores.set(peer, s);
-        if (s <= BAN_THRESHOLD && !banned.has(peer)) {
-          banned.set(peer, ctx.clock.now());
-          sometimes(`chain.peer-banned`);
-          if (process.env.ALYS_DEBUG_BANS) process.stderr.write(`${io.self} bans ${peer}: ${reason}\n`);
-        }
-      };
-      // Bans expire: a peer banned for what turned out to be our own state (a skewed clock, a
-      // partition) must not be cut off for good, or one bad hour would split the network forever.
+      const bannedUntil = new Map<string, number>();
       const isBanned = (peer: string): boolean => {
-        const since = banned.get(peer);
-        if (since === undefined) return false;
-        if (ctx.clock.now() - since < BAN_MS) return true;
-        banned.delete(peer);
-        scores.set(peer, BAN_THRESHOLD / 2);
+        const until = bannedUntil.get(peer);
+        if (until === undefined) return false;
+        if (ctx.clock.now() < until) return true;
+        bannedUntil.delete(peer);
         sometimes('chain.peer-unbanned');
         return false;
       };
@@ -71,9 +48,8 @@ export function networkActor(
               message = decodeWire(m.bytes);
             } catch (err) {
               if (!(err instanceof DecodeError)) throw err;
-              decodeErrors++;
               sometimes('chain.malformed-rejected');
-              penalize(m.from, -20, err.message);
+              ctx.tell(ctx.lookup<PeerMsg>(peerActorName), { type: 'penalize', peer: m.from, delta: -20, reason: err.message });
               return;
             }
             ctx.tell(deliver(), { type: 'wire', from: m.from, message });
@@ -85,8 +61,9 @@ export function networkActor(
           'send-to': (m) => {
             if (!isBanned(m.peer)) io.send(m.peer, encodeWire(m.message));
           },
-          penalize: (m) => penalize(m.peer, m.delta, m.reason),
-          peers: () => ({ scores: Object.fromEntries(scores), banned: [...banned.keys()], decodeErrors }),
+          ban: (m) => {
+            bannedUntil.set(m.peer, m.until);
+          },
         },
       };
     },
