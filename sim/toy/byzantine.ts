@@ -39,8 +39,13 @@ export function toyByzantine(ctx: SimNodeContext): ByzantineNode {
         case 3:
           send(encode({ t: 'vote-req', term: 1e12 + rng.int(1000), lastIndex: 1e9, lastTerm: 1e12 }));
           break;
-        default:
-          send(new TextEncoder().encode(JSON.stringify({ t: 'append', term: -1, prevIndex: 'x', entries: [{}], commit: null })));
+        default: {
+          // A well-framed append whose fields lie: a negative term and an entry count it does not carry.
+          const forged = encode({ t: 'append', term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: [] });
+          new DataView(forged.buffer).setFloat64(1, -1);
+          new DataView(forged.buffer).setUint16(33, 200);
+          send(forged);
+        }
       }
     },
   };

@@ -3,7 +3,7 @@
 // can (runUntil); production drives the same object from a real-time driver (src/io/prod) that
 // advances it to the wall clock and posts IO completions as events.
 import { EventQueue, type Owner, type ScheduledEvent } from './event-queue.ts';
-import { yieldMacrotask } from './macrotask.ts';
+import { drainMicrotasks } from './macrotask.ts';
 
 export type { Owner } from './event-queue.ts';
 
@@ -140,7 +140,7 @@ export class Scheduler {
     for (;;) {
       if (this.pendingAsync) {
         this.pendingAsync = false;
-        await yieldMacrotask();
+        await drainMicrotasks();
         continue;
       }
       if (this.halted !== undefined) throw this.halted;
