@@ -78,3 +78,16 @@ export interface WorldAccess<View> {
   /** Honest nodes that are up, with their current handle. */
   liveNodes(): ReadonlyArray<{ readonly id: string; readonly handle: SimNodeHandle<View> }>;
 }
+
+/** The actor-system options every simulated node uses: its scheduler, streams, clock and checkers. */
+export function nodeSystemOptions(ctx: SimNodeContext): import('../src/kernel/actor-system.ts').ActorSystemOptions {
+  return {
+    node: ctx.id,
+    scheduler: ctx.scheduler,
+    rng: ctx.rng,
+    clock: ctx.io.clock,
+    trace: ctx.trace,
+    ...(ctx.probe !== undefined ? { probe: ctx.probe } : {}),
+    bugs: ctx.bugs,
+  };
+}

@@ -12,7 +12,7 @@ import { genesisPayload } from '../../src/chain/genesis.ts';
 import { SimExecution } from '../../src/io/sim/execution.ts';
 import { ActorSystem } from '../../src/kernel/actor-system.ts';
 import { supervisor } from '../../src/kernel/supervisor.ts';
-import type { SimNodeContext, SimNodeHandle } from '../app.ts';
+import { type SimNodeContext, type SimNodeHandle, nodeSystemOptions } from '../app.ts';
 import { chainSetup } from './setup.ts';
 
 export interface ChainHandle extends SimNodeHandle<ChainView> {
@@ -87,16 +87,7 @@ export function buildChainNode(ctx: SimNodeContext): ChainHandle {
     ],
   });
   const system: ActorSystem = new ActorSystem(
-    {
-      node: ctx.id,
-      scheduler: ctx.scheduler,
-      rng: ctx.rng,
-      clock: ctx.io.clock,
-      trace: ctx.trace,
-      ...(ctx.probe !== undefined ? { probe: ctx.probe } : {}),
-      bugs: ctx.bugs,
-      defaultAskTimeoutMs: 30_000,
-    },
+    { ...nodeSystemOptions(ctx), defaultAskTimeoutMs: 30_000 },
     tree,
   ).start();
   return { system, el, view: () => view };

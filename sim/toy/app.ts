@@ -1,7 +1,7 @@
 // The toy replicated log as a SimApp: what the kernel issue's scenarios run.
 import { ActorSystem } from '../../src/kernel/actor-system.ts';
 import { supervisor } from '../../src/kernel/supervisor.ts';
-import type { SimApp } from '../app.ts';
+import { type SimApp, nodeSystemOptions } from '../app.ts';
 import { toyByzantine } from './byzantine.ts';
 import { committedDurable, electionSafety, liveness, stateMachineSafety } from './invariants.ts';
 import type { RaftState } from './raft.ts';
@@ -36,15 +36,7 @@ export const toyApp: SimApp<ToyView> = {
       ],
     });
     const system = new ActorSystem(
-      {
-        node: ctx.id,
-        scheduler: ctx.scheduler,
-        rng: ctx.rng,
-        clock: ctx.io.clock,
-        trace: ctx.trace,
-        ...(ctx.probe !== undefined ? { probe: ctx.probe } : {}),
-        bugs: ctx.bugs,
-      },
+      nodeSystemOptions(ctx),
       supervisor({
         name: 'root',
         strategy: 'one-for-one',

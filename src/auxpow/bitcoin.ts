@@ -1,20 +1,11 @@
 // The bits of Bitcoin that merged mining needs: double SHA-256, compact difficulty, 80-byte headers,
 // merkle branches. Hashes are kept in internal byte order (as hashed); display order is reversed.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concat } from '../types/hex.ts';
+
+export { concat };
 
 export const sha256d = (b: Uint8Array): Uint8Array => sha256(sha256(b));
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Compact "bits" to the 256-bit target. */
 export function bitsToTarget(bits: number): bigint {

@@ -4,8 +4,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Owner } from '../../kernel/event-queue.ts';
 import type { Scheduler } from '../../kernel/scheduler.ts';
+import { completeLater } from './complete-later.ts';
 import type { ExecutionPayload } from '../../types/chain.ts';
-import { toHex } from '../../types/hex.ts';
+import { concat, toHex } from '../../types/hex.ts';
 import type { ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../execution.ts';
 
 export interface SimExecutionOptions {
@@ -28,15 +29,7 @@ export function payloadHash(p: Omit<ExecutionPayload, 'blockHash'>): Uint8Array 
   const parts: Uint8Array[] = [p.parentHash, enc.encode(`${p.blockNumber}:${p.timestamp}:${p.gasUsed}`), p.feeRecipient, p.prevRandao];
   for (const tx of p.transactions) parts.push(sha256(tx));
   for (const w of p.withdrawals) parts.push(enc.encode(`${w.index}:${w.amount}:`), w.address);
-  let len = 0;
-  for (const x of parts) len += x.length;
-  const buf = new Uint8Array(len);
-  let o = 0;
-  for (const x of parts) {
-    buf.set(x, o);
-    o += x.length;
-  }
-  return sha256(buf);
+  return sha256(concat(...parts));
 }
 
 export class ExecutionUnavailable extends Error {
@@ -142,25 +135,8 @@ export class SimExecution implements ExecutionClient {
 
   private later<T>(fn: () => T): Promise<T> {
     this.calls++;
-    const sch = this.o.scheduler;
-    return new Promise<T>((resolve, reject) => {
-      sch.schedule(
-        this.o.latencyMs,
-        () => {
-          sch.noteAsync();
-          if (this.down) {
-            reject(new ExecutionUnavailable('connection refused'));
-            return;
-          }
-          try {
-            resolve(fn());
-          } catch (err) {
-            reject(err);
-          }
-        },
-        undefined,
-        this.o.owner,
-      );
-    });
+    return completeLater(this.o.scheduler, this.o.owner, this.o.latencyMs, fn, () =>
+      this.down ? new ExecutionUnavailable('connection refused') : undefined,
+    );
   }
 }

@@ -7,6 +7,7 @@ import type { Owner } from '../../kernel/event-queue.ts';
 import type { Rng } from '../../kernel/rng.ts';
 import type { Scheduler } from '../../kernel/scheduler.ts';
 import type { BatchOp, StorageIO, WriteOptions } from '../storage.ts';
+import { completeLater } from './complete-later.ts';
 
 export class StorageFault extends Error {
   constructor(
@@ -65,26 +66,10 @@ export class SimDisk {
     const readDelay = this.o.readLatencyMs ?? 0.1;
     const syncDelay = this.o.syncLatencyMs ?? 1;
     const later = <T>(ms: number, op: string, fn: () => T): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
-        sch.schedule(
-          ms,
-          () => {
-            // Whoever awaits this continues in a microtask: the scheduler must drain before moving on.
-            sch.noteAsync();
-            if (disk.errorRate > 0 && disk.o.rng.chance(disk.errorRate)) {
-              disk.observe('error', 0);
-              reject(new StorageFault('IO_ERROR', disk.o.node, op));
-              return;
-            }
-            try {
-              resolve(fn());
-            } catch (err) {
-              reject(err);
-            }
-          },
-          undefined,
-          owner,
-        );
+      completeLater(sch, owner, ms, fn, () => {
+        if (disk.errorRate === 0 || !disk.o.rng.chance(disk.errorRate)) return undefined;
+        disk.observe('error', 0);
+        return new StorageFault('IO_ERROR', disk.o.node, op);
       });
     return {
       get: (key) =>
