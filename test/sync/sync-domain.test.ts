@@ -1,0 +1,112 @@
+// The sync domain, pure: the state machine, peer ranking, batches and their linkage, checkpoints.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { blockHash } from '../../src/codec/block-codec.ts';
+import { simScheme } from '../../src/crypto/sim-scheme.ts';
+import { BatchScheduler } from '../../src/sync/batch-scheduler.ts';
+import { BatchTransitionError, Batch } from '../../src/sync/batch.ts';
+import { decodeCheckpoint, encodeCheckpoint, latestValid } from '../../src/sync/checkpoint.ts';
+import { PeerManager } from '../../src/sync/peer-manager.ts';
+import { IllegalSyncTransition, canProduce, stateFor, transition } from '../../src/sync/sync-state.ts';
+import type { SignedConsensusBlock } from '../../src/types/chain.ts';
+import { keys, signedBlock } from '../consensus/fixtures.ts';
+
+const ks = keys(4, simScheme);
+function chain(n: number): { genesis: Uint8Array; blocks: SignedConsensusBlock[] } {
+  const genesis = new Uint8Array(32).fill(7);
+  const blocks: SignedConsensusBlock[] = [];
+  let parent = genesis;
+  for (let h = 1; h <= n; h++) {
+    const b = signedBlock(ks, simScheme, parent, h, h, [0, 1, 2]);
+    blocks.push(b);
+    parent = blockHash(b.message);
+  }
+  return { genesis, blocks };
+}
+
+describe('sync state', () => {
+  it('moves through the states and allows production only above the threshold', () => {
+    expect(stateFor(0, 10_000).kind).toBe('downloading');
+    expect(stateFor(9_990, 10_000).kind).toBe('catching-up');
+    expect(stateFor(10_000, 10_000).kind).toBe('synced');
+    expect(stateFor(9_960, 10_000).kind).toBe('catching-up');
+    expect(canProduce(stateFor(9_960, 10_000), 0.995)).toBe(true);
+    expect(canProduce(stateFor(9_940, 10_000), 0.995)).toBe(false);
+    expect(canProduce(stateFor(80, 100), 0.995)).toBe(false);
+    expect(canProduce(stateFor(100, 10_000), 0.995)).toBe(false);
+    expect(() => transition({ kind: 'failed', reason: 'x', recoverable: true, current: 1 }, { kind: 'synced', height: 1 })).toThrow(IllegalSyncTransition);
+  });
+});
+
+describe('peer manager', () => {
+  it('never exceeds the per-peer limit and prefers fast, reliable peers', () => {
+    const pm = new PeerManager(2);
+    for (const p of ['a', 'b', 'c']) pm.upsert(p, 1_000);
+    pm.started('a');
+    pm.succeeded('a', 256, 100);
+    pm.timedOut('b');
+    expect(pm.pick(500)?.id).toBe('a');
+    pm.started('a');
+    pm.started('a');
+    expect(pm.pick(500)?.id).not.toBe('a');
+    pm.invalid('c');
+    expect(pm.usable().map((p) => p.id)).toEqual(['a', 'b']);
+    expect(pm.pick(2_000)).toBeUndefined();
+  });
+});
+
+describe('batches', () => {
+  it('illegal batch transitions throw', () => {
+    const b = new Batch(0, 1, 10);
+    expect(() => b.done()).toThrow(BatchTransitionError);
+  });
+
+  it('downloads out of order, processes in order, and only linked batches', () => {
+    const { genesis, blocks } = chain(40);
+    const s = new BatchScheduler({ height: 0, hash: genesis }, 40, 10, 3);
+    const [b0, b1, b2] = s.awaitingDownload();
+    b0?.startDownload('p', 0);
+    b1?.startDownload('q', 0);
+    b2?.startDownload('r', 0);
+    expect(s.accept(b1!.id, blocks.slice(10, 20))).toBeUndefined();
+    expect(s.nextToProcess()).toBeUndefined(); // batch 0 has not arrived
+    expect(s.accept(b0!.id, blocks.slice(0, 10))).toBeUndefined();
+    const first = s.nextToProcess();
+    expect(first !== undefined && 'blocks' in first && first.blocks.length).toBe(10);
+    s.processed(b0!.id, { height: 10, hash: blockHash(blocks[9]!.message) });
+    // A forged batch 2: well-formed but not linking to batch 1's last block.
+    const forged = chain(40).blocks.slice(20, 30).map((b) => ({ ...b, message: { ...b.message, parentHash: new Uint8Array(32) } }));
+    expect(s.accept(b2!.id, forged)?.reason).toMatch(/does not link/);
+    expect(b2!.failedPeers.has('r')).toBe(true);
+    const next = s.nextToProcess();
+    expect(next !== undefined && 'blocks' in next).toBe(true);
+  });
+
+  it('a batch whose first block does not link to the anchor is refetched', () => {
+    const { genesis, blocks } = chain(20);
+    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32).fill(1) }, 20, 10, 2);
+    const [b0] = s.awaitingDownload();
+    b0?.startDownload('p', 0);
+    s.accept(b0!.id, blocks.slice(0, 10));
+    const r = s.nextToProcess();
+    expect(r !== undefined && 'reason' in r && r.reason).toMatch(/does not link/);
+    expect(b0!.state.kind).toBe('awaiting-download');
+    void genesis;
+  });
+});
+
+describe('checkpoints', () => {
+  it('round-trip, and a corrupted one is skipped for the one before', () => {
+    fc.assert(
+      fc.property(fc.nat(1e9), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat(40), (height, hash, flip) => {
+        const good = encodeCheckpoint({ height, hash });
+        expect(decodeCheckpoint(good)).toEqual({ height, hash });
+        const bad = good.slice();
+        bad[flip % bad.length] = (bad[flip % bad.length] as number) ^ 1;
+        expect(decodeCheckpoint(bad)).toBeUndefined();
+        const older = encodeCheckpoint({ height: Math.max(0, height - 100), hash });
+        expect(latestValid([['a', older], ['b', bad]])?.height).toBe(Math.max(0, height - 100));
+      }),
+    );
+  });
+});
