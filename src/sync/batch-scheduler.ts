@@ -99,8 +99,9 @@ export class BatchScheduler {
   }
 
   /**
-   * The next batch to process, in order, if it has arrived and links to the anchor. A batch that
-   * arrived but does not link is sent back for another download and reported.
+   * The next batch to process, in order, if it has arrived and links to the anchor (it stays
+   * downloaded until begin() is called). A batch that arrived but does not link is sent back for
+   * another download and reported.
    */
   nextToProcess(): { batch: Batch; blocks: readonly SignedConsensusBlock[] } | LinkProblem | undefined {
     const b = this.batches[0];
@@ -111,7 +112,13 @@ export class BatchScheduler {
       b.retry();
       return { batch: b.id, peer, reason: `batch at ${b.startHeight} does not link to the block at ${this.anchorHeight}` };
     }
-    return { batch: b, blocks: b.startProcessing() };
+    return { batch: b, blocks: b.state.blocks };
+  }
+
+  /** Processing of the head batch starts (it was returned by nextToProcess). */
+  begin(batch: Batch): readonly SignedConsensusBlock[] {
+    if (this.batches[0] !== batch) throw new Error(`batch ${batch.id} is not next in order`);
+    return batch.startProcessing();
   }
 
   /** The head batch was executed and persisted up to `last` (maybe fewer blocks than asked). */

@@ -15,7 +15,7 @@ const ks = keys(4, simScheme);
 function chain(n: number): { genesis: Uint8Array; blocks: SignedConsensusBlock[] } {
   const genesis = new Uint8Array(32).fill(7);
   const blocks: SignedConsensusBlock[] = [];
-  let parent = genesis;
+  let parent: Uint8Array = genesis;
   for (let h = 1; h <= n; h++) {
     const b = signedBlock(ks, simScheme, parent, h, h, [0, 1, 2]);
     blocks.push(b);
@@ -73,6 +73,7 @@ describe('batches', () => {
     expect(s.accept(b0!.id, blocks.slice(0, 10))).toBeUndefined();
     const first = s.nextToProcess();
     expect(first !== undefined && 'blocks' in first && first.blocks.length).toBe(10);
+    if (first !== undefined && 'blocks' in first) s.begin(first.batch);
     s.processed(b0!.id, { height: 10, hash: blockHash(blocks[9]!.message) });
     // A forged batch 2: well-formed but not linking to batch 1's last block.
     const forged = chain(40).blocks.slice(20, 30).map((b) => ({ ...b, message: { ...b.message, parentHash: new Uint8Array(32) } }));

@@ -1,0 +1,267 @@
+// SyncActor: brings the node from its last checkpoint to the best peer's height. Parallel strategy:
+// batches (256 by default) download from several peers at once within a window, each batch's
+// signatures are checked on the validation pool as soon as it arrives, execution runs in order on
+// the execution client, and every stage overlaps the others. Sequential strategy (the legacy one):
+// one peer, one batch of 1024 at a time, stop at the first error. Progress is reported as a
+// SyncProgress; a checkpoint is persisted every N blocks so that a restart resumes from there.
+import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import type { Ask } from '../kernel/message.ts';
+import { blockHash } from '../codec/block-codec.ts';
+import type { Clock } from '../io/clock.ts';
+import { BatchScheduler } from '../sync/batch-scheduler.ts';
+import { PeerManager } from '../sync/peer-manager.ts';
+import { decodeSync, encodeSync } from '../sync/range-protocol.ts';
+import { type SyncProgress, type SyncState, canProduce, heightOf, stateFor, transition } from '../sync/sync-state.ts';
+import type { SignedConsensusBlock } from '../types/chain.ts';
+
+export type SyncStrategy = 'parallel' | 'sequential';
+
+export interface SyncConfig {
+  readonly strategy: SyncStrategy;
+  readonly batchSize: number;
+  /** Batches downloading or waiting ahead of execution. */
+  readonly window: number;
+  readonly maxInFlightPerPeer: number;
+  readonly requestTimeoutMs: number;
+  readonly checkpointEvery: number;
+  readonly productionThreshold: number;
+}
+
+export const parallelDefaults: SyncConfig = {
+  strategy: 'parallel',
+  batchSize: 256,
+  window: 8,
+  maxInFlightPerPeer: 2,
+  requestTimeoutMs: 10_000,
+  checkpointEvery: 100,
+  productionThreshold: 0.995,
+};
+
+export const sequentialDefaults: SyncConfig = { ...parallelDefaults, strategy: 'sequential', batchSize: 1_024, window: 1, maxInFlightPerPeer: 1 };
+
+export interface SyncDeps {
+  readonly config: SyncConfig;
+  readonly clock: Clock;
+  readonly send: (peer: string, bytes: Uint8Array) => void;
+  /** Signature checks for a batch; resolves true when every block verifies. Runs on the pool. */
+  readonly validate: (blocks: readonly SignedConsensusBlock[]) => Promise<boolean>;
+  /** Executes one block on the execution client, in order. */
+  readonly execute: (block: SignedConsensusBlock) => Promise<'valid' | 'invalid' | 'unavailable'>;
+  /** Persists executed blocks, then the checkpoint when one is due (in that order). */
+  readonly persist: (blocks: readonly SignedConsensusBlock[], checkpoint: { height: number; hash: Uint8Array } | undefined) => Promise<void>;
+  readonly onProgress: (p: SyncProgress) => void;
+  readonly sometimes: (probe: string) => void;
+  /** Planted bug: trust batches without checking that they link. */
+  readonly trustWithoutLinking?: boolean;
+}
+
+export type SyncMsg =
+  | { readonly type: 'start'; readonly anchor: { height: number; hash: Uint8Array }; readonly peers: ReadonlyArray<{ id: string; height: number }> }
+  | { readonly type: 'peer-height'; readonly peer: string; readonly height: number }
+  | { readonly type: 'inbound'; readonly from: string; readonly bytes: Uint8Array }
+  | { readonly type: 'timeout'; readonly batch: number; readonly requestId: number }
+  | { readonly type: 'validated'; readonly batch: number; readonly ok: boolean }
+  | { readonly type: 'executed'; readonly batch: number; readonly last: { height: number; hash: Uint8Array } | undefined; readonly error?: string }
+  | Ask<{ readonly type: 'progress' }, SyncProgress>;
+
+export const syncActorName = 'sync';
+
+export function syncActor(d: SyncDeps): ActorSpec<SyncMsg> {
+  return actor<SyncMsg>({ name: syncActorName, mailbox: { capacity: 65_536, overflow: 'reject' }, create: (ctx) => new SyncNode(ctx, d).behavior() });
+}
+
+class SyncNode {
+  private state: SyncState = { kind: 'discovering' };
+  private scheduler: BatchScheduler | undefined;
+  private readonly peers: PeerManager;
+  private readonly requests = new Map<number, { batch: number; peer: string; sentAt: number }>();
+  private nextRequest = 1;
+  private readonly validated = new Map<number, boolean>();
+  private executing = false;
+  private lastCheckpoint: number | undefined;
+  private startedAt = 0;
+  private startHeight = 0;
+
+  constructor(
+    private readonly ctx: ActorContext<SyncMsg>,
+    private readonly d: SyncDeps,
+  ) {
+    this.peers = new PeerManager(d.config.maxInFlightPerPeer);
+  }
+
+  behavior() {
+    return {
+      handlers: {
+        start: (m: Extract<SyncMsg, { type: 'start' }>) => {
+          for (const p of m.peers) this.peers.upsert(p.id, p.height);
+          this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.d.trustWithoutLinking === true);
+          this.startedAt = this.d.clock.now();
+          this.startHeight = m.anchor.height;
+          this.setState(stateFor(m.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
+          this.pump();
+        },
+        'peer-height': (m: { peer: string; height: number }) => {
+          this.peers.upsert(m.peer, m.height);
+          this.scheduler?.extendTo(this.peers.bestHeight());
+          this.pump();
+        },
+        inbound: (m: { from: string; bytes: Uint8Array }) => this.onInbound(m.from, m.bytes),
+        timeout: (m: { batch: number; requestId: number }) => {
+          if (!this.requests.has(m.requestId)) return;
+          this.requests.delete(m.requestId);
+          const peer = this.scheduler?.timedOut(m.batch);
+          if (peer !== undefined) {
+            this.peers.timedOut(peer);
+            this.d.sometimes('sync.request-timed-out');
+            if (this.stopOnError(`request to ${peer} timed out`)) return;
+          }
+          this.pump();
+        },
+        validated: (m: { batch: number; ok: boolean }) => {
+          this.validated.set(m.batch, m.ok);
+          this.pump();
+        },
+        executed: (m: Extract<SyncMsg, { type: 'executed' }>) => this.onExecuted(m),
+        progress: () => this.progress(),
+      },
+    };
+  }
+
+  private setState(next: SyncState): void {
+    this.state = transition(this.state, next);
+    this.d.onProgress(this.progress());
+  }
+
+  private progress(): SyncProgress {
+    const current = heightOf(this.state);
+    const elapsed = (this.d.clock.now() - this.startedAt) / 1000;
+    return {
+      state: this.state.kind,
+      currentHeight: current,
+      targetHeight: this.scheduler?.targetHeight ?? current,
+      blocksPerSec: elapsed > 0 ? (current - this.startHeight) / elapsed : 0,
+      peerCount: this.peers.usable().length,
+      lastCheckpoint: this.lastCheckpoint,
+      canProduce: canProduce(this.state, this.d.config.productionThreshold),
+    };
+  }
+
+  private onInbound(from: string, bytes: Uint8Array): void {
+    let m;
+    try {
+      m = decodeSync(bytes);
+    } catch {
+      this.peers.invalid(from);
+      this.d.sometimes('sync.malformed-response');
+      return;
+    }
+    if (m.kind !== 'response') return;
+    const req = this.requests.get(m.requestId);
+    if (req === undefined || req.peer !== from) return;
+    this.requests.delete(m.requestId);
+    const s = this.scheduler as BatchScheduler;
+    const problem = s.accept(req.batch, m.blocks);
+    if (problem !== undefined) {
+      this.peers.invalid(from);
+      this.d.sometimes('sync.peer-banned-bad-batch');
+      if (this.stopOnError(problem.reason)) return;
+    } else {
+      this.peers.succeeded(from, m.blocks.length, this.d.clock.now() - req.sentAt);
+      this.validateBatch(req.batch, m.blocks);
+    }
+    this.pump();
+  }
+
+  /** The legacy strategy stops at the first error (and waits to be restarted); parallel retries. */
+  private stopOnError(reason: string): boolean {
+    if (this.d.config.strategy !== 'sequential') return false;
+    this.setState({ kind: 'failed', reason, recoverable: true, current: heightOf(this.state) });
+    return true;
+  }
+
+  private validateBatch(batch: number, blocks: readonly SignedConsensusBlock[]): void {
+    this.validated.delete(batch);
+    this.d.validate(blocks).then(
+      (ok) => this.ctx.self.tell({ type: 'validated', batch, ok }),
+      () => this.ctx.self.tell({ type: 'validated', batch, ok: false }),
+    );
+  }
+
+  /** Starts whatever can start: downloads into free peer slots, and the next execution. */
+  private pump(): void {
+    const s = this.scheduler;
+    if (s === undefined || this.state.kind === 'failed') return;
+    for (const b of s.awaitingDownload()) {
+      const peer = this.peers.pick(b.endHeight, [...b.failedPeers].at(-1));
+      if (peer === undefined) break;
+      const requestId = this.nextRequest++;
+      b.startDownload(peer.id, this.d.clock.now());
+      this.peers.started(peer.id);
+      this.requests.set(requestId, { batch: b.id, peer: peer.id, sentAt: this.d.clock.now() });
+      this.d.send(peer.id, encodeSync({ kind: 'request', requestId, startHeight: b.startHeight, count: b.count }));
+      this.ctx.setTimer(this.d.config.requestTimeoutMs, { type: 'timeout', batch: b.id, requestId });
+    }
+    if (this.executing) return;
+    const next = s.nextToProcess();
+    if (next === undefined) {
+      if (s.finished && this.state.kind !== 'synced') this.setState(stateFor(s.anchor.height, s.targetHeight, this.d.config.productionThreshold));
+      return;
+    }
+    if ('reason' in next) {
+      this.peers.invalid(next.peer);
+      this.d.sometimes('sync.unlinked-batch-refetched');
+      if (this.stopOnError(next.reason)) return;
+      this.pump();
+      return;
+    }
+    const ok = this.validated.get(next.batch.id);
+    if (ok === undefined) return; // still being validated: the verdict pumps again
+    if (!ok) {
+      const peer = (next.batch.state as { peer: string }).peer;
+      next.batch.retry();
+      this.peers.invalid(peer);
+      this.d.sometimes('sync.forged-batch-refetched');
+      if (this.stopOnError('a batch failed validation')) return;
+      this.pump();
+      return;
+    }
+    this.executing = true;
+    void this.executeBatch(next.batch.id, s.begin(next.batch));
+  }
+
+  private async executeBatch(batch: number, blocks: readonly SignedConsensusBlock[]): Promise<void> {
+    let last: { height: number; hash: Uint8Array } | undefined;
+    const done: SignedConsensusBlock[] = [];
+    for (const b of blocks) {
+      const r = await this.d.execute(b);
+      if (r !== 'valid') {
+        this.ctx.self.tell({ type: 'executed', batch, last, error: r });
+        return;
+      }
+      last = { height: b.message.height, hash: blockHash(b.message) };
+      done.push(b);
+    }
+    const every = this.d.config.checkpointEvery;
+    const first = blocks[0]?.message.height ?? 0;
+    const crossed = last !== undefined && Math.floor(last.height / every) > Math.floor((first - 1) / every);
+    await this.d.persist(done, crossed ? last : undefined);
+    this.ctx.self.tell({ type: 'executed', batch, last });
+  }
+
+  private onExecuted(m: Extract<SyncMsg, { type: 'executed' }>): void {
+    this.executing = false;
+    const s = this.scheduler as BatchScheduler;
+    if (m.error !== undefined || m.last === undefined) {
+      this.setState({ kind: 'failed', reason: `execution ${m.error ?? 'produced nothing'}`, recoverable: true, current: s.anchor.height });
+      this.d.sometimes('sync.execution-failed');
+      return;
+    }
+    if (Math.floor(m.last.height / this.d.config.checkpointEvery) > Math.floor(s.anchor.height / this.d.config.checkpointEvery)) {
+      this.lastCheckpoint = Math.floor(m.last.height / this.d.config.checkpointEvery) * this.d.config.checkpointEvery;
+    }
+    s.processed(m.batch, m.last);
+    this.validated.delete(m.batch);
+    this.setState(stateFor(m.last.height, s.targetHeight, this.d.config.productionThreshold));
+    this.pump();
+  }
+}
