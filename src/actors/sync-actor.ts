@@ -30,14 +30,14 @@ export interface SyncConfig {
 export const parallelDefaults: SyncConfig = {
   strategy: 'parallel',
   batchSize: 256,
-  window: 8,
+  window: 16,
   maxInFlightPerPeer: 2,
   requestTimeoutMs: 10_000,
   checkpointEvery: 100,
   productionThreshold: 0.995,
 };
 
-export const sequentialDefaults: SyncConfig = { ...parallelDefaults, strategy: 'sequential', batchSize: 1_024, window: 1, maxInFlightPerPeer: 1 };
+export const sequentialDefaults: SyncConfig = { ...parallelDefaults, strategy: 'sequential', batchSize: 1_024, window: 1, maxInFlightPerPeer: 1, requestTimeoutMs: 120_000 };
 
 export interface SyncDeps {
   readonly config: SyncConfig;

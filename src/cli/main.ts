@@ -5,7 +5,7 @@ const usage = `usage: alys <command> [options]
 commands:
   sim        run the deterministic simulation (alys sim --help)
   devnet     a local network of nodes (alys devnet [--nodes 3] [--duration 5m])
-  bench      benchmarks: alys bench kernel [--json]
+  bench      benchmarks: alys bench kernel [--json], alys bench sync [--json] [--blocks N] [--peers N] …
   help       this text`;
 
 export async function main(argv: string[], print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -26,7 +26,11 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
           const { benchKernel } = await import('./bench-kernel.ts');
           return await benchKernel(args);
         }
-        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel`);
+        if (what === 'sync') {
+          const { benchSync } = await import('./bench-sync.ts');
+          return await benchSync(args);
+        }
+        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync`);
       }
       case undefined:
       case 'help':

@@ -1,0 +1,56 @@
+// A source chain for sync: N blocks by four authorities, each approved by a quorum, with execution
+// payloads that chain from the genesis payload and carry a few transactions (so blocks have a
+// realistic size on the wire). Deterministic from its length.
+import { blockHash, encodeBlock } from '../../src/codec/block-codec.ts';
+import { approve, aggregateApprovals, signBlock } from '../../src/consensus/sign-block.ts';
+import type { SignatureScheme, KeyPair } from '../../src/crypto/signature-scheme.ts';
+import { genesisBlock, genesisPayload } from '../../src/chain/genesis.ts';
+import { payloadHash } from '../../src/io/sim/execution.ts';
+import type { SignedConsensusBlock } from '../../src/types/chain.ts';
+
+export interface SourceChain {
+  readonly genesisHash: Uint8Array;
+  readonly blocks: readonly SignedConsensusBlock[];
+  readonly keys: readonly KeyPair[];
+  readonly avgBlockBytes: number;
+}
+
+export function buildSourceChain(length: number, scheme: SignatureScheme, txsPerBlock = 8, txBytes = 100): SourceChain {
+  const keys = Array.from({ length: 4 }, (_, i) => scheme.keyFromSeed(new Uint8Array(32).fill(0x20 + i)));
+  const genesis = genesisBlock(keys.length);
+  const blocks: SignedConsensusBlock[] = [];
+  let parent = genesis.hash;
+  let parentPayload = genesisPayload().blockHash;
+  let bytes = 0;
+  for (let h = 1; h <= length; h++) {
+    const txs = Array.from({ length: txsPerBlock }, (_, i) => new Uint8Array(txBytes).fill((h * 31 + i) & 0xff));
+    const body = {
+      parentHash: parentPayload,
+      feeRecipient: new Uint8Array(20),
+      stateRoot: new Uint8Array(32).fill(h & 0xff),
+      receiptsRoot: new Uint8Array(32),
+      prevRandao: new Uint8Array(32),
+      blockNumber: h,
+      gasLimit: 30_000_000,
+      gasUsed: 21_000 * txsPerBlock,
+      timestamp: 1_767_225_600 + 2 * h,
+      extraData: new Uint8Array(0),
+      baseFeePerGas: 7n,
+      transactions: txs,
+      withdrawals: [],
+    };
+    const payload = { ...body, blockHash: payloadHash(body) };
+    const message = { parentHash: parent, slot: h, height: h, executionPayload: payload, auxPowHeader: null, pegIns: [], pegOutProposals: [], finalizedPegOuts: [] };
+    const proposer = h % keys.length;
+    const signed = signBlock(message, proposer, keys[proposer] as KeyPair, keys.length);
+    const hash = blockHash(message);
+    const approvals = new Map([0, 1, 2].map((i) => [i, approve(hash, keys[i] as KeyPair)]));
+    const full = { ...signed, approvals: aggregateApprovals(keys.length, approvals, scheme) };
+    blocks.push(full);
+    // What a block costs on the wire: its SSZ encoding plus the 4-byte offset of a list element.
+    bytes += encodeBlock(full).length + 4;
+    parent = hash;
+    parentPayload = payload.blockHash;
+  }
+  return { genesisHash: genesis.hash, blocks, keys, avgBlockBytes: length === 0 ? 0 : bytes / length };
+}
