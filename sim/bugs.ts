@@ -25,6 +25,8 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'toy-ambient-random': { scenario: 'toy-happy', caughtBy: 'determinism' },
   'chain-skip-proposer-check': { scenario: 'byzantine-invalid-blocks', caughtBy: 'accepted-by-slot-proposer' },
   'chain-unsynced-commit': { scenario: 'crash-during-import', caughtBy: 'committed-survives-restart' },
+  'sync-trust-unlinked': { scenario: 'sync-byzantine-peer', caughtBy: 'synced-chain-equals-source' },
+  'sync-checkpoint-before-persist': { scenario: 'sync-crash-and-resume', caughtBy: 'synced-chain-equals-source' },
   'toy-commit-early': { scenario: 'toy-partition-heal', caughtBy: 'state-machine-safety' },
 };
 

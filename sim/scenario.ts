@@ -24,7 +24,22 @@ export const scenarioSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().default(''),
-    app: z.enum(['toy', 'chain']).default('toy'),
+    app: z.enum(['toy', 'chain', 'sync']).default('toy'),
+    /** Sync app settings: n0 syncs from the other honest nodes (serving peers); Byzantine nodes serve forgeries. */
+    sync: z
+      .object({
+        blocks: z.number().int().positive().default(2_000),
+        /** The serving peers' chain grows by one block this often (0: a fixed chain). */
+        growEveryMs: z.number().int().nonnegative().default(0),
+        strategy: z.enum(['parallel', 'sequential']).default('parallel'),
+        batchSize: z.number().int().positive().default(256),
+        execMs: z.number().min(0).default(1.2),
+        verifyCostMs: z.number().min(0).default(1.1),
+        cores: z.number().int().positive().default(2),
+        checkpointEvery: z.number().int().positive().default(100),
+        productionThreshold: z.number().min(0).max(1).default(0.995),
+      })
+      .prefault({}),
     /** Chain app settings (ignored by the toy app). */
     chain: z
       .object({

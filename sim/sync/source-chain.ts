@@ -15,11 +15,12 @@ export interface SourceChain {
   readonly avgBlockBytes: number;
 }
 
-export function buildSourceChain(length: number, scheme: SignatureScheme, txsPerBlock = 8, txBytes = 100): SourceChain {
+/** forkParent: build a chain hanging off another parent (validly signed, but not linking to genesis). */
+export function buildSourceChain(length: number, scheme: SignatureScheme, txsPerBlock = 8, txBytes = 100, forkParent?: Uint8Array): SourceChain {
   const keys = Array.from({ length: 4 }, (_, i) => scheme.keyFromSeed(new Uint8Array(32).fill(0x20 + i)));
   const genesis = genesisBlock(keys.length);
   const blocks: SignedConsensusBlock[] = [];
-  let parent = genesis.hash;
+  let parent = forkParent ?? genesis.hash;
   let parentPayload = genesisPayload().blockHash;
   let bytes = 0;
   for (let h = 1; h <= length; h++) {

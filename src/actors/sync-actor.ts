@@ -62,9 +62,11 @@ export type SyncMsg =
   | { readonly type: 'timeout'; readonly batch: number; readonly requestId: number }
   | { readonly type: 'validated'; readonly batch: number; readonly ok: boolean }
   | { readonly type: 'executed'; readonly batch: number; readonly last: { height: number; hash: Uint8Array } | undefined; readonly error?: string }
+  | { readonly type: 'recover' }
   | Ask<{ readonly type: 'progress' }, SyncProgress>;
 
 export const syncActorName = 'sync';
+const RECOVER_AFTER_MS = 5_000;
 
 export function syncActor(d: SyncDeps): ActorSpec<SyncMsg> {
   return actor<SyncMsg>({ name: syncActorName, mailbox: { capacity: 65_536, overflow: 'reject' }, create: (ctx) => new SyncNode(ctx, d).behavior() });
@@ -122,6 +124,7 @@ class SyncNode {
           this.pump();
         },
         executed: (m: Extract<SyncMsg, { type: 'executed' }>) => this.onExecuted(m),
+        recover: () => this.recover(),
         progress: () => this.progress(),
       },
     };
@@ -153,6 +156,15 @@ class SyncNode {
     } catch {
       this.peers.invalid(from);
       this.d.sometimes('sync.malformed-response');
+      return;
+    }
+    if (m.kind === 'status') {
+      this.peers.upsert(from, m.height);
+      this.scheduler?.extendTo(this.peers.bestHeight());
+      if (this.scheduler !== undefined && this.state.kind !== 'failed') {
+        this.setState(stateFor(this.scheduler.anchor.height, this.scheduler.targetHeight, this.d.config.productionThreshold));
+      }
+      this.pump();
       return;
     }
     if (m.kind !== 'response') return;
@@ -226,7 +238,11 @@ class SyncNode {
       return;
     }
     this.executing = true;
-    void this.executeBatch(next.batch.id, s.begin(next.batch));
+    const id = next.batch.id;
+    this.executeBatch(id, s.begin(next.batch)).catch((err: unknown) => {
+      // The execution client, the disk or this node failed under us: report it, never leave it unhandled.
+      this.ctx.self.tell({ type: 'executed', batch: id, last: undefined, error: err instanceof Error ? err.message : String(err) });
+    });
   }
 
   private async executeBatch(batch: number, blocks: readonly SignedConsensusBlock[]): Promise<void> {
@@ -248,12 +264,27 @@ class SyncNode {
     this.ctx.self.tell({ type: 'executed', batch, last });
   }
 
+  private recover(): void {
+    const s = this.scheduler;
+    if (s === undefined || this.state.kind !== 'failed') return;
+    this.setState({ kind: 'discovering' });
+    this.validated.clear();
+    this.requests.clear();
+    this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.d.trustWithoutLinking === true);
+    this.setState(stateFor(s.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
+    this.d.sometimes('sync.recovered-after-failure');
+    this.pump();
+  }
+
   private onExecuted(m: Extract<SyncMsg, { type: 'executed' }>): void {
     this.executing = false;
     const s = this.scheduler as BatchScheduler;
     if (m.error !== undefined || m.last === undefined) {
       this.setState({ kind: 'failed', reason: `execution ${m.error ?? 'produced nothing'}`, recoverable: true, current: s.anchor.height });
       this.d.sometimes('sync.execution-failed');
+      // Recoverable: start over from the last block we did execute (never from genesis), unless
+      // this is the legacy strategy, which stops at the first error.
+      if (this.d.config.strategy === 'parallel') this.ctx.setTimer(RECOVER_AFTER_MS, { type: 'recover' });
       return;
     }
     if (Math.floor(m.last.height / this.d.config.checkpointEvery) > Math.floor(s.anchor.height / this.d.config.checkpointEvery)) {

@@ -8,16 +8,24 @@ import { SignedConsensusBlockSsz, Uint64 } from '../types/ssz.ts';
 export const MAX_BATCH = 1_024;
 
 const RangeRequestSsz = new ContainerType({ requestId: Uint64, startHeight: Uint64, count: Uint64 });
+const StatusSsz = new ContainerType({ height: Uint64 });
 const RangeResponseSsz = new ContainerType({ requestId: Uint64, blocks: new ListCompositeType(SignedConsensusBlockSsz, MAX_BATCH) });
 
 export type SyncWire =
   | { readonly kind: 'request'; readonly requestId: number; readonly startHeight: number; readonly count: number }
-  | { readonly kind: 'response'; readonly requestId: number; readonly blocks: readonly SignedConsensusBlock[] };
+  | { readonly kind: 'response'; readonly requestId: number; readonly blocks: readonly SignedConsensusBlock[] }
+  /** A serving peer announces its best height. */
+  | { readonly kind: 'status'; readonly height: number };
 
 export function encodeSync(m: SyncWire): Uint8Array {
-  const body = m.kind === 'request' ? RangeRequestSsz.serialize(m) : RangeResponseSsz.serialize({ requestId: m.requestId, blocks: [...m.blocks] });
+  const body =
+    m.kind === 'request'
+      ? RangeRequestSsz.serialize(m)
+      : m.kind === 'status'
+        ? StatusSsz.serialize({ height: m.height })
+        : RangeResponseSsz.serialize({ requestId: m.requestId, blocks: [...m.blocks] });
   const out = new Uint8Array(body.length + 1);
-  out[0] = m.kind === 'request' ? 0x51 : 0x52;
+  out[0] = m.kind === 'request' ? 0x51 : m.kind === 'response' ? 0x52 : 0x53;
   out.set(body, 1);
   return out;
 }
@@ -32,5 +40,6 @@ export function decodeSync(bytes: Uint8Array): SyncWire {
     const r = decodeWith(RangeResponseSsz, body, 'range response', 64 * 1024 * 1024);
     return { kind: 'response', requestId: r.requestId, blocks: r.blocks };
   }
+  if (bytes[0] === 0x53) return { kind: 'status', height: decodeWith(StatusSsz, body, 'status', 16).height };
   throw new DecodeError('UNKNOWN_TOPIC', 'sync message', `tag ${bytes[0]}`);
 }
