@@ -9,7 +9,7 @@ import type { SimExecution } from '../../src/io/sim/execution.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import type { SimApp } from '../app.ts';
 import { chainByzantine } from './byzantine.ts';
-import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, uniqueAcceptedPerSlot } from './invariants.ts';
+import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, productionOnlyWhenSynced, uniqueAcceptedPerSlot } from './invariants.ts';
 import { buildChainNode } from './node.ts';
 
 export const chainApp: SimApp<ChainView> = {
@@ -49,11 +49,13 @@ export const chainApp: SimApp<ChainView> = {
     'accepted-by-slot-proposer': acceptedBySlotProposer,
     'committed-survives-restart': committedSurvivesRestart,
     'unique-accepted-per-slot': uniqueAcceptedPerSlot,
+    'production-above-threshold': productionOnlyWhenSynced,
     liveness: chainLiveness,
   },
   bugs: {
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
+    'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
   },
   probes: [
     'chain.block-produced',

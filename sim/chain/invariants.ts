@@ -164,3 +164,26 @@ export function uniqueAcceptedPerSlot(): Invariant<ChainView> {
     },
   };
 }
+
+/** A node produced only when sync allowed it: synced, or catching up above 99.5 % of the best chain it knew. */
+export function productionOnlyWhenSynced(): Invariant<ChainView> {
+  const checked = new Map<string, { incarnation: number; upTo: number }>();
+  return {
+    name: 'production-above-threshold',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        let c = checked.get(n.id);
+        if (c === undefined || c.incarnation !== n.incarnation) c = { incarnation: n.incarnation, upTo: 0 };
+        for (let i = c.upTo; i < n.view.productions.length; i++) {
+          const p = n.view.productions[i] as { height: number; bestSeen: number };
+          const head = p.height - 1;
+          const ok = p.bestSeen <= head || head / p.bestSeen >= 0.995;
+          if (!ok) return `${n.id} produced at height ${p.height} while the chain it knew was at ${p.bestSeen}`;
+        }
+        c.upTo = n.view.productions.length;
+        checked.set(n.id, c);
+      }
+      return undefined;
+    },
+  };
+}

@@ -28,6 +28,7 @@ export const notRecovered: ChainView = {
   committed: new Set(),
   accepted: [],
   producedBlocks: 0,
+  productions: [],
   penalties: 0,
 };
 
@@ -80,6 +81,7 @@ export function buildChainNode(ctx: SimNodeContext): ChainHandle {
               view = v;
             },
             validators: VALIDATORS,
+            productionThreshold: 0.995,
           }),
           auxPowActor(setup.spec, ctx.sometimes),
         ],

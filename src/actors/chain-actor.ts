@@ -12,7 +12,8 @@ import type { BugSwitches } from '../kernel/bugs.ts';
 import type { Ask, ReplyFor } from '../kernel/message.ts';
 import { KernelError } from '../kernel/errors.ts';
 import { blockHash } from '../codec/block-codec.ts';
-import { approvalMessage, approvalThreshold, signerIndices } from '../consensus/approvals.ts';
+import { approvalMessage, approvalThreshold, maxByzantine, signerIndices } from '../consensus/approvals.ts';
+import { canProduce, stateFor } from '../sync/sync-state.ts';
 import { proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
 import { BlockErrorCode, policyFor } from '../consensus/block-error.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
@@ -60,6 +61,8 @@ export interface ChainDeps {
   readonly publish: (view: ChainView) => void;
   /** How many validation actors the node runs (validation-0 … validation-(n-1)). */
   readonly validators: number;
+  /** Production is allowed once we hold this share of the best chain we know of (sync's rule). */
+  readonly productionThreshold: number;
 }
 
 interface Pending {
@@ -99,6 +102,11 @@ class ChainNode {
   /** AuxPow difficulty after each block: the bits a proof embedded in a child of it must meet. */
   private readonly powState = new Map<string, { readonly bits: number; readonly lastPowSlot: number }>();
   private nextValidator = 0;
+  /** The highest height we know a quorum accepted: the target sync measures us against. */
+  private bestSeen = 0;
+  /** Accepted head heights peers announced. */
+  private readonly peerHeads = new Map<string, number>();
+  private readonly productions: Array<{ readonly height: number; readonly bestSeen: number }> = [];
 
   constructor(
     private readonly ctx: ActorContext<ChainMsg>,
@@ -211,8 +219,20 @@ class ChainNode {
 
   // ---- production ----------------------------------------------------------------------------
 
+  /**
+   * How far the chain has got, as far as we can trust: the highest quorum-approved block we saw, or
+   * the height that at least f + 1 peers announce (so at least one honest peer has it; a Byzantine
+   * authority announcing a huge height cannot stop our production on its own).
+   */
+  private syncTarget(): number {
+    const claims = [...this.peerHeads.values()].sort((a, b) => b - a);
+    const trusted = claims[maxByzantine(this.n)] ?? 0;
+    return Math.max(this.bestSeen, trusted);
+  }
+
   private async onSlot(): Promise<void> {
     this.armSlotTimer();
+    if (this.recovered) this.ctx.tell(this.network, { type: 'publish', message: { topic: 'status', headHeight: this.tree.head().height } });
     const slot = slotAt(this.d.clock.now(), this.d.spec);
     if (this.myIndex === undefined || proposerIndexFor(slot, this.n) !== this.myIndex || slot <= this.lastSlotProduced) return;
     const head = this.tree.head();
@@ -220,6 +240,14 @@ class ChainNode {
       this.d.sometimes('chain.production-skipped.head-in-slot');
       return;
     }
+    // As sync reports it: produce only when synced, or catching up above the threshold (99.5 %).
+    const target = this.syncTarget();
+    const sync = stateFor(head.height, Math.max(target, head.height), this.d.productionThreshold);
+    if (!canProduce(sync, this.d.productionThreshold) && !this.d.bugs.has('chain-produce-while-syncing')) {
+      this.d.sometimes('chain.production-gated-by-sync');
+      return;
+    }
+    this.productions.push({ height: head.height + 1, bestSeen: target });
     const finalizedNode = this.tree.finalized();
     const pow = this.usablePow();
     if (pow === undefined && head.height + 1 - finalizedNode.height > this.d.spec.maxBlocksWithoutPow) {
@@ -295,6 +323,9 @@ class ChainNode {
       case 'auxpow':
         this.queuedPow = m.header;
         return;
+      case 'status':
+        this.peerHeads.set(from, m.headHeight);
+        return;
       case 'range-request': {
         for (const b of this.canonicalRange(m.startHeight, m.count)) {
           this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block: b } });
@@ -360,6 +391,9 @@ class ChainNode {
       return;
     }
     if (this.blocks.has(key) || this.pending.has(key)) return;
+    // Only a quorum-approved block proves how far the chain has got: a pending block may never be
+    // accepted, and a Byzantine authority can sign any height it likes.
+    if (withApprovals) this.bestSeen = Math.max(this.bestSeen, b.height);
     const evidence = this.equivocation.observe(signed.proposerIndex, b.slot, hash);
     if (evidence !== undefined) {
       // The evidence names the proposer; the peer that relayed the second block may be honest, so
@@ -619,6 +653,7 @@ class ChainNode {
       committed: this.committed,
       accepted: this.accepted,
       producedBlocks: this.produced,
+      productions: this.productions,
       penalties: this.penalties,
     });
   }

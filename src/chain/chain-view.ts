@@ -22,5 +22,7 @@ export interface ChainView {
   /** Accepted blocks in acceptance order (for the signature checker). */
   readonly accepted: readonly AcceptedRecord[];
   readonly producedBlocks: number;
+  /** Each production: the height produced and the best height known then (sync's target). */
+  readonly productions: ReadonlyArray<{ readonly height: number; readonly bestSeen: number }>;
   readonly penalties: number;
 }

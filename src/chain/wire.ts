@@ -2,9 +2,9 @@
 // typed message or a DecodeError, so the network actor can penalise the peer and carry on.
 import { DecodeError, decodeApproval, decodeBlock, decodeWith, encodeApproval, encodeBlock } from '../codec/block-codec.ts';
 import type { Approval, AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
-import { AuxPowHeaderSsz, BlockRangeRequestSsz, Bytes32 } from '../types/ssz.ts';
+import { AuxPowHeaderSsz, BlockRangeRequestSsz, Bytes32, Uint64 } from '../types/ssz.ts';
 
-export const Topic = { block: 1, approval: 2, auxpow: 3, blockRequest: 4, blockResponse: 5, rangeRequest: 6 } as const;
+export const Topic = { block: 1, approval: 2, auxpow: 3, blockRequest: 4, blockResponse: 5, rangeRequest: 6, status: 7 } as const;
 
 /** A peer answers a range request with at most this many blocks. */
 export const MAX_RANGE = 64;
@@ -15,7 +15,9 @@ export type WireMessage =
   | { readonly topic: 'approval'; readonly approval: Approval }
   | { readonly topic: 'auxpow'; readonly header: AuxPowHeader }
   | { readonly topic: 'block-request'; readonly hash: Uint8Array }
-  | { readonly topic: 'range-request'; readonly startHeight: number; readonly count: number };
+  | { readonly topic: 'range-request'; readonly startHeight: number; readonly count: number }
+  /** A node's accepted head height, announced every slot: how peers learn how far behind they are. */
+  | { readonly topic: 'status'; readonly headHeight: number };
 
 function framed(topic: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
@@ -38,6 +40,8 @@ export function encodeWire(m: WireMessage): Uint8Array {
       return framed(Topic.blockRequest, m.hash);
     case 'range-request':
       return framed(Topic.rangeRequest, BlockRangeRequestSsz.serialize({ requestId: 0, startHeight: m.startHeight, count: m.count }));
+    case 'status':
+      return framed(Topic.status, Uint64.serialize(m.headHeight));
   }
 }
 
@@ -55,6 +59,8 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
       return { topic: 'auxpow', header: decodeWith(AuxPowHeaderSsz, body, 'auxpow', 32 * 1024) };
     case Topic.blockRequest:
       return { topic: 'block-request', hash: decodeWith(Bytes32, body, 'block request', 32) };
+    case Topic.status:
+      return { topic: 'status', headHeight: decodeWith(Uint64, body, 'status', 8) };
     case Topic.rangeRequest: {
       const r = decodeWith(BlockRangeRequestSsz, body, 'range request', 64);
       return { topic: 'range-request', startHeight: r.startHeight, count: Math.min(r.count, MAX_RANGE) };
