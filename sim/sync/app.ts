@@ -5,6 +5,7 @@ import { type CheckpointMsg, checkpointActor, checkpointActorName } from '../../
 import { type SyncMsg, parallelDefaults, sequentialDefaults, syncActor, syncActorName } from '../../src/actors/sync-actor.ts';
 import { type ValidationMsg, validationActor, validationActorName } from '../../src/actors/validation-actor.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
+import { type EngineMsg, engineActor, engineActorName } from '../../src/actors/engine-actor.ts';
 import { blockHash, decodeBlock, encodeBlock } from '../../src/codec/block-codec.ts';
 import type { ChainSpec } from '../../src/consensus/chain-spec.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
@@ -130,6 +131,7 @@ function buildSyncer(ctx: SimNodeContext) {
   const system: ActorSystem = new ActorSystem(nodeSystemOptions(ctx), [
     ...Array.from({ length: cores }, (_, i) => validationActor(i, { spec, scheme: simScheme, clock: ctx.io.clock, modelledCostMs: s.sync.verifyCostMs * 2 })),
     checkpointActor(storage),
+    engineActor(elRef),
     syncActor({
       config,
       clock: ctx.io.clock,
@@ -149,7 +151,8 @@ function buildSyncer(ctx: SimNodeContext) {
         const h = b.message.height;
         if (executed.has(h)) executedTwice.push(h);
         executed.add(h);
-        const st = await elRef.newPayload(b.message.executionPayload);
+        // Through the EngineActor, which hands the execution client one block at a time, in order.
+        const st = await system.ref<EngineMsg>(engineActorName).ask({ type: 'execute', payload: b.message.executionPayload }, 600_000);
         return st.status === 'VALID' ? 'valid' : st.status === 'INVALID' ? 'invalid' : 'unavailable';
       },
       persist: async (blocks, checkpoint) => {

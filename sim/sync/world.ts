@@ -5,6 +5,7 @@
 import { type SyncConfig, type SyncMsg, syncActor, syncActorName } from '../../src/actors/sync-actor.ts';
 import { type ValidationMsg, validationActor, validationActorName } from '../../src/actors/validation-actor.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
+import { type EngineMsg, engineActor, engineActorName } from '../../src/actors/engine-actor.ts';
 import type { ChainSpec } from '../../src/consensus/chain-spec.ts';
 import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts';
 import { SimClock } from '../../src/io/sim/clock.ts';
@@ -107,6 +108,7 @@ export async function runSyncWorld(o: SyncWorldOptions): Promise<SyncRunResult> 
     ...Array.from({ length: o.cores }, (_, i) =>
       validationActor(i, { spec, scheme: o.scheme, clock, modelledCostMs: o.verifyCostMs * o.verificationsPerBlock }),
     ),
+    engineActor(el),
     syncActor({
       config: o.config,
       clock,
@@ -124,7 +126,7 @@ export async function runSyncWorld(o: SyncWorldOptions): Promise<SyncRunResult> 
         return verdicts.every((v) => v.ok);
       },
       execute: async (b) => {
-        const s = await el.newPayload(b.message.executionPayload);
+        const s = await system.ref<EngineMsg>(engineActorName).ask({ type: 'execute', payload: b.message.executionPayload }, 600_000);
         return s.status === 'VALID' ? 'valid' : s.status === 'INVALID' ? 'invalid' : 'unavailable';
       },
       persist: async (blocks, checkpoint) => {

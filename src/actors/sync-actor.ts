@@ -112,6 +112,7 @@ class SyncNode {
           if (!this.requests.has(m.requestId)) return;
           this.requests.delete(m.requestId);
           const peer = this.scheduler?.timedOut(m.batch);
+          this.scheduler?.adapt('timeout', this.d.config.requestTimeoutMs / 2);
           if (peer !== undefined) {
             this.peers.timedOut(peer);
             this.d.sometimes('sync.request-timed-out');
@@ -179,6 +180,7 @@ class SyncNode {
       if (this.stopOnError(problem.reason)) return;
     } else {
       this.peers.succeeded(from, m.blocks.length, this.d.clock.now() - req.sentAt);
+      if (this.d.config.strategy === 'parallel') s.adapt(this.d.clock.now() - req.sentAt, this.d.config.requestTimeoutMs / 2);
       this.validateBatch(req.batch, m.blocks);
     }
     this.pump();

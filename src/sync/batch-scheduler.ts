@@ -9,8 +9,14 @@ import { Batch } from './batch.ts';
 
 export type LinkProblem = { readonly batch: number; readonly peer: string; readonly reason: string };
 
+/** Batch sizes the scheduler adapts between. */
+export const MIN_BATCH = 32;
+export const MAX_BATCH_SIZE = 1_024;
+
 export class BatchScheduler {
   private readonly batches: Batch[] = [];
+  /** Current size for new batches: halves after a timeout, grows back while downloads come fast. */
+  private size: number;
   private nextId = 0;
   /** Height and hash of the last block processed: the anchor the next batch must link to. */
   private anchorHeight: number;
@@ -29,7 +35,23 @@ export class BatchScheduler {
     this.anchorHeight = anchor.height;
     this.anchorHash = anchor.hash;
     this.target = target;
+    this.size = batchSize;
     this.fill();
+  }
+
+  get currentBatchSize(): number {
+    return this.size;
+  }
+
+  /**
+   * Adapts the size of batches not yet cut: a batch that took longer than `slowMs` (or timed out)
+   * halves it, one that came back in under a quarter of that lets it grow again, up to the
+   * configured size (larger batches measured slower here: execution waits longer for the head
+   * batch). Small batches keep a slow or failing link from holding up execution.
+   */
+  adapt(elapsedMs: number | 'timeout', slowMs: number): void {
+    if (elapsedMs === 'timeout' || elapsedMs > slowMs) this.size = Math.max(MIN_BATCH, Math.floor(this.size / 2));
+    else if (elapsedMs < slowMs / 4) this.size = Math.min(MAX_BATCH_SIZE, this.batchSize, this.size * 2);
   }
 
   get anchor(): { height: number; hash: Uint8Array } {
@@ -139,7 +161,7 @@ export class BatchScheduler {
   private fill(): void {
     let next = this.batches.length === 0 ? this.anchorHeight + 1 : (this.batches[this.batches.length - 1] as Batch).endHeight + 1;
     while (this.batches.length < this.window && next <= this.target) {
-      const count = Math.min(this.batchSize, this.target - next + 1);
+      const count = Math.min(this.size, this.target - next + 1);
       this.batches.push(new Batch(this.nextId++, next, count));
       next += count;
     }

@@ -96,6 +96,20 @@ describe('batches', () => {
   });
 });
 
+describe('adaptive batch size', () => {
+  it('halves after a slow or timed-out batch and grows back, within bounds', () => {
+    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32) }, 100_000, 256, 2);
+    s.adapt('timeout', 5_000);
+    expect(s.currentBatchSize).toBe(128);
+    s.adapt(6_000, 5_000);
+    expect(s.currentBatchSize).toBe(64);
+    for (let i = 0; i < 10; i++) s.adapt(100, 5_000);
+    expect(s.currentBatchSize).toBe(256);
+    for (let i = 0; i < 10; i++) s.adapt('timeout', 5_000);
+    expect(s.currentBatchSize).toBe(32);
+  });
+});
+
 describe('checkpoints', () => {
   it('round-trip, and a corrupted one is skipped for the one before', () => {
     fc.assert(
