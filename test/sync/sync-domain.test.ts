@@ -125,3 +125,17 @@ describe('checkpoints', () => {
     );
   });
 });
+
+describe('sync metrics', () => {
+  it('exposes the progress as Prometheus gauges', async () => {
+    const { Registry } = await import('prom-client');
+    const { registerSyncMetrics } = await import('../../src/sync/metrics.ts');
+    const registry = new Registry();
+    registerSyncMetrics(registry, () => ({ state: 'catching-up', currentHeight: 9_960, targetHeight: 10_000, blocksPerSec: 250, peerCount: 3, lastCheckpoint: 9_900, canProduce: true }));
+    const text = await registry.metrics();
+    expect(text).toMatch(/alys_sync_current_height 9960/);
+    expect(text).toMatch(/alys_sync_can_produce 1/);
+    expect(text).toMatch(/alys_sync_state\{state="catching-up"\} 1/);
+    expect(text).toMatch(/alys_sync_state\{state="synced"\} 0/);
+  });
+});
