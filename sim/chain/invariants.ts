@@ -3,8 +3,9 @@ import type { ChainView } from '../../src/chain/chain-view.ts';
 import { approvalMessage, approvalThreshold, proposalMessage } from '../../src/consensus/approvals.ts';
 import type { InvariantOptions } from '../app.ts';
 import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
+import { AppendCursor } from '../chaos/append-cursor.ts';
+import { toHex } from '../../src/types/hex.ts';
 import { chainSetup } from './setup.ts';
-import type { Scenario } from '../scenario.ts';
 
 type Ctx = CheckContext<ChainView>;
 
@@ -14,22 +15,18 @@ const honest = (ctx: Ctx): Array<NodeSnapshot<ChainView> & { view: ChainView }> 
 /** No two honest nodes ever finalize different blocks at one height. */
 export function finalizedAgreement(): Invariant<ChainView> {
   const byHeight: string[] = [];
-  const seen = new Map<string, { incarnation: number; upTo: number }>();
+  const cursor = new AppendCursor();
   return {
     name: 'finalized-agreement',
     check(ctx) {
       for (const n of honest(ctx)) {
-        let s = seen.get(n.id);
-        if (s === undefined || s.incarnation !== n.incarnation) s = { incarnation: n.incarnation, upTo: 0 };
-        for (let h = s.upTo; h < n.view.finalized.length; h++) {
-          const hash = n.view.finalized[h];
-          if (hash === undefined) continue;
+        const problem = cursor.scan(n.id, n.incarnation, n.view.finalized, (hash, h) => {
           const first = byHeight[h];
           if (first === undefined) byHeight[h] = hash;
           else if (first !== hash) return `height ${h} finalized as ${first.slice(0, 12)} and, on ${n.id}, as ${hash.slice(0, 12)}`;
-        }
-        s.upTo = n.view.finalized.length;
-        seen.set(n.id, s);
+          return undefined;
+        });
+        if (problem !== undefined) return problem;
       }
       return undefined;
     },
@@ -55,35 +52,28 @@ export function finalizedNeverReverted(): Invariant<ChainView> {
 
 /** Every accepted block was signed by its slot's proposer and approved by a quorum. */
 export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainView> {
-  const scenario: Scenario = opts.scenario;
-  return (() => {
-    const checked = new Map<string, { incarnation: number; upTo: number }>();
-    return {
-      name: 'accepted-by-slot-proposer',
-      check(ctx) {
-        const { spec, scheme } = chainSetup(scenario, ctx.nodes.map((n) => n.id));
-        const n = spec.authorities.length;
-        for (const node of honest(ctx)) {
-          let c = checked.get(node.id);
-          if (c === undefined || c.incarnation !== node.incarnation) c = { incarnation: node.incarnation, upTo: 0 };
-          for (let i = c.upTo; i < node.view.accepted.length; i++) {
-            const r = node.view.accepted[i];
-            if (r === undefined) continue;
-            if (r.proposerIndex !== r.slot % n) return `${node.id} accepted height ${r.height} slot ${r.slot} from authority ${r.proposerIndex}, not the slot's proposer ${r.slot % n}`;
-            if (!scheme.verify(spec.authorities[r.proposerIndex] as Uint8Array, proposalMessage(r.hash), r.signature)) {
-              return `${node.id} accepted height ${r.height} whose proposer signature does not verify`;
-            }
-            if (r.approvalSigners.length < approvalThreshold(n)) return `${node.id} accepted height ${r.height} with ${r.approvalSigners.length} approvals`;
-            const keys = r.approvalSigners.map((k) => spec.authorities[k] as Uint8Array);
-            if (!scheme.verifyAggregate(keys, approvalMessage(r.hash), r.approvalSignature)) return `${node.id} accepted height ${r.height} with bad approvals`;
+  const cursor = new AppendCursor();
+  return {
+    name: 'accepted-by-slot-proposer',
+    check(ctx) {
+      const { spec, scheme } = chainSetup(opts.scenario, ctx.nodes.map((n) => n.id));
+      const n = spec.authorities.length;
+      for (const node of honest(ctx)) {
+        const problem = cursor.scan(node.id, node.incarnation, node.view.accepted, (r) => {
+          if (r.proposerIndex !== r.slot % n) return `${node.id} accepted height ${r.height} slot ${r.slot} from authority ${r.proposerIndex}, not the slot's proposer ${r.slot % n}`;
+          if (!scheme.verify(spec.authorities[r.proposerIndex] as Uint8Array, proposalMessage(r.hash), r.signature)) {
+            return `${node.id} accepted height ${r.height} whose proposer signature does not verify`;
           }
-          c.upTo = node.view.accepted.length;
-          checked.set(node.id, c);
-        }
-        return undefined;
-      },
-    };
-  })();
+          if (r.approvalSigners.length < approvalThreshold(n)) return `${node.id} accepted height ${r.height} with ${r.approvalSigners.length} approvals`;
+          const keys = r.approvalSigners.map((k) => spec.authorities[k] as Uint8Array);
+          if (!scheme.verifyAggregate(keys, approvalMessage(r.hash), r.approvalSignature)) return `${node.id} accepted height ${r.height} with bad approvals`;
+          return undefined;
+        });
+        if (problem !== undefined) return problem;
+      }
+      return undefined;
+    },
+  };
 }
 
 /** A restarted node still has every block it reported committed before the crash. */
@@ -142,23 +132,19 @@ export function chainLiveness(opts: InvariantOptions): Invariant<ChainView> {
  */
 export function uniqueAcceptedPerSlot(): Invariant<ChainView> {
   const bySlot = new Map<number, string>();
-  const checked = new Map<string, { incarnation: number; upTo: number }>();
+  const cursor = new AppendCursor();
   return {
     name: 'unique-accepted-per-slot',
     check(ctx) {
       for (const n of honest(ctx)) {
-        let c = checked.get(n.id);
-        if (c === undefined || c.incarnation !== n.incarnation) c = { incarnation: n.incarnation, upTo: 0 };
-        for (let i = c.upTo; i < n.view.accepted.length; i++) {
-          const r = n.view.accepted[i];
-          if (r === undefined) continue;
-          const hash = Buffer.from(r.hash).toString('hex');
+        const problem = cursor.scan(n.id, n.incarnation, n.view.accepted, (r) => {
+          const hash = toHex(r.hash);
           const first = bySlot.get(r.slot);
           if (first === undefined) bySlot.set(r.slot, hash);
           else if (first !== hash) return `slot ${r.slot}: ${first.slice(0, 12)} and, on ${n.id}, ${hash.slice(0, 12)} were both accepted`;
-        }
-        c.upTo = n.view.accepted.length;
-        checked.set(n.id, c);
+          return undefined;
+        });
+        if (problem !== undefined) return problem;
       }
       return undefined;
     },
@@ -167,21 +153,16 @@ export function uniqueAcceptedPerSlot(): Invariant<ChainView> {
 
 /** A node produced only when sync allowed it: synced, or catching up above 99.5 % of the best chain it knew. */
 export function productionOnlyWhenSynced(): Invariant<ChainView> {
-  const checked = new Map<string, { incarnation: number; upTo: number }>();
+  const cursor = new AppendCursor();
   return {
     name: 'production-above-threshold',
     check(ctx) {
       for (const n of honest(ctx)) {
-        let c = checked.get(n.id);
-        if (c === undefined || c.incarnation !== n.incarnation) c = { incarnation: n.incarnation, upTo: 0 };
-        for (let i = c.upTo; i < n.view.productions.length; i++) {
-          const p = n.view.productions[i] as { height: number; bestSeen: number };
+        const problem = cursor.scan(n.id, n.incarnation, n.view.productions, (p) => {
           const head = p.height - 1;
-          const ok = p.bestSeen <= head || head / p.bestSeen >= 0.995;
-          if (!ok) return `${n.id} produced at height ${p.height} while the chain it knew was at ${p.bestSeen}`;
-        }
-        c.upTo = n.view.productions.length;
-        checked.set(n.id, c);
+          return p.bestSeen <= head || head / p.bestSeen >= 0.995 ? undefined : `${n.id} produced at height ${p.height} while the chain it knew was at ${p.bestSeen}`;
+        });
+        if (problem !== undefined) return problem;
       }
       return undefined;
     },
