@@ -132,5 +132,6 @@ function parseSchedule(text: string): Fault[] {
 function summary(r: RunResult): string {
   const bad = Object.entries(r.invariants).filter(([, x]) => x !== 'pass');
   const head = `${r.ok ? 'ok  ' : 'FAIL'} seed ${r.seed} ${r.scenario}: ${r.events} events, ${r.simulatedMs} ms simulated in ${r.wallMs} ms (${r.speedup}x), trace ${r.traceHash}`;
-  return bad.length === 0 ? head : `${head}\n${bad.map(([k, x]) => `  ${k}: ${x}`).join('\n')}\n  reproduce: ${r.reproduce}`;
+  const stack = r.violationStack === undefined ? '' : `\n  offending stack:\n${r.violationStack.split('\n').map((l) => `    ${l.trim()}`).join('\n')}`;
+  return bad.length === 0 ? head : `${head}\n${bad.map(([k, x]) => `  ${k}: ${x}`).join('\n')}${stack}\n  reproduce: ${r.reproduce}`;
 }

@@ -48,6 +48,8 @@ export interface RunResult {
   readonly faults: number;
   readonly probes: Record<string, number>;
   readonly strayTimers: number;
+  /** The full stack of the first determinism violation, if any. */
+  readonly violationStack?: string;
 }
 
 export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'storage-durability', 'determinism'] as const;
@@ -163,7 +165,6 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   }
   const v = traps.violations[0];
   if (v !== undefined) failed("determinism", `${v.api} called during simulation at ${firstFrame(v.stack)}`);
-  if (v !== undefined && process.env.ALYS_DEBUG_TRAPS) process.stderr.write(`${v.stack}\n`);
 
   const wall = Math.max(0.001, wallMs() - started);
   const ok = Object.entries(verdicts).every(([name, x]) =>
@@ -184,7 +185,8 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
     probes: Object.fromEntries(probes),
     strayTimers: traps.strayTimers.count,
   };
-  return failedAt === undefined ? result : { ...result, failedAt };
+  const withStack = v === undefined ? result : { ...result, violationStack: v.stack };
+  return failedAt === undefined ? withStack : { ...withStack, failedAt };
 }
 
 function firstFrame(stack: string | undefined): string {

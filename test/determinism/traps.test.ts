@@ -108,5 +108,7 @@ describe('determinism traps', () => {
     const r = await runSimulation({ scenario: loadScenario('toy-happy'), seed: 3, durationMs: 3_000, bugs: ['toy-ambient-random'] });
     expect(r.ok).toBe(false);
     expect(r.invariants.determinism).toMatch(/^fail: Math\.random called during simulation at .*raft-actor\.ts/);
+    expect(r.violationStack).toContain('DeterminismViolation');
+    expect(r.violationStack).toContain('raft-actor.ts');
   });
 });
