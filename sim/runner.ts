@@ -190,6 +190,6 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
 }
 
 function firstFrame(stack: string | undefined): string {
-  const lines = (stack ?? '').split('\n').slice(1).map((l) => l.trim());
+  const lines = (stack ?? '').split('\n').slice(1).map((l) => l.trim().replace(/^at /, ''));
   return lines.find((l) => !l.includes('/determinism/')) ?? lines[0] ?? '(no stack)';
 }
