@@ -1,4 +1,4 @@
 // Entry for the sync benchmark without the CLI: same code as `alys bench sync`.
-import { benchSync } from '../src/cli/bench-sync.ts';
+import { benchSync } from './sync-bench.ts';
 
 process.exitCode = await benchSync(process.argv.slice(2));

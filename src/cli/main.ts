@@ -1,4 +1,5 @@
-// The `alys` command line. Each subcommand lives in its own module, loaded only when used.
+// The `alys` command line. Each subcommand lives in its own module, loaded only when used; the
+// benchmarks live in bench/ because they read the wall clock, which nothing under src/ may do.
 import { UsageError } from './errors.ts';
 
 const usage = `usage: alys <command> [options]
@@ -23,11 +24,11 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
       case 'bench': {
         const [what, ...args] = rest;
         if (what === 'kernel') {
-          const { benchKernel } = await import('./bench-kernel.ts');
+          const { benchKernel } = await import('../../bench/kernel-bench.ts');
           return await benchKernel(args);
         }
         if (what === 'sync') {
-          const { benchSync } = await import('./bench-sync.ts');
+          const { benchSync } = await import('../../bench/sync-bench.ts');
           return await benchSync(args);
         }
         throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync`);

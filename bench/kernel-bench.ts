@@ -1,13 +1,13 @@
 // `alys bench kernel`: how fast the kernel delivers messages in simulation, and how quickly one
 // actor's ask is answered by another on the real-time driver. Each figure comes with a baseline
 // measured in the same run (a bare queue calling the same handler; a bare promise round trip).
-import { actor } from '../kernel/actor.ts';
-import { ActorSystem } from '../kernel/actor-system.ts';
-import type { Ask } from '../kernel/message.ts';
-import { SeededRng } from '../kernel/rng.ts';
-import { Scheduler } from '../kernel/scheduler.ts';
-import { TraceRecorder } from '../kernel/trace.ts';
-import { RealTimeDriver } from '../io/prod/realtime-driver.ts';
+import { actor } from '../src/kernel/actor.ts';
+import { ActorSystem } from '../src/kernel/actor-system.ts';
+import type { Ask } from '../src/kernel/message.ts';
+import { SeededRng } from '../src/kernel/rng.ts';
+import { Scheduler } from '../src/kernel/scheduler.ts';
+import { TraceRecorder } from '../src/kernel/trace.ts';
+import { RealTimeDriver } from '../src/io/prod/realtime-driver.ts';
 
 type RingMsg = { readonly type: 'token'; readonly hops: number };
 

@@ -2,12 +2,12 @@
 // run. Blocks/s are in simulated time (network, execution and signature costs are modelled); the
 // bound is the slowest stage of the pipeline; wall-clock figures say what the simulation cost.
 import { parseArgs } from 'node:util';
-import { parallelDefaults, sequentialDefaults } from '../actors/sync-actor.ts';
-import { blsScheme } from '../crypto/bls.ts';
-import { simScheme } from '../crypto/sim-scheme.ts';
-import { buildSourceChain } from '../../sim/sync/source-chain.ts';
-import { runSyncWorld } from '../../sim/sync/world.ts';
-import { UsageError, parsePositiveInt } from './errors.ts';
+import { parallelDefaults, sequentialDefaults } from '../src/actors/sync-actor.ts';
+import { blsScheme } from '../src/crypto/bls.ts';
+import { simScheme } from '../src/crypto/sim-scheme.ts';
+import { buildSourceChain } from '../sim/sync/source-chain.ts';
+import { runSyncWorld } from '../sim/sync/world.ts';
+import { UsageError, parsePositiveInt } from '../src/cli/errors.ts';
 
 /** Measures real BLS verification here, now: the modelled per-check cost of the simulated pool. */
 function measureBlsVerifyMs(): number {
