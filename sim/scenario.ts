@@ -34,6 +34,7 @@ export const scenarioSchema = z
         strategy: z.enum(['parallel', 'sequential']).default('parallel'),
         batchSize: z.number().int().positive().default(256),
         execMs: z.number().min(0).default(1.2),
+        forkchoiceMs: z.number().min(0).default(0.6),
         verifyCostMs: z.number().min(0).default(1.1),
         cores: z.number().int().positive().default(2),
         checkpointEvery: z.number().int().positive().default(100),

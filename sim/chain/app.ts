@@ -9,7 +9,7 @@ import type { SimExecution } from '../../src/io/sim/execution.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import type { SimApp } from '../app.ts';
 import { chainByzantine } from './byzantine.ts';
-import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, productionOnlyWhenSynced, uniqueAcceptedPerSlot } from './invariants.ts';
+import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, productionOnlyWhenSynced, syncStatusConsistent, uniqueAcceptedPerSlot } from './invariants.ts';
 import { buildChainNode } from './node.ts';
 
 export const chainApp: SimApp<ChainView> = {
@@ -50,6 +50,7 @@ export const chainApp: SimApp<ChainView> = {
     'committed-survives-restart': committedSurvivesRestart,
     'unique-accepted-per-slot': uniqueAcceptedPerSlot,
     'production-above-threshold': productionOnlyWhenSynced,
+    'sync-status-consistent': syncStatusConsistent,
     liveness: chainLiveness,
   },
   bugs: {

@@ -168,3 +168,24 @@ export function productionOnlyWhenSynced(): Invariant<ChainView> {
     },
   };
 }
+
+/**
+ * The sync status a node reports (its status line, its metrics) agrees with its chain: the current
+ * height is the head, the target is never below it, and "can produce" is what the 99.5 % rule says.
+ */
+export function syncStatusConsistent(): Invariant<ChainView> {
+  return {
+    name: 'sync-status-consistent',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        const s = n.view.sync;
+        if (s.currentHeight !== n.view.headHeight) return `${n.id} reports sync at ${s.currentHeight} with its head at ${n.view.headHeight}`;
+        if (s.targetHeight < s.currentHeight) return `${n.id} reports a sync target ${s.targetHeight} below its height ${s.currentHeight}`;
+        const allowed = s.targetHeight <= s.currentHeight || s.currentHeight / s.targetHeight >= 0.995;
+        if (s.canProduce && !allowed) return `${n.id} reports it can produce at ${s.currentHeight} of ${s.targetHeight}`;
+        if (s.state === 'synced' && s.targetHeight > s.currentHeight) return `${n.id} reports synced at ${s.currentHeight} of ${s.targetHeight}`;
+      }
+      return undefined;
+    },
+  };
+}

@@ -30,6 +30,7 @@ export const notRecovered: ChainView = {
   producedBlocks: 0,
   productions: [],
   penalties: 0,
+  sync: { state: 'discovering', currentHeight: 0, targetHeight: 0, canProduce: false, peerCount: 0 },
 };
 
 /** Validation actors per node: signature checks of different blocks proceed in parallel. */

@@ -100,7 +100,7 @@ function buildSyncer(ctx: SimNodeContext) {
   const source = sourceFor(s).honest;
   let el = ctx.persistent.get('el') as SimExecution | undefined;
   if (el === undefined) {
-    el = new SimExecution({ scheduler: ctx.scheduler, owner: { alive: true }, latencyMs: s.sync.execMs, txsPerBlock: 0 }, genesisPayload());
+    el = new SimExecution({ scheduler: ctx.scheduler, owner: { alive: true }, latencyMs: s.sync.execMs, forkchoiceLatencyMs: s.sync.forkchoiceMs, txsPerBlock: 0 }, genesisPayload());
     ctx.persistent.set('el', el);
   }
   const spec: ChainSpec = {
@@ -153,6 +153,11 @@ function buildSyncer(ctx: SimNodeContext) {
         executed.add(h);
         // Through the EngineActor, which hands the execution client one block at a time, in order.
         const st = await system.ref<EngineMsg>(engineActorName).ask({ type: 'execute', payload: b.message.executionPayload }, 600_000);
+        return st.status === 'VALID' ? 'valid' : st.status === 'INVALID' ? 'invalid' : 'unavailable';
+      },
+      commit: async (b) => {
+        const h = b.message.executionPayload.blockHash;
+        const st = await system.ref<EngineMsg>(engineActorName).ask({ type: 'commit', headPayloadHash: h, finalizedPayloadHash: h }, 600_000);
         return st.status === 'VALID' ? 'valid' : st.status === 'INVALID' ? 'invalid' : 'unavailable';
       },
       persist: async (blocks, checkpoint) => {

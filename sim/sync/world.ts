@@ -32,6 +32,8 @@ export interface SyncWorldOptions {
   readonly rttMs: number;
   readonly bandwidthBytesPerMs: number;
   readonly execMs: number;
+  /** Virtual ms of a forkchoiceUpdated that moves the head (an Engine API round trip). */
+  readonly forkchoiceMs: number;
   /** Modelled cost of one signature verification (ms) and how many a block needs. */
   readonly verifyCostMs: number;
   readonly verificationsPerBlock: number;
@@ -87,7 +89,7 @@ export async function runSyncWorld(o: SyncWorldOptions): Promise<SyncRunResult> 
   net.setNodeUp('syncer', owner);
   const ep = net.endpoint('syncer');
   const clock = new SimClock({ scheduler, owner });
-  const el = new SimExecution({ scheduler, owner, latencyMs: o.execMs, txsPerBlock: 0 }, genesisPayload());
+  const el = new SimExecution({ scheduler, owner, latencyMs: o.execMs, forkchoiceLatencyMs: o.forkchoiceMs, txsPerBlock: 0 }, genesisPayload());
   const disk = new SimDisk({ node: 'syncer', scheduler, rng: rng.fork('disk'), syncLatencyMs: 1 });
   const storage = disk.open(owner);
   const spec: ChainSpec = {
@@ -128,6 +130,11 @@ export async function runSyncWorld(o: SyncWorldOptions): Promise<SyncRunResult> 
       execute: async (b) => {
         const s = await system.ref<EngineMsg>(engineActorName).ask({ type: 'execute', payload: b.message.executionPayload }, 600_000);
         return s.status === 'VALID' ? 'valid' : s.status === 'INVALID' ? 'invalid' : 'unavailable';
+      },
+      commit: async (b) => {
+        const h = b.message.executionPayload.blockHash;
+        const st = await system.ref<EngineMsg>(engineActorName).ask({ type: 'commit', headPayloadHash: h, finalizedPayloadHash: h }, 600_000);
+        return st.status === 'VALID' ? 'valid' : st.status === 'INVALID' ? 'invalid' : 'unavailable';
       },
       persist: async (blocks, checkpoint) => {
         const ops = blocks.map((b) => ({ type: 'put' as const, key: `sync/block/${String(b.message.height).padStart(12, '0')}`, value: encodeBlock(b) }));

@@ -655,6 +655,13 @@ class ChainNode {
       producedBlocks: this.produced,
       productions: this.productions,
       penalties: this.penalties,
+      sync: this.syncStatus(head.height),
     });
+  }
+
+  private syncStatus(height: number): ChainView['sync'] {
+    const target = Math.max(this.syncTarget(), height);
+    const state = this.recovered ? stateFor(height, target, this.d.productionThreshold) : ({ kind: 'discovering' } as const);
+    return { state: state.kind, currentHeight: height, targetHeight: target, canProduce: canProduce(state, this.d.productionThreshold), peerCount: this.peerHeads.size };
   }
 }

@@ -45,8 +45,14 @@ export interface SyncDeps {
   readonly send: (peer: string, bytes: Uint8Array) => void;
   /** Signature checks for a batch; resolves true when every block verifies. Runs on the pool. */
   readonly validate: (blocks: readonly SignedConsensusBlock[]) => Promise<boolean>;
-  /** Executes one block on the execution client, in order. */
+  /** Executes one block on the execution client, in order (newPayload). */
   readonly execute: (block: SignedConsensusBlock) => Promise<'valid' | 'invalid' | 'unavailable'>;
+  /**
+   * Moves the execution client's head to an executed block (forkchoiceUpdated). The sequential
+   * strategy does it after every block, as the legacy import path did; the parallel one once per
+   * batch, since the execution client accepts a run of new payloads and one head update at its end.
+   */
+  readonly commit: (block: SignedConsensusBlock) => Promise<'valid' | 'invalid' | 'unavailable'>;
   /** Persists executed blocks, then the checkpoint when one is due (in that order). */
   readonly persist: (blocks: readonly SignedConsensusBlock[], checkpoint: { height: number; hash: Uint8Array } | undefined) => Promise<void>;
   readonly onProgress: (p: SyncProgress) => void;
@@ -250,14 +256,25 @@ class SyncNode {
   private async executeBatch(batch: number, blocks: readonly SignedConsensusBlock[]): Promise<void> {
     let last: { height: number; hash: Uint8Array } | undefined;
     const done: SignedConsensusBlock[] = [];
+    const perBlock = this.d.config.strategy === 'sequential';
     for (const b of blocks) {
       const r = await this.d.execute(b);
-      if (r !== 'valid') {
-        this.ctx.self.tell({ type: 'executed', batch, last, error: r });
+      const c = r === 'valid' && perBlock ? await this.d.commit(b) : r;
+      if (c !== 'valid') {
+        this.ctx.self.tell({ type: 'executed', batch, last, error: c });
         return;
       }
       last = { height: b.message.height, hash: blockHash(b.message) };
       done.push(b);
+    }
+    const tip = done[done.length - 1];
+    if (!perBlock && tip !== undefined) {
+      const c = await this.d.commit(tip);
+      if (c !== 'valid') {
+        // The blocks executed but the head did not move: redo the batch rather than persist it.
+        this.ctx.self.tell({ type: 'executed', batch, last: undefined, error: c });
+        return;
+      }
     }
     const every = this.d.config.checkpointEvery;
     const first = blocks[0]?.message.height ?? 0;

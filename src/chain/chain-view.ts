@@ -25,4 +25,15 @@ export interface ChainView {
   /** Each production: the height produced and the best height known then (sync's target). */
   readonly productions: ReadonlyArray<{ readonly height: number; readonly bestSeen: number }>;
   readonly penalties: number;
+  /** Sync as the node's status reports it: where we are against the best chain peers announce. */
+  readonly sync: ChainSyncStatus;
+}
+
+export interface ChainSyncStatus {
+  readonly state: 'discovering' | 'downloading' | 'catching-up' | 'synced' | 'failed';
+  readonly currentHeight: number;
+  readonly targetHeight: number;
+  readonly canProduce: boolean;
+  /** Peers whose head we have heard of. */
+  readonly peerCount: number;
 }

@@ -2,6 +2,7 @@
 // (the production-node issue) it runs on them; until then, and whenever they are missing, it runs the
 // same nodes on the simulated world in real time and says so.
 import { parseArgs } from 'node:util';
+import type { ChainView } from '../chain/chain-view.ts';
 import { UsageError, parseDuration, parsePositiveInt } from './errors.ts';
 
 export async function devnet(argv: string[], print: (line: string) => void): Promise<number> {
@@ -21,9 +22,9 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
   const { parseScenario } = await import('../../sim/scenario.ts');
   print(
     'alys devnet: real Geth, btcd and the governance server are not installed yet (harness/ builds them with the production-node issue);\n' +
-      `running ${nodes} nodes of the toy replicated app on the simulated world in real time. Ctrl-C stops it.`,
+      `running ${nodes} Alys authorities on the simulated world in real time (simulated execution client and AuxPow miner). Ctrl-C stops it.`,
   );
-  const scenario = parseScenario({ name: 'devnet', app: 'toy', nodes, durationMs: durationMs ?? 3_600_000 });
+  const scenario = parseScenario({ name: 'devnet', app: 'chain', nodes, durationMs: durationMs ?? 3_600_000, network: { latencyMs: 20, jitterMs: 10 } });
   let stop: () => void = () => undefined;
   const stopSignal = new Promise<void>((r) => {
     stop = r;
@@ -42,8 +43,11 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
         return;
       }
       const cells = s.nodes.map((n) => {
-        const v = n.view as { role?: string; term?: number; commitIndex?: number } | undefined;
-        return n.up && v !== undefined ? `${n.id} ${v.role ?? '?'} t${v.term ?? 0} c${v.commitIndex ?? 0}` : `${n.id} down`;
+        const v = n.view as ChainView | undefined;
+        if (!n.up || v === undefined) return `${n.id} down`;
+        const fin = v.finalized.length - 1;
+        const pct = v.sync.targetHeight === 0 ? 100 : Math.floor((v.sync.currentHeight / v.sync.targetHeight) * 1000) / 10;
+        return `${n.id} h${v.headHeight} f${fin} peers ${v.sync.peerCount} sync ${pct}% ${v.sync.state}`;
       });
       print(`[${(s.atMs / 1000).toFixed(0)}s] ${cells.join(' | ')}`);
     },

@@ -9,6 +9,7 @@ import { approvalMessage, approvalThreshold, proposalMessage, signerIndices } fr
 import { proposerIndexFor, slotAt } from './aura.ts';
 import { BlockError, BlockErrorCode } from './block-error.ts';
 import type { ChainSpec } from './chain-spec.ts';
+import { type LabelledSet, verifySetSync } from './signature-sets.ts';
 
 export interface ParentInfo {
   readonly height: number;
@@ -28,9 +29,24 @@ export interface ValidationContext {
 
 export type Validated = { readonly ok: true; readonly hash: Uint8Array } | { readonly ok: false; readonly error: BlockError };
 
-const fail = (code: BlockErrorCode, detail: string): Validated => ({ ok: false, error: new BlockError(code, detail) });
+const fail = (code: BlockErrorCode, detail: string): { readonly ok: false; readonly error: BlockError } => ({ ok: false, error: new BlockError(code, detail) });
 
 export function validateBlock(signed: SignedConsensusBlock, ctx: ValidationContext): Validated {
+  const checked = checkBlockStructure(signed, ctx);
+  if (!checked.ok) return checked;
+  for (const l of checked.sets) if (!verifySetSync(ctx.scheme, l.set)) return fail(l.code, l.detail);
+  return { ok: true, hash: checked.hash };
+}
+
+export type Structured =
+  | { readonly ok: true; readonly hash: Uint8Array; readonly sets: readonly LabelledSet[] }
+  | { readonly ok: false; readonly error: BlockError };
+
+/**
+ * Every check but the signatures, and the signature sets still to verify: the proposer's, then the
+ * approvals' aggregate when required. Cheap; the sets are the expensive part.
+ */
+export function checkBlockStructure(signed: SignedConsensusBlock, ctx: Omit<ValidationContext, 'scheme'>): Structured {
   const b = signed.message;
   const n = ctx.spec.authorities.length;
   const hash = blockHash(b);
@@ -44,28 +60,42 @@ export function validateBlock(signed: SignedConsensusBlock, ctx: ValidationConte
   if (signed.proposerIndex !== expected) {
     return fail(BlockErrorCode.WRONG_PROPOSER, `slot ${b.slot} belongs to authority ${expected}, not ${signed.proposerIndex}`);
   }
-  const proposerKey = ctx.spec.authorities[expected] as Uint8Array;
-  if (!ctx.scheme.verify(proposerKey, proposalMessage(hash), signed.signature)) {
-    return fail(BlockErrorCode.BAD_SIGNATURE, `proposer ${expected}'s signature does not verify`);
-  }
+  const sets: LabelledSet[] = [
+    {
+      set: { kind: 'single', publicKey: ctx.spec.authorities[expected] as Uint8Array, message: proposalMessage(hash), signature: signed.signature },
+      code: BlockErrorCode.BAD_SIGNATURE,
+      detail: `proposer ${expected}'s signature does not verify`,
+    },
+  ];
   if (ctx.requireApprovals) {
-    const r = checkApprovals(signed, hash, ctx.spec, ctx.scheme);
-    if (!r.ok) return r;
+    const a = approvalSet(signed, hash, ctx.spec);
+    if (!a.ok) return a;
+    sets.push(a.set);
   }
-  return { ok: true, hash };
+  return { ok: true, hash, sets };
 }
 
-/** The approvals carry at least the threshold of distinct authorities and their aggregate verifies. */
-export function checkApprovals(signed: SignedConsensusBlock, hash: Uint8Array, spec: ChainSpec, scheme: SignatureScheme): Validated {
+function approvalSet(signed: SignedConsensusBlock, hash: Uint8Array, spec: ChainSpec): { ok: true; set: LabelledSet } | { ok: false; error: BlockError } {
   const n = spec.authorities.length;
   const bits = signed.approvals.signers;
   if (bits.bitLen !== n) return fail(BlockErrorCode.BAD_APPROVALS, `bitfield of ${bits.bitLen} bits for ${n} authorities`);
   const signers = signerIndices(bits);
   const need = approvalThreshold(n);
   if (signers.length < need) return fail(BlockErrorCode.BAD_APPROVALS, `${signers.length} approvals, ${need} needed`);
-  const keys = signers.map((i) => spec.authorities[i] as Uint8Array);
-  if (!scheme.verifyAggregate(keys, approvalMessage(hash), signed.approvals.signature)) {
-    return fail(BlockErrorCode.BAD_APPROVALS, 'aggregate approval signature does not verify');
-  }
-  return { ok: true, hash };
+  const publicKeys = signers.map((i) => spec.authorities[i] as Uint8Array);
+  return {
+    ok: true,
+    set: {
+      set: { kind: 'aggregate', publicKeys, message: approvalMessage(hash), signature: signed.approvals.signature },
+      code: BlockErrorCode.BAD_APPROVALS,
+      detail: 'aggregate approval signature does not verify',
+    },
+  };
+}
+
+/** The approvals carry at least the threshold of distinct authorities and their aggregate verifies. */
+export function checkApprovals(signed: SignedConsensusBlock, hash: Uint8Array, spec: ChainSpec, scheme: SignatureScheme): Validated {
+  const a = approvalSet(signed, hash, spec);
+  if (!a.ok) return a;
+  return verifySetSync(scheme, a.set.set) ? { ok: true, hash } : fail(a.set.code, a.set.detail);
 }

@@ -161,7 +161,10 @@ export class BatchScheduler {
   private fill(): void {
     let next = this.batches.length === 0 ? this.anchorHeight + 1 : (this.batches[this.batches.length - 1] as Batch).endHeight + 1;
     while (this.batches.length < this.window && next <= this.target) {
-      const count = Math.min(this.size, this.target - next + 1);
+      // Slow start (parallel sync only): the first batches are small so that execution, the stage
+      // that bounds sync, starts after one small download instead of a full batch (32, 64, 128, …).
+      const cap = this.window > 1 ? MIN_BATCH * 2 ** Math.min(this.nextId, 10) : this.size;
+      const count = Math.min(this.size, cap, this.target - next + 1);
       this.batches.push(new Batch(this.nextId++, next, count));
       next += count;
     }

@@ -8,7 +8,7 @@ import { buildSourceChain } from '../../sim/sync/source-chain.ts';
 import { runSyncWorld } from '../../sim/sync/world.ts';
 
 const chain = buildSourceChain(1_200, simScheme);
-const world = { chain, scheme: simScheme, seed: 1, peers: 3, byzantinePeers: 0, rttMs: 50, bandwidthBytesPerMs: 400, execMs: 1.2, verifyCostMs: 1.1, verificationsPerBlock: 2, maxSimMs: 3_600_000 };
+const world = { chain, scheme: simScheme, seed: 1, peers: 3, byzantinePeers: 0, rttMs: 50, bandwidthBytesPerMs: 400, execMs: 1.2, forkchoiceMs: 0.6, verifyCostMs: 1.1, verificationsPerBlock: 2, maxSimMs: 3_600_000 };
 
 describe('sync world', () => {
   it('both strategies sync the whole chain, every block executed once; parallel is faster', async () => {

@@ -14,6 +14,8 @@ export interface SimExecutionOptions {
   readonly owner: Owner;
   /** Virtual ms per call (a slow engine is a scenario). */
   latencyMs: number;
+  /** Virtual ms of a forkchoiceUpdated without attributes (moving the head); latencyMs when absent. */
+  readonly forkchoiceLatencyMs?: number;
   /** Transactions the scripted source puts in each built payload. */
   readonly txsPerBlock: number;
 }
@@ -96,7 +98,7 @@ export class SimExecution implements ExecutionClient {
       const id = `p${this.nextPayloadId++}`;
       this.building.set(id, payload);
       return { status: { status: 'VALID', latestValidHash: state.headBlockHash }, payloadId: id };
-    });
+    }, attributes === undefined ? (this.o.forkchoiceLatencyMs ?? this.o.latencyMs) : this.o.latencyMs);
   }
 
   getPayload(payloadId: string): Promise<ExecutionPayload> {
@@ -133,9 +135,9 @@ export class SimExecution implements ExecutionClient {
     });
   }
 
-  private later<T>(fn: () => T): Promise<T> {
+  private later<T>(fn: () => T, latencyMs = this.o.latencyMs): Promise<T> {
     this.calls++;
-    return completeLater(this.o.scheduler, this.o.owner, this.o.latencyMs, fn, () =>
+    return completeLater(this.o.scheduler, this.o.owner, latencyMs, fn, () =>
       this.down ? new ExecutionUnavailable('connection refused') : undefined,
     );
   }
