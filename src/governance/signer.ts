@@ -1,0 +1,228 @@
+// The governance side of signing, the HSM's role: it holds the federation's private keys (only here,
+// in the governance server and the simulated governance, never in the Alys node) and signs a
+// transaction only if it spends federation outputs and pays exactly the registered peg-outs, each its
+// amount less a share of a bounded fee, with any change back to the federation. What it has signed
+// is kept so that it never signs two different spends of one output or two payouts of one peg-out.
+import * as bitcoin from 'bitcoinjs-lib';
+import { ECPairFactory, type ECPairInterface } from 'ecpair';
+import * as ecc from 'tiny-secp256k1';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { type BitcoinNetworkName, type Federation, federationFrom, scriptOfAddress } from '../bridge/federation.ts';
+import { outpointOf } from '../bridge/pegout-tx.ts';
+import { SIGHASH_ALL, assembleWitness, sighash } from '../bridge/witness.ts';
+import { equalBytes, fromHex, toHex } from '../types/hex.ts';
+import type { FederationUpdate, PegOutRegistration, RefusalReason, SignatureRequest, SignatureResponse } from './messages.ts';
+
+const ECPair = ECPairFactory(ecc);
+
+/** What governance remembers across restarts. */
+export interface SignedState {
+  /** outpoint (txid:vout) → txid of the transaction signed to spend it. */
+  readonly spentBy: Record<string, string>;
+  /** pegOutId → txid of the transaction signed to pay it. */
+  readonly paidBy: Record<string, string>;
+  /** txid → signed transaction hex (with witnesses), to answer a repeated request identically. */
+  readonly signedTx: Record<string, string>;
+  readonly pegOuts: Record<string, { destination: string; amountSats: string; burnTxHash: string }>;
+}
+
+export interface SignedStore {
+  load(): SignedState | undefined;
+  /** Must be durable when it returns: a signature is released only after its record is saved. */
+  save(state: SignedState): void;
+}
+
+export class MemorySignedStore implements SignedStore {
+  private state: SignedState | undefined;
+  load(): SignedState | undefined {
+    return this.state === undefined ? undefined : structuredClone(this.state);
+  }
+  save(state: SignedState): void {
+    this.state = structuredClone(state);
+  }
+}
+
+export interface SignerOptions {
+  readonly network: BitcoinNetworkName;
+  /** The members' private keys governance holds (at least the threshold of them). */
+  readonly privateKeys: readonly Uint8Array[];
+  readonly threshold: number;
+  readonly store: SignedStore;
+  /** The most a transaction may pay in fees, in satoshis. */
+  readonly maxFeeSats: bigint;
+  readonly version?: number;
+}
+
+interface Keyring {
+  readonly federation: Federation;
+  readonly keys: readonly ECPairInterface[];
+}
+
+const emptyState = (): SignedState => ({ spentBy: {}, paidBy: {}, signedTx: {}, pegOuts: {} });
+
+export class FederationSigner {
+  private keyrings: Keyring[];
+  private state: SignedState;
+  private paused = false;
+  private previousValidUntilHeight = 0;
+
+  constructor(private readonly o: SignerOptions) {
+    this.keyrings = [keyring(o.privateKeys, o.threshold, o.network, o.version ?? 1)];
+    this.state = o.store.load() ?? emptyState();
+  }
+
+  get current(): Federation {
+    return (this.keyrings[0] as Keyring).federation;
+  }
+
+  federationUpdate(): FederationUpdate {
+    const f = this.current;
+    return {
+      version: f.version,
+      threshold: f.threshold,
+      publicKeysHex: f.publicKeys.map(toHex),
+      address: f.address,
+      witnessScriptHex: toHex(f.witnessScript),
+      previousValidUntilHeight: this.previousValidUntilHeight,
+    };
+  }
+
+  /** New members (new keys, new address); the old keyring still signs spends of old outputs. */
+  rotate(privateKeys: readonly Uint8Array[], threshold: number, previousValidUntilHeight: number): FederationUpdate {
+    const next = keyring(privateKeys, threshold, this.o.network, this.current.version + 1);
+    this.keyrings = [next, ...this.keyrings];
+    this.previousValidUntilHeight = previousValidUntilHeight;
+    return this.federationUpdate();
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+  }
+
+  registerPegOut(r: PegOutRegistration): void {
+    if (this.state.pegOuts[r.pegOutId] !== undefined) return;
+    scriptOfAddress(r.destination, this.o.network);
+    this.state = { ...this.state, pegOuts: { ...this.state.pegOuts, [r.pegOutId]: { destination: r.destination, amountSats: r.amountSats.toString(), burnTxHash: r.burnTxHash } } };
+    this.o.store.save(this.state);
+  }
+
+  sign(req: SignatureRequest): SignatureResponse {
+    const refuse = (reason: RefusalReason, detail: string, conflictingTxHex?: string): SignatureResponse => ({
+      kind: 'refused',
+      requestId: req.requestId,
+      reason,
+      detail,
+      ...(conflictingTxHex !== undefined ? { conflictingTxHex } : {}),
+    });
+    if (this.paused) return refuse('paused', 'governance paused peg-outs (emergency pause)');
+    let tx: bitcoin.Transaction;
+    try {
+      tx = bitcoin.Transaction.fromHex(req.txHex);
+    } catch (err) {
+      return refuse('malformed-transaction', `does not decode: ${(err as Error).message}`);
+    }
+    if (tx.ins.length === 0 || req.inputs.length !== tx.ins.length) return refuse('malformed-transaction', `${req.inputs.length} input descriptions for ${tx.ins.length} inputs`);
+    if (tx.ins.some((i) => i.witness.length > 0)) return refuse('malformed-transaction', 'the transaction already carries witnesses');
+    const txid = tx.getId();
+    // The same peg-outs already paid by a signed transaction: answer with that one, identically.
+    const paid = req.pegOutIds.map((id) => this.state.paidBy[id]).filter((t): t is string => t !== undefined);
+    if (paid.length > 0) {
+      const first = paid[0] as string;
+      if (first !== txid) {
+        if (paid.every((t) => t === first) && paid.length === req.pegOutIds.length) return this.answer(req.requestId, first);
+        return refuse('input-already-signed', `peg-outs of this request are already paid by ${first}`, this.state.signedTx[first]);
+      }
+    }
+    if (this.state.signedTx[txid] !== undefined) return this.answer(req.requestId, txid);
+    // Inputs: federation outputs only, never one already signed into another transaction.
+    const rings: Keyring[] = [];
+    let inSum = 0n;
+    for (let i = 0; i < tx.ins.length; i++) {
+      const d = req.inputs[i];
+      if (d === undefined || d.index !== i) return refuse('malformed-transaction', `input ${i} is not described`);
+      let script: Uint8Array;
+      try {
+        script = fromHex(d.witnessScriptHex);
+      } catch {
+        return refuse('malformed-transaction', `input ${i}: witness script is not hex`);
+      }
+      const ring = this.keyrings.find((k) => equalBytes(k.federation.witnessScript, script));
+      if (ring === undefined) return refuse('unknown-input', `input ${i} does not spend a federation output`);
+      if (d.amountSats <= 0n) return refuse('malformed-transaction', `input ${i}: amount ${d.amountSats}`);
+      const op = outpointOf(tx.ins[i] as bitcoin.Transaction['ins'][number]);
+      const other = this.state.spentBy[op];
+      if (other !== undefined && other !== txid) return refuse('input-already-signed', `${op} is already spent by ${other}`, this.state.signedTx[other]);
+      rings.push(ring);
+      inSum += d.amountSats;
+    }
+    // Outputs: exactly the registered peg-outs, in order, then at most one change output.
+    if (req.pegOutIds.length === 0) return refuse('unregistered-peg-out', 'the request names no peg-out');
+    if (new Set(req.pegOutIds).size !== req.pegOutIds.length) return refuse('wrong-payout', 'a peg-out is named twice');
+    if (tx.outs.length < req.pegOutIds.length || tx.outs.length > req.pegOutIds.length + 1) {
+      return refuse('unexpected-output', `${tx.outs.length} outputs for ${req.pegOutIds.length} peg-outs and at most one change`);
+    }
+    let fee = inSum;
+    let owedMinusPaid = 0n;
+    for (const [i, id] of req.pegOutIds.entries()) {
+      const reg = this.state.pegOuts[id];
+      if (reg === undefined) return refuse('unregistered-peg-out', `peg-out ${id} is not registered`);
+      const out = tx.outs[i] as bitcoin.Transaction['outs'][number];
+      if (!equalBytes(out.script, scriptOfAddress(reg.destination, this.o.network))) return refuse('wrong-payout', `output ${i} does not pay ${reg.destination}`);
+      const amount = BigInt(reg.amountSats);
+      if (out.value > amount || out.value <= 0n) return refuse('wrong-payout', `output ${i} pays ${out.value} for a peg-out of ${amount}`);
+      owedMinusPaid += amount - out.value;
+      fee -= out.value;
+    }
+    const change = tx.outs[req.pegOutIds.length];
+    if (change !== undefined) {
+      if (!equalBytes(change.script, this.current.scriptPubKey)) return refuse('unexpected-output', 'the last output pays neither a peg-out nor the current federation');
+      fee -= change.value;
+    }
+    if (fee < 0n) return refuse('malformed-transaction', 'outputs exceed inputs');
+    // What the peg-outs gave up is exactly the fee: nothing leaks to anyone else.
+    if (fee !== owedMinusPaid) return refuse('wrong-payout', `fee ${fee} but peg-outs gave up ${owedMinusPaid}`);
+    if (fee > this.o.maxFeeSats) return refuse('fee-too-high', `fee ${fee} exceeds ${this.o.maxFeeSats} satoshis`);
+    for (let i = 0; i < tx.ins.length; i++) {
+      const d = req.inputs[i] as SignatureRequest['inputs'][number];
+      const ring = rings[i] as Keyring;
+      const digest = sighash(tx, i, ring.federation.witnessScript, d.amountSats);
+      const sigs = ring.federation.publicKeys
+        .map((pk) => ring.keys.find((k) => equalBytes(k.publicKey, pk)))
+        .filter((k): k is ECPairInterface => k !== undefined)
+        .slice(0, ring.federation.threshold)
+        .map((k) => bitcoin.script.signature.encode(k.sign(digest), SIGHASH_ALL));
+      tx.setWitness(i, assembleWitness(sigs, ring.federation.witnessScript));
+    }
+    const spentBy = { ...this.state.spentBy };
+    for (const input of tx.ins) spentBy[outpointOf(input)] = txid;
+    const paidBy = { ...this.state.paidBy };
+    for (const id of req.pegOutIds) paidBy[id] = txid;
+    this.state = { ...this.state, spentBy, paidBy, signedTx: { ...this.state.signedTx, [txid]: tx.toHex() } };
+    // Durable before released: after a crash governance still knows it signed this.
+    this.o.store.save(this.state);
+    return this.answer(req.requestId, txid);
+  }
+
+  private answer(requestId: string, txid: string): SignatureResponse {
+    const tx = bitcoin.Transaction.fromHex(this.state.signedTx[txid] as string);
+    const witnesses = tx.ins.map((i) => i.witness.map(toHex));
+    for (const i of tx.ins) i.witness = [];
+    return { kind: 'signed', requestId, txHex: tx.toHex(), witnesses };
+  }
+}
+
+function keyring(privateKeys: readonly Uint8Array[], threshold: number, network: BitcoinNetworkName, version: number): Keyring {
+  const keys = privateKeys.map((k) => ECPair.fromPrivateKey(k));
+  const federation = federationFrom(
+    keys.map((k) => k.publicKey),
+    threshold,
+    network,
+    version,
+  );
+  return { federation, keys };
+}
+
+/** Deterministic member keys for tests, devnets and the simulation (never for real funds). */
+export function devMemberKeys(label: string, n: number): Uint8Array[] {
+  return Array.from({ length: n }, (_, i) => sha256(new TextEncoder().encode(`alys-dev-federation:${label}:${i}`)));
+}

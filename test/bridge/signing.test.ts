@@ -1,0 +1,88 @@
+// The peg-out signing path end to end without a network: Alys builds an unsigned transaction from
+// public data, governance's signer checks and signs it, Alys verifies and applies the witnesses.
+import * as bitcoin from 'bitcoinjs-lib';
+import { describe, expect, it } from 'vitest';
+import { scriptOfAddress } from '../../src/bridge/federation.ts';
+import { buildPegOutTx, type FederationUtxo } from '../../src/bridge/pegout-tx.ts';
+import { applyWitnesses } from '../../src/bridge/witness.ts';
+import { FederationSigner, MemorySignedStore, devMemberKeys } from '../../src/governance/signer.ts';
+import type { SignatureRequest } from '../../src/governance/messages.ts';
+import { toHex } from '../../src/types/hex.ts';
+
+const dest = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
+const dest2 = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(9), network: bitcoin.networks.regtest }).address as string;
+
+function setup() {
+  const store = new MemorySignedStore();
+  const signer = new FederationSigner({ network: 'regtest', privateKeys: devMemberKeys('t', 5).slice(0, 3), threshold: 3, store, maxFeeSats: 50_000n });
+  // Alys knows only the public side: 3 of the 5 keys are held here, so the federation is 3-of-3 of them.
+  const fed = signer.current;
+  const utxos: FederationUtxo[] = [
+    { txid: 'aa'.repeat(32), vout: 0, amountSats: 60_000n, witnessScript: fed.witnessScript },
+    { txid: 'bb'.repeat(32), vout: 1, amountSats: 100_000n, witnessScript: fed.witnessScript },
+  ];
+  return { store, signer, fed, utxos };
+}
+
+function request(built: ReturnType<typeof buildPegOutTx>, ids: string[], id = 'r1'): SignatureRequest {
+  if (!built.ok) throw new Error(built.error.detail);
+  return {
+    requestId: id,
+    txHex: built.built.tx.toHex(),
+    inputs: built.built.inputs.map((u, index) => ({ index, amountSats: u.amountSats, witnessScriptHex: toHex(u.witnessScript) })),
+    pegOutIds: ids,
+  };
+}
+
+describe('peg-out signing', () => {
+  it('signs a correct peg-out; the witnesses verify and pay the right amount less the fee', () => {
+    const { signer, fed, utxos } = setup();
+    signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 120_000n, burnTxHash: '0x01' });
+    const built = buildPegOutTx({ utxos, pegOuts: [{ pegOutId: 'p1', script: scriptOfAddress(dest, 'regtest'), amountSats: 120_000n }], feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    const res = signer.sign(request(built, ['p1']));
+    expect(res.kind).toBe('signed');
+    if (res.kind !== 'signed' || !built.ok) return;
+    const applied = applyWitnesses(res.txHex, built.built.inputs, res.witnesses);
+    expect(applied.ok).toBe(true);
+    if (!applied.ok) return;
+    expect(applied.tx.outs[0]?.value).toBe(120_000n - built.built.feeSats);
+    expect(applied.tx.outs[1]?.value).toBe(40_000n);
+    expect(built.built.feeSats).toBeGreaterThan(0n);
+    // A tampered witness is caught before broadcast.
+    const bad = res.witnesses.map((w) => [...w]);
+    (bad[0] as string[])[1] = (bad[1] as string[])[1] as string;
+    const tampered = applyWitnesses(res.txHex, built.built.inputs, bad);
+    expect(tampered.ok).toBe(false);
+  });
+
+  it('refuses what it must not sign', () => {
+    const { signer, fed, utxos } = setup();
+    signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 50_000n, burnTxHash: '0x01' });
+    const payTo = (addr: string, amount: bigint) => buildPegOutTx({ utxos, pegOuts: [{ pegOutId: 'p1', script: scriptOfAddress(addr, 'regtest'), amountSats: amount }], feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    expect(signer.sign(request(payTo(dest2, 50_000n), ['p1']))).toMatchObject({ kind: 'refused', reason: 'wrong-payout' });
+    expect(signer.sign(request(payTo(dest, 70_000n), ['p1']))).toMatchObject({ kind: 'refused', reason: 'wrong-payout' });
+    expect(signer.sign(request(payTo(dest, 50_000n), ['nope']))).toMatchObject({ kind: 'refused', reason: 'unregistered-peg-out' });
+    expect(signer.sign({ requestId: 'x', txHex: 'zz', inputs: [], pegOutIds: ['p1'] })).toMatchObject({ kind: 'refused', reason: 'malformed-transaction' });
+    const other = new FederationSigner({ network: 'regtest', privateKeys: devMemberKeys('other', 3), threshold: 2, store: new MemorySignedStore(), maxFeeSats: 1n }).current;
+    const foreign = buildPegOutTx({ utxos: utxos.map((u) => ({ ...u, witnessScript: other.witnessScript })), pegOuts: [{ pegOutId: 'p1', script: scriptOfAddress(dest, 'regtest'), amountSats: 50_000n }], feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    expect(signer.sign(request(foreign, ['p1']))).toMatchObject({ kind: 'refused', reason: 'unknown-input' });
+  });
+
+  it('never signs two spends of one output, and answers a repeated request with the same transaction', () => {
+    const { signer, fed, utxos, store } = setup();
+    signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 50_000n, burnTxHash: '0x01' });
+    signer.registerPegOut({ pegOutId: 'p2', destination: dest2, amountSats: 50_000n, burnTxHash: '0x02' });
+    const one = buildPegOutTx({ utxos, pegOuts: [{ pegOutId: 'p1', script: scriptOfAddress(dest, 'regtest'), amountSats: 50_000n }], feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    const a = signer.sign(request(one, ['p1']));
+    expect(a.kind).toBe('signed');
+    // Restarted governance (same store) answers the same request with the same transaction.
+    const again = new FederationSigner({ network: 'regtest', privateKeys: devMemberKeys('t', 5).slice(0, 3), threshold: 3, store, maxFeeSats: 50_000n });
+    const b = again.sign(request(one, ['p1'], 'r2'));
+    expect(b.kind === 'signed' && a.kind === 'signed' && b.txHex === a.txHex).toBe(true);
+    // p2 built over the same largest UTXO conflicts and is refused with the conflicting spend.
+    const two = buildPegOutTx({ utxos, pegOuts: [{ pegOutId: 'p2', script: scriptOfAddress(dest2, 'regtest'), amountSats: 50_000n }], feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    const c = again.sign(request(two, ['p2'], 'r3'));
+    expect(c).toMatchObject({ kind: 'refused', reason: 'input-already-signed' });
+    expect(c.kind === 'refused' && c.conflictingTxHex !== undefined && bitcoin.Transaction.fromHex(c.conflictingTxHex).getId()).toBe(a.kind === 'signed' && bitcoin.Transaction.fromHex(a.txHex).getId());
+  });
+});
