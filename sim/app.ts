@@ -30,6 +30,13 @@ export interface SimNodeContext {
    * client keeps its chain when the consensus node dies). Empty at the node's first boot.
    */
   readonly persistent: Map<string, unknown>;
+  /**
+   * World-level processes every node talks to (the simulated Bitcoin network, governance): created by
+   * the app's `createShared` once per run, never torn down by a node's crash.
+   */
+  readonly shared: ReadonlyMap<string, unknown>;
+  /** This incarnation: IO completions owned by it are dropped once the node crashes. */
+  readonly owner: import('../src/kernel/event-queue.ts').Owner;
 }
 
 export interface SimNodeHandle<View> {
@@ -64,6 +71,10 @@ export interface SimApp<View> {
   readonly bugs: Readonly<Record<string, string>>;
   /** Probe names the app reports through `sometimes`, so a swarm can report the ones that never fired. */
   readonly probes: readonly string[];
+  /** Builds the world-level processes of a run (see SimNodeContext.shared). */
+  createShared?(o: { readonly scheduler: Scheduler; readonly rng: Rng; readonly scenario: import('./scenario.ts').Scenario; readonly sometimes: (probe: string) => void; readonly bugs: BugSwitches }): Map<string, unknown>;
+  /** Applies or lifts a world-level fault (no node: governance down, a Bitcoin reorg). */
+  applyWorldFault?(shared: ReadonlyMap<string, unknown>, action: string, active: boolean): void;
 }
 
 export interface InvariantOptions {
@@ -74,6 +85,7 @@ export interface InvariantOptions {
 
 export interface WorldAccess<View> {
   readonly now: number;
+  readonly shared: ReadonlyMap<string, unknown>;
   readonly scenario: import('./scenario.ts').Scenario;
   /** Honest nodes that are up, with their current handle. */
   liveNodes(): ReadonlyArray<{ readonly id: string; readonly handle: SimNodeHandle<View> }>;

@@ -117,6 +117,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       nodes: world.snapshots(),
       healedAt: scheduler.now() >= healedAt ? healedAt : undefined,
       final,
+      shared: world.shared,
     };
     for (const inv of invariants) {
       if (verdicts[inv.name] !== 'pass') continue;

@@ -55,9 +55,11 @@ export class World<View> implements WorldAccess<View> {
   private readonly allIds: string[];
   private readonly owner = { alive: true };
   private storageFaults = new Map<string, number>();
+  readonly shared: Map<string, unknown>;
 
   constructor(private readonly o: WorldOptions<View>) {
     const s = o.scenario;
+    this.shared = o.app.createShared?.({ scheduler: o.scheduler, rng: o.rng.fork('shared'), scenario: s, sometimes: o.sometimes, bugs: o.bugs }) ?? new Map();
     this.allIds = [...o.honest, ...o.byzantine];
     this.network = new SimNetwork({
       scheduler: o.scheduler,
@@ -184,6 +186,8 @@ export class World<View> implements WorldAccess<View> {
       bugs: this.o.bugs,
       sometimes: this.o.sometimes,
       persistent: slot.persistent,
+      shared: this.shared,
+      owner: slot.owner,
     };
     if (slot.byzantine) {
       const byz = this.o.app.buildByzantine(ctx);
@@ -272,6 +276,13 @@ export class World<View> implements WorldAccess<View> {
         if (this.o.app.faultActions?.includes(f.action) !== true) throw new Error(`app ${this.o.app.name} has no fault action ${f.action}`);
         this.o.app.applyFault?.(slot, f.action, true);
         later(f.durationMs, () => this.o.app.applyFault?.(slot, f.action, false));
+        break;
+      }
+      case 'world': {
+        const apply = this.o.app.applyWorldFault;
+        if (apply === undefined) throw new Error(`app ${this.o.app.name} has no world faults (${f.action})`);
+        apply(this.shared, f.action, true);
+        later(f.durationMs, () => apply(this.shared, f.action, false));
         break;
       }
       case 'storage-errors': {

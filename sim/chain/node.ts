@@ -31,6 +31,7 @@ export const notRecovered: ChainView = {
   productions: [],
   penalties: 0,
   sync: { state: 'discovering', currentHeight: 0, targetHeight: 0, canProduce: false, peerCount: 0 },
+  mintedIn: new Map(),
 };
 
 /** Validation actors per node: signature checks of different blocks proceed in parallel. */

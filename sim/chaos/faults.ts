@@ -25,6 +25,8 @@ export const faultSchema = z.discriminatedUnion('kind', [
   }),
   /** An app-specific fault (for the chain: the execution client answers SYNCING, INVALID, or not at all). */
   z.object({ kind: z.literal('app'), at, node: nodeId, action: z.string().min(1), durationMs: duration }),
+  /** A fault of a world-level process no node owns (governance down or Byzantine, a Bitcoin reorg). */
+  z.object({ kind: z.literal('world'), at, action: z.string().min(1), durationMs: duration }),
   z.object({
     kind: z.literal('storage-errors'),
     at,
@@ -79,6 +81,7 @@ export function healTime(schedule: readonly Fault[]): number {
       case 'degrade-network':
       case 'storage-errors':
       case 'app':
+      case 'world':
         t = Math.max(t, f.at + (f.durationMs ?? 0));
         break;
     }
@@ -110,5 +113,7 @@ export function describeFault(f: Fault): string {
       return `storage errors on ${f.node} p=${f.probability}`;
     case 'app':
       return `${f.action} on ${f.node}${f.durationMs ? ` for ${f.durationMs}ms` : ''}`;
+    case 'world':
+      return `${f.action}${f.durationMs ? ` for ${f.durationMs}ms` : ''}`;
   }
 }

@@ -19,6 +19,8 @@ export interface CheckContext<View> {
   readonly healedAt: number | undefined;
   /** True at the final check, after the run (and its post-heal liveness window) ended. */
   readonly final: boolean;
+  /** World-level state outside the nodes (the simulated Bitcoin, governance): read-only for checkers. */
+  readonly shared?: ReadonlyMap<string, unknown>;
 }
 
 export interface Invariant<View> {

@@ -23,12 +23,14 @@ import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.
 import { checkApprovals } from '../consensus/validate-block.ts';
 import { type ValidationMsg, validationActorName } from './validation-actor.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
-import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
+import type { AuxPowHeader, PegIn, SignedConsensusBlock } from '../types/chain.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
 import type { AcceptedRecord, ChainView } from '../chain/chain-view.ts';
 import { genesisBlock } from '../chain/genesis.ts';
 import { MAX_RANGE, type WireMessage } from '../chain/wire.ts';
 import { type EngineMsg, engineActorName } from './engine-actor.ts';
+import type { Deposit } from '../bridge/deposit.ts';
+import { MAX_PEG_INS_PER_BLOCK, checkBlockPegIns, depositToPegIn, pegInKey, pegInToDeposit, withdrawalsFor } from '../bridge/peg-in-rules.ts';
 import { type NetworkMsg, networkActorName } from './network-actor.ts';
 import { type PeerMsg, peerActorName } from './peer-actor.ts';
 import { type StorageMsg, storageActorName } from './storage-actor.ts';
@@ -63,6 +65,13 @@ export interface ChainDeps {
   readonly validators: number;
   /** Production is allowed once we hold this share of the best chain we know of (sync's rule). */
   readonly productionThreshold: number;
+  /** The peg-in scanner (PegInActor), when this node runs the bridge: deposits to mint and to check. */
+  readonly pegIns?: PegInSource;
+}
+
+export interface PegInSource {
+  confirmed(): Promise<readonly Deposit[]>;
+  verify(deposits: readonly Deposit[]): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
 }
 
 interface Pending {
@@ -94,6 +103,8 @@ class ChainNode {
   private queuedPow: AuxPowHeader | undefined;
   private readonly finalized: string[];
   private readonly committed = new Set<string>();
+  /** Deposits (txid:vout) each accepted block minted, for blocks that minted any. */
+  private readonly mintedIn = new Map<string, readonly string[]>();
   private readonly accepted: AcceptedRecord[] = [];
   private recovered = false;
   private produced = 0;
@@ -197,6 +208,7 @@ class ChainNode {
       this.tree.add(hash, b.message.parentHash, b.message.height, b.message.slot);
       this.blocks.set(key, b);
       this.committed.add(key);
+      if (b.message.pegIns.length > 0) this.mintedIn.set(key, b.message.pegIns.map(pegInKey));
       this.notePowState(b.message, key);
     }
     if (stored.finalized !== undefined && stored.finalized.height > 0) {
@@ -257,6 +269,7 @@ class ChainNode {
     this.lastSlotProduced = slot;
     const parent = this.blocks.get(head.key) as SignedConsensusBlock;
     const finalizedBlock = this.blocks.get(finalizedNode.key) as SignedConsensusBlock;
+    const pegIns = await this.pegInsToMint(head.key);
     const payload = await this.engineCall(
       {
         type: 'build',
@@ -264,7 +277,7 @@ class ChainNode {
         finalizedPayloadHash: finalizedBlock.message.executionPayload.blockHash,
         timestampSec: Math.floor(slotStartMs(slot, this.d.spec) / 1000),
         feeRecipient: this.d.feeRecipient,
-        withdrawals: [],
+        withdrawals: withdrawalsFor(pegIns, head.height + 1),
       },
       10_000,
     );
@@ -278,7 +291,7 @@ class ChainNode {
       height: head.height + 1,
       executionPayload: payload,
       auxPowHeader: pow ?? null,
-      pegIns: [],
+      pegIns,
       pegOutProposals: [],
       finalizedPegOuts: [],
     };
@@ -419,6 +432,14 @@ class ChainNode {
       }
       if (problem !== undefined) {
         this.penalize(from, BlockErrorCode.BAD_AUXPOW, problem);
+        return;
+      }
+    }
+    if (b.pegIns.length > 0 || b.executionPayload.withdrawals.length > 0) {
+      const problem = await this.checkPegIns(b);
+      if (problem === 'retry') return;
+      if (problem !== undefined) {
+        this.penalize(from, BlockErrorCode.INVALID_PEG_IN, problem);
         return;
       }
     }
@@ -584,6 +605,7 @@ class ChainNode {
     this.blocks.set(key, signed);
     this.committed.add(key);
     this.notePowState(signed.message, key);
+    if (signed.message.pegIns.length > 0) this.mintedIn.set(key, signed.message.pegIns.map(pegInKey));
     this.accepted.push({
       hash,
       slot: signed.message.slot,
@@ -602,6 +624,48 @@ class ChainNode {
     if (waiting !== undefined) {
       this.orphans.delete(key);
       for (const o of waiting) await this.importBlock(o.signed, o.from === '' ? undefined : o.from);
+    }
+  }
+
+  /** Deposits minted on the branch ending at `key` (walks back to genesis; peg-ins are rare). */
+  private mintedOn(key: string): Set<string> {
+    const out = new Set<string>();
+    let b = this.blocks.get(key);
+    while (b !== undefined && b.message.height > 0) {
+      for (const p of b.message.pegIns) out.add(pegInKey(p));
+      b = this.blocks.get(toHex(b.message.parentHash));
+    }
+    return out;
+  }
+
+  /** Confirmed deposits not yet minted on our head's branch, oldest first. */
+  private async pegInsToMint(headKey: string): Promise<PegIn[]> {
+    if (this.d.pegIns === undefined) return [];
+    let confirmed: readonly Deposit[];
+    try {
+      confirmed = await this.d.pegIns.confirmed();
+    } catch {
+      this.d.sometimes('chain.peg-ins-unavailable');
+      return [];
+    }
+    if (confirmed.length === 0) return [];
+    const minted = this.mintedOn(headKey);
+    const out = confirmed.map(depositToPegIn).filter((p) => !minted.has(pegInKey(p))).slice(0, MAX_PEG_INS_PER_BLOCK);
+    if (out.length > 0) this.d.sometimes('chain.peg-ins-minted');
+    return out;
+  }
+
+  /** Undefined when the block's peg-ins may be minted; 'retry' when we cannot tell yet. */
+  private async checkPegIns(b: SignedConsensusBlock['message']): Promise<string | 'retry' | undefined> {
+    const structural = checkBlockPegIns(b, this.mintedOn(toHex(b.parentHash)));
+    if (structural !== undefined) return structural;
+    if (this.d.pegIns === undefined) return 'this node does not follow Bitcoin: it cannot check peg-ins';
+    try {
+      const v = await this.d.pegIns.verify(b.pegIns.map(pegInToDeposit));
+      return v.ok ? undefined : v.reason;
+    } catch {
+      this.d.sometimes('chain.peg-ins-unverifiable');
+      return 'retry';
     }
   }
 
@@ -656,6 +720,7 @@ class ChainNode {
       productions: this.productions,
       penalties: this.penalties,
       sync: this.syncStatus(head.height),
+      mintedIn: this.mintedIn,
     });
   }
 

@@ -27,6 +27,8 @@ export type DepositRejection = (typeof DepositRejection)[keyof typeof DepositRej
 
 export type DepositScan =
   | { readonly kind: 'not-a-deposit' }
+  /** The federation spending its own outputs (a peg-out, a sweep): its outputs to us are change. */
+  | { readonly kind: 'federation-spend' }
   | { readonly kind: 'deposits'; readonly deposits: readonly Deposit[] }
   | { readonly kind: 'rejected'; readonly txid: string; readonly reason: DepositRejection; readonly detail: string };
 
@@ -41,13 +43,20 @@ export function evmAddressOf(payload: Uint8Array): { ok: true; address: string }
   return { ok: false, detail: `OP_RETURN holds ${payload.length} bytes, not a 20-byte or 0x-hex EVM address` };
 }
 
-/** Scans one transaction for outputs paying any of `federations` (current and still-valid old ones). */
-export function scanDeposit(tx: bitcoin.Transaction | Uint8Array, federations: readonly Federation[]): DepositScan {
+/**
+ * Scans one transaction for outputs paying any of `federations` (current and still-valid old ones).
+ * A transaction whose inputs are signed with any federation's witness script (`known`) is the
+ * federation's own spend, not a deposit.
+ */
+export function scanDeposit(tx: bitcoin.Transaction | Uint8Array, federations: readonly Federation[], known: readonly Federation[] = federations): DepositScan {
   let t: bitcoin.Transaction;
   try {
     t = tx instanceof Uint8Array ? bitcoin.Transaction.fromBuffer(tx) : tx;
   } catch (err) {
     return { kind: 'rejected', txid: '?', reason: DepositRejection.UNDECODABLE_TX, detail: (err as Error).message };
+  }
+  if (t.ins.some((i) => i.witness.length > 0 && known.some((f) => equalBytes(f.witnessScript, i.witness[i.witness.length - 1] as Uint8Array)))) {
+    return { kind: 'federation-spend' };
   }
   const paying: Array<{ vout: number; value: bigint; version: number }> = [];
   const opReturns: Uint8Array[] = [];

@@ -27,6 +27,8 @@ export interface ChainView {
   readonly penalties: number;
   /** Sync as the node's status reports it: where we are against the best chain peers announce. */
   readonly sync: ChainSyncStatus;
+  /** Deposits (txid:vout) minted by each accepted block that minted any, by block hash. */
+  readonly mintedIn: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ChainSyncStatus {

@@ -6,7 +6,8 @@ const usage = `usage: alys <command> [options]
 commands:
   sim        run the deterministic simulation (alys sim --help)
   devnet     a local network of nodes (alys devnet [--nodes 3] [--duration 5m])
-  bench      benchmarks: alys bench kernel [--json], alys bench sync [--json] [--blocks N] [--peers N] …
+  governance the governance server (alys governance --listen 127.0.0.1:0 --token T --state F --keys F)
+  bench      benchmarks: alys bench kernel | sync | governance [--json] …
   help       this text`;
 
 export async function main(argv: string[], print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -16,6 +17,10 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
       case 'sim': {
         const { simCommand } = await import('../../sim/cli.ts');
         return await simCommand(rest, print);
+      }
+      case 'governance': {
+        const { governanceCommand } = await import('../governance/server/main.ts');
+        return await governanceCommand(rest, print);
       }
       case 'devnet': {
         const { devnet } = await import('./devnet.ts');
@@ -31,7 +36,11 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
           const { benchSync } = await import('../../bench/sync-bench.ts');
           return await benchSync(args);
         }
-        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync`);
+        if (what === 'governance') {
+          const { benchGovernance } = await import('../../bench/governance-bench.ts');
+          return await benchGovernance(args);
+        }
+        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync | governance`);
       }
       case undefined:
       case 'help':

@@ -13,6 +13,8 @@ export const BlockErrorCode = {
   BAD_AUXPOW: 'BLOCK_ERROR_BAD_AUXPOW',
   EXECUTION_INVALID: 'BLOCK_ERROR_EXECUTION_INVALID',
   MALFORMED: 'BLOCK_ERROR_MALFORMED',
+  /** Peg-ins that are not confirmed deposits, are minted twice, or do not match the withdrawals. */
+  INVALID_PEG_IN: 'BLOCK_ERROR_INVALID_PEG_IN',
 } as const;
 
 export type BlockErrorCode = (typeof BlockErrorCode)[keyof typeof BlockErrorCode];
@@ -53,6 +55,7 @@ export function policyFor(code: BlockErrorCode): BlockErrorPolicy {
     case BlockErrorCode.BAD_AUXPOW:
     case BlockErrorCode.EXECUTION_INVALID:
     case BlockErrorCode.MALFORMED:
+    case BlockErrorCode.INVALID_PEG_IN:
       return { penalty: -40, requestParent: false, retryLater: false };
     case BlockErrorCode.EQUIVOCATION:
       return { penalty: -100, requestParent: false, retryLater: false };

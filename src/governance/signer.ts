@@ -203,6 +203,24 @@ export class FederationSigner {
     return this.answer(req.requestId, txid);
   }
 
+  /**
+   * Signs any spend of federation outputs with no policy check and no record: what a compromised
+   * governance could do. Only the simulation's Byzantine governance calls it, to prove that Alys
+   * checks what it is given before it broadcasts.
+   */
+  signWithoutPolicy(txHex: string, amounts: readonly bigint[]): { txHex: string; witnesses: string[][] } {
+    const tx = bitcoin.Transaction.fromHex(txHex);
+    const witnesses: string[][] = [];
+    tx.ins.forEach((_, i) => {
+      const ring = this.keyrings[0] as Keyring;
+      const digest = sighash(tx, i, ring.federation.witnessScript, amounts[i] ?? 0n);
+      const sigs = ring.keys.slice(0, ring.federation.threshold).map((k) => ({ k, sig: bitcoin.script.signature.encode(k.sign(digest), SIGHASH_ALL) }));
+      const ordered = ring.federation.publicKeys.flatMap((pk) => sigs.filter((x) => equalBytes(x.k.publicKey, pk)).map((x) => x.sig));
+      witnesses.push(assembleWitness(ordered, ring.federation.witnessScript).map(toHex));
+    });
+    return { txHex: tx.toHex(), witnesses };
+  }
+
   private answer(requestId: string, txid: string): SignatureResponse {
     const tx = bitcoin.Transaction.fromHex(this.state.signedTx[txid] as string);
     const witnesses = tx.ins.map((i) => i.witness.map(toHex));

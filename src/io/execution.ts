@@ -21,8 +21,19 @@ export type PayloadStatus =
   | { readonly status: 'INVALID'; readonly validationError: string }
   | { readonly status: 'SYNCING' | 'ACCEPTED' };
 
+/** An EVM log as eth_getLogs returns it (hex strings, 0x-prefixed). */
+export interface EvmLog {
+  readonly address: string;
+  readonly topics: readonly string[];
+  readonly data: string;
+  readonly transactionHash: string;
+  readonly logIndex: number;
+}
+
 export interface ExecutionClient {
   forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes): Promise<{ status: PayloadStatus; payloadId?: string }>;
   getPayload(payloadId: string): Promise<ExecutionPayload>;
   newPayload(payload: ExecutionPayload): Promise<PayloadStatus>;
+  /** Logs `address` emitted in one execution block (plain JSON-RPC, not the Engine API). */
+  getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]>;
 }

@@ -7,7 +7,8 @@ import type { Scheduler } from '../../kernel/scheduler.ts';
 import { completeLater } from './complete-later.ts';
 import type { ExecutionPayload } from '../../types/chain.ts';
 import { concat, toHex } from '../../types/hex.ts';
-import type { ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../execution.ts';
+import type { EvmLog, ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../execution.ts';
+import { BRIDGE_ADDRESS, encodePegOutLog } from '../../bridge/pegout-request.ts';
 
 export interface SimExecutionOptions {
   readonly scheduler: Scheduler;
@@ -18,11 +19,38 @@ export interface SimExecutionOptions {
   readonly forkchoiceLatencyMs?: number;
   /** Transactions the scripted source puts in each built payload. */
   readonly txsPerBlock: number;
+  /** Users' burns waiting to be included (shared by every node's execution client, as a txpool is). */
+  readonly burns?: BurnPool;
+}
+
+/** A user's call to the bridge contract: burn `wei` from `from`, pay `destination` on Bitcoin. */
+export interface BurnTx {
+  readonly id: string;
+  /** 0x-prefixed EVM address. */
+  readonly from: string;
+  readonly destination: string;
+  readonly wei: bigint;
+}
+
+export interface BurnPool {
+  readonly burns: readonly BurnTx[];
+}
+
+const BURN_PREFIX = 'burn:';
+const encodeBurn = (b: BurnTx): Uint8Array => enc.encode(`${BURN_PREFIX}${JSON.stringify({ ...b, wei: b.wei.toString() })}`);
+function decodeBurn(tx: Uint8Array): BurnTx | undefined {
+  const text = new TextDecoder().decode(tx);
+  if (!text.startsWith(BURN_PREFIX)) return undefined;
+  const o = JSON.parse(text.slice(BURN_PREFIX.length)) as { id: string; from: string; destination: string; wei: string };
+  return { id: o.id, from: o.from, destination: o.destination, wei: BigInt(o.wei) };
 }
 
 interface StoredBlock {
   readonly payload: ExecutionPayload;
   readonly balances: ReadonlyMap<string, bigint>;
+  /** Burns included in this block and its ancestors (shared with the parent when none are new). */
+  readonly included: ReadonlySet<string>;
+  readonly logs: readonly EvmLog[];
 }
 
 const enc = new TextEncoder();
@@ -58,7 +86,7 @@ export class SimExecution implements ExecutionClient {
     genesis: ExecutionPayload,
   ) {
     this.head = toHex(genesis.blockHash);
-    this.blocks.set(this.head, { payload: genesis, balances: new Map() });
+    this.blocks.set(this.head, { payload: genesis, balances: new Map(), included: new Set(), logs: [] });
   }
 
   balanceOf(address: Uint8Array, at?: Uint8Array): bigint {
@@ -78,7 +106,8 @@ export class SimExecution implements ExecutionClient {
       if (parent === undefined) return { status: { status: 'SYNCING' } };
       this.head = key;
       if (attributes === undefined) return { status: { status: 'VALID', latestValidHash: state.headBlockHash } };
-      const txs = Array.from({ length: this.o.txsPerBlock }, (_, i) => enc.encode(`tx:${parent.payload.blockNumber + 1}:${i}`));
+      const burns = (this.o.burns?.burns ?? []).filter((b) => !parent.included.has(b.id)).slice(0, 16);
+      const txs = [...Array.from({ length: this.o.txsPerBlock }, (_, i) => enc.encode(`tx:${parent.payload.blockNumber + 1}:${i}`)), ...burns.map(encodeBurn)];
       const body = {
         parentHash: state.headBlockHash,
         feeRecipient: attributes.suggestedFeeRecipient,
@@ -122,17 +151,19 @@ export class SimExecution implements ExecutionClient {
       if (parent === undefined) return { status: 'SYNCING' };
       const key = toHex(blockHash);
       if (!this.blocks.has(key)) {
-        const balances = new Map(parent.balances);
-        // Alys mints peg-ins as withdrawals: amount in gwei, credited in wei.
-        for (const w of payload.withdrawals) {
-          const a = toHex(w.address);
-          balances.set(a, (balances.get(a) ?? 0n) + BigInt(w.amount) * 1_000_000_000n);
-        }
-        this.blocks.set(key, { payload, balances });
+        this.blocks.set(key, applyBlock(parent, payload));
         this.executed++;
       }
       return { status: 'VALID', latestValidHash: blockHash };
     });
+  }
+
+  getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {
+    return this.later(() => {
+      const b = this.blocks.get(toHex(blockHash));
+      if (b === undefined) throw new Error(`unknown block 0x${toHex(blockHash)}`);
+      return b.logs.filter((l) => l.address === address.toLowerCase());
+    }, 1);
   }
 
   private later<T>(fn: () => T, latencyMs = this.o.latencyMs): Promise<T> {
@@ -141,4 +172,30 @@ export class SimExecution implements ExecutionClient {
       this.down ? new ExecutionUnavailable('connection refused') : undefined,
     );
   }
+}
+
+/** Executes a payload on its parent's state: withdrawals (peg-ins) credit, then burns debit and log. */
+function applyBlock(parent: StoredBlock, payload: ExecutionPayload): StoredBlock {
+  const balances = new Map(parent.balances);
+  // Alys mints peg-ins as withdrawals: amount in gwei, credited in wei.
+  for (const w of payload.withdrawals) {
+    const a = toHex(w.address);
+    balances.set(a, (balances.get(a) ?? 0n) + BigInt(w.amount) * 1_000_000_000n);
+  }
+  const logs: EvmLog[] = [];
+  let included: Set<string> | undefined;
+  payload.transactions.forEach((tx) => {
+    const burn = decodeBurn(tx);
+    if (burn === undefined) return;
+    included ??= new Set(parent.included);
+    included.add(burn.id);
+    const from = burn.from.slice(2).toLowerCase();
+    const balance = balances.get(from) ?? 0n;
+    // A burn of more than the balance reverts: no event, nothing burned.
+    if (balance < burn.wei) return;
+    balances.set(from, balance - burn.wei);
+    const { topics, data } = encodePegOutLog(burn.from as `0x${string}`, burn.destination, burn.wei);
+    logs.push({ address: BRIDGE_ADDRESS, topics, data, transactionHash: `0x${toHex(sha256(tx))}`, logIndex: logs.length });
+  });
+  return { payload, balances, included: included ?? parent.included, logs };
 }

@@ -1,0 +1,402 @@
+// BridgeActor: carries every peg-out from a finalized burn to a confirmed Bitcoin payout. Each one is
+// a persisted PegOutOperation (src/bridge/peg-operation.ts), written before the step it records is
+// taken, so a crash at any point resumes it and never starts it twice. It selects federation UTXOs,
+// builds the unsigned transaction, registers the peg-out with governance and asks for witnesses over
+// the StreamActor, checks what comes back (witnesses and payout) before broadcasting, and follows
+// confirmations. Every authority runs it; governance signs one transaction per peg-out and answers
+// each of them with that one, so the payout happens once.
+import * as bitcoin from 'bitcoinjs-lib';
+import { type Federation, federationFromHex, scriptOfAddress, type BitcoinNetworkName } from '../bridge/federation.ts';
+import { PegOut, type PegOutOperation, decodePegOut, encodePegOut } from '../bridge/peg-operation.ts';
+import type { PegOutRequest } from '../bridge/pegout-request.ts';
+import { type FederationUtxo, buildPegOutTx, estimateVsize, outpointOf } from '../bridge/pegout-tx.ts';
+import { applyWitnesses } from '../bridge/witness.ts';
+import type { FederationUpdate, SignatureResponse } from '../governance/messages.ts';
+import type { BitcoinClient } from '../io/bitcoin.ts';
+import type { StorageIO } from '../io/storage.ts';
+import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import type { BugSwitches } from '../kernel/bugs.ts';
+import type { Ask } from '../kernel/message.ts';
+import { fromHex, toHex } from '../types/hex.ts';
+import type { GovernanceInbound, StreamMsg } from './stream-actor.ts';
+import { streamActorName } from './stream-actor.ts';
+
+export const bridgeActorName = 'bridge';
+
+export type BridgeMsg =
+  | Ask<{ readonly type: 'peg-outs'; readonly requests: readonly PegOutRequest[]; readonly blockHeight: number }, number>
+  | { readonly type: 'tick' }
+  | { readonly type: 'governance'; readonly message: GovernanceInbound };
+
+export interface BridgeView {
+  readonly recovered: boolean;
+  readonly operations: readonly PegOutOperation[];
+  readonly paused: boolean;
+  readonly federationVersion: number;
+}
+
+export interface BridgeDeps {
+  readonly bitcoin: BitcoinClient;
+  readonly storage: StorageIO;
+  readonly network: BitcoinNetworkName;
+  readonly federation: Federation;
+  /** Confirmations after which a payout counts as done. */
+  readonly payoutConfirmations: number;
+  /** Ask governance again when it has not answered for this long. */
+  readonly reaskAfterMs: number;
+  readonly tickEveryMs: number;
+  readonly bugs: BugSwitches;
+  readonly sometimes: (probe: string) => void;
+  readonly publish: (view: BridgeView) => void;
+  /** A new federation (from governance): the peg-in scanner must watch its address too. */
+  readonly onFederation: (federation: Federation, previousValidUntilHeight: number) => void;
+  readonly log?: (line: string) => void;
+}
+
+const OP_PREFIX = 'peg/op/';
+
+export function bridgeActor(d: BridgeDeps): ActorSpec<BridgeMsg> {
+  return actor<BridgeMsg>({
+    name: bridgeActorName,
+    dependsOn: [streamActorName],
+    mailbox: { capacity: 4_096, overflow: 'reject' },
+    create: (ctx) => new BridgeNode(ctx, d).behavior(),
+  });
+}
+
+class BridgeNode {
+  private readonly ops = new Map<string, PegOutOperation>();
+  private readonly byRequest = new Map<string, string>();
+  private readonly askedAt = new Map<string, number>();
+  /** Federation outputs seen, to check witnesses of a transaction another node built. */
+  private readonly utxoCache = new Map<string, FederationUtxo>();
+  /** Outputs governance says are already signed into other transactions. */
+  private readonly knownSpent = new Set<string>();
+  private federations: Federation[];
+  private paused = false;
+  private recovered = false;
+  private nextRequest = 0;
+
+  constructor(
+    private readonly ctx: ActorContext<BridgeMsg>,
+    private readonly d: BridgeDeps,
+  ) {
+    this.federations = [d.federation];
+  }
+
+  private get stream() {
+    return this.ctx.lookup<StreamMsg>(streamActorName);
+  }
+
+  behavior() {
+    return {
+      onStart: async () => {
+        for (const [, v] of await this.d.storage.scan(OP_PREFIX)) {
+          const op = decodePegOut(v);
+          this.ops.set(op.id, op);
+          if (op.requestId !== undefined) this.byRequest.set(op.requestId, op.id);
+        }
+        this.recovered = true;
+        if (this.ops.size > 0) this.d.sometimes('bridge.recovered-operations');
+        this.publish();
+        this.ctx.self.tell({ type: 'tick' });
+      },
+      handlers: {
+        'peg-outs': async (m: { requests: readonly PegOutRequest[]; blockHeight: number }) => this.onPegOuts(m.requests, m.blockHeight),
+        tick: async () => {
+          try {
+            await this.drive();
+          } catch (err) {
+            // Bitcoin or storage unavailable: the next tick tries again; nothing was half-written.
+            this.d.sometimes('bridge.tick-failed');
+            this.d.log?.(`bridge: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          this.publish();
+          this.ctx.setTimer(this.d.tickEveryMs, { type: 'tick' });
+        },
+        governance: async (m: { message: GovernanceInbound }) => {
+          await this.onGovernance(m.message);
+          this.publish();
+        },
+      },
+    };
+  }
+
+  private publish(): void {
+    this.d.publish({ recovered: this.recovered, operations: [...this.ops.values()], paused: this.paused, federationVersion: (this.federations[0] as Federation).version });
+  }
+
+  private async save(op: PegOutOperation): Promise<void> {
+    await this.d.storage.write([{ type: 'put', key: `${OP_PREFIX}${op.id}`, value: encodePegOut(op) }], { sync: true });
+    this.ops.set(op.id, op);
+    if (op.requestId !== undefined) this.byRequest.set(op.requestId, op.id);
+  }
+
+  private async onPegOuts(requests: readonly PegOutRequest[], blockHeight: number): Promise<number> {
+    let created = 0;
+    for (const r of requests) {
+      if (this.ops.has(r.id)) continue;
+      const op = PegOut.confirm(PegOut.create({ id: r.id, burnTxHash: r.burnTxHash, blockHeight, destination: r.destination, amountSats: r.amountSats }));
+      await this.save(op);
+      created++;
+      this.d.sometimes('bridge.peg-out-created');
+    }
+    return created;
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------------
+
+  private async drive(): Promise<void> {
+    const open = [...this.ops.values()].filter((o) => o.status !== 'completed').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
+    if (open.length === 0) return;
+    await this.refreshUtxos();
+    for (const op of open) {
+      const now = this.ctx.clock.now();
+      switch (op.status) {
+        case 'confirmed':
+          if (!this.paused) await this.requestSignature(op);
+          break;
+        case 'signature-requested':
+          if (now - (this.askedAt.get(op.id) ?? Number.NEGATIVE_INFINITY) >= this.d.reaskAfterMs) this.ask(op);
+          break;
+        case 'signed':
+          await this.broadcast(op);
+          break;
+        case 'broadcast':
+          await this.follow(op);
+          break;
+        case 'failed':
+          if (op.failure?.retryable === true && now - (this.askedAt.get(op.id) ?? 0) >= this.d.reaskAfterMs) await this.save(PegOut.retry(op));
+          break;
+        case 'pending':
+          await this.save(PegOut.confirm(op));
+          break;
+        case 'completed':
+          break;
+      }
+    }
+  }
+
+  private async refreshUtxos(): Promise<void> {
+    for (const f of this.federations) {
+      for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 0)) {
+        this.utxoCache.set(`${u.txid}:${u.vout}`, { txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: f.witnessScript });
+      }
+    }
+  }
+
+  private reserved(): Set<string> {
+    const s = new Set(this.knownSpent);
+    for (const o of this.ops.values()) {
+      if (o.status === 'signature-requested' || o.status === 'signed' || o.status === 'broadcast') for (const i of o.inputs ?? []) s.add(`${i.txid}:${i.vout}`);
+    }
+    return s;
+  }
+
+  private async requestSignature(op: PegOutOperation): Promise<void> {
+    const reserved = this.reserved();
+    const utxos: FederationUtxo[] = [];
+    for (const f of this.federations) {
+      for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
+        if (!reserved.has(`${u.txid}:${u.vout}`)) utxos.push({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: f.witnessScript });
+      }
+    }
+    const current = this.federations[0] as Federation;
+    const built = buildPegOutTx({
+      utxos,
+      pegOuts: [{ pegOutId: op.id, script: scriptOfAddress(op.destination, this.d.network), amountSats: op.amountSats }],
+      feeRateSatPerVb: await this.d.bitcoin.estimateFeeRate(),
+      changeScript: current.scriptPubKey,
+      threshold: current.threshold,
+    });
+    if (!built.ok) {
+      this.d.sometimes(`bridge.build-failed.${built.error.code}`);
+      if (built.error.code === 'PAYOUT_BELOW_DUST') await this.save(PegOut.fail(op, built.error.detail, false));
+      return;
+    }
+    const inputs = built.built.inputs.map((u) => ({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScriptHex: toHex(u.witnessScript) }));
+    const requestId = `${op.id}#${op.attempts + 1}`;
+    // Persisted before it is sent: after a crash the request is asked again, not forgotten.
+    const next = PegOut.requestSignature(op, built.built.tx.toHex(), inputs, requestId);
+    if (this.d.bugs.has('peg-forget-signature-request')) {
+      this.ops.set(next.id, next);
+      this.byRequest.set(requestId, next.id);
+      await this.d.storage.write([{ type: 'del', key: `${OP_PREFIX}${op.id}` }], { sync: true });
+    } else await this.save(next);
+    this.ask(next);
+  }
+
+  private ask(op: PegOutOperation): void {
+    if (op.txHex === undefined || op.inputs === undefined || op.requestId === undefined) return;
+    this.askedAt.set(op.id, this.ctx.clock.now());
+    this.ctx.tell(this.stream, {
+      type: 'send',
+      message: { kind: 'register-peg-out', messageId: `reg:${op.id}`, registration: { pegOutId: op.id, destination: op.destination, amountSats: op.amountSats, burnTxHash: op.burnTxHash } },
+    });
+    this.ctx.tell(this.stream, {
+      type: 'send',
+      message: {
+        kind: 'sign',
+        messageId: `sign:${op.requestId}`,
+        request: { requestId: op.requestId, txHex: op.txHex, inputs: op.inputs.map((i, index) => ({ index, amountSats: i.amountSats, witnessScriptHex: i.witnessScriptHex })), pegOutIds: [op.id] },
+      },
+    });
+    this.d.sometimes('bridge.signature-requested');
+  }
+
+  // ---- governance's answers ------------------------------------------------------------------------
+
+  private async onGovernance(m: GovernanceInbound): Promise<void> {
+    switch (m.type) {
+      case 'signature':
+        return this.onSignature(m.response);
+      case 'federation':
+        return this.onFederation(m.update);
+      case 'proposal':
+        if (m.action === 'emergency-pause') {
+          this.paused = true;
+          this.d.sometimes('bridge.paused');
+        } else if (m.action === 'resume') this.paused = false;
+        return;
+    }
+  }
+
+  private onFederation(u: FederationUpdate): void {
+    let f: Federation;
+    try {
+      f = federationFromHex(u.publicKeysHex, u.threshold, this.d.network, u.version);
+    } catch (err) {
+      this.d.sometimes('bridge.federation-update-rejected');
+      this.d.log?.(`federation update ${u.version} rejected: ${(err as Error).message}`);
+      return;
+    }
+    // The address governance announces must be the one its keys give: otherwise deposits would go
+    // to an address nobody can prove is the federation's.
+    if (f.address !== u.address || toHex(f.witnessScript) !== u.witnessScriptHex.toLowerCase()) {
+      this.d.sometimes('bridge.federation-update-rejected');
+      this.d.log?.(`federation update ${u.version} rejected: address ${u.address} is not what its keys give (${f.address})`);
+      return;
+    }
+    if (this.federations.some((x) => x.version >= f.version)) return;
+    this.federations = [f, ...this.federations];
+    this.d.onFederation(f, u.previousValidUntilHeight);
+    this.d.sometimes('bridge.federation-updated');
+  }
+
+  private async onSignature(r: SignatureResponse): Promise<void> {
+    const id = this.byRequest.get(r.requestId);
+    const op = id === undefined ? undefined : this.ops.get(id);
+    if (op === undefined || op.status !== 'signature-requested' || op.requestId !== r.requestId) {
+      this.d.sometimes('bridge.stale-answer');
+      return;
+    }
+    if (r.kind === 'refused') {
+      this.d.sometimes(`bridge.refused.${r.reason}`);
+      this.d.log?.(`peg-out ${op.id}: governance refused: ${r.reason}: ${r.detail}`);
+      if (r.reason === 'input-already-signed' && r.conflictingTxHex !== undefined) {
+        try {
+          for (const i of bitcoin.Transaction.fromHex(r.conflictingTxHex).ins) this.knownSpent.add(outpointOf(i));
+        } catch {
+          // A conflict we cannot read: rebuilding with fresh UTXOs is still right.
+        }
+        await this.save(PegOut.rebuild(op));
+      } else if (r.reason === 'paused' || r.reason === 'input-already-signed') await this.save(PegOut.rebuild(op));
+      else await this.save(PegOut.fail(op, `governance refused: ${r.reason}: ${r.detail}`, true));
+      return;
+    }
+    let tx: bitcoin.Transaction;
+    try {
+      tx = bitcoin.Transaction.fromHex(r.txHex);
+    } catch {
+      this.d.sometimes('bridge.bad-answer');
+      return this.reask(op);
+    }
+    const ours = op.txHex !== undefined && bitcoin.Transaction.fromHex(op.txHex).getId() === tx.getId();
+    const inputs = tx.ins.map((i) => (ours ? undefined : this.utxoCache.get(outpointOf(i))));
+    const resolved = ours
+      ? (op.inputs ?? []).map((i) => ({ amountSats: i.amountSats, witnessScript: fromHex(i.witnessScriptHex) }))
+      : inputs.every((x) => x !== undefined)
+        ? inputs.map((x) => ({ amountSats: (x as FederationUtxo).amountSats, witnessScript: (x as FederationUtxo).witnessScript }))
+        : undefined;
+    if (resolved === undefined) {
+      this.d.sometimes('bridge.answer-unresolvable');
+      return this.reask(op);
+    }
+    const payout = this.d.bugs.has('peg-skip-payout-check') ? undefined : await this.checkPayout(op, tx, ours, resolved);
+    if (payout !== undefined) {
+      this.d.sometimes('bridge.wrong-payout-refused');
+      this.d.log?.(`peg-out ${op.id}: governance's transaction refused: ${payout}`);
+      return this.reask(op);
+    }
+    const applied = applyWitnesses(r.txHex, resolved, r.witnesses);
+    if (!applied.ok) {
+      this.d.sometimes('bridge.bad-witness-refused');
+      this.d.log?.(`peg-out ${op.id}: witnesses refused: ${applied.error}`);
+      return this.reask(op);
+    }
+    const adoptedInputs = tx.ins.map((i, k) => {
+      const [txid, vout] = outpointOf(i).split(':') as [string, string];
+      const x = resolved[k] as { amountSats: bigint; witnessScript: Uint8Array };
+      return { txid, vout: Number(vout), amountSats: x.amountSats, witnessScriptHex: toHex(x.witnessScript) };
+    });
+    if (!ours) this.d.sometimes('bridge.adopted-other-transaction');
+    await this.save(PegOut.signed(op, applied.tx.toHex(), applied.tx.getId(), r.txHex, adoptedInputs));
+    await this.broadcast(this.ops.get(op.id) as PegOutOperation);
+  }
+
+  /** Undefined when the transaction pays this peg-out what it should; else what is wrong. */
+  private async checkPayout(op: PegOutOperation, tx: bitcoin.Transaction, ours: boolean, inputs: ReadonlyArray<{ amountSats: bigint; witnessScript: Uint8Array }>): Promise<string | undefined> {
+    const out = tx.outs[0];
+    if (out === undefined || toHex(out.script) !== toHex(scriptOfAddress(op.destination, this.d.network))) return `output 0 does not pay ${op.destination}`;
+    if (out.value > op.amountSats) return `pays ${out.value}, more than the ${op.amountSats} burned`;
+    const fee = inputs.reduce((s, i) => s + i.amountSats, 0n) - tx.outs.reduce((s, o) => s + o.value, 0n);
+    if (fee !== op.amountSats - out.value) return `fee ${fee} is not what the peg-out gives up (${op.amountSats - out.value})`;
+    if (ours) return undefined;
+    // Another transaction for this peg-out: its fee must be one we would have paid.
+    const rate = await this.d.bitcoin.estimateFeeRate();
+    const max = BigInt(estimateVsize(inputs, tx.outs.map((o) => o.script), (this.federations[0] as Federation).threshold)) * rate * 2n;
+    return fee > max ? `fee ${fee} is more than twice the current estimate (${max})` : undefined;
+  }
+
+  private async reask(op: PegOutOperation): Promise<void> {
+    // A new request id, so the stream's duplicate filter lets the next answer through.
+    const requestId = `${op.id}#${op.attempts + 1}`;
+    await this.save(PegOut.requestSignature(op, op.txHex as string, op.inputs ?? [], requestId));
+    this.askedAt.set(op.id, this.ctx.clock.now() - this.d.reaskAfterMs + 2_000);
+    this.nextRequest++;
+  }
+
+  // ---- Bitcoin -------------------------------------------------------------------------------------
+
+  private async broadcast(op: PegOutOperation): Promise<void> {
+    try {
+      await this.d.bitcoin.sendRawTransaction(op.signedTxHex as string);
+    } catch (err) {
+      const rejected = (err as { rejected?: boolean }).rejected === true;
+      if (!rejected) throw err;
+      // Its inputs are gone: if it is itself in the chain, fine; otherwise build anew.
+      const c = await this.d.bitcoin.getConfirmations(op.txid as string);
+      if (c === undefined) {
+        this.d.sometimes('bridge.broadcast-rejected-rebuilt');
+        await this.save(PegOut.rebuild(op));
+        return;
+      }
+    }
+    await this.save(op.status === 'broadcast' ? op : PegOut.broadcast(op));
+    this.d.sometimes('bridge.broadcast');
+  }
+
+  private async follow(op: PegOutOperation): Promise<void> {
+    const c = await this.d.bitcoin.getConfirmations(op.txid as string);
+    if (c === undefined) {
+      // Dropped (a Bitcoin reorg): the same signed transaction goes out again.
+      this.d.sometimes('bridge.rebroadcast');
+      await this.broadcast(op);
+      return;
+    }
+    if (c >= this.d.payoutConfirmations) {
+      await this.save(PegOut.complete(op));
+      this.d.sometimes('bridge.peg-out-completed');
+    }
+  }
+}

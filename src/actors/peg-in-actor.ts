@@ -1,0 +1,150 @@
+// PegInActor: follows Bitcoin from a start height and finds deposits (src/bridge/deposit.ts) to the
+// federation's addresses, the current one and, until their grace height, the previous ones. It
+// counts confirmations from the tip it last saw, walks back on a Bitcoin reorg (dropping what the
+// losing branch held), and answers the chain: which deposits are confirmed (to mint), and whether a
+// block's peg-ins are (to import). Malformed deposits are logged with their reason and counted.
+import { type Deposit, outpointKey, scanDeposit } from '../bridge/deposit.ts';
+import type { Federation } from '../bridge/federation.ts';
+import type { BitcoinClient } from '../io/bitcoin.ts';
+import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import type { Ask } from '../kernel/message.ts';
+
+export const pegInActorName = 'peg-in';
+
+export interface FoundDeposit {
+  readonly deposit: Deposit;
+  readonly height: number;
+}
+
+export type PegInMsg =
+  | { readonly type: 'poll' }
+  | { readonly type: 'federation'; readonly federation: Federation; readonly previousValidUntilHeight: number }
+  | Ask<{ readonly type: 'confirmed' }, readonly Deposit[]>
+  | Ask<{ readonly type: 'verify'; readonly deposits: readonly Deposit[] }, { readonly ok: true } | { readonly ok: false; readonly reason: string }>
+  | Ask<{ readonly type: 'stats' }, PegInStats>;
+
+export interface PegInStats {
+  readonly scannedHeight: number;
+  readonly tip: number;
+  readonly found: number;
+  readonly rejected: Readonly<Record<string, number>>;
+}
+
+export interface PegInDeps {
+  readonly bitcoin: BitcoinClient;
+  readonly federation: Federation;
+  readonly startHeight: number;
+  readonly confirmations: number;
+  readonly pollEveryMs: number;
+  readonly sometimes: (probe: string) => void;
+  readonly log?: (line: string) => void;
+}
+
+export function pegInActor(d: PegInDeps): ActorSpec<PegInMsg> {
+  return actor<PegInMsg>({
+    name: pegInActorName,
+    mailbox: { capacity: 1_024, overflow: 'drop-oldest' },
+    create: (ctx) => new PegInNode(ctx, d).behavior(),
+  });
+}
+
+class PegInNode {
+  private federations: Array<{ federation: Federation; validUntil: number }>;
+  /** Hash of every scanned block by height (index = height - startHeight). */
+  private readonly scanned: string[] = [];
+  private readonly found = new Map<string, FoundDeposit>();
+  private readonly rejected: Record<string, number> = {};
+  private tip = 0;
+  private scanning: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: ActorContext<PegInMsg>,
+    private readonly d: PegInDeps,
+  ) {
+    this.federations = [{ federation: d.federation, validUntil: Number.POSITIVE_INFINITY }];
+  }
+
+  behavior() {
+    return {
+      onStart: () => {
+        this.ctx.self.tell({ type: 'poll' });
+      },
+      handlers: {
+        poll: async () => {
+          await this.scan();
+          this.ctx.setTimer(this.d.pollEveryMs, { type: 'poll' });
+        },
+        federation: (m: { federation: Federation; previousValidUntilHeight: number }) => {
+          if (this.federations.some((f) => f.federation.version >= m.federation.version)) return;
+          // The old addresses keep counting for deposits mined up to the grace height.
+          this.federations = [{ federation: m.federation, validUntil: Number.POSITIVE_INFINITY }, ...this.federations.map((f) => ({ ...f, validUntil: Math.min(f.validUntil, m.previousValidUntilHeight) }))];
+          this.d.sometimes('pegin.federation-rotated');
+        },
+        confirmed: () => this.confirmed(),
+        verify: async (m: { deposits: readonly Deposit[] }) => {
+          if (m.deposits.some((x) => !this.isConfirmed(x))) await this.scan();
+          for (const x of m.deposits) {
+            if (!this.isConfirmed(x)) return { ok: false as const, reason: `deposit ${outpointKey(x.txid, x.vout)} is not a confirmed deposit of ${x.amountSats} to ${x.evmAddress}` };
+          }
+          return { ok: true as const };
+        },
+        stats: (): PegInStats => ({ scannedHeight: this.d.startHeight + this.scanned.length - 1, tip: this.tip, found: this.found.size, rejected: { ...this.rejected } }),
+      },
+    };
+  }
+
+  private isConfirmed(x: Deposit): boolean {
+    const f = this.found.get(outpointKey(x.txid, x.vout));
+    return f !== undefined && f.deposit.amountSats === x.amountSats && f.deposit.evmAddress === x.evmAddress && this.tip - f.height + 1 >= this.d.confirmations;
+  }
+
+  private confirmed(): Deposit[] {
+    return [...this.found.values()]
+      .filter((f) => this.tip - f.height + 1 >= this.d.confirmations)
+      .sort((a, b) => a.height - b.height || (a.deposit.txid < b.deposit.txid ? -1 : a.deposit.txid > b.deposit.txid ? 1 : a.deposit.vout - b.deposit.vout))
+      .map((f) => f.deposit);
+  }
+
+  /** One scan at a time; a caller arriving mid-scan waits for it. */
+  private scan(): Promise<void> {
+    this.scanning ??= this.scanOnce()
+      .catch(() => this.d.sometimes('pegin.bitcoin-unavailable'))
+      .finally(() => {
+        this.scanning = undefined;
+      });
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
+    const tip = await this.d.bitcoin.getBlockCount();
+    // Walk back while our last scanned block is no longer in the chain (a reorg).
+    while (this.scanned.length > 0) {
+      const h = this.d.startHeight + this.scanned.length - 1;
+      if (h <= tip && (await this.d.bitcoin.getBlockHash(h)) === this.scanned[this.scanned.length - 1]) break;
+      this.scanned.pop();
+      for (const [k, f] of this.found) if (f.height === h) this.found.delete(k);
+      this.d.sometimes('pegin.reorg-rewound');
+    }
+    for (let h = this.d.startHeight + this.scanned.length; h <= tip; h++) {
+      const block = await this.d.bitcoin.getBlock(await this.d.bitcoin.getBlockHash(h));
+      const feds = this.federations.filter((f) => h <= f.validUntil).map((f) => f.federation);
+      const all = this.federations.map((f) => f.federation);
+      for (const raw of block.txs) {
+        const r = scanDeposit(raw, feds, all);
+        if (r.kind === 'deposits') {
+          for (const dep of r.deposits) {
+            const key = outpointKey(dep.txid, dep.vout);
+            if (!this.found.has(key)) this.found.set(key, { deposit: dep, height: h });
+          }
+          this.d.sometimes('pegin.deposit-found');
+        } else if (r.kind === 'rejected') {
+          this.rejected[r.reason] = (this.rejected[r.reason] ?? 0) + 1;
+          this.d.sometimes(`pegin.rejected.${r.reason}`);
+          this.d.log?.(`peg-in ${r.txid} rejected: ${r.reason}: ${r.detail}`);
+        }
+      }
+      this.scanned.push(block.hash);
+    }
+    this.tip = tip;
+  }
+}

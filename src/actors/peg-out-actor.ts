@@ -1,0 +1,95 @@
+// PegOutActor: reads RequestPegOut events of the bridge contract from finalized blocks, in order,
+// checks each (destination, minimum amount; src/bridge/pegout-request.ts) and hands valid ones to the
+// BridgeActor. Its cursor (the last finalized height read) is persisted only after the bridge has
+// persisted the operations of that block, so a crash between the two re-reads the block and the
+// bridge, keyed by burn id, does not create an operation twice.
+import type { BitcoinNetworkName } from '../bridge/federation.ts';
+import { BRIDGE_ADDRESS, decodePegOutLog, type PegOutRequest } from '../bridge/pegout-request.ts';
+import type { ExecutionClient } from '../io/execution.ts';
+import type { StorageIO } from '../io/storage.ts';
+import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import type { Ask } from '../kernel/message.ts';
+import { type BridgeMsg, bridgeActorName } from './bridge-actor.ts';
+
+export const pegOutActorName = 'peg-out';
+
+export interface FinalizedPayload {
+  readonly height: number;
+  readonly payloadHash: Uint8Array;
+}
+
+export type PegOutMsg =
+  | { readonly type: 'poll' }
+  | Ask<{ readonly type: 'cursor' }, number>;
+
+export interface PegOutDeps {
+  readonly execution: ExecutionClient;
+  readonly storage: StorageIO;
+  readonly network: BitcoinNetworkName;
+  readonly minSats: bigint;
+  readonly pollEveryMs: number;
+  /** Finalized blocks above `height`, in order (from the ChainActor). */
+  readonly finalizedAfter: (height: number) => Promise<readonly FinalizedPayload[]>;
+  readonly sometimes: (probe: string) => void;
+  readonly log?: (line: string) => void;
+}
+
+const CURSOR_KEY = 'pegout/cursor';
+
+export function pegOutActor(d: PegOutDeps): ActorSpec<PegOutMsg> {
+  return actor<PegOutMsg>({
+    name: pegOutActorName,
+    dependsOn: [bridgeActorName],
+    create: (ctx) => new PegOutNode(ctx, d).behavior(),
+  });
+}
+
+class PegOutNode {
+  private cursor = -1;
+
+  constructor(
+    private readonly ctx: ActorContext<PegOutMsg>,
+    private readonly d: PegOutDeps,
+  ) {}
+
+  behavior() {
+    return {
+      onStart: async () => {
+        const raw = await this.d.storage.get(CURSOR_KEY);
+        this.cursor = raw === undefined ? 0 : Number(new TextDecoder().decode(raw));
+        this.ctx.self.tell({ type: 'poll' });
+      },
+      handlers: {
+        poll: async () => {
+          try {
+            await this.readFinalized();
+          } catch {
+            this.d.sometimes('pegout.read-retry');
+          }
+          this.ctx.setTimer(this.d.pollEveryMs, { type: 'poll' });
+        },
+        cursor: () => this.cursor,
+      },
+    };
+  }
+
+  private async readFinalized(): Promise<void> {
+    const blocks = await this.d.finalizedAfter(this.cursor);
+    const bridge = this.ctx.lookup<BridgeMsg>(bridgeActorName);
+    for (const b of blocks) {
+      const logs = await this.d.execution.getLogs(b.payloadHash, BRIDGE_ADDRESS);
+      const requests: PegOutRequest[] = [];
+      for (const log of logs) {
+        const r = decodePegOutLog(log, this.d.network, this.d.minSats);
+        if (r.ok) requests.push(r.request);
+        else {
+          this.d.sometimes(`pegout.rejected.${r.reason}`);
+          this.d.log?.(`burn ${log.transactionHash} not paid out: ${r.reason}: ${r.detail}`);
+        }
+      }
+      if (requests.length > 0) await this.ctx.ask(bridge, { type: 'peg-outs', requests, blockHeight: b.height }, 60_000);
+      await this.d.storage.write([{ type: 'put', key: CURSOR_KEY, value: new TextEncoder().encode(String(b.height)) }], { sync: true });
+      this.cursor = b.height;
+    }
+  }
+}
