@@ -29,6 +29,9 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'sync-checkpoint-before-persist': { scenario: 'sync-crash-and-resume', caughtBy: 'synced-chain-equals-source' },
   'chain-produce-while-syncing': { scenario: 'chain-late-joiner', caughtBy: 'production-above-threshold' },
   'toy-commit-early': { scenario: 'toy-partition-heal', caughtBy: 'state-machine-safety' },
+  'peg-mint-one-confirmation': { scenario: 'peg-cycle', caughtBy: 'minted-after-confirmations' },
+  'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', caughtBy: 'no-peg-operation-lost' },
+  'peg-skip-payout-check': { scenario: 'byzantine-governance', caughtBy: 'burns-paid-once-and-right' },
 };
 
 export function allBugs(): PlantedBug[] {

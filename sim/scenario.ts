@@ -24,7 +24,32 @@ export const scenarioSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().default(''),
-    app: z.enum(['toy', 'chain', 'sync']).default('toy'),
+    app: z.enum(['toy', 'chain', 'sync', 'bridge']).default('toy'),
+    /** Bridge app settings (the chain app plus Bitcoin, governance and the peg actors). */
+    bridge: z
+      .object({
+        members: z.number().int().min(1).max(15).default(5),
+        threshold: z.number().int().min(1).max(15).default(3),
+        /** Bitcoin confirmations before a deposit is minted. */
+        confirmations: z.number().int().positive().default(6),
+        payoutConfirmations: z.number().int().positive().default(2),
+        bitcoinBlockEveryMs: z.number().int().positive().default(4_000),
+        depositEveryMs: z.number().int().nonnegative().default(5_000),
+        burnEveryMs: z.number().int().nonnegative().default(7_000),
+        /** Users stop depositing and burning here, so the run can end with everything settled. */
+        workloadUntilMs: z.number().int().nonnegative().optional(),
+        /** Share of deposits that are malformed (no OP_RETURN, garbage, two of them). */
+        malformedShare: z.number().min(0).max(1).default(0),
+        /** Share of deposits sent to the previous federation address after a rotation. */
+        oldAddressShare: z.number().min(0).max(1).default(0.3),
+        minPegOutSats: z.number().int().positive().default(10_000),
+        maxFeeSats: z.number().int().positive().default(100_000),
+        governanceLatencyMs: z.number().min(0).default(20),
+        bitcoinRpcLatencyMs: z.number().min(0).default(3),
+        /** Grace period, in Bitcoin blocks, during which the old address still counts after a rotation. */
+        rotationGraceBlocks: z.number().int().nonnegative().default(15),
+      })
+      .prefault({}),
     /** Sync app settings: n0 syncs from the other honest nodes (serving peers); Byzantine nodes serve forgeries. */
     sync: z
       .object({

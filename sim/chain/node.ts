@@ -11,7 +11,9 @@ import type { ChainView } from '../../src/chain/chain-view.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
 import { SimExecution } from '../../src/io/sim/execution.ts';
 import { ActorSystem } from '../../src/kernel/actor-system.ts';
-import { supervisor } from '../../src/kernel/supervisor.ts';
+import { type SupervisorSpec, supervisor } from '../../src/kernel/supervisor.ts';
+import type { PegInSource } from '../../src/actors/chain-actor.ts';
+import type { BurnPool } from '../../src/io/sim/execution.ts';
 import { type SimNodeContext, type SimNodeHandle, nodeSystemOptions } from '../app.ts';
 import { chainSetup } from './setup.ts';
 
@@ -32,19 +34,28 @@ export const notRecovered: ChainView = {
   penalties: 0,
   sync: { state: 'discovering', currentHeight: 0, targetHeight: 0, canProduce: false, peerCount: 0 },
   mintedIn: new Map(),
+  finalizedPayloadHash: '',
 };
 
 /** Validation actors per node: signature checks of different blocks proceed in parallel. */
 const VALIDATORS = 2;
 
-export function buildChainNode(ctx: SimNodeContext): ChainHandle {
+/** What the bridge app adds to a chain node: its actors, the peg-in source, the users' burns. */
+export interface ChainNodeExtras {
+  readonly supervisors: (system: () => ActorSystem, el: SimExecution) => readonly SupervisorSpec[];
+  readonly pegIns: (system: () => ActorSystem) => PegInSource;
+  readonly burns: BurnPool;
+}
+
+export function buildChainNode(ctx: SimNodeContext, extras?: ChainNodeExtras): ChainHandle {
   const setup = chainSetup(ctx.scenario, ctx.allNodes);
   let el = ctx.persistent.get('el') as SimExecution | undefined;
   const owner = { alive: true };
   if (el === undefined) {
-    el = new SimExecution({ scheduler: ctx.scheduler, owner, latencyMs: ctx.scenario.chain.engineLatencyMs, txsPerBlock: 2 }, genesisPayload());
+    el = new SimExecution({ scheduler: ctx.scheduler, owner, latencyMs: ctx.scenario.chain.engineLatencyMs, txsPerBlock: 2, ...(extras !== undefined ? { burns: extras.burns } : {}) }, genesisPayload());
     ctx.persistent.set('el', el);
   }
+  const getSystem = (): ActorSystem => system;
   let view: ChainView = notRecovered;
   const backoff = { kind: 'backoff' as const, initialMs: 50, maxMs: 2_000, multiplier: 2, jitter: 0.2 };
   const tree = supervisor({
@@ -84,10 +95,12 @@ export function buildChainNode(ctx: SimNodeContext): ChainHandle {
             },
             validators: VALIDATORS,
             productionThreshold: 0.995,
+            ...(extras !== undefined ? { pegIns: extras.pegIns(getSystem) } : {}),
           }),
           auxPowActor(setup.spec, ctx.sometimes),
         ],
       }),
+      ...(extras?.supervisors(getSystem, el) ?? []),
     ],
   });
   const system: ActorSystem = new ActorSystem(

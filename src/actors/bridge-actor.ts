@@ -9,7 +9,7 @@ import * as bitcoin from 'bitcoinjs-lib';
 import { type Federation, federationFromHex, scriptOfAddress, type BitcoinNetworkName } from '../bridge/federation.ts';
 import { PegOut, type PegOutOperation, decodePegOut, encodePegOut } from '../bridge/peg-operation.ts';
 import type { PegOutRequest } from '../bridge/pegout-request.ts';
-import { type FederationUtxo, buildPegOutTx, estimateVsize, outpointOf } from '../bridge/pegout-tx.ts';
+import { FEE_TOLERANCE_PERCENT, type FederationUtxo, buildPegOutTx, estimateVsize, outpointOf } from '../bridge/pegout-tx.ts';
 import { applyWitnesses } from '../bridge/witness.ts';
 import type { FederationUpdate, SignatureResponse } from '../governance/messages.ts';
 import type { BitcoinClient } from '../io/bitcoin.ts';
@@ -75,7 +75,6 @@ class BridgeNode {
   private federations: Federation[];
   private paused = false;
   private recovered = false;
-  private nextRequest = 0;
 
   constructor(
     private readonly ctx: ActorContext<BridgeMsg>,
@@ -312,12 +311,7 @@ class BridgeNode {
       return this.reask(op);
     }
     const ours = op.txHex !== undefined && bitcoin.Transaction.fromHex(op.txHex).getId() === tx.getId();
-    const inputs = tx.ins.map((i) => (ours ? undefined : this.utxoCache.get(outpointOf(i))));
-    const resolved = ours
-      ? (op.inputs ?? []).map((i) => ({ amountSats: i.amountSats, witnessScript: fromHex(i.witnessScriptHex) }))
-      : inputs.every((x) => x !== undefined)
-        ? inputs.map((x) => ({ amountSats: (x as FederationUtxo).amountSats, witnessScript: (x as FederationUtxo).witnessScript }))
-        : undefined;
+    const resolved = ours ? (op.inputs ?? []).map((i) => ({ amountSats: i.amountSats, witnessScript: fromHex(i.witnessScriptHex) })) : await this.resolveInputs(tx);
     if (resolved === undefined) {
       this.d.sometimes('bridge.answer-unresolvable');
       return this.reask(op);
@@ -344,6 +338,28 @@ class BridgeNode {
     await this.broadcast(this.ops.get(op.id) as PegOutOperation);
   }
 
+  /**
+   * The amount and federation witness script of each input of a transaction another node built, from
+   * Bitcoin itself; undefined if an input is unknown or is not a federation output.
+   */
+  private async resolveInputs(tx: bitcoin.Transaction): Promise<Array<{ amountSats: bigint; witnessScript: Uint8Array }> | undefined> {
+    const out: Array<{ amountSats: bigint; witnessScript: Uint8Array }> = [];
+    for (const i of tx.ins) {
+      const op = outpointOf(i);
+      const cached = this.utxoCache.get(op);
+      if (cached !== undefined) {
+        out.push(cached);
+        continue;
+      }
+      const [txid, vout] = op.split(':') as [string, string];
+      const o = await this.d.bitcoin.getOutput(txid, Number(vout));
+      const fed = o === undefined ? undefined : this.federations.find((f) => toHex(f.scriptPubKey) === toHex(o.scriptPubKey));
+      if (o === undefined || fed === undefined) return undefined;
+      out.push({ amountSats: o.amountSats, witnessScript: fed.witnessScript });
+    }
+    return out;
+  }
+
   /** Undefined when the transaction pays this peg-out what it should; else what is wrong. */
   private async checkPayout(op: PegOutOperation, tx: bitcoin.Transaction, ours: boolean, inputs: ReadonlyArray<{ amountSats: bigint; witnessScript: Uint8Array }>): Promise<string | undefined> {
     const out = tx.outs[0];
@@ -354,8 +370,8 @@ class BridgeNode {
     if (ours) return undefined;
     // Another transaction for this peg-out: its fee must be one we would have paid.
     const rate = await this.d.bitcoin.estimateFeeRate();
-    const max = BigInt(estimateVsize(inputs, tx.outs.map((o) => o.script), (this.federations[0] as Federation).threshold)) * rate * 2n;
-    return fee > max ? `fee ${fee} is more than twice the current estimate (${max})` : undefined;
+    const max = (BigInt(estimateVsize(inputs, tx.outs.map((o) => o.script), (this.federations[0] as Federation).threshold)) * rate * FEE_TOLERANCE_PERCENT) / 100n;
+    return fee > max ? `fee ${fee} is more than the current estimate allows (${max})` : undefined;
   }
 
   private async reask(op: PegOutOperation): Promise<void> {
@@ -363,7 +379,6 @@ class BridgeNode {
     const requestId = `${op.id}#${op.attempts + 1}`;
     await this.save(PegOut.requestSignature(op, op.txHex as string, op.inputs ?? [], requestId));
     this.askedAt.set(op.id, this.ctx.clock.now() - this.d.reaskAfterMs + 2_000);
-    this.nextRequest++;
   }
 
   // ---- Bitcoin -------------------------------------------------------------------------------------

@@ -47,7 +47,9 @@ export type ChainMsg =
   | { readonly type: 'slot' }
   | { readonly type: 'wire'; readonly from: string; readonly message: WireMessage }
   | { readonly type: 'pow'; readonly header: AuxPowHeader }
-  | Ask<{ readonly type: 'bundle' }, BundleWork | undefined>;
+  | Ask<{ readonly type: 'bundle' }, BundleWork | undefined>
+  /** Finalized blocks above `height`, oldest first, with their execution payload hashes (peg-outs read their logs). */
+  | Ask<{ readonly type: 'finalized-after'; readonly height: number; readonly max: number }, ReadonlyArray<{ readonly height: number; readonly payloadHash: Uint8Array }>>;
 
 export const chainActorName = 'chain';
 
@@ -192,6 +194,15 @@ class ChainNode {
           this.queuedPow = m.header;
         },
         bundle: () => this.bundle(),
+        'finalized-after': (m: { height: number; max: number }) => {
+          const out: Array<{ height: number; payloadHash: Uint8Array }> = [];
+          for (let h = m.height + 1; h < this.finalized.length && out.length < m.max; h++) {
+            const b = this.blocks.get(this.finalized[h] ?? '');
+            if (b === undefined) break;
+            out.push({ height: h, payloadHash: b.message.executionPayload.blockHash });
+          }
+          return out;
+        },
       },
     };
   }
@@ -721,6 +732,7 @@ class ChainNode {
       penalties: this.penalties,
       sync: this.syncStatus(head.height),
       mintedIn: this.mintedIn,
+      finalizedPayloadHash: toHex((this.blocks.get(this.tree.finalized().key) ?? this.genesis.signed).message.executionPayload.blockHash),
     });
   }
 

@@ -35,6 +35,12 @@ export type BuildError =
 
 export const DUST_SATS = 546n;
 
+/**
+ * How far above our own estimate (at the current fee rate) the fee of a peg-out transaction built
+ * by someone else may be before we refuse it: every satoshi of fee comes out of the user's payout.
+ */
+export const FEE_TOLERANCE_PERCENT = 125n;
+
 /** Weight units of one m-of-n P2WSH input: 41 bytes ×4, plus the witness (dummy, m sigs, script). */
 function inputWeight(witnessScript: Uint8Array, m: number): number {
   return 41 * 4 + 1 + 1 + m * 73 + 1 + witnessScript.length;

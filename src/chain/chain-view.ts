@@ -29,6 +29,8 @@ export interface ChainView {
   readonly sync: ChainSyncStatus;
   /** Deposits (txid:vout) minted by each accepted block that minted any, by block hash. */
   readonly mintedIn: ReadonlyMap<string, readonly string[]>;
+  /** The execution payload hash of the last finalized block (hex). */
+  readonly finalizedPayloadHash: string;
 }
 
 export interface ChainSyncStatus {

@@ -71,6 +71,16 @@ export class FederationSigner {
     this.state = o.store.load() ?? emptyState();
   }
 
+  /** What governance has recorded (for checkers and the server's status). */
+  signedState(): SignedState {
+    return this.state;
+  }
+
+  /** Every federation version, newest first (public information). */
+  get federations(): readonly Federation[] {
+    return this.keyrings.map((k) => k.federation);
+  }
+
   get current(): Federation {
     return (this.keyrings[0] as Keyring).federation;
   }

@@ -37,6 +37,8 @@ export interface BitcoinClient {
   getConfirmations(txid: string): Promise<number | undefined>;
   /** Unspent outputs paying `scriptPubKey` with at least `minConfirmations`. */
   listUnspent(scriptPubKey: Uint8Array, minConfirmations: number): Promise<readonly UnspentOutput[]>;
+  /** An output of a known transaction, spent or not (getrawtransaction; needs txindex on bitcoind). */
+  getOutput(txid: string, vout: number): Promise<{ readonly amountSats: bigint; readonly scriptPubKey: Uint8Array } | undefined>;
   /** Fee rate for confirmation within a few blocks, in satoshis per virtual byte. */
   estimateFeeRate(): Promise<bigint>;
   /** Broadcasts a signed transaction; BitcoinRpcError with rejected=true when it is refused. */

@@ -172,6 +172,12 @@ export class SimBitcoin {
           return { hash: b.hash, height: b.height, previousHash: b.previousHash, txs: b.txs.map((t) => t.toBuffer()) };
         }),
       getConfirmations: (txid) => later('getrawtransaction', () => this.confirmations(txid)),
+      getOutput: (txid, vout) =>
+        later('getrawtransaction', () => {
+          const tx = this.mempool.get(txid) ?? [...this.confirmedTxs()].find((t) => t.tx.getId() === txid)?.tx;
+          const o = tx?.outs[vout];
+          return o === undefined ? undefined : { amountSats: o.value, scriptPubKey: o.script };
+        }),
       listUnspent: (script, min) => later('scantxoutset', () => this.listUnspent(script, min)),
       estimateFeeRate: () => later('estimatesmartfee', () => this.feeRateSatPerVb),
       sendRawTransaction: (hex) =>

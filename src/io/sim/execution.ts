@@ -89,6 +89,11 @@ export class SimExecution implements ExecutionClient {
     this.blocks.set(this.head, { payload: genesis, balances: new Map(), included: new Set(), logs: [] });
   }
 
+  /** Burns included in the chain ending at `at` (the head when absent). */
+  includedBurns(at?: Uint8Array): ReadonlySet<string> {
+    return this.blocks.get(at === undefined ? this.head : toHex(at))?.included ?? new Set();
+  }
+
   balanceOf(address: Uint8Array, at?: Uint8Array): bigint {
     const b = this.blocks.get(at === undefined ? this.head : toHex(at));
     return b?.balances.get(toHex(address)) ?? 0n;

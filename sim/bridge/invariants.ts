@@ -1,0 +1,268 @@
+// The peg's invariants, checked by code against what Bitcoin, governance and the users' ledger
+// say, not against the nodes' own bookkeeping alone.
+import * as bitcoin from 'bitcoinjs-lib';
+import { outpointKey } from '../../src/bridge/deposit.ts';
+import type { Federation } from '../../src/bridge/federation.ts';
+import { FEE_TOLERANCE_PERCENT, outpointOf } from '../../src/bridge/pegout-tx.ts';
+import type { BridgeView } from '../../src/actors/bridge-actor.ts';
+import type { ChainView } from '../../src/chain/chain-view.ts';
+import { equalBytes, toHex } from '../../src/types/hex.ts';
+import type { InvariantOptions } from '../app.ts';
+import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
+import { AppendCursor } from '../chaos/append-cursor.ts';
+import { type BridgeShared, bridgeShared } from './shared.ts';
+
+export type BridgeNodeView = ChainView & { readonly bridge: BridgeView | undefined };
+type Ctx = CheckContext<BridgeNodeView>;
+
+const honest = (ctx: Ctx): Array<NodeSnapshot<BridgeNodeView> & { view: BridgeNodeView }> =>
+  ctx.nodes.filter((n): n is NodeSnapshot<BridgeNodeView> & { view: BridgeNodeView } => !n.byzantine && n.view !== undefined && n.view.recovered);
+
+/** Recomputes `f` only when Bitcoin's tip (or governance's record) changed. */
+function onChange<T>(key: (sh: BridgeShared) => string, f: (sh: BridgeShared) => T): (sh: BridgeShared) => T {
+  let last: string | undefined;
+  let value: T | undefined;
+  return (sh) => {
+    const k = key(sh);
+    if (k !== last || value === undefined) {
+      last = k;
+      value = f(sh);
+    }
+    return value;
+  };
+}
+
+const tipKey = (sh: BridgeShared): string => `${sh.bitcoin.height}:${sh.bitcoin.blocks[sh.bitcoin.height]?.hash ?? ''}`;
+
+/** A deposit is minted only once it has the required confirmations, and only if it is a valid deposit. */
+export function mintedAfterConfirmations(o: InvariantOptions): Invariant<BridgeNodeView> {
+  const judged = new Set<string>();
+  return {
+    name: 'minted-after-confirmations',
+    check(ctx) {
+      const sh = bridgeShared(ctx.shared);
+      if (sh === undefined) return undefined;
+      for (const n of honest(ctx)) {
+        for (const keys of n.view.mintedIn.values()) {
+          for (const k of keys) {
+            if (judged.has(k)) continue;
+            judged.add(k);
+            const d = sh.ledger.deposits.find((x) => outpointKey(x.txid, x.vout) === k);
+            if (d === undefined || !d.valid) return `${n.id} minted ${k}, which is not a valid deposit`;
+            const c = sh.bitcoin.confirmations(d.txid) ?? 0;
+            if (c < o.scenario.bridge.confirmations) return `${n.id} minted ${k} at ${c} confirmations (${o.scenario.bridge.confirmations} required)`;
+          }
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Along every node's finalized chain, each deposit is minted at most once. */
+export function mintedOnce(): Invariant<BridgeNodeView> {
+  const cursor = new AppendCursor();
+  const seen = new Map<string, Map<string, number>>();
+  return {
+    name: 'minted-once',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        const mine = seen.get(`${n.id}:${n.incarnation}`) ?? new Map<string, number>();
+        seen.set(`${n.id}:${n.incarnation}`, mine);
+        const problem = cursor.scan(n.id, n.incarnation, n.view.finalized, (hash, h) => {
+          for (const k of n.view.mintedIn.get(hash) ?? []) {
+            const at = mine.get(k);
+            if (at !== undefined) return `${n.id} minted ${k} twice, at heights ${at} and ${h}`;
+            mine.set(k, h);
+          }
+          return undefined;
+        });
+        if (problem !== undefined) return problem;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** At the end: every valid deposit confirmed well before it is minted in every live node's finalized chain. */
+export function depositsMinted(o: InvariantOptions): Invariant<BridgeNodeView> {
+  return {
+    name: 'deposits-minted',
+    check(ctx) {
+      if (!ctx.final) return undefined;
+      const sh = bridgeShared(ctx.shared);
+      if (sh === undefined) return undefined;
+      const margin = o.scenario.bridge.confirmations + Math.ceil(o.livenessWindowMs / 2 / o.scenario.bridge.bitcoinBlockEveryMs);
+      const due = sh.ledger.deposits.filter((d) => {
+        if (!d.valid) return false;
+        const c = sh.bitcoin.confirmations(d.txid);
+        if (c === undefined || c < margin) return false;
+        const grace = sh.graceUntil.get(d.federationVersion);
+        return grace === undefined || sh.bitcoin.height - c + 1 <= grace;
+      });
+      for (const n of honest(ctx)) {
+        const minted = new Set<string>();
+        for (const hash of n.view.finalized) for (const k of n.view.mintedIn.get(hash) ?? []) minted.add(k);
+        const missing = due.find((d) => !minted.has(outpointKey(d.txid, d.vout)));
+        if (missing !== undefined) return `${n.id} never minted deposit ${outpointKey(missing.txid, missing.vout)} (${sh.bitcoin.confirmations(missing.txid)} confirmations)`;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** What Bitcoin's main chain pays each burn's destination. */
+function payouts(sh: BridgeShared): Map<string, Array<{ txid: string; value: bigint; vsize: number }>> {
+  const out = new Map<string, Array<{ txid: string; value: bigint; vsize: number }>>();
+  const wanted = new Map(sh.ledger.burns.map((b) => [toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest)), b.destination]));
+  for (const { tx } of sh.bitcoin.confirmedTxs()) {
+    for (const o of tx.outs) {
+      const dest = wanted.get(toHex(o.script));
+      if (dest === undefined) continue;
+      const list = out.get(dest) ?? [];
+      list.push({ txid: tx.getId(), value: o.value, vsize: tx.virtualSize() });
+      out.set(dest, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * No burn is ever paid twice, and what it is paid is its amount less a fee the going rate explains:
+ * at most the fee tolerance over the rate times the transaction's size (sizes allowed 10 % slack
+ * for the estimate's worst-case signature lengths).
+ */
+export function burnsPaidOnceAndRight(): Invariant<BridgeNodeView> {
+  const compute = onChange(tipKey, payouts);
+  return {
+    name: 'burns-paid-once-and-right',
+    check(ctx) {
+      const sh = bridgeShared(ctx.shared);
+      if (sh === undefined) return undefined;
+      const paid = compute(sh);
+      for (const b of sh.ledger.burns) {
+        const list = paid.get(b.destination) ?? [];
+        if (list.length > 1) return `burn ${b.id} paid ${list.length} times (${list.map((p) => p.txid.slice(0, 12)).join(', ')})`;
+        const p = list[0];
+        if (p === undefined) continue;
+        const amount = b.wei / 10_000_000_000n;
+        const maxFee = (BigInt(Math.ceil(p.vsize * 1.1)) * sh.bitcoin.feeRateSatPerVb * FEE_TOLERANCE_PERCENT) / 100n;
+        if (p.value > amount || amount - p.value > maxFee) return `burn ${b.id} of ${amount} satoshis paid ${p.value} (fee bound ${maxFee})`;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** At the end: every burn made well before is paid. */
+export function burnsPaid(o: InvariantOptions): Invariant<BridgeNodeView> {
+  return {
+    name: 'burns-paid',
+    check(ctx) {
+      if (!ctx.final) return undefined;
+      const sh = bridgeShared(ctx.shared);
+      if (sh === undefined) return undefined;
+      const paid = payouts(sh);
+      const cutoff = ctx.now - o.livenessWindowMs;
+      const unpaid = sh.ledger.burns.find((b) => b.sentAtMs < cutoff && (paid.get(b.destination) ?? []).length === 0);
+      if (unpaid !== undefined) return `burn ${unpaid.id} (sent at ${unpaid.sentAtMs} ms) was never paid`;
+      // Nor is any node's operation for an early burn stuck short of completion.
+      const early = new Set(sh.ledger.burns.filter((b) => b.sentAtMs < cutoff).map((b) => b.destination));
+      for (const n of honest(ctx)) {
+        const stuck = n.view.bridge?.operations.find((op) => early.has(op.destination) && op.status !== 'completed');
+        if (stuck !== undefined) return `${n.id}'s peg-out ${stuck.id} is stuck at ${stuck.status}`;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Governance never signed two different transactions spending one federation output. */
+export function noOutputSignedTwice(): Invariant<BridgeNodeView> {
+  const compute = onChange(
+    (sh) => String(Object.keys(sh.governance.signer.signedState().signedTx).length),
+    (sh) => {
+      const by = new Map<string, string>();
+      for (const [txid, hex] of Object.entries(sh.governance.signer.signedState().signedTx)) {
+        for (const i of bitcoin.Transaction.fromHex(hex).ins) {
+          const op = outpointOf(i);
+          const other = by.get(op);
+          if (other !== undefined && other !== txid) return `${op} signed into ${other.slice(0, 12)} and ${txid.slice(0, 12)}`;
+          by.set(op, txid);
+        }
+      }
+      return undefined;
+    },
+  );
+  return {
+    name: 'no-output-signed-twice',
+    check(ctx) {
+      const sh = bridgeShared(ctx.shared);
+      return sh === undefined ? undefined : compute(sh);
+    },
+  };
+}
+
+/** Federation holdings + payouts + fees = everything deposited to federation addresses (Bitcoin's main chain). */
+export function federationBalance(): Invariant<BridgeNodeView> {
+  const compute = onChange(tipKey, (sh) => {
+    const feds: readonly Federation[] = sh.governance.signer.federations;
+    const isFed = (script: Uint8Array): boolean => feds.some((f) => equalBytes(f.scriptPubKey, script));
+    const value = new Map<string, bigint>();
+    const fedOutputs = new Set<string>();
+    let deposited = 0n;
+    let paidOut = 0n;
+    let fees = 0n;
+    for (const { tx } of sh.bitcoin.confirmedTxs()) {
+      const id = tx.getId();
+      const spendsFed = tx.ins.some((i) => fedOutputs.has(outpointOf(i)));
+      if (spendsFed) {
+        let inSum = 0n;
+        for (const i of tx.ins) {
+          const op = outpointOf(i);
+          inSum += value.get(op) ?? 0n;
+          fedOutputs.delete(op);
+        }
+        const outSum = tx.outs.reduce((s, o) => s + o.value, 0n);
+        fees += inSum - outSum;
+        for (const o of tx.outs) if (!isFed(o.script)) paidOut += o.value;
+      } else for (const o of tx.outs) if (isFed(o.script)) deposited += o.value;
+      tx.outs.forEach((o, vout) => {
+        if (isFed(o.script)) {
+          fedOutputs.add(`${id}:${vout}`);
+          value.set(`${id}:${vout}`, o.value);
+        }
+      });
+    }
+    let held = 0n;
+    for (const op of fedOutputs) held += value.get(op) ?? 0n;
+    return held + paidOut + fees === deposited ? undefined : `held ${held} + paid ${paidOut} + fees ${fees} != deposited ${deposited}`;
+  });
+  return {
+    name: 'federation-balance',
+    check(ctx) {
+      const sh = bridgeShared(ctx.shared);
+      return sh === undefined ? undefined : compute(sh);
+    },
+  };
+}
+
+/** A peg-out operation a node knew of is still known to it after any crash and restart. */
+export function noPegLost(): Invariant<BridgeNodeView> {
+  const known = new Map<string, Set<string>>();
+  return {
+    name: 'no-peg-operation-lost',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        const br = n.view.bridge;
+        if (br === undefined || !br.recovered) continue;
+        const mine = known.get(n.id) ?? new Set<string>();
+        known.set(n.id, mine);
+        const now = new Set(br.operations.map((o) => o.id));
+        for (const id of mine) if (!now.has(id)) return `${n.id} lost peg-out ${id} (incarnation ${n.incarnation})`;
+        for (const id of now) mine.add(id);
+      }
+      return undefined;
+    },
+  };
+}
