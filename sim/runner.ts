@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly swarm?: boolean;
   /** Replace the scenario's faults by this schedule (fast-check drives this). */
   readonly schedule?: readonly Fault[];
+  /** Called once the run is over, before the world is torn down (tests inspect disks and shared state). */
+  readonly inspect?: (world: World<unknown>) => void;
 }
 
 export interface RunResult {
@@ -158,6 +160,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       if ((failedAt !== undefined && !awaiting) || until >= duration) break;
     }
     if (failedAt === undefined) check(true);
+    o.inspect?.(world);
   } catch (err) {
     failed('determinism', `run aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {

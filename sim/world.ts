@@ -132,6 +132,11 @@ export class World<View> implements WorldAccess<View> {
     this.o.scheduler.schedule(Math.max(0, f.at - this.now), () => this.apply(f), undefined, this.owner);
   }
 
+  /** What a node's disk durably holds (what a restart would find). */
+  durableStorage(id: string): Map<string, Uint8Array> {
+    return this.slot(id).disk.durableSnapshot();
+  }
+
   liveNodes(): ReadonlyArray<{ readonly id: string; readonly handle: SimNodeHandle<View> }> {
     const out: Array<{ id: string; handle: SimNodeHandle<View> }> = [];
     for (const s of this.slots) if (s.up && s.handle !== undefined) out.push({ id: s.id, handle: s.handle });

@@ -16,6 +16,7 @@ import {
   mintedOnce,
   noOutputSignedTwice,
   noPegLost,
+  oldOutputsSwept,
 } from './invariants.ts';
 import { buildBridgeNode } from './node.ts';
 import { bridgeShared, createBridgeShared } from './shared.ts';
@@ -93,6 +94,7 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     'no-output-signed-twice': noOutputSignedTwice,
     'federation-balance': federationBalance,
     'no-peg-operation-lost': noPegLost,
+    'old-outputs-swept': oldOutputsSwept,
   },
   bugs: {
     'peg-mint-one-confirmation': 'peg-ins are minted after one Bitcoin confirmation instead of the required six',

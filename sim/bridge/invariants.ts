@@ -266,3 +266,22 @@ export function noPegLost(): Invariant<BridgeNodeView> {
     },
   };
 }
+
+/** At the end: after a rotation, outputs of earlier federations confirmed well before are swept. */
+export function oldOutputsSwept(o: InvariantOptions): Invariant<BridgeNodeView> {
+  return {
+    name: 'old-outputs-swept',
+    check(ctx) {
+      if (!ctx.final) return undefined;
+      const sh = bridgeShared(ctx.shared);
+      if (sh === undefined) return undefined;
+      const old = sh.governance.signer.federations.slice(1);
+      const margin = Math.ceil(o.livenessWindowMs / 2 / o.scenario.bridge.bitcoinBlockEveryMs);
+      for (const f of old) {
+        const left = sh.bitcoin.listUnspent(f.scriptPubKey, margin);
+        if (left.length > 0) return `${left.length} outputs of federation v${f.version} were never swept (oldest ${left[left.length - 1]?.confirmations} confirmations)`;
+      }
+      return undefined;
+    },
+  };
+}

@@ -74,6 +74,7 @@ class BridgeNode {
   private readonly knownSpent = new Set<string>();
   private federations: Federation[];
   private paused = false;
+  private sweepInFlight: { readonly requestId: string; readonly askedAt: number; readonly inputs: readonly FederationUtxo[] } | undefined;
   private recovered = false;
 
   constructor(
@@ -146,6 +147,7 @@ class BridgeNode {
   // ---- the loop ---------------------------------------------------------------------------------
 
   private async drive(): Promise<void> {
+    if (this.federations.length > 1 && !this.paused) await this.sweep();
     const open = [...this.ops.values()].filter((o) => o.status !== 'completed').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
     if (open.length === 0) return;
     await this.refreshUtxos();
@@ -243,6 +245,84 @@ class BridgeNode {
     this.d.sometimes('bridge.signature-requested');
   }
 
+  /**
+   * After a rotation, outputs of earlier federations are moved to the current one. A sweep is not a
+   * peg operation and is not persisted: funds stay with the federation whatever happens, and the next
+   * tick builds it again. Governance signs only sweeps that pay the current federation alone.
+   */
+  private async sweep(): Promise<void> {
+    const now = this.ctx.clock.now();
+    if (this.sweepInFlight !== undefined && now - this.sweepInFlight.askedAt < this.d.reaskAfterMs) return;
+    const reserved = this.reserved();
+    const utxos: FederationUtxo[] = [];
+    for (const f of this.federations.slice(1)) {
+      for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
+        if (!reserved.has(`${u.txid}:${u.vout}`)) utxos.push({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: f.witnessScript });
+      }
+    }
+    if (utxos.length === 0) return;
+    utxos.sort((a, b) => (a.txid === b.txid ? a.vout - b.vout : a.txid < b.txid ? -1 : 1));
+    const chosen = utxos.slice(0, 50);
+    const current = this.federations[0] as Federation;
+    const total = chosen.reduce((t, u) => t + u.amountSats, 0n);
+    const fee = BigInt(estimateVsize(chosen, [current.scriptPubKey], current.threshold)) * (await this.d.bitcoin.estimateFeeRate());
+    if (total - fee < 546n) return;
+    const tx = new bitcoin.Transaction();
+    tx.version = 2;
+    for (const u of chosen) tx.addInput(fromHex(u.txid).reverse(), u.vout, 0xfffffffd);
+    tx.addOutput(current.scriptPubKey, total - fee);
+    const requestId = `sweep:${tx.getId()}`;
+    this.sweepInFlight = { requestId, askedAt: now, inputs: chosen };
+    this.ctx.tell(this.stream, {
+      type: 'send',
+      message: {
+        kind: 'sign',
+        messageId: `sign:${requestId}`,
+        request: { requestId, txHex: tx.toHex(), inputs: chosen.map((u, index) => ({ index, amountSats: u.amountSats, witnessScriptHex: toHex(u.witnessScript) })), pegOutIds: [] },
+      },
+    });
+    this.d.sometimes('bridge.sweep-requested');
+  }
+
+  private async onSweepAnswer(r: SignatureResponse): Promise<void> {
+    const s = this.sweepInFlight;
+    if (s === undefined || s.requestId !== r.requestId) return;
+    this.sweepInFlight = undefined;
+    if (r.kind === 'refused') {
+      if (r.conflictingTxHex !== undefined) {
+        try {
+          for (const i of bitcoin.Transaction.fromHex(r.conflictingTxHex).ins) this.knownSpent.add(outpointOf(i));
+        } catch {
+          // Unreadable: the next sweep starts from fresh UTXOs anyway.
+        }
+      }
+      return;
+    }
+    const current = this.federations[0] as Federation;
+    let tx: bitcoin.Transaction;
+    try {
+      tx = bitcoin.Transaction.fromHex(r.txHex);
+    } catch {
+      return;
+    }
+    // Only what we asked for: our inputs, one output to the current federation.
+    if (`sweep:${tx.getId()}` !== r.requestId || tx.outs.length !== 1 || toHex((tx.outs[0] as bitcoin.Transaction['outs'][number]).script) !== toHex(current.scriptPubKey)) {
+      this.d.sometimes('bridge.sweep-answer-refused');
+      return;
+    }
+    const applied = applyWitnesses(r.txHex, s.inputs, r.witnesses);
+    if (!applied.ok) {
+      this.d.sometimes('bridge.sweep-answer-refused');
+      return;
+    }
+    try {
+      await this.d.bitcoin.sendRawTransaction(applied.tx.toHex());
+      this.d.sometimes('bridge.swept');
+    } catch {
+      this.d.sometimes('bridge.sweep-broadcast-failed');
+    }
+  }
+
   // ---- governance's answers ------------------------------------------------------------------------
 
   private async onGovernance(m: GovernanceInbound): Promise<void> {
@@ -283,6 +363,7 @@ class BridgeNode {
   }
 
   private async onSignature(r: SignatureResponse): Promise<void> {
+    if (r.requestId.startsWith('sweep:')) return this.onSweepAnswer(r);
     const id = this.byRequest.get(r.requestId);
     const op = id === undefined ? undefined : this.ops.get(id);
     if (op === undefined || op.status !== 'signature-requested' || op.requestId !== r.requestId) {

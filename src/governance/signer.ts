@@ -165,8 +165,18 @@ export class FederationSigner {
       rings.push(ring);
       inSum += d.amountSats;
     }
+    // A sweep (no peg-out): outputs of earlier federations moved to the current one, nothing else.
+    if (req.pegOutIds.length === 0) {
+      if (rings.some((r) => r === this.keyrings[0])) return refuse('unexpected-output', 'a sweep spends only outputs of earlier federations');
+      if (tx.outs.length !== 1 || !equalBytes((tx.outs[0] as bitcoin.Transaction['outs'][number]).script, this.current.scriptPubKey)) {
+        return refuse('unexpected-output', 'a sweep pays exactly one output, to the current federation');
+      }
+      const fee = inSum - (tx.outs[0] as bitcoin.Transaction['outs'][number]).value;
+      if (fee < 0n) return refuse('malformed-transaction', 'outputs exceed inputs');
+      if (fee > this.o.maxFeeSats) return refuse('fee-too-high', `fee ${fee} exceeds ${this.o.maxFeeSats} satoshis`);
+      return this.signAndRecord(req, tx, rings);
+    }
     // Outputs: exactly the registered peg-outs, in order, then at most one change output.
-    if (req.pegOutIds.length === 0) return refuse('unregistered-peg-out', 'the request names no peg-out');
     if (new Set(req.pegOutIds).size !== req.pegOutIds.length) return refuse('wrong-payout', 'a peg-out is named twice');
     if (tx.outs.length < req.pegOutIds.length || tx.outs.length > req.pegOutIds.length + 1) {
       return refuse('unexpected-output', `${tx.outs.length} outputs for ${req.pegOutIds.length} peg-outs and at most one change`);
@@ -192,6 +202,11 @@ export class FederationSigner {
     // What the peg-outs gave up is exactly the fee: nothing leaks to anyone else.
     if (fee !== owedMinusPaid) return refuse('wrong-payout', `fee ${fee} but peg-outs gave up ${owedMinusPaid}`);
     if (fee > this.o.maxFeeSats) return refuse('fee-too-high', `fee ${fee} exceeds ${this.o.maxFeeSats} satoshis`);
+    return this.signAndRecord(req, tx, rings);
+  }
+
+  private signAndRecord(req: SignatureRequest, tx: bitcoin.Transaction, rings: readonly Keyring[]): SignatureResponse {
+    const txid = tx.getId();
     for (let i = 0; i < tx.ins.length; i++) {
       const d = req.inputs[i] as SignatureRequest['inputs'][number];
       const ring = rings[i] as Keyring;
