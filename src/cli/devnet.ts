@@ -22,9 +22,9 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
   const { parseScenario } = await import('../../sim/scenario.ts');
   print(
     'alys devnet: real Geth, btcd and the governance server are not installed yet (harness/ builds them with the production-node issue);\n' +
-      `running ${nodes} Alys authorities on the simulated world in real time (simulated execution client and AuxPow miner). Ctrl-C stops it.`,
+      `running ${nodes} Alys authorities on the simulated world in real time (simulated execution client, AuxPow miner, Bitcoin and governance, with users depositing and burning). Ctrl-C stops it.`,
   );
-  const scenario = parseScenario({ name: 'devnet', app: 'chain', nodes, durationMs: durationMs ?? 3_600_000, network: { latencyMs: 20, jitterMs: 10 } });
+  const scenario = parseScenario({ name: 'devnet', app: 'bridge', nodes, durationMs: durationMs ?? 3_600_000, network: { latencyMs: 20, jitterMs: 10 } });
   let stop: () => void = () => undefined;
   const stopSignal = new Promise<void>((r) => {
     stop = r;
@@ -43,11 +43,13 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
         return;
       }
       const cells = s.nodes.map((n) => {
-        const v = n.view as ChainView | undefined;
+        const v = n.view as (ChainView & { bridge?: { operations: ReadonlyArray<{ status: string }> } }) | undefined;
         if (!n.up || v === undefined) return `${n.id} down`;
         const fin = v.finalized.length - 1;
         const pct = v.sync.targetHeight === 0 ? 100 : Math.floor((v.sync.currentHeight / v.sync.targetHeight) * 1000) / 10;
-        return `${n.id} h${v.headHeight} f${fin} peers ${v.sync.peerCount} sync ${pct}% ${v.sync.state}`;
+        const ops = v.bridge?.operations ?? [];
+        const minted = [...v.mintedIn.values()].reduce((t, k) => t + k.length, 0);
+        return `${n.id} h${v.headHeight} f${fin} peers ${v.sync.peerCount} sync ${pct}% ${v.sync.state} peg-in ${minted} peg-out ${ops.filter((o) => o.status === 'completed').length}/${ops.length}`;
       });
       print(`[${(s.atMs / 1000).toFixed(0)}s] ${cells.join(' | ')}`);
     },
