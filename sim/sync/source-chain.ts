@@ -30,6 +30,7 @@ export function buildSourceChain(length: number, scheme: SignatureScheme, txsPer
       feeRecipient: new Uint8Array(20),
       stateRoot: new Uint8Array(32).fill(h & 0xff),
       receiptsRoot: new Uint8Array(32),
+      logsBloom: new Uint8Array(256),
       prevRandao: new Uint8Array(32),
       blockNumber: h,
       gasLimit: 30_000_000,

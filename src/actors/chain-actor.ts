@@ -23,7 +23,7 @@ import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.
 import { checkApprovals } from '../consensus/validate-block.ts';
 import { type ValidationMsg, validationActorName } from './validation-actor.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
-import type { AuxPowHeader, PegIn, SignedConsensusBlock } from '../types/chain.ts';
+import type { AuxPowHeader, ExecutionPayload, PegIn, SignedConsensusBlock } from '../types/chain.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
 import type { AcceptedRecord, ChainView } from '../chain/chain-view.ts';
 import { genesisBlock } from '../chain/genesis.ts';
@@ -48,6 +48,9 @@ export type ChainMsg =
   | { readonly type: 'wire'; readonly from: string; readonly message: WireMessage }
   | { readonly type: 'pow'; readonly header: AuxPowHeader }
   | Ask<{ readonly type: 'bundle' }, BundleWork | undefined>
+  /** A block of our chain, by hash or by height on the head's branch (JSON-RPC getblockby…). */
+  | Ask<{ readonly type: 'get-block'; readonly hash?: Uint8Array; readonly height?: number }, { readonly block: SignedConsensusBlock; readonly hash: Uint8Array } | undefined>
+  | Ask<{ readonly type: 'queued-pow' }, AuxPowHeader | undefined>
   /** Finalized blocks above `height`, oldest first, with their execution payload hashes (peg-outs read their logs). */
   | Ask<{ readonly type: 'finalized-after'; readonly height: number; readonly max: number }, ReadonlyArray<{ readonly height: number; readonly payloadHash: Uint8Array }>>;
 
@@ -69,6 +72,8 @@ export interface ChainDeps {
   readonly productionThreshold: number;
   /** The peg-in scanner (PegInActor), when this node runs the bridge: deposits to mint and to check. */
   readonly pegIns?: PegInSource;
+  /** The execution client's genesis block (production: the real client's block 0). */
+  readonly executionGenesis?: ExecutionPayload;
 }
 
 export interface PegInSource {
@@ -128,7 +133,7 @@ class ChainNode {
     this.n = d.spec.authorities.length;
     const idx = d.key === undefined ? -1 : d.spec.authorities.findIndex((a) => equalBytes(a, (d.key as KeyPair).publicKey));
     this.myIndex = idx < 0 ? undefined : idx;
-    this.genesis = genesisBlock(this.n);
+    this.genesis = genesisBlock(this.n, d.executionGenesis);
     this.tree = new BlockTree({ hash: this.genesis.hash, height: 0, slot: 0 });
     const g = toHex(this.genesis.hash);
     this.blocks.set(g, this.genesis.signed);
@@ -194,6 +199,12 @@ class ChainNode {
           this.queuedPow = m.header;
         },
         bundle: () => this.bundle(),
+        'get-block': (m: { hash?: Uint8Array; height?: number }) => {
+          const node = m.hash !== undefined ? this.tree.get(m.hash) : m.height !== undefined ? this.tree.ancestorAt(this.tree.head().hash, m.height) : undefined;
+          const block = node === undefined ? undefined : this.blocks.get(node.key);
+          return block === undefined || node === undefined ? undefined : { block, hash: node.hash };
+        },
+        'queued-pow': () => this.queuedPow,
         'finalized-after': (m: { height: number; max: number }) => {
           const out: Array<{ height: number; payloadHash: Uint8Array }> = [];
           for (let h = m.height + 1; h < this.finalized.length && out.length < m.max; h++) {

@@ -12,6 +12,7 @@ export function genesisPayload(): ExecutionPayload {
     feeRecipient: new Uint8Array(20),
     stateRoot: zero32,
     receiptsRoot: zero32,
+    logsBloom: new Uint8Array(256),
     prevRandao: zero32,
     blockNumber: 0,
     gasLimit: 30_000_000,
@@ -25,12 +26,13 @@ export function genesisPayload(): ExecutionPayload {
   };
 }
 
-export function genesisBlock(authorityCount: number): { signed: SignedConsensusBlock; hash: Uint8Array } {
+/** The consensus genesis over an execution genesis (the simulated one, or the real client's block 0). */
+export function genesisBlock(authorityCount: number, executionGenesis: ExecutionPayload = genesisPayload()): { signed: SignedConsensusBlock; hash: Uint8Array } {
   const message = {
     parentHash: zero32,
     slot: 0,
     height: 0,
-    executionPayload: genesisPayload(),
+    executionPayload: executionGenesis,
     auxPowHeader: null,
     pegIns: [],
     pegOutProposals: [],

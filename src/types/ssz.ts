@@ -39,6 +39,8 @@ export const ExecutionPayloadSsz = new ContainerType({
   feeRecipient: Bytes20,
   stateRoot: Bytes32,
   receiptsRoot: Bytes32,
+  /** 256 bytes, as the Engine API's ExecutionPayloadV2 carries it (needed to hand the payload back to the EL). */
+  logsBloom: new ByteVectorType(256),
   prevRandao: Bytes32,
   blockNumber: Uint64,
   gasLimit: Uint64,

@@ -29,7 +29,8 @@ function offences(rel: string, text: string): string[] {
   if (governanceSide(rel)) return [];
   // The simulated governance may name the signer's type: it is the stand-in for the server.
   const typeOnly = rel === 'src/io/sim/governance.ts';
-  const patterns = [/from 'ecpair'/, /fromPrivateKey|fromWIF|privateKey(?!s?\s*:\s*readonly)/, typeOnly ? /^import (?!type ).*governance\/signer/m : /governance\/signer/];
+  // Bitcoin signing keys come through ecpair; libp2p and BLS identities are not federation keys.
+  const patterns = [/from 'ecpair'|ECPairFactory/, /\bECPair\.fromPrivateKey|fromWIF/, typeOnly ? /^import (?!type ).*governance\/signer/m : /governance\/signer/];
   return patterns.filter((re) => re.test(text)).map((re) => `${rel} matches ${re}`);
 }
 

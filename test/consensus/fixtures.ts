@@ -35,6 +35,7 @@ export function emptyBlock(parentHash: Uint8Array, slot: number, height: number)
       feeRecipient: zero20,
       stateRoot: zero32,
       receiptsRoot: zero32,
+      logsBloom: new Uint8Array(256),
       prevRandao: zero32,
       blockNumber: height,
       gasLimit: 30_000_000,

@@ -118,6 +118,7 @@ export class SimExecution implements ExecutionClient {
         feeRecipient: attributes.suggestedFeeRecipient,
         stateRoot: sha256(enc.encode(`state:${key}:${attributes.withdrawals.length}`)),
         receiptsRoot: new Uint8Array(32),
+        logsBloom: new Uint8Array(256),
         prevRandao: attributes.prevRandao,
         blockNumber: parent.payload.blockNumber + 1,
         gasLimit: 30_000_000,

@@ -1,0 +1,180 @@
+// The Bitcoin node over JSON-RPC, as bitcoind speaks it, with the places btcd (the node the tests
+// run, in regtest) speaks differently handled here and named:
+//   - getblock: bitcoind takes a verbosity int (0 = raw hex); older btcd a verbose bool. We try the
+//     int and fall back to `false`.
+//   - unspent outputs of a script: bitcoind has scantxoutset (no wallet needed); btcd has none, so we
+//     use searchrawtransactions (btcd --addrindex) and check each output with gettxout.
+//   - fee estimate: bitcoind estimatesmartfee (BTC/kvB); btcd estimatefee (BTC/kB); regtest often
+//     has no data, so both fall back to a floor rate.
+//   - mining (tests, devnet): bitcoind generatetoaddress; btcd generate (with --miningaddr).
+//   - "already have it" on sendrawtransaction: bitcoind -27, btcd -25 with "already have"; both are
+//     success for us (the same transaction is out there).
+import * as bitcoin from 'bitcoinjs-lib';
+import { readFileSync } from 'node:fs';
+import { type BitcoinBlock, type BitcoinClient, BitcoinRpcError, type UnspentOutput } from '../bitcoin.ts';
+import { toHex } from '../../types/hex.ts';
+
+export type BitcoinDialect = 'bitcoind' | 'btcd';
+
+export interface BitcoinRpcOptions {
+  readonly url: string;
+  /** user/password, or a cookie file (bitcoind's .cookie, "user:password"). */
+  readonly auth: { readonly user: string; readonly password: string } | { readonly cookieFile: string };
+  readonly dialect: BitcoinDialect;
+  readonly network: bitcoin.Network;
+  readonly timeoutMs?: number;
+  /** sat/vB used when the node has no estimate (regtest). */
+  readonly floorFeeRate?: bigint;
+}
+
+interface RpcError {
+  readonly code: number;
+  readonly message: string;
+}
+
+export class BitcoinRpc implements BitcoinClient {
+  private id = 0;
+
+  constructor(private readonly o: BitcoinRpcOptions) {}
+
+  private authHeader(): string {
+    const a = this.o.auth;
+    const pair = 'cookieFile' in a ? readFileSync(a.cookieFile, 'utf8').trim() : `${a.user}:${a.password}`;
+    return `Basic ${Buffer.from(pair).toString('base64')}`;
+  }
+
+  async call<T>(method: string, params: unknown[] = []): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.o.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: this.authHeader() },
+        body: JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params }),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 15_000),
+      });
+    } catch (err) {
+      throw new BitcoinRpcError(method, `unreachable: ${(err as Error).message}`);
+    }
+    if (res.status === 401) throw new BitcoinRpcError(method, 'HTTP 401: wrong RPC user/password or cookie');
+    const text = await res.text();
+    let body: { result?: T; error?: RpcError | null };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new BitcoinRpcError(method, `HTTP ${res.status}: not JSON: ${text.slice(0, 200)}`);
+    }
+    if (body.error) throw Object.assign(new BitcoinRpcError(method, `${body.error.message} (code ${body.error.code})`, isRejection(body.error)), { rpcCode: body.error.code });
+    return body.result as T;
+  }
+
+  getBlockCount(): Promise<number> {
+    return this.call<number>('getblockcount');
+  }
+
+  getBlockHash(height: number): Promise<string> {
+    return this.call<string>('getblockhash', [height]);
+  }
+
+  async getBlock(hash: string): Promise<BitcoinBlock> {
+    let hex: string;
+    try {
+      hex = await this.call<string>('getblock', [hash, 0]);
+    } catch (err) {
+      // Older btcd: verbose is a bool.
+      if (!(err instanceof BitcoinRpcError) || /not found/i.test(err.message)) throw err;
+      hex = await this.call<string>('getblock', [hash, false]);
+    }
+    const block = bitcoin.Block.fromHex(hex);
+    const header = await this.call<{ height: number; previousblockhash?: string }>('getblockheader', [hash, true]);
+    return { hash, height: header.height, previousHash: header.previousblockhash ?? '00'.repeat(32), txs: (block.transactions ?? []).map((t) => t.toBuffer()) };
+  }
+
+  async getConfirmations(txid: string): Promise<number | undefined> {
+    try {
+      const r = await this.call<{ confirmations?: number }>('getrawtransaction', [txid, this.o.dialect === 'btcd' ? 1 : true]);
+      return r.confirmations ?? 0;
+    } catch (err) {
+      if (err instanceof BitcoinRpcError && (err as BitcoinRpcError & { rpcCode?: number }).rpcCode === -5) return undefined;
+      throw err;
+    }
+  }
+
+  async getOutput(txid: string, vout: number): Promise<{ amountSats: bigint; scriptPubKey: Uint8Array } | undefined> {
+    let hex: string;
+    try {
+      hex = await this.call<string>('getrawtransaction', [txid, this.o.dialect === 'btcd' ? 0 : false]);
+    } catch (err) {
+      if (err instanceof BitcoinRpcError && (err as BitcoinRpcError & { rpcCode?: number }).rpcCode === -5) return undefined;
+      throw err;
+    }
+    const o = bitcoin.Transaction.fromHex(hex).outs[vout];
+    return o === undefined ? undefined : { amountSats: o.value, scriptPubKey: o.script };
+  }
+
+  async listUnspent(scriptPubKey: Uint8Array, minConfirmations: number): Promise<readonly UnspentOutput[]> {
+    const tip = await this.getBlockCount();
+    if (this.o.dialect === 'bitcoind') {
+      const r = await this.call<{ unspents: Array<{ txid: string; vout: number; amount: number; height: number }> }>('scantxoutset', ['start', [{ desc: `raw(${toHex(scriptPubKey)})` }]]);
+      return r.unspents
+        .map((u) => ({ txid: u.txid, vout: u.vout, amountSats: btcToSats(u.amount), confirmations: tip - u.height + 1 }))
+        .filter((u) => u.confirmations >= minConfirmations);
+    }
+    const address = bitcoin.address.fromOutputScript(scriptPubKey, this.o.network);
+    let txs: Array<{ hex: string }>;
+    try {
+      txs = await this.call<Array<{ hex: string }>>('searchrawtransactions', [address, 1, 0, 10_000]);
+    } catch (err) {
+      if (err instanceof BitcoinRpcError && /No information available|not found/i.test(err.message)) return [];
+      throw err;
+    }
+    const out: UnspentOutput[] = [];
+    for (const t of txs) {
+      const tx = bitcoin.Transaction.fromHex(t.hex);
+      const txid = tx.getId();
+      for (const [vout, o] of tx.outs.entries()) {
+        if (toHex(o.script) !== toHex(scriptPubKey)) continue;
+        const live = await this.call<{ confirmations: number } | null>('gettxout', [txid, vout, true]);
+        if (live !== null && live.confirmations >= minConfirmations) out.push({ txid, vout, amountSats: o.value, confirmations: live.confirmations });
+      }
+    }
+    return out;
+  }
+
+  async estimateFeeRate(): Promise<bigint> {
+    const floor = this.o.floorFeeRate ?? 2n;
+    try {
+      if (this.o.dialect === 'bitcoind') {
+        const r = await this.call<{ feerate?: number }>('estimatesmartfee', [6]);
+        return r.feerate === undefined ? floor : maxBig(floor, BigInt(Math.ceil(r.feerate * 100_000)));
+      }
+      const r = await this.call<number>('estimatefee', [6]);
+      return r > 0 ? maxBig(floor, BigInt(Math.ceil(r * 100_000))) : floor;
+    } catch {
+      return floor;
+    }
+  }
+
+  async sendRawTransaction(txHex: string): Promise<string> {
+    try {
+      return await this.call<string>('sendrawtransaction', [txHex]);
+    } catch (err) {
+      const code = (err as { rpcCode?: number }).rpcCode;
+      if (code === -27 || (err instanceof Error && /already have|already in block chain|txn-already-known/i.test(err.message))) return bitcoin.Transaction.fromHex(txHex).getId();
+      throw err;
+    }
+  }
+
+  /** Mines blocks to `address` (regtest): generatetoaddress on bitcoind, generate on btcd. */
+  async mine(blocks: number, address: string): Promise<string[]> {
+    return this.o.dialect === 'bitcoind' ? this.call<string[]>('generatetoaddress', [blocks, address]) : this.call<string[]>('generate', [blocks]);
+  }
+}
+
+const isRejection = (e: RpcError): boolean => e.code === -25 || e.code === -26 || e.code === -22;
+const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+/** BTC amounts in JSON are decimals with 8 places; parse them exactly, not through a float product. */
+export function btcToSats(btc: number): bigint {
+  const [whole = '0', frac = ''] = btc.toFixed(8).split('.');
+  return BigInt(whole) * 100_000_000n + BigInt(frac.padEnd(8, '0').slice(0, 8));
+}

@@ -1,0 +1,211 @@
+// The production NetworkIO: the same bytes-between-named-nodes interface as the simulated network,
+// carried by libp2p (TCP, Noise, Yamux). Unicast goes over our own length-prefixed protocol on one
+// reused stream per peer; blocks, approvals and auxpow also travel by gossipsub. Frames that are too
+// big or malformed are refused and cost the sender score; bans are enforced by the connection gater.
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { Connection, Libp2p, PrivateKey, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { tcp } from '@libp2p/tcp';
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
+import * as lp from 'it-length-prefixed';
+import { createLibp2p } from 'libp2p';
+import type { NetworkIO, NodeId, ReceiveHandler } from '../network.ts';
+import { PeerGate } from './libp2p-peer-gate.ts';
+
+export const MSG_PROTOCOL = '/alys/msg/1.0.0';
+export const GossipTopic = { block: '/alys/block/1', approval: '/alys/approval/1', auxpow: '/alys/auxpow/1' } as const;
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Score cost of a frame that is too big or cannot be parsed: two strikes and the peer is banned. */
+export const FRAME_PENALTY = -50;
+
+export interface Libp2pNetworkOptions {
+  /** Default '/ip4/127.0.0.1/tcp/0'. */
+  readonly listen?: string;
+  /** Peers to dial at start and redial while disconnected (with /p2p/<id> to be recognised). */
+  readonly bootstrap?: readonly (Multiaddr | string)[];
+  /** A libp2p key, or a 32-byte seed for an Ed25519 key: the same seed gives the same node id. */
+  readonly privateKey?: PrivateKey | Uint8Array;
+  readonly maxMessageBytes?: number;
+  /** Topics subscribed at start; default all three Alys topics. */
+  readonly gossipTopics?: readonly string[];
+  readonly redialMs?: number;
+}
+
+export class Libp2pNetwork implements NetworkIO {
+  readonly self: NodeId;
+  private handler: ReceiveHandler | undefined;
+  private readonly outbound = new Map<NodeId, Stream>();
+  private readonly queues = new Map<NodeId, Promise<void>>();
+  private readonly redial: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
+    private readonly gate: PeerGate,
+    private readonly bootstrap: readonly Multiaddr[],
+    readonly maxMessageBytes: number,
+    redialMs: number,
+  ) {
+    this.self = libp2p.peerId.toString();
+    this.redial = setInterval(() => this.dialBootstrap(), redialMs);
+    this.redial.unref();
+  }
+
+  onReceive(handler: ReceiveHandler): void {
+    this.handler = handler;
+  }
+
+  peers(): readonly NodeId[] {
+    return this.libp2p.getPeers().map(String).filter((p) => !this.gate.isBanned(p));
+  }
+
+  /** Ordered per peer, best effort: refused when too big, dropped when the peer cannot be reached. */
+  send(to: NodeId, payload: Uint8Array): void {
+    if (this.stopped || payload.length > this.maxMessageBytes || this.gate.isBanned(to)) return;
+    const copy = payload.slice();
+    const next = (this.queues.get(to) ?? Promise.resolve())
+      .then(() => this.write(to, copy))
+      .catch(() => this.write(to, copy, true))
+      .catch(() => undefined);
+    this.queues.set(to, next);
+    void next.then(() => {
+      if (this.queues.get(to) === next) this.queues.delete(to);
+    });
+  }
+
+  /** Gossips to the topic's peers; resolves with how many peers it was sent to. */
+  async publish(topic: string, payload: Uint8Array): Promise<number> {
+    if (payload.length > this.maxMessageBytes) throw new RangeError(`gossip of ${payload.length} bytes exceeds ${this.maxMessageBytes}`);
+    const r = await this.libp2p.services.pubsub.publish(topic, payload);
+    return r.recipients.length;
+  }
+
+  subscribe(topic: string): void {
+    this.libp2p.services.pubsub.subscribe(topic);
+  }
+
+  /** Peers known to be subscribed to the topic. */
+  topicPeers(topic: string): readonly NodeId[] {
+    return this.libp2p.services.pubsub.getSubscribers(topic).map(String);
+  }
+
+  penalize(peer: NodeId, delta: number): void {
+    const until = this.gate.penalize(peer, delta);
+    if (until !== undefined) this.ban(peer, until);
+  }
+
+  score(peer: NodeId): number {
+    return this.gate.score(peer);
+  }
+
+  /** Closes every connection to the peer and refuses new ones until `untilMs` (epoch ms). */
+  ban(peer: NodeId, untilMs: number): void {
+    this.gate.ban(peer, untilMs);
+    this.outbound.get(peer)?.abort(new Error('peer banned'));
+    this.outbound.delete(peer);
+    for (const c of this.libp2p.getConnections(peerIdFromString(peer))) c.abort(new Error('peer banned'));
+  }
+
+  isBanned(peer: NodeId): boolean {
+    return this.gate.isBanned(peer);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.redial);
+    this.handler = undefined;
+    await this.libp2p.stop();
+  }
+
+  dialBootstrap(): void {
+    const connected = new Set(this.libp2p.getPeers().map(String));
+    for (const addr of this.bootstrap) {
+      const id = addr.getComponents().findLast((c) => c.name === 'p2p')?.value;
+      if (this.stopped || id === this.self || (id !== undefined && (connected.has(id) || this.gate.isBanned(id)))) continue;
+      this.libp2p.dial(addr).catch(() => undefined);
+    }
+  }
+
+  deliver(from: NodeId, payload: Uint8Array): void {
+    if (this.stopped || this.gate.isBanned(from)) return;
+    // Node Buffers compare unequal to plain arrays of the same bytes: hand on a plain view.
+    this.handler?.(from, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+  }
+
+  /** Reads length-prefixed frames from a peer's stream until it ends or misbehaves. */
+  async readFrames(stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString();
+    try {
+      for await (const frame of lp.decode(stream, { maxDataLength: this.maxMessageBytes })) {
+        if (this.gate.isBanned(from)) throw new Error('peer banned');
+        this.deliver(from, frame.subarray());
+      }
+    } catch (err) {
+      if (this.stopped || this.gate.isBanned(from) || stream.status !== 'open') return;
+      this.penalize(from, FRAME_PENALTY);
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private async write(to: NodeId, payload: Uint8Array, fresh = false): Promise<void> {
+    if (this.stopped || this.gate.isBanned(to)) return;
+    let stream = this.outbound.get(to);
+    if (fresh || stream === undefined || stream.writeStatus !== 'writable') {
+      stream?.abort(new Error('replaced'));
+      const s = await this.libp2p.dialProtocol(peerIdFromString(to), MSG_PROTOCOL);
+      s.addEventListener('close', () => {
+        if (this.outbound.get(to) === s) this.outbound.delete(to);
+      });
+      this.outbound.set(to, s);
+      stream = s;
+    }
+    if (!stream.send(lp.encode.single(payload))) await stream.onDrain();
+  }
+}
+
+export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise<Libp2pNetwork> {
+  const maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const privateKey = o.privateKey instanceof Uint8Array ? await keyFromSeed(o.privateKey) : o.privateKey;
+  const gate = new PeerGate();
+  const node = await createLibp2p({
+    ...(privateKey === undefined ? {} : { privateKey }),
+    addresses: { listen: [o.listen ?? '/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: gate.gater(),
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        // Room for the RPC envelope (signature, key, topic) around one full-size message.
+        maxInboundDataLength: maxMessageBytes + 64 * 1024,
+      }),
+    },
+  });
+  const net = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000);
+  try {
+    await node.handle(MSG_PROTOCOL, (stream, connection) => {
+      void net.readFrames(stream, connection);
+    });
+    node.services.pubsub.addEventListener('gossipsub:message', (e) => {
+      net.deliver(e.detail.propagationSource.toString(), e.detail.msg.data);
+    });
+    for (const t of o.gossipTopics ?? Object.values(GossipTopic)) net.subscribe(t);
+    net.dialBootstrap();
+  } catch (err) {
+    await net.stop();
+    throw err;
+  }
+  return net;
+}
+
+export async function keyFromSeed(seed: Uint8Array): Promise<PrivateKey> {
+  if (seed.length !== 32) throw new RangeError(`identity seed must be 32 bytes, got ${seed.length}`);
+  return generateKeyPairFromSeed('Ed25519', seed);
+}

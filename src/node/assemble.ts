@@ -1,0 +1,169 @@
+// The production node's actor tree: the same actors the simulation runs (src/actors), over the IO a
+// caller hands in — real Geth, bitcoind/btcd, governance, libp2p and LevelDB in production. Only the
+// wiring lives here; the rules are in the actors' domain code.
+import { type AuxPowMsg, auxPowActor } from '../actors/auxpow-actor.ts';
+import { type BridgeMsg, type BridgeView, bridgeActor, bridgeActorName } from '../actors/bridge-actor.ts';
+import { type ChainMsg, chainActor, chainActorName } from '../actors/chain-actor.ts';
+import { engineActor } from '../actors/engine-actor.ts';
+import { networkActor } from '../actors/network-actor.ts';
+import { type PegInMsg, pegInActor, pegInActorName } from '../actors/peg-in-actor.ts';
+import { pegOutActor } from '../actors/peg-out-actor.ts';
+import { peerActor } from '../actors/peer-actor.ts';
+import { storageActor } from '../actors/storage-actor.ts';
+import { streamActor, streamDefaults } from '../actors/stream-actor.ts';
+import { validationActor } from '../actors/validation-actor.ts';
+import type { Federation } from '../bridge/federation.ts';
+import type { ChainView } from '../chain/chain-view.ts';
+import type { ChainSpec } from '../consensus/chain-spec.ts';
+import type { SetVerifier } from '../consensus/signature-sets.ts';
+import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
+import type { BitcoinClient } from '../io/bitcoin.ts';
+import type { Clock } from '../io/clock.ts';
+import type { ExecutionClient } from '../io/execution.ts';
+import type { GovernanceLink } from '../io/governance.ts';
+import type { NetworkIO } from '../io/network.ts';
+import type { StorageIO } from '../io/storage.ts';
+import { ActorSystem } from '../kernel/actor-system.ts';
+import { noBugs } from '../kernel/bugs.ts';
+import type { Rng } from '../kernel/rng.ts';
+import type { Scheduler } from '../kernel/scheduler.ts';
+import { supervisor } from '../kernel/supervisor.ts';
+import type { ExecutionPayload } from '../types/chain.ts';
+
+export interface NodeIOs {
+  readonly scheduler: Scheduler;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly storage: StorageIO;
+  readonly network: NetworkIO;
+  readonly execution: ExecutionClient;
+  readonly executionGenesis: ExecutionPayload;
+  /** Signature sets on worker threads; in-thread when absent. */
+  readonly verifier?: SetVerifier;
+  readonly bridge?: { readonly bitcoin: BitcoinClient; readonly governance: GovernanceLink; readonly federation: Federation; readonly network: 'regtest' | 'testnet' | 'mainnet'; readonly confirmations: number; readonly startHeight: number; readonly minPegOutSats: bigint };
+}
+
+export interface NodeParams {
+  readonly id: string;
+  readonly spec: ChainSpec;
+  readonly scheme: SignatureScheme;
+  readonly key: KeyPair | undefined;
+  readonly feeRecipient: Uint8Array;
+  readonly productionThreshold: number;
+  readonly validators: number;
+  readonly log: (line: string) => void;
+}
+
+export interface AssembledNode {
+  readonly system: ActorSystem;
+  chainView(): ChainView | undefined;
+  bridgeView(): BridgeView | undefined;
+  readonly probes: ReadonlyMap<string, number>;
+}
+
+export function assembleNode(io: NodeIOs, p: NodeParams): AssembledNode {
+  let chainView: ChainView | undefined;
+  let bridgeView: BridgeView | undefined;
+  const probes = new Map<string, number>();
+  const sometimes = (probe: string): void => {
+    probes.set(probe, (probes.get(probe) ?? 0) + 1);
+  };
+  const backoff = { kind: 'backoff' as const, initialMs: 200, maxMs: 10_000, multiplier: 2, jitter: 0.2 };
+  const b = io.bridge;
+  const tree = supervisor({
+    name: 'root',
+    strategy: 'one-for-one',
+    restart: { kind: 'immediate' },
+    intensity: { maxRestarts: 5, windowMs: 60_000 },
+    children: [
+      supervisor({ name: 'storage-supervisor', strategy: 'one-for-one', restart: backoff, intensity: { maxRestarts: 20, windowMs: 60_000 }, children: [storageActor(io.storage, noBugs)] }),
+      supervisor({
+        name: 'network-supervisor',
+        strategy: 'one-for-one',
+        restart: backoff,
+        intensity: { maxRestarts: 20, windowMs: 60_000 },
+        children: [networkActor(io.network, () => system.ref<ChainMsg>(chainActorName), sometimes), peerActor(sometimes)],
+      }),
+      supervisor({
+        name: 'chain-supervisor',
+        strategy: 'rest-for-one',
+        restart: backoff,
+        intensity: { maxRestarts: 20, windowMs: 60_000 },
+        children: [
+          ...Array.from({ length: p.validators }, (_, i) =>
+            validationActor(i, { spec: p.spec, scheme: p.scheme, clock: io.clock, modelledCostMs: 0, ...(io.verifier !== undefined ? { verifier: io.verifier } : {}) }),
+          ),
+          engineActor(io.execution),
+          chainActor({
+            spec: p.spec,
+            scheme: p.scheme,
+            key: p.key,
+            clock: io.clock,
+            bugs: noBugs,
+            feeRecipient: p.feeRecipient,
+            sometimes,
+            publish: (v) => {
+              chainView = v;
+            },
+            validators: p.validators,
+            productionThreshold: p.productionThreshold,
+            executionGenesis: io.executionGenesis,
+            ...(b !== undefined
+              ? {
+                  pegIns: {
+                    confirmed: () => system.ref<PegInMsg>(pegInActorName).ask({ type: 'confirmed' }, 20_000),
+                    verify: (deposits) => system.ref<PegInMsg>(pegInActorName).ask({ type: 'verify', deposits }, 20_000),
+                  },
+                }
+              : {}),
+          }),
+          auxPowActor(p.spec, sometimes),
+        ],
+      }),
+      ...(b === undefined
+        ? []
+        : [
+            supervisor({
+              name: 'bridge-supervisor',
+              strategy: 'one-for-one',
+              restart: backoff,
+              intensity: { maxRestarts: 20, windowMs: 60_000 },
+              children: [
+                streamActor({ link: b.governance, config: streamDefaults, deliver: (message) => system.ref<BridgeMsg>(bridgeActorName).tell({ type: 'governance', message }), sometimes }),
+                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: 5_000, sometimes, log: p.log }),
+                bridgeActor({
+                  bitcoin: b.bitcoin,
+                  storage: io.storage,
+                  network: b.network,
+                  federation: b.federation,
+                  payoutConfirmations: b.confirmations,
+                  reaskAfterMs: 60_000,
+                  tickEveryMs: 5_000,
+                  bugs: noBugs,
+                  sometimes,
+                  publish: (v) => {
+                    bridgeView = v;
+                  },
+                  onFederation: (f, until) => system.ref<PegInMsg>(pegInActorName).tell({ type: 'federation', federation: f, previousValidUntilHeight: until }),
+                  log: p.log,
+                }),
+                pegOutActor({
+                  execution: io.execution,
+                  storage: io.storage,
+                  network: b.network,
+                  minSats: b.minPegOutSats,
+                  pollEveryMs: 5_000,
+                  finalizedAfter: (height) => system.ref<ChainMsg>(chainActorName).ask({ type: 'finalized-after', height, max: 64 }, 20_000),
+                  sometimes,
+                  log: p.log,
+                }),
+              ],
+            }),
+          ]),
+    ],
+  });
+  const system: ActorSystem = new ActorSystem({ node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
+  return { system, chainView: () => chainView, bridgeView: () => bridgeView, probes };
+}
+
+export type { AuxPowMsg };

@@ -1,0 +1,123 @@
+// The node's JSON-RPC methods for miners and operators, as Alys serves them: createauxblock and
+// submitauxblock (merged mining), getdepositaddress, getheadblock, getblockbyheight, getblockbyhash,
+// getqueuedpow, and status. Bad parameters get an RpcMethodError naming the parameter.
+import { type AuxPowMsg, auxPowActorName } from '../actors/auxpow-actor.ts';
+import type { BridgeView } from '../actors/bridge-actor.ts';
+import { type ChainMsg, chainActorName } from '../actors/chain-actor.ts';
+import type { ChainView } from '../chain/chain-view.ts';
+import type { ActorSystem } from '../kernel/actor-system.ts';
+import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
+import { fromHex, toHex } from '../types/hex.ts';
+
+export class RpcMethodError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RpcMethodError';
+  }
+}
+
+export const RPC_INVALID_PARAMS = -32602;
+export const RPC_METHOD_NOT_FOUND = -32601;
+
+export interface RpcContext {
+  readonly system: ActorSystem;
+  chainView(): ChainView | undefined;
+  bridgeView(): BridgeView | undefined;
+  readonly depositAddress: string | undefined;
+  /** Extra status (execution client health, peers, probes) from the runtime. */
+  status(): Record<string, unknown>;
+}
+
+function blockJson(b: { block: SignedConsensusBlock; hash: Uint8Array }): Record<string, unknown> {
+  const m = b.block.message;
+  return {
+    hash: toHex(b.hash),
+    height: m.height,
+    slot: m.slot,
+    parentHash: toHex(m.parentHash),
+    proposerIndex: b.block.proposerIndex,
+    executionBlockHash: `0x${toHex(m.executionPayload.blockHash)}`,
+    executionBlockNumber: m.executionPayload.blockNumber,
+    transactions: m.executionPayload.transactions.length,
+    auxPow: m.auxPowHeader !== null,
+    pegIns: m.pegIns.map((p) => ({ txid: toHex(p.txid), vout: p.vout, evmAddress: `0x${toHex(p.evmAddress)}`, amountSats: p.amountSats })),
+  };
+}
+
+function powJson(h: AuxPowHeader | undefined): Record<string, unknown> | null {
+  return h === undefined ? null : { rangeStart: toHex(h.rangeStart), rangeEnd: toHex(h.rangeEnd), bits: h.bits, chainId: h.chainId, height: h.height };
+}
+
+const param = <T>(params: readonly unknown[], i: number, name: string, check: (v: unknown) => v is T): T => {
+  const v = params[i];
+  if (!check(v)) throw new RpcMethodError(RPC_INVALID_PARAMS, `parameter ${i} (${name}) is missing or of the wrong type`);
+  return v;
+};
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isHeight = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const hexParam = (params: readonly unknown[], i: number, name: string, bytes?: number): Uint8Array => {
+  const s = param(params, i, name, isString);
+  try {
+    const b = fromHex(s);
+    if (bytes !== undefined && b.length !== bytes) throw new Error('length');
+    return b;
+  } catch {
+    throw new RpcMethodError(RPC_INVALID_PARAMS, `parameter ${i} (${name}) must be ${bytes === undefined ? '' : `${bytes} bytes of `}hex`);
+  }
+};
+
+export async function callRpcMethod(ctx: RpcContext, method: string, params: readonly unknown[]): Promise<unknown> {
+  const chain = ctx.system.ref<ChainMsg>(chainActorName);
+  const auxpow = ctx.system.ref<AuxPowMsg>(auxPowActorName);
+  switch (method) {
+    case 'createauxblock': {
+      const address = params[0] === undefined ? new Uint8Array(20) : hexParam(params, 0, 'address', 20);
+      return (await auxpow.ask({ type: 'createauxblock', feeRecipient: address }, 10_000)) ?? null;
+    }
+    case 'submitauxblock': {
+      const hash = param(params, 0, 'hash', isString);
+      const auxPowHex = param(params, 1, 'auxpow', isString);
+      const r = await auxpow.ask({ type: 'submitauxblock', hash, auxPowHex }, 10_000);
+      if (!r.accepted && r.error !== undefined) throw new RpcMethodError(-1, r.error);
+      return r.accepted;
+    }
+    case 'getdepositaddress':
+      if (ctx.depositAddress === undefined) throw new RpcMethodError(-1, 'this node runs no bridge (no bitcoin/governance in its config)');
+      return ctx.depositAddress;
+    case 'getheadblock': {
+      const v = ctx.chainView();
+      if (v === undefined || !v.recovered) throw new RpcMethodError(-1, 'the node is still loading its chain');
+      const b = await chain.ask({ type: 'get-block', hash: fromHex(v.headHash) }, 10_000);
+      return b === undefined ? null : blockJson(b);
+    }
+    case 'getblockbyheight': {
+      const height = param(params, 0, 'height', isHeight);
+      const b = await chain.ask({ type: 'get-block', height }, 10_000);
+      return b === undefined ? null : blockJson(b);
+    }
+    case 'getblockbyhash': {
+      const hash = hexParam(params, 0, 'hash', 32);
+      const b = await chain.ask({ type: 'get-block', hash }, 10_000);
+      return b === undefined ? null : blockJson(b);
+    }
+    case 'getqueuedpow':
+      return powJson(await chain.ask({ type: 'queued-pow' }, 10_000));
+    case 'status': {
+      const v = ctx.chainView();
+      const br = ctx.bridgeView();
+      return {
+        head: v === undefined ? null : { height: v.headHeight, hash: v.headHash },
+        finalized: v === undefined ? null : v.finalized.length - 1,
+        sync: v?.sync ?? null,
+        producedBlocks: v?.producedBlocks ?? 0,
+        pegs: br === undefined ? null : { operations: br.operations.length, completed: br.operations.filter((o) => o.status === 'completed').length, paused: br.paused },
+        ...ctx.status(),
+      };
+    }
+    default:
+      throw new RpcMethodError(RPC_METHOD_NOT_FOUND, `method '${method}' not found`);
+  }
+}
