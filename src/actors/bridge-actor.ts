@@ -127,9 +127,14 @@ class BridgeNode {
   }
 
   private async save(op: PegOutOperation): Promise<void> {
+    const before = this.ops.get(op.id)?.status;
     await this.d.storage.write([{ type: 'put', key: `${OP_PREFIX}${op.id}`, value: encodePegOut(op) }], { sync: true });
     this.ops.set(op.id, op);
     if (op.requestId !== undefined) this.byRequest.set(op.requestId, op.id);
+    // Governance follows every peg-out's progress (status updates are best effort: the record is ours).
+    if (before !== op.status) {
+      this.ctx.tell(this.stream, { type: 'send', message: { kind: 'status', messageId: `status:${op.id}:${op.status}:${op.attempts}`, pegId: op.id, status: op.status, detail: op.failure?.reason ?? op.txid ?? '' } });
+    }
   }
 
   private async onPegOuts(requests: readonly PegOutRequest[], blockHeight: number): Promise<number> {

@@ -56,6 +56,9 @@ export type ChainMsg =
 
 export const chainActorName = 'chain';
 
+/** Blocks re-sent to the execution client after a restart (more than it can lose unflushed). */
+const REPLAY_ON_RECOVERY = 128;
+
 export interface ChainDeps {
   readonly spec: ChainSpec;
   readonly scheme: SignatureScheme;
@@ -200,9 +203,13 @@ class ChainNode {
         },
         bundle: () => this.bundle(),
         'get-block': (m: { hash?: Uint8Array; height?: number }) => {
-          const node = m.hash !== undefined ? this.tree.get(m.hash) : m.height !== undefined ? this.tree.ancestorAt(this.tree.head().hash, m.height) : undefined;
-          const block = node === undefined ? undefined : this.blocks.get(node.key);
-          return block === undefined || node === undefined ? undefined : { block, hash: node.hash };
+          // Finalized blocks are pruned from the fork-choice tree: by height they come from the
+          // finalized record, by hash from the committed blocks.
+          const fin = this.tree.finalized().height;
+          const key =
+            m.hash !== undefined ? toHex(m.hash) : m.height === undefined ? undefined : m.height <= fin ? this.finalized[m.height] : this.tree.ancestorAt(this.tree.head().hash, m.height)?.key;
+          const block = key === undefined || !this.committed.has(key) ? undefined : this.blocks.get(key);
+          return block === undefined || key === undefined ? undefined : { block, hash: fromHex(key) };
         },
         'queued-pow': () => this.queuedPow,
         'finalized-after': (m: { height: number; max: number }) => {
@@ -239,10 +246,32 @@ class ChainNode {
       this.tree.finalize(fromHex(stored.finalized.hash));
     }
     if (stored.blocks.length > 0) this.d.sometimes('chain.recovered-from-disk');
+    await this.replayToExecution();
     this.recovered = true;
     this.publish();
     await this.commitHead();
     this.armSlotTimer();
+  }
+
+  /**
+   * An execution client that restarted may have lost its newest blocks (state not yet flushed when
+   * it stopped). Our disk is the record: the last blocks of our head's branch are handed to it again,
+   * in order, before we move its head; blocks it still has are acknowledged at once.
+   */
+  private async replayToExecution(): Promise<void> {
+    const head = this.tree.head();
+    if (head.height === 0) return;
+    const from = Math.max(1, head.height - REPLAY_ON_RECOVERY);
+    for (let h = from; h <= head.height; h++) {
+      const node = this.tree.ancestorAt(head.hash, h);
+      const b = node === undefined ? undefined : this.blocks.get(node.key);
+      if (b === undefined) continue;
+      const r = await this.engineCall({ type: 'execute', payload: b.message.executionPayload }, 10_000);
+      if (r === undefined || r.status === 'UNAVAILABLE') {
+        this.d.sometimes('chain.replay-engine-unavailable');
+        return;
+      }
+    }
   }
 
   private armSlotTimer(): void {

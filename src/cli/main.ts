@@ -5,6 +5,7 @@ import { UsageError } from './errors.ts';
 const usage = `usage: alys <command> [options]
 commands:
   sim        run the deterministic simulation (alys sim --help)
+  node       the production node (alys node --config <file>)
   devnet     a local network of nodes (alys devnet [--nodes 3] [--duration 5m])
   governance the governance server (alys governance --listen 127.0.0.1:0 --token T --state F --keys F)
   bench      benchmarks: alys bench kernel | sync | governance [--json] …
@@ -21,6 +22,10 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
       case 'governance': {
         const { governanceCommand } = await import('../governance/server/main.ts');
         return await governanceCommand(rest, print);
+      }
+      case 'node': {
+        const { nodeCommand } = await import('./node.ts');
+        return await nodeCommand(rest, print);
       }
       case 'devnet': {
         const { devnet } = await import('./devnet.ts');

@@ -1,0 +1,118 @@
+// Running `alys node` as a real process for the real-IO suite: a config over a real Geth, the ready
+// line, JSON-RPC calls, and a CPU miner that merges-mines through createauxblock/submitauxblock.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GethProcess } from '../../harness/geth.ts';
+import { encodeAuxPow } from '../../src/auxpow/auxpow.ts';
+import { mineAuxPow } from '../../src/auxpow/miner.ts';
+import { blsScheme } from '../../src/crypto/bls.ts';
+import { fromHex, toHex } from '../../src/types/hex.ts';
+
+const ALYS = join(import.meta.dirname, '..', '..', 'bin', 'alys.mjs');
+
+export interface NodeSetup {
+  readonly configPath: string;
+  readonly dataDir: string;
+  readonly authorityPublicKey: string;
+}
+
+export function writeNodeConfig(geth: GethProcess, o: { authority: boolean; authorities: readonly string[]; seedHex: string; genesisTimeMs: number; bootstrap?: readonly string[]; slotDurationMs?: number }): NodeSetup {
+  const dir = mkdtempSync(join(tmpdir(), 'alys-node-'));
+  const keyFile = join(dir, 'authority.key');
+  writeFileSync(keyFile, o.seedHex);
+  const config = {
+    dataDir: join(dir, 'data'),
+    chain: { slotDurationMs: o.slotDurationMs ?? 1_000, genesisTimeMs: o.genesisTimeMs, authorities: o.authorities, maxBlocksWithoutPow: 40, auxPowTargetSpacingSlots: 4 },
+    ...(o.authority ? { authorityKeyFile: keyFile } : {}),
+    execution: { engineUrl: geth.engineUrl, rpcUrl: geth.rpcUrl, jwtSecretFile: geth.jwtPath },
+    network: { listen: '/ip4/127.0.0.1/tcp/0', bootstrap: o.bootstrap ?? [], identitySeed: o.seedHex },
+    rpc: { listen: '127.0.0.1:0' },
+  };
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  return { configPath, dataDir: config.dataDir, authorityPublicKey: toHex(blsScheme.keyFromSeed(fromHex(o.seedHex)).publicKey) };
+}
+
+export const publicKeyOf = (seedHex: string): string => toHex(blsScheme.keyFromSeed(fromHex(seedHex)).publicKey);
+
+export interface NodeProcess {
+  readonly child: ChildProcess;
+  readonly rpc: string;
+  readonly multiaddrs: readonly string[];
+  output(): string;
+  call<T>(method: string, params?: unknown[]): Promise<T>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function startNodeProcess(configPath: string): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [ALYS, 'node', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-20_000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`alys node not ready in 90 s:\n${err}`));
+    }, 90_000);
+    let ready = false;
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`alys node exited with ${code} before it was ready:\n${err}`));
+    });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{') && l.includes('"ready"'));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      ready = true;
+      const r = JSON.parse(line) as { rpc: string; multiaddrs: string[] };
+      resolve({
+        child,
+        rpc: r.rpc,
+        multiaddrs: r.multiaddrs,
+        output: () => err,
+        call: async <T>(method: string, params: unknown[] = []): Promise<T> => {
+          const res = await fetch(r.rpc, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+          const body = (await res.json()) as { result?: T; error?: { message: string } };
+          if (body.error) throw new Error(`${method}: ${body.error.message}`);
+          return body.result as T;
+        },
+        stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          await exited;
+          clearTimeout(t);
+        },
+      });
+    });
+  });
+}
+
+/** One round of merged mining through the node's JSON-RPC; true when a proof was accepted. */
+export async function mineOnce(node: NodeProcess): Promise<boolean> {
+  const work = await node.call<{ hash: string; chainid: number; bits: string } | null>('createauxblock', [`0x${'07'.repeat(20)}`]);
+  if (work === null) return false;
+  const mined = mineAuxPow(fromHex(work.hash), work.chainid, Number.parseInt(work.bits, 16), 0, 1_000_000);
+  if (mined === undefined) return false;
+  return node.call<boolean>('submitauxblock', [work.hash, toHex(encodeAuxPow(mined.auxPow))]);
+}
+
+export async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs: number, everyMs = 500): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Starts the node and waits until it has loaded its chain from disk (getheadblock answers). */
+export async function startRecovered(configPath: string): Promise<NodeProcess> {
+  const n = await startNodeProcess(configPath);
+  await waitFor('the node to load its chain', () => n.call<{ height: number }>('getheadblock'), 60_000);
+  return n;
+}
