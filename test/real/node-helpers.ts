@@ -18,7 +18,10 @@ export interface NodeSetup {
   readonly authorityPublicKey: string;
 }
 
-export function writeNodeConfig(geth: GethProcess, o: { authority: boolean; authorities: readonly string[]; seedHex: string; genesisTimeMs: number; bootstrap?: readonly string[]; slotDurationMs?: number }): NodeSetup {
+export function writeNodeConfig(
+  geth: GethProcess,
+  o: { authority: boolean; authorities: readonly string[]; seedHex: string; genesisTimeMs: number; bootstrap?: readonly string[]; slotDurationMs?: number; bridge?: Record<string, unknown> },
+): NodeSetup {
   const dir = mkdtempSync(join(tmpdir(), 'alys-node-'));
   const keyFile = join(dir, 'authority.key');
   writeFileSync(keyFile, o.seedHex);
@@ -29,6 +32,7 @@ export function writeNodeConfig(geth: GethProcess, o: { authority: boolean; auth
     execution: { engineUrl: geth.engineUrl, rpcUrl: geth.rpcUrl, jwtSecretFile: geth.jwtPath },
     network: { listen: '/ip4/127.0.0.1/tcp/0', bootstrap: o.bootstrap ?? [], identitySeed: o.seedHex },
     rpc: { listen: '127.0.0.1:0' },
+    ...(o.bridge ?? {}),
   };
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));

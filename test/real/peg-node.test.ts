@@ -1,0 +1,139 @@
+// The peg through the production node, against real processes only: btcd (regtest), the governance
+// server, Geth, and `alys node` with its bridge. A deposit to the address the node's
+// getdepositaddress gives is minted: Geth reports the EVM balance increased by exactly the amount.
+// A burn sent with viem to the bridge contract ends as a btcd transaction paying the right address,
+// signed through governance; and a peg-out during which governance is SIGKILLed and restarted is
+// paid exactly once. Fails, never skips, if a component cannot start.
+import * as bitcoin from 'bitcoinjs-lib';
+import { createWalletClient, defineChain, http } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_MINER, DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from '../../harness/btcd.ts';
+import { DEV_CHAIN_ID, DEV_USER_KEY, type GethProcess, startGeth } from '../../harness/geth.ts';
+import { BRIDGE_ADDRESS } from '../../src/bridge/pegout-request.ts';
+import { type GovernanceProcess, spawnGovernanceServer } from '../../src/io/prod/governance-server/spawn.ts';
+import { fromHex, toHex } from '../../src/types/hex.ts';
+import { TOKEN, connect, tempGovernanceDir } from '../governance/fixtures.ts';
+import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from './node-helpers.ts';
+
+const regtest = bitcoin.networks.regtest;
+const SEED = '41'.repeat(32);
+const MINT_TO = `0x${'6b'.repeat(20)}`;
+let geth: GethProcess;
+let btcd: BtcdProcess;
+let gov: GovernanceProcess;
+let node: NodeProcess;
+const dir = tempGovernanceDir();
+let background: { stop: () => Promise<void> } | undefined;
+
+async function ethCall<T>(method: string, params: unknown[]): Promise<T> {
+  const r = await fetch(geth.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return ((await r.json()) as { result: T }).result;
+}
+
+/** Payouts btcd's chain holds for an address (btcd's address index). */
+async function payoutsTo(address: string): Promise<Array<{ txid: string; value: bigint; confirmations: number }>> {
+  const txs = await btcd.rpc.call<Array<{ hex: string; confirmations?: number }>>('searchrawtransactions', [address, 1, 0, 100]).catch(() => []);
+  const script = toHex(bitcoin.address.toOutputScript(address, regtest));
+  return txs.flatMap((t) => {
+    const tx = bitcoin.Transaction.fromHex(t.hex);
+    return tx.outs.filter((o) => toHex(o.script) === script).map((o) => ({ txid: tx.getId(), value: o.value, confirmations: t.confirmations ?? 0 }));
+  });
+}
+
+function burnTo(dest: string, sats: bigint): Promise<string> {
+  const chain = defineChain({ id: DEV_CHAIN_ID, name: 'alys-dev', nativeCurrency: { name: 'BTC', symbol: 'BTC', decimals: 18 }, rpcUrls: { default: { http: [geth.rpcUrl] } } });
+  const wallet = createWalletClient({ account: privateKeyToAccount(DEV_USER_KEY), chain, transport: http(geth.rpcUrl) });
+  return wallet.sendTransaction({ to: BRIDGE_ADDRESS, value: sats * 10_000_000_000n, data: `0x${Buffer.from(dest).toString('hex')}`, gas: 100_000n });
+}
+
+describe('the peg through alys node, btcd, the governance server and Geth', () => {
+  beforeAll(async () => {
+    [geth, btcd] = await Promise.all([startGeth(), startBtcd()]);
+    gov = await spawnGovernanceServer({ token: TOKEN, statePath: dir.statePath, keysPath: dir.keysPath });
+    const { stream, rec } = await connect(gov.listening);
+    const fed = await rec.federation();
+    stream.close();
+    await btcd.rpc.mine(101, DEV_MINER_ADDRESS);
+    const bridge = {
+      bitcoin: { url: btcd.url, user: btcd.user, password: btcd.password, dialect: 'btcd', network: 'regtest', confirmations: 2, startHeight: 100 },
+      governance: { address: gov.listening, token: TOKEN, federation: { publicKeys: fed.publicKeysHex, threshold: fed.threshold } },
+    };
+    const cfg = writeNodeConfig(geth, { authority: true, authorities: [publicKeyOf(SEED)], seedHex: SEED, genesisTimeMs: Math.floor(Date.now() / 1_000) * 1_000, bridge });
+    node = await startRecovered(cfg.configPath);
+    // A merged miner and a Bitcoin miner in the background, as on a real network.
+    let on = true;
+    const loop = (async () => {
+      while (on) {
+        await mineOnce(node).catch(() => false);
+        await btcd.rpc.mine(1, DEV_MINER_ADDRESS).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 1_500));
+      }
+    })();
+    background = { stop: async () => ((on = false), await loop) };
+  }, 900_000);
+  afterAll(async () => {
+    await background?.stop();
+    await node?.stop('SIGKILL');
+    await gov?.stop('SIGKILL');
+    await btcd?.stop();
+    await geth?.stop();
+    dir.cleanup();
+  });
+
+  it('mints a deposit to the address getdepositaddress gives: Geth reports exactly the amount', async () => {
+    const address = await node.call<string>('getdepositaddress');
+    const coinbase = bitcoin.Transaction.fromBuffer((await btcd.rpc.getBlock(await btcd.rpc.getBlockHash(2))).txs[0] as Uint8Array);
+    const minerScript = bitcoin.payments.p2wpkh({ pubkey: DEV_MINER.publicKey, network: regtest }).output as Uint8Array;
+    const vout = coinbase.outs.findIndex((o) => toHex(o.script) === toHex(minerScript));
+    const value = (coinbase.outs[vout] as bitcoin.Transaction['outs'][number]).value;
+    const psbt = new bitcoin.Psbt({ network: regtest });
+    psbt.addInput({ hash: coinbase.getId(), index: vout, witnessUtxo: { script: minerScript, value } });
+    psbt.addOutput({ address, value: 2_000_000n });
+    psbt.addOutput({ script: bitcoin.payments.embed({ data: [fromHex(MINT_TO)] }).output as Uint8Array, value: 0n });
+    psbt.addOutput({ address: DEV_MINER_ADDRESS, value: value - 2_000_000n - 10_000n });
+    psbt.signInput(0, DEV_MINER);
+    psbt.finalizeAllInputs();
+    await btcd.rpc.sendRawTransaction(psbt.extractTransaction().toHex());
+    const balance = await waitFor(
+      'the peg-in to be minted',
+      async () => {
+        const b = BigInt(await ethCall<string>('eth_getBalance', [MINT_TO, 'latest']));
+        return b > 0n ? b : undefined;
+      },
+      180_000,
+      1_000,
+    );
+    expect(balance).toBe(2_000_000n * 10_000_000_000n);
+  }, 240_000);
+
+  it('pays a burn on the bridge contract with a btcd transaction signed through governance', async () => {
+    const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(0x31), network: regtest }).address as string;
+    await burnTo(dest, 300_000n);
+    const paid = await waitFor('the payout to confirm', async () => {
+      const p = await payoutsTo(dest);
+      return p.length > 0 && (p[0]?.confirmations ?? 0) >= 1 ? p : undefined;
+    }, 300_000, 2_000);
+    expect(paid).toHaveLength(1);
+    const v = (paid[0] as { value: bigint }).value;
+    expect(v).toBeLessThan(300_000n);
+    expect(v).toBeGreaterThan(300_000n - 5_000n);
+  }, 360_000);
+
+  it('pays once a peg-out during which governance is SIGKILLed and restarted', async () => {
+    const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(0x32), network: regtest }).address as string;
+    await burnTo(dest, 200_000n);
+    await new Promise((r) => setTimeout(r, 4_000));
+    await gov.stop('SIGKILL');
+    await new Promise((r) => setTimeout(r, 8_000));
+    gov = await spawnGovernanceServer({ token: TOKEN, statePath: dir.statePath, keysPath: dir.keysPath, listen: gov.listening });
+    const paid = await waitFor('the payout after governance came back', async () => {
+      const p = await payoutsTo(dest);
+      return p.length > 0 && (p[0]?.confirmations ?? 0) >= 2 ? p : undefined;
+    }, 300_000, 2_000);
+    expect(paid).toHaveLength(1);
+    // A while later, still exactly one payout.
+    await new Promise((r) => setTimeout(r, 10_000));
+    expect(await payoutsTo(dest)).toHaveLength(1);
+  }, 420_000);
+});
