@@ -11,26 +11,32 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: { nodes: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: { nodes: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, simulated: { type: 'boolean', default: false } },
     }));
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys devnet [--nodes 3] [--duration 5m]`);
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys devnet [--nodes 3] [--duration 5m] [--simulated]`);
   }
   const nodes = values.nodes === undefined ? 3 : parsePositiveInt(values.nodes, '--nodes');
   const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
-  const { runRealtime } = await import('../../sim/realtime.ts');
-  const { parseScenario } = await import('../../sim/scenario.ts');
-  print(
-    'alys devnet: real Geth, btcd and the governance server are not installed yet (harness/ builds them with the production-node issue);\n' +
-      `running ${nodes} Alys authorities on the simulated world in real time (simulated execution client, AuxPow miner, Bitcoin and governance, with users depositing and burning). Ctrl-C stops it.`,
-  );
-  const scenario = parseScenario({ name: 'devnet', app: 'bridge', nodes, durationMs: durationMs ?? 3_600_000, network: { latencyMs: 20, jitterMs: 10 } });
   let stop: () => void = () => undefined;
   const stopSignal = new Promise<void>((r) => {
     stop = r;
   });
   process.once('SIGINT', () => stop());
   process.once('SIGTERM', () => stop());
+  const { binariesReady } = await import('../../harness/build.ts');
+  if (binariesReady() && values.simulated !== true) {
+    print(`alys devnet: running ${nodes} Alys authorities on real components: one Geth each, btcd (regtest), the governance server, over libp2p. Ctrl-C stops it.`);
+    const { runRealDevnet } = await import('../../harness/devnet.ts');
+    return runRealDevnet({ nodes, durationMs, print, stopSignal });
+  }
+  const { runRealtime } = await import('../../sim/realtime.ts');
+  const { parseScenario } = await import('../../sim/scenario.ts');
+  print(
+    'alys devnet: Geth and btcd are not built here (npm run harness:build builds them from harness/go/go.mod, about 5 minutes once);\n' +
+      `running ${nodes} Alys authorities on the simulated world in real time (simulated execution client, AuxPow miner, Bitcoin and governance, with users depositing and burning). Ctrl-C stops it.`,
+  );
+  const scenario = parseScenario({ name: 'devnet', app: 'bridge', nodes, durationMs: durationMs ?? 3_600_000, network: { latencyMs: 20, jitterMs: 10 } });
   const final = await runRealtime({
     scenario,
     seed: Number(values.seed ?? 1),

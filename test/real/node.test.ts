@@ -4,7 +4,7 @@
 // when Geth or the node cannot start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GethProcess, startGeth } from '../../harness/geth.ts';
-import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from './node-helpers.ts';
+import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
 
 const SEED = '21'.repeat(32);
 let geth: GethProcess;

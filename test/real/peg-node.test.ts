@@ -14,7 +14,7 @@ import { BRIDGE_ADDRESS } from '../../src/bridge/pegout-request.ts';
 import { type GovernanceProcess, spawnGovernanceServer } from '../../src/io/prod/governance-server/spawn.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import { TOKEN, connect, tempGovernanceDir } from '../governance/fixtures.ts';
-import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from './node-helpers.ts';
+import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
 
 const regtest = bitcoin.networks.regtest;
 const SEED = '41'.repeat(32);
@@ -39,6 +39,18 @@ async function payoutsTo(address: string): Promise<Array<{ txid: string; value: 
     const tx = bitcoin.Transaction.fromHex(t.hex);
     return tx.outs.filter((o) => toHex(o.script) === script).map((o) => ({ txid: tx.getId(), value: o.value, confirmations: t.confirmations ?? 0 }));
   });
+}
+
+/** What a transaction on btcd pays in fees: its inputs' values less its outputs'. */
+async function feeOf(txid: string): Promise<bigint> {
+  const raw = await btcd.rpc.call<string>('getrawtransaction', [txid, 0]);
+  const tx = bitcoin.Transaction.fromHex(raw);
+  let inSum = 0n;
+  for (const i of tx.ins) {
+    const prev = await btcd.rpc.getOutput(toHex(Uint8Array.from(i.hash).reverse()), i.index);
+    inSum += prev?.amountSats ?? 0n;
+  }
+  return inSum - tx.outs.reduce((t, o) => t + o.value, 0n);
 }
 
 function burnTo(dest: string, sats: bigint): Promise<string> {
@@ -115,9 +127,9 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
       return p.length > 0 && (p[0]?.confirmations ?? 0) >= 1 ? p : undefined;
     }, 300_000, 2_000);
     expect(paid).toHaveLength(1);
-    const v = (paid[0] as { value: bigint }).value;
-    expect(v).toBeLessThan(300_000n);
-    expect(v).toBeGreaterThan(300_000n - 5_000n);
+    // The user receives the amount burned less exactly the transaction's fee, nothing else.
+    const p = paid[0] as { txid: string; value: bigint };
+    expect(p.value + (await feeOf(p.txid))).toBe(300_000n);
   }, 360_000);
 
   it('pays once a peg-out during which governance is SIGKILLed and restarted', async () => {

@@ -3,7 +3,7 @@
 // through range requests, then follows gossip; both Geths report the same blocks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GethProcess, startGeth } from '../../harness/geth.ts';
-import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from './node-helpers.ts';
+import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
 
 const A = '31'.repeat(32);
 const B = '32'.repeat(32);

@@ -4,13 +4,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GethProcess } from '../../harness/geth.ts';
-import { encodeAuxPow } from '../../src/auxpow/auxpow.ts';
-import { mineAuxPow } from '../../src/auxpow/miner.ts';
-import { blsScheme } from '../../src/crypto/bls.ts';
-import { fromHex, toHex } from '../../src/types/hex.ts';
+import type { GethProcess } from './geth.ts';
+import { encodeAuxPow } from '../src/auxpow/auxpow.ts';
+import { mineAuxPow } from '../src/auxpow/miner.ts';
+import { blsScheme } from '../src/crypto/bls.ts';
+import { fromHex, toHex } from '../src/types/hex.ts';
 
-const ALYS = join(import.meta.dirname, '..', '..', 'bin', 'alys.mjs');
+const ALYS = join(import.meta.dirname, '..', 'bin', 'alys.mjs');
 
 export interface NodeSetup {
   readonly configPath: string;
