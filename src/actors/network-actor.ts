@@ -63,6 +63,8 @@ export function networkActor(
           },
           ban: (m) => {
             bannedUntil.set(m.peer, m.until);
+            // A transport that can enforce it (libp2p's connection gater) closes and refuses the peer too.
+            io.ban?.(m.peer, m.until);
           },
         },
       };

@@ -13,4 +13,6 @@ export interface NetworkIO {
   onReceive(handler: ReceiveHandler): void;
   /** The peers this node currently knows of (not necessarily reachable). */
   peers(): readonly NodeId[];
+  /** Optional: disconnect and refuse `peer` until `untilMs` (clock ms), at the transport. */
+  ban?(peer: NodeId, untilMs: number): void;
 }

@@ -35,6 +35,7 @@ export function networkViaDriver(driver: RealTimeDriver, net: NetworkIO): Networ
     send: (to, payload) => net.send(to, payload),
     onReceive: (handler) => net.onReceive((from, payload) => driver.post(() => handler(from, payload))),
     peers: () => net.peers(),
+    ...(net.ban !== undefined ? { ban: (peer: string, untilMs: number) => net.ban?.(peer, untilMs) } : {}),
   };
 }
 
