@@ -17,9 +17,13 @@ export const DEV_CHAIN_ID = 121212;
 export const DEV_USER_KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 export const DEV_USER_ADDRESS = privateKeyToAccount(DEV_USER_KEY).address.toLowerCase();
 
-export function devGenesis(): Record<string, unknown> {
+/** The dev genesis; `cancun` activates Cancun (Deneb on the consensus side) from time 0, for Engine API V3. */
+export function devGenesis(o: { cancun?: boolean } = {}): Record<string, unknown> {
+  const cancun = o.cancun === true ? { cancunTime: 0, blobSchedule: { cancun: { target: 3, max: 6, baseFeeUpdateFraction: 3_338_477 } } } : {};
   return {
+    ...(o.cancun === true ? { excessBlobGas: '0x0', blobGasUsed: '0x0' } : {}),
     config: {
+      ...cancun,
       chainId: DEV_CHAIN_ID,
       homesteadBlock: 0,
       eip150Block: 0,
@@ -60,7 +64,7 @@ export interface GethProcess extends RunningProcess {
   restart(): Promise<GethProcess>;
 }
 
-export async function startGeth(o: { dataDir?: string; jwtSecret?: Uint8Array } = {}): Promise<GethProcess> {
+export async function startGeth(o: { dataDir?: string; jwtSecret?: Uint8Array; cancun?: boolean } = {}): Promise<GethProcess> {
   const { geth } = ensureBinaries();
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'alys-geth-'));
   mkdirSync(dataDir, { recursive: true });
@@ -68,7 +72,7 @@ export async function startGeth(o: { dataDir?: string; jwtSecret?: Uint8Array } 
   const jwtPath = join(dataDir, 'jwt.hex');
   writeFileSync(jwtPath, Buffer.from(secret).toString('hex'));
   const genesisPath = join(dataDir, 'genesis.json');
-  writeFileSync(genesisPath, JSON.stringify(devGenesis(), null, 2));
+  writeFileSync(genesisPath, JSON.stringify(devGenesis({ cancun: o.cancun === true }), null, 2));
   execFileSync(geth, ['init', '--datadir', dataDir, genesisPath], { stdio: 'pipe' });
   const [authPort, httpPort] = [await freePort(), await freePort()];
   return launch(geth, dataDir, secret, jwtPath, authPort, httpPort);
