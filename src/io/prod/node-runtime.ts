@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { federationFromHex, networkOf } from '../../bridge/federation.ts';
 import type { ChainSpec } from '../../consensus/chain-spec.ts';
@@ -70,7 +71,13 @@ async function untilReady<T>(what: string, f: () => Promise<T>, timeoutMs = 60_0
   }
 }
 
-export async function startNode(config: NodeConfig, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RunningNode> {
+/** Structured JSON logs on stderr (pino); ALYS_LOG_LEVEL sets the level. */
+export function nodeLogger(): (line: string) => void {
+  const logger = pino({ name: 'alys', level: process.env.ALYS_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  return (line) => logger.info(line);
+}
+
+export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger()): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   const storage = await LevelStorage.open(join(config.dataDir, 'db'));
   const scheduler = new Scheduler();
