@@ -1,6 +1,7 @@
 // EngineActor: drives the execution client. Build = forkchoiceUpdated with attributes, then
 // getPayload; execute = newPayload; commit = forkchoiceUpdated to the new head. The execution client
 // must see blocks in order, so this actor handles one request at a time.
+import type { Clock } from '../io/clock.ts';
 import type { ExecutionClient, PayloadStatus } from '../io/execution.ts';
 import { type ActorSpec, actor } from '../kernel/actor.ts';
 import type { Ask } from '../kernel/message.ts';
@@ -28,7 +29,12 @@ const unavailable = (err: unknown): EngineStatus => ({ status: 'UNAVAILABLE', er
 
 export const engineActorName = 'engine';
 
-export function engineActor(el: ExecutionClient): ActorSpec<EngineMsg> {
+/**
+ * `buildWait`: time between asking the execution client to build and fetching the payload. Geth
+ * starts from an empty block and fills it from its txpool, so fetching at once leaves transactions
+ * out; production waits a little (the simulated client builds at once and needs none).
+ */
+export function engineActor(el: ExecutionClient, buildWait?: { readonly ms: number; readonly clock: Clock }): ActorSpec<EngineMsg> {
   return actor<EngineMsg>({
     name: engineActorName,
     mailbox: { capacity: 1_024, overflow: 'reject' },
@@ -43,6 +49,7 @@ export function engineActor(el: ExecutionClient): ActorSpec<EngineMsg> {
               { timestamp: m.timestampSec, prevRandao: new Uint8Array(32), suggestedFeeRecipient: m.feeRecipient, withdrawals: m.withdrawals },
             );
             if (r.payloadId === undefined) return undefined;
+            if (buildWait !== undefined && buildWait.ms > 0) await new Promise<void>((resolve) => buildWait.clock.setTimer(buildWait.ms, resolve));
             return await el.getPayload(r.payloadId);
           } catch {
             return undefined;

@@ -93,7 +93,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams): AssembledNode {
           ...Array.from({ length: p.validators }, (_, i) =>
             validationActor(i, { spec: p.spec, scheme: p.scheme, clock: io.clock, modelledCostMs: 0, ...(io.verifier !== undefined ? { verifier: io.verifier } : {}) }),
           ),
-          engineActor(io.execution),
+          engineActor(io.execution, { ms: 250, clock: io.clock }),
           chainActor({
             spec: p.spec,
             scheme: p.scheme,
