@@ -23,8 +23,8 @@ import type { ExecutionClient } from '../io/execution.ts';
 import type { GovernanceLink } from '../io/governance.ts';
 import type { NetworkIO } from '../io/network.ts';
 import type { StorageIO } from '../io/storage.ts';
-import { ActorSystem } from '../kernel/actor-system.ts';
-import { noBugs } from '../kernel/bugs.ts';
+import { ActorSystem, type ActorSystemOptions } from '../kernel/actor-system.ts';
+import { type BugSwitches, noBugs } from '../kernel/bugs.ts';
 import type { Rng } from '../kernel/rng.ts';
 import type { Scheduler } from '../kernel/scheduler.ts';
 import { supervisor } from '../kernel/supervisor.ts';
@@ -40,8 +40,49 @@ export interface NodeIOs {
   readonly executionGenesis: ExecutionPayload;
   /** Signature sets on worker threads; in-thread when absent. */
   readonly verifier?: SetVerifier;
-  readonly bridge?: { readonly bitcoin: BitcoinClient; readonly governance: GovernanceLink; readonly federation: Federation; readonly network: 'regtest' | 'testnet' | 'mainnet'; readonly confirmations: number; readonly startHeight: number; readonly minPegOutSats: bigint };
+  readonly bridge?: {
+    readonly bitcoin: BitcoinClient;
+    readonly governance: GovernanceLink;
+    readonly federation: Federation;
+    readonly network: 'regtest' | 'testnet' | 'mainnet';
+    readonly confirmations: number;
+    /** Confirmations after which a payout counts as done; `confirmations` when absent. */
+    readonly payoutConfirmations?: number;
+    readonly startHeight: number;
+    readonly minPegOutSats: bigint;
+  };
+  /** Trace, probe and planted bugs of a simulated node (none in production). */
+  readonly system?: Pick<ActorSystemOptions, 'trace' | 'probe' | 'bugs'>;
 }
+
+/**
+ * The knobs that differ between the production node and a simulated one: supervision budgets,
+ * polling intervals, the execution client's build wait, the modelled signature cost, planted bugs.
+ */
+export interface NodeTuning {
+  readonly rootIntensity: { readonly maxRestarts: number; readonly windowMs: number };
+  readonly intensity: { readonly maxRestarts: number; readonly windowMs: number };
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly bridgeBackoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly engineBuildWaitMs: number;
+  /** Simulation only: virtual ms a block's signature checks cost on a validation actor. */
+  readonly validationCostMs: number;
+  readonly bridgePollMs: number;
+  readonly bridgeReaskMs: number;
+  readonly bugs: BugSwitches;
+}
+
+export const productionTuning: NodeTuning = {
+  rootIntensity: { maxRestarts: 5, windowMs: 60_000 },
+  intensity: { maxRestarts: 20, windowMs: 60_000 },
+  backoff: { initialMs: 200, maxMs: 10_000 },
+  bridgeBackoff: { initialMs: 200, maxMs: 10_000 },
+  engineBuildWaitMs: 250,
+  validationCostMs: 0,
+  bridgePollMs: 5_000,
+  bridgeReaskMs: 60_000,
+  bugs: noBugs,
+};
 
 export interface NodeParams {
   readonly id: string;
@@ -52,6 +93,8 @@ export interface NodeParams {
   readonly productionThreshold: number;
   readonly validators: number;
   readonly log: (line: string) => void;
+  /** Counts interesting paths; a simulated node reports them to the swarm. */
+  readonly sometimes?: (probe: string) => void;
 }
 
 export interface AssembledNode {
@@ -61,45 +104,49 @@ export interface AssembledNode {
   readonly probes: ReadonlyMap<string, number>;
 }
 
-export function assembleNode(io: NodeIOs, p: NodeParams): AssembledNode {
+export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = productionTuning): AssembledNode {
   let chainView: ChainView | undefined;
   let bridgeView: BridgeView | undefined;
   const probes = new Map<string, number>();
-  const sometimes = (probe: string): void => {
-    probes.set(probe, (probes.get(probe) ?? 0) + 1);
-  };
-  const backoff = { kind: 'backoff' as const, initialMs: 200, maxMs: 10_000, multiplier: 2, jitter: 0.2 };
+  const sometimes =
+    p.sometimes ??
+    ((probe: string): void => {
+      probes.set(probe, (probes.get(probe) ?? 0) + 1);
+    });
+  const backoff = { kind: 'backoff' as const, ...t.backoff, multiplier: 2, jitter: 0.2 };
+  const bridgeBackoff = { kind: 'backoff' as const, ...t.bridgeBackoff, multiplier: 2, jitter: 0.2 };
+  const intensity = t.intensity;
   const b = io.bridge;
   const tree = supervisor({
     name: 'root',
     strategy: 'one-for-one',
     restart: { kind: 'immediate' },
-    intensity: { maxRestarts: 5, windowMs: 60_000 },
+    intensity: t.rootIntensity,
     children: [
-      supervisor({ name: 'storage-supervisor', strategy: 'one-for-one', restart: backoff, intensity: { maxRestarts: 20, windowMs: 60_000 }, children: [storageActor(io.storage, noBugs)] }),
+      supervisor({ name: 'storage-supervisor', strategy: 'one-for-one', restart: backoff, intensity, children: [storageActor(io.storage, t.bugs)] }),
       supervisor({
         name: 'network-supervisor',
         strategy: 'one-for-one',
         restart: backoff,
-        intensity: { maxRestarts: 20, windowMs: 60_000 },
+        intensity,
         children: [networkActor(io.network, () => system.ref<ChainMsg>(chainActorName), sometimes), peerActor(sometimes)],
       }),
       supervisor({
         name: 'chain-supervisor',
         strategy: 'rest-for-one',
         restart: backoff,
-        intensity: { maxRestarts: 20, windowMs: 60_000 },
+        intensity,
         children: [
           ...Array.from({ length: p.validators }, (_, i) =>
-            validationActor(i, { spec: p.spec, scheme: p.scheme, clock: io.clock, modelledCostMs: 0, ...(io.verifier !== undefined ? { verifier: io.verifier } : {}) }),
+            validationActor(i, { spec: p.spec, scheme: p.scheme, clock: io.clock, modelledCostMs: t.validationCostMs, ...(io.verifier !== undefined ? { verifier: io.verifier } : {}) }),
           ),
-          engineActor(io.execution, { ms: 250, clock: io.clock }),
+          engineActor(io.execution, t.engineBuildWaitMs > 0 ? { ms: t.engineBuildWaitMs, clock: io.clock } : undefined),
           chainActor({
             spec: p.spec,
             scheme: p.scheme,
             key: p.key,
             clock: io.clock,
-            bugs: noBugs,
+            bugs: t.bugs,
             feeRecipient: p.feeRecipient,
             sometimes,
             publish: (v) => {
@@ -126,20 +173,20 @@ export function assembleNode(io: NodeIOs, p: NodeParams): AssembledNode {
             supervisor({
               name: 'bridge-supervisor',
               strategy: 'one-for-one',
-              restart: backoff,
-              intensity: { maxRestarts: 20, windowMs: 60_000 },
+              restart: bridgeBackoff,
+              intensity,
               children: [
                 streamActor({ link: b.governance, config: streamDefaults, deliver: (message) => system.ref<BridgeMsg>(bridgeActorName).tell({ type: 'governance', message }), sometimes }),
-                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: 5_000, sometimes, log: p.log }),
+                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, sometimes, log: p.log }),
                 bridgeActor({
                   bitcoin: b.bitcoin,
                   storage: io.storage,
                   network: b.network,
                   federation: b.federation,
-                  payoutConfirmations: b.confirmations,
-                  reaskAfterMs: 60_000,
-                  tickEveryMs: 5_000,
-                  bugs: noBugs,
+                  payoutConfirmations: b.payoutConfirmations ?? b.confirmations,
+                  reaskAfterMs: t.bridgeReaskMs,
+                  tickEveryMs: t.bridgePollMs,
+                  bugs: t.bugs,
                   sometimes,
                   publish: (v) => {
                     bridgeView = v;
@@ -152,7 +199,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams): AssembledNode {
                   storage: io.storage,
                   network: b.network,
                   minSats: b.minPegOutSats,
-                  pollEveryMs: 5_000,
+                  pollEveryMs: t.bridgePollMs,
                   finalizedAfter: (height) => system.ref<ChainMsg>(chainActorName).ask({ type: 'finalized-after', height, max: 64 }, 20_000),
                   sometimes,
                   log: p.log,
@@ -162,7 +209,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams): AssembledNode {
           ]),
     ],
   });
-  const system: ActorSystem = new ActorSystem({ node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
+  const system: ActorSystem = new ActorSystem({ ...io.system, node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
   return { system, chainView: () => chainView, bridgeView: () => bridgeView, probes };
 }
 

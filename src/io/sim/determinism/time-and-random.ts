@@ -1,6 +1,9 @@
 // Traps for ambient time and randomness: Math.random, Date.now / new Date() / Date(), performance.now,
 // process.hrtime, and the Web Crypto and node:crypto random functions. `new Date(x)` with an explicit
 // value stays allowed: formatting a virtual timestamp is deterministic.
+// Safe by construction: this file names these APIs only to replace them with guards that fail the
+// run (trip); the originals are called only when `allowed()` says the caller is not project code
+// (a loader's or the test runner's own macrotask), never from the simulated node.
 import { createRequire } from 'node:module';
 import type { Patcher } from './patcher.ts';
 
