@@ -71,10 +71,25 @@ export async function benchSync(argv: string[]): Promise<number> {
         cores: { type: 'string', default: '2' },
         seed: { type: 'string', default: '1' },
         crypto: { type: 'string', default: 'bls' },
+        real: { type: 'boolean', default: false },
+        strategy: { type: 'string' },
+        'timeout-s': { type: 'string', default: '900' },
       },
     }));
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  if (v.real) {
+    // A real node syncing from another over libp2p, each with its own Geth (5,000 blocks by default).
+    const blocks = argv.some((a) => a.startsWith('--blocks')) ? parsePositiveInt(v.blocks, '--blocks') : 5_000;
+    if (v.strategy !== undefined && v.strategy !== 'parallel' && v.strategy !== 'sequential') throw new UsageError(`--strategy must be parallel or sequential, got '${v.strategy}'`);
+    const strategies: ReadonlyArray<'parallel' | 'sequential'> = v.strategy === 'parallel' || v.strategy === 'sequential' ? [v.strategy] : ['parallel', 'sequential'];
+    const { runRealSyncBench } = await import('./sync-real-bench.ts');
+    const result = await runRealSyncBench({ blocks, json: v.json, strategies, timeoutMs: parsePositiveInt(v['timeout-s'], '--timeout-s') * 1000 }, (l) => {
+      if (!v.json) process.stderr.write(`${l}\n`);
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
   }
   const blocks = parsePositiveInt(v.blocks, '--blocks');
   const peers = parsePositiveInt(v.peers, '--peers');

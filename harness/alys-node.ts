@@ -1,14 +1,14 @@
 // Running `alys node` as a real process for the real-IO suite: a config over a real Geth, the ready
 // line, JSON-RPC calls, and a CPU miner that merges-mines through createauxblock/submitauxblock.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GethProcess } from './geth.ts';
 import { encodeAuxPow } from '../src/auxpow/auxpow.ts';
 import { mineAuxPow } from '../src/auxpow/miner.ts';
 import { blsScheme } from '../src/crypto/bls.ts';
 import { fromHex, toHex } from '../src/types/hex.ts';
+import { tempDir } from './temp-dirs.ts';
 
 const ALYS = join(import.meta.dirname, '..', 'bin', 'alys.mjs');
 
@@ -20,14 +20,27 @@ export interface NodeSetup {
 
 export function writeNodeConfig(
   geth: GethProcess,
-  o: { authority: boolean; authorities: readonly string[]; seedHex: string; genesisTimeMs: number; bootstrap?: readonly string[]; slotDurationMs?: number; bridge?: Record<string, unknown> },
+  o: {
+    authority: boolean;
+    authorities: readonly string[];
+    seedHex: string;
+    genesisTimeMs: number;
+    bootstrap?: readonly string[];
+    slotDurationMs?: number;
+    bridge?: Record<string, unknown>;
+    /** An existing data directory (a prebuilt chain); a fresh one when absent. */
+    dataDir?: string;
+    maxBlocksWithoutPow?: number;
+    sync?: { strategy: 'parallel' | 'sequential' };
+  },
 ): NodeSetup {
-  const dir = mkdtempSync(join(tmpdir(), 'alys-node-'));
+  const dir = tempDir('alys-node-');
   const keyFile = join(dir, 'authority.key');
   writeFileSync(keyFile, o.seedHex);
   const config = {
-    dataDir: join(dir, 'data'),
-    chain: { slotDurationMs: o.slotDurationMs ?? 1_000, genesisTimeMs: o.genesisTimeMs, authorities: o.authorities, maxBlocksWithoutPow: 40, auxPowTargetSpacingSlots: 4 },
+    dataDir: o.dataDir ?? join(dir, 'data'),
+    chain: { slotDurationMs: o.slotDurationMs ?? 1_000, genesisTimeMs: o.genesisTimeMs, authorities: o.authorities, maxBlocksWithoutPow: o.maxBlocksWithoutPow ?? 40, auxPowTargetSpacingSlots: 4 },
+    ...(o.sync !== undefined ? { sync: o.sync } : {}),
     ...(o.authority ? { authorityKeyFile: keyFile } : {}),
     execution: { engineUrl: geth.engineUrl, rpcUrl: geth.rpcUrl, jwtSecretFile: geth.jwtPath },
     network: { listen: '/ip4/127.0.0.1/tcp/0', bootstrap: o.bootstrap ?? [], identitySeed: o.seedHex },

@@ -2,8 +2,6 @@
 // without TLS (allowed on loopback), with the transaction and address indexes the BitcoinRpc btcd
 // dialect needs, mining to a dev address whose key the harness holds (a user's coins, not the
 // federation's).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
@@ -11,6 +9,7 @@ import * as ecc from 'tiny-secp256k1';
 import { BitcoinRpc } from '../src/io/prod/bitcoin-rpc.ts';
 import { ensureBinaries } from './build.ts';
 import { type RunningProcess, freePort, startProcess, waitReady } from './process.ts';
+import { tempDir } from './temp-dirs.ts';
 
 const ECPair = ECPairFactory(ecc);
 /** The dev miner's key (regtest only). */
@@ -28,7 +27,7 @@ export interface BtcdProcess extends RunningProcess {
 
 export async function startBtcd(o: { dataDir?: string } = {}): Promise<BtcdProcess> {
   const { btcd } = ensureBinaries();
-  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'alys-btcd-'));
+  const dataDir = o.dataDir ?? tempDir('alys-btcd-');
   const [rpcPort, p2pPort] = [await freePort(), await freePort()];
   return launch(btcd, dataDir, rpcPort, p2pPort);
 }

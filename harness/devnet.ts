@@ -1,8 +1,7 @@
 // `alys devnet` on real components: one Geth per node, one btcd (regtest), the governance server,
 // and N Alys authorities (`alys node` processes) meshed over libp2p on loopback, with a merged miner
 // and a Bitcoin miner; prints a status line per node each second until stopped.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { devKeysFile } from '../src/governance/server/keys-file.ts';
 import { GrpcGovernanceLink } from '../src/io/prod/governance-grpc.ts';
@@ -11,6 +10,7 @@ import type { FederationUpdate } from '../src/governance/messages.ts';
 import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, writeNodeConfig } from './alys-node.ts';
 import { DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from './btcd.ts';
 import { type GethProcess, startGeth } from './geth.ts';
+import { tempDir } from './temp-dirs.ts';
 
 async function federationOf(gov: GovernanceProcess, token: string): Promise<FederationUpdate> {
   const link = new GrpcGovernanceLink({ address: gov.listening, token });
@@ -33,7 +33,7 @@ async function federationOf(gov: GovernanceProcess, token: string): Promise<Fede
 
 export async function runRealDevnet(o: { nodes: number; durationMs: number | undefined; print: (line: string) => void; stopSignal: Promise<void> }): Promise<number> {
   const token = 'devnet-token';
-  const dir = mkdtempSync(join(tmpdir(), 'alys-devnet-'));
+  const dir = tempDir('alys-devnet-');
   const keysPath = join(dir, 'governance-keys.json');
   writeFileSync(keysPath, JSON.stringify(devKeysFile('devnet', 5, 3)));
   const geths: GethProcess[] = [];

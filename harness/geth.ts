@@ -3,14 +3,14 @@
 // account for burns, `geth init` then geth with the Engine API on a free loopback port behind a JWT
 // secret, plain JSON-RPC on another, no peers, no discovery.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { privateKeyToAccount } from 'viem/accounts';
 import { BRIDGE_CONTRACT_ADDRESS, BRIDGE_CONTRACT_CODE } from './bridge-contract.ts';
 import { ensureBinaries } from './build.ts';
 import { type RunningProcess, freePort, startProcess, waitReady } from './process.ts';
+import { tempDir } from './temp-dirs.ts';
 
 export const DEV_CHAIN_ID = 121212;
 /** A dev account with funds in the genesis (a public test key: never use it for anything real). */
@@ -66,7 +66,7 @@ export interface GethProcess extends RunningProcess {
 
 export async function startGeth(o: { dataDir?: string; jwtSecret?: Uint8Array; cancun?: boolean } = {}): Promise<GethProcess> {
   const { geth } = ensureBinaries();
-  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'alys-geth-'));
+  const dataDir = o.dataDir ?? tempDir('alys-geth-');
   mkdirSync(dataDir, { recursive: true });
   const secret = o.jwtSecret ?? Uint8Array.from(randomBytes(32));
   const jwtPath = join(dataDir, 'jwt.hex');
@@ -85,7 +85,7 @@ async function launch(geth: string, dataDir: string, secret: Uint8Array, jwtPath
     '--authrpc.addr', '127.0.0.1', '--authrpc.port', String(authPort), '--authrpc.jwtsecret', jwtPath,
     '--http', '--http.addr', '127.0.0.1', '--http.port', String(httpPort), '--http.api', 'eth,net,web3',
     '--port', '0', '--nodiscover', '--maxpeers', '0', '--syncmode', 'full', '--gcmode', 'archive', '--ipcdisable',
-    '--verbosity', '2',
+    '--verbosity', '2', '--cache', '256',
   ];
   const p = startProcess('geth', geth, args);
   const rpcUrl = `http://127.0.0.1:${httpPort}`;

@@ -1,6 +1,7 @@
 // One honest chain node in the simulated world: the production node's actor tree
 // (src/node/assemble.ts) over the node's simulated IO and its execution client, with the
 // simulation's tuning (tighter supervision windows, faster polling, modelled signature cost, bugs).
+import { parallelDefaults } from '../../src/actors/sync-actor.ts';
 import type { BridgeView } from '../../src/actors/bridge-actor.ts';
 import type { ChainView } from '../../src/chain/chain-view.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
@@ -76,6 +77,7 @@ export function buildChainNode(ctx: SimNodeContext, bridge?: NonNullable<NodeIOs
       feeRecipient: new Uint8Array(20).fill(1),
       productionThreshold: 0.995,
       validators: VALIDATORS,
+      sync: parallelDefaults,
       log: () => undefined,
       sometimes: ctx.sometimes,
     },

@@ -13,7 +13,9 @@ import type { Ask, ReplyFor } from '../kernel/message.ts';
 import { KernelError } from '../kernel/errors.ts';
 import { blockHash } from '../codec/block-codec.ts';
 import { approvalMessage, approvalThreshold, maxByzantine, signerIndices } from '../consensus/approvals.ts';
-import { canProduce, stateFor } from '../sync/sync-state.ts';
+import { type SyncProgress, canProduce, stateFor } from '../sync/sync-state.ts';
+import { MAX_BATCH, type SyncWire, encodeSync } from '../sync/range-protocol.ts';
+import { type SyncMsg, syncActorName } from './sync-actor.ts';
 import { proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
 import { BlockErrorCode, policyFor } from '../consensus/block-error.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
@@ -52,12 +54,27 @@ export type ChainMsg =
   | Ask<{ readonly type: 'get-block'; readonly hash?: Uint8Array; readonly height?: number }, { readonly block: SignedConsensusBlock; readonly hash: Uint8Array } | undefined>
   | Ask<{ readonly type: 'queued-pow' }, AuxPowHeader | undefined>
   /** Finalized blocks above `height`, oldest first, with their execution payload hashes (peg-outs read their logs). */
-  | Ask<{ readonly type: 'finalized-after'; readonly height: number; readonly max: number }, ReadonlyArray<{ readonly height: number; readonly payloadHash: Uint8Array }>>;
+  | Ask<{ readonly type: 'finalized-after'; readonly height: number; readonly max: number }, ReadonlyArray<{ readonly height: number; readonly payloadHash: Uint8Array }>>
+  /** A syncing peer asks for a range of our chain (the SyncActor's protocol). */
+  | { readonly type: 'serve-sync'; readonly from: string; readonly request: Extract<SyncWire, { kind: 'request' }> }
+  /** Blocks the SyncActor validated and executed, in order: checked against the chain's own rules and committed. */
+  | Ask<{ readonly type: 'adopt'; readonly blocks: readonly SignedConsensusBlock[] }, AdoptResult>
+  | { readonly type: 'sync-progress'; readonly progress: SyncProgress };
+
+export type AdoptResult = { readonly ok: true; readonly height: number } | { readonly ok: false; readonly height: number; readonly reason: string };
 
 export const chainActorName = 'chain';
 
 /** Blocks re-sent to the execution client after a restart (more than it can lose unflushed). */
 const REPLAY_ON_RECOVERY = 128;
+/**
+ * Blocks behind the trusted target at which catching up is handed to the SyncActor's pipeline
+ * (batches from several peers, signatures in parallel, one head update per batch); closer than
+ * that, range requests from gossip are quicker to start.
+ */
+export const SYNC_PIPELINE_GAP = 2 * MAX_RANGE;
+/** A sync range response stays well under the transport's message limit. */
+const MAX_SYNC_RESPONSE_BYTES = 3 * 1024 * 1024;
 
 export interface ChainDeps {
   readonly spec: ChainSpec;
@@ -77,6 +94,8 @@ export interface ChainDeps {
   readonly pegIns?: PegInSource;
   /** The execution client's genesis block (production: the real client's block 0). */
   readonly executionGenesis?: ExecutionPayload;
+  /** Operator-facing lines (pino in production): refused blocks, sync hand-overs. */
+  readonly log?: (line: string) => void;
 }
 
 export interface PegInSource {
@@ -128,6 +147,9 @@ class ChainNode {
   /** Accepted head heights peers announced. */
   private readonly peerHeads = new Map<string, number>();
   private readonly productions: Array<{ readonly height: number; readonly bestSeen: number }> = [];
+  /** The SyncActor is catching us up: gossip is not imported meanwhile, range requests not sent. */
+  private syncing = false;
+  private syncProgress: SyncProgress | undefined;
 
   constructor(
     private readonly ctx: ActorContext<ChainMsg>,
@@ -191,6 +213,9 @@ class ChainNode {
   private get network() {
     return this.ctx.lookup<NetworkMsg>(networkActorName);
   }
+  private get sync() {
+    return this.ctx.lookup<SyncMsg>(syncActorName);
+  }
 
   behavior() {
     return {
@@ -212,6 +237,20 @@ class ChainNode {
           return block === undefined || key === undefined ? undefined : { block, hash: fromHex(key) };
         },
         'queued-pow': () => this.queuedPow,
+        'serve-sync': (m: { from: string; request: Extract<SyncWire, { kind: 'request' }> }) => this.serveSync(m.from, m.request),
+        adopt: (m: { blocks: readonly SignedConsensusBlock[] }) => this.adopt(m.blocks),
+        'sync-progress': (m: { progress: SyncProgress }) => {
+          this.syncProgress = m.progress;
+          if (m.progress.state === 'synced' || m.progress.state === 'failed') {
+            // Done, or failed: the pipeline is started again at the next slot if we are still far behind.
+            if (this.syncing) {
+              this.d.sometimes(`chain.sync-pipeline-${m.progress.state}`);
+              this.d.log?.(`sync ${m.progress.state} at height ${m.progress.currentHeight} of ${m.progress.targetHeight} (${m.progress.blocksPerSec.toFixed(1)} blocks/s)`);
+            }
+            this.syncing = false;
+          }
+          this.publish();
+        },
         'finalized-after': (m: { height: number; max: number }) => {
           const out: Array<{ height: number; payloadHash: Uint8Array }> = [];
           for (let h = m.height + 1; h < this.finalized.length && out.length < m.max; h++) {
@@ -296,6 +335,7 @@ class ChainNode {
   private async onSlot(): Promise<void> {
     this.armSlotTimer();
     if (this.recovered) this.ctx.tell(this.network, { type: 'publish', message: { topic: 'status', headHeight: this.tree.head().height } });
+    this.maybeStartSync();
     const slot = slotAt(this.d.clock.now(), this.d.spec);
     if (this.myIndex === undefined || proposerIndexFor(slot, this.n) !== this.myIndex || slot <= this.lastSlotProduced) return;
     const head = this.tree.head();
@@ -389,6 +429,7 @@ class ChainNode {
         return;
       case 'status':
         this.peerHeads.set(from, m.headHeight);
+        if (this.syncing) this.ctx.tell(this.sync, { type: 'peer-height', peer: from, height: m.headHeight });
         return;
       case 'range-request': {
         for (const b of this.canonicalRange(m.startHeight, m.count)) {
@@ -413,6 +454,7 @@ class ChainNode {
   private penalize(from: string | undefined, code: BlockErrorCode, detail: string): void {
     const p = policyFor(code);
     if (from !== undefined && p.penalty < 0) {
+      this.d.log?.(`block from ${from} refused: ${code}: ${detail}`);
       this.penalties++;
       this.ctx.tell(this.ctx.lookup<PeerMsg>(peerActorName), { type: 'penalize', peer: from, delta: p.penalty, reason: `${code}: ${detail}` });
     }
@@ -421,6 +463,11 @@ class ChainNode {
 
   private async importBlock(signed: SignedConsensusBlock, from: string | undefined): Promise<void> {
     if (!this.recovered) return;
+    if (this.syncing && from !== undefined) {
+      // The pipeline brings these in order; gossip far ahead of our head would only be orphaned.
+      this.d.sometimes('chain.gossip-ignored-while-syncing');
+      return;
+    }
     const hash = blockHash(signed.message);
     const key = toHex(hash);
     if (this.blocks.has(key)) return;
@@ -560,11 +607,11 @@ class ChainNode {
   }
 
   /** Committed blocks on our head chain from startHeight on, oldest first (finalized ones included). */
-  private canonicalRange(startHeight: number, count: number): SignedConsensusBlock[] {
+  private canonicalRange(startHeight: number, count: number, max = MAX_RANGE): SignedConsensusBlock[] {
     const out: SignedConsensusBlock[] = [];
     const head = this.tree.head();
     const finalizedHeight = this.tree.finalized().height;
-    for (let h = Math.max(1, startHeight); h < startHeight + Math.min(count, MAX_RANGE) && h <= head.height; h++) {
+    for (let h = Math.max(1, startHeight); h < startHeight + Math.min(count, max) && h <= head.height; h++) {
       const key = h <= finalizedHeight ? this.finalized[h] : this.tree.ancestorAt(head.hash, h)?.key;
       const b = key === undefined ? undefined : this.blocks.get(key);
       if (b === undefined || !this.committed.has(key as string)) break;
@@ -579,7 +626,7 @@ class ChainNode {
     if (list.length < 8) list.push({ signed, from: from ?? '' });
     this.orphans.set(parentKey, list);
     if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
-    if (from === undefined) return;
+    if (from === undefined || this.syncing) return;
     const head = this.tree.head();
     const gap = signed.message.height - head.height - 1;
     if (gap >= 2) {
@@ -590,6 +637,110 @@ class ChainNode {
       this.d.sometimes('chain.parent-requested');
       this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-request', hash: signed.message.parentHash } });
     }
+  }
+
+  // ---- catching up through the SyncActor -------------------------------------------------------
+
+  /**
+   * Far behind what peers announce: the SyncActor takes over from our finalized block (a branch
+   * above it may not be the peers' chain; blocks we already hold are executed again, which the
+   * execution client acknowledges at once, and are not stored twice).
+   */
+  private maybeStartSync(): void {
+    if (!this.recovered || this.syncing) return;
+    const head = this.tree.head();
+    if (this.syncTarget() - head.height < SYNC_PIPELINE_GAP) return;
+    const fin = this.tree.finalized();
+    this.syncing = true;
+    this.d.sometimes('chain.sync-pipeline-started');
+    this.d.log?.(`sync: ${this.syncTarget() - head.height} blocks behind; the sync pipeline takes over from finalized height ${fin.height}`);
+    const peers = [...this.peerHeads].map(([id, height]) => ({ id, height }));
+    this.ctx.tell(this.sync, { type: 'start', anchor: { height: fin.height, hash: fin.hash }, peers });
+  }
+
+  private serveSync(from: string, r: Extract<SyncWire, { kind: 'request' }>): void {
+    let blocks = this.canonicalRange(r.startHeight, r.count, MAX_BATCH);
+    let bytes = encodeSync({ kind: 'response', requestId: r.requestId, blocks });
+    // Big payloads: fewer blocks rather than a message the transport refuses (the peer re-cuts).
+    while (bytes.length > MAX_SYNC_RESPONSE_BYTES && blocks.length > 1) {
+      blocks = blocks.slice(0, Math.ceil(blocks.length / 2));
+      bytes = encodeSync({ kind: 'response', requestId: r.requestId, blocks });
+    }
+    this.d.sometimes('chain.sync-range-served');
+    this.ctx.tell(this.network, { type: 'send-bytes', peer: from, bytes });
+  }
+
+  /**
+   * Blocks the SyncActor checked (structure, signatures, approvals) and executed, in order. The
+   * rules that need the chain's own state are checked here, as on import: the proof-of-work range
+   * and difficulty, blocks without proof of work, peg-ins. The blocks that pass are written in one
+   * synced batch, and only then count as committed (and finalize what their proofs cover). The first
+   * block that breaks a rule stops the batch; the SyncActor fails it and starts over from here.
+   */
+  private async adopt(blocks: readonly SignedConsensusBlock[]): Promise<AdoptResult> {
+    const passed: Array<{ block: SignedConsensusBlock; hash: Uint8Array }> = [];
+    let refused: string | undefined;
+    // Finality as it will be once the passed blocks' proofs are applied (after the write).
+    let finalizedHeight = this.tree.finalized().height;
+    for (const signed of blocks) {
+      const b = signed.message;
+      const hash = blockHash(b);
+      if (this.tree.has(hash)) continue;
+      refused = await this.adoptionProblem(signed, finalizedHeight);
+      if (refused !== undefined) {
+        refused = `block ${b.height}: ${refused}`;
+        break;
+      }
+      // Into the tree (not yet committed) so that the next block's checks see its parent and its
+      // difficulty; nothing reads the tree from outside before the write below.
+      this.tree.add(hash, b.parentHash, b.height, b.slot);
+      this.blocks.set(toHex(hash), signed);
+      this.notePowState(b, toHex(hash));
+      if (b.auxPowHeader !== null) finalizedHeight = Math.max(finalizedHeight, this.tree.get(b.auxPowHeader.rangeEnd)?.height ?? 0);
+      passed.push({ block: signed, hash });
+    }
+    if (passed.length > 0) await this.ctx.ask(this.storage, { type: 'put-blocks', blocks: passed }, 120_000);
+    for (const { block, hash } of passed) {
+      const key = toHex(hash);
+      this.committed.add(key);
+      if (block.message.pegIns.length > 0) this.mintedIn.set(key, block.message.pegIns.map(pegInKey));
+      if (signerIndices(block.approvals.signers).length > 0) this.bestSeen = Math.max(this.bestSeen, block.message.height);
+      this.accepted.push({
+        hash,
+        slot: block.message.slot,
+        height: block.message.height,
+        proposerIndex: block.proposerIndex,
+        signature: block.signature,
+        approvalSigners: signerIndices(block.approvals.signers),
+        approvalSignature: block.approvals.signature,
+      });
+      const pow = block.message.auxPowHeader;
+      if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
+    }
+    this.publish();
+    if (refused !== undefined) {
+      this.d.sometimes('chain.sync-block-refused');
+      this.d.log?.(`sync: refused ${refused}`);
+      return { ok: false, height: this.tree.head().height, reason: refused };
+    }
+    this.d.sometimes('chain.sync-batch-adopted');
+    return { ok: true, height: this.tree.head().height };
+  }
+
+  /** What stops a synced block from joining the chain, by the chain's own rules; undefined if nothing. */
+  private async adoptionProblem(signed: SignedConsensusBlock, finalizedHeight: number): Promise<string | undefined> {
+    const b = signed.message;
+    if (!this.tree.has(b.parentHash)) return 'parent unknown';
+    if (b.auxPowHeader === null && b.height - finalizedHeight > this.d.spec.maxBlocksWithoutPow) return 'too many blocks without proof of work';
+    if (b.auxPowHeader !== null) {
+      const problem = this.checkPow(b.auxPowHeader, b.parentHash);
+      if (problem !== undefined) return problem === 'unknown' ? 'proof of work range not on the chain' : problem;
+    }
+    if (b.pegIns.length > 0 || b.executionPayload.withdrawals.length > 0) {
+      const problem = await this.checkPegIns(b);
+      if (problem !== undefined) return problem === 'retry' ? 'peg-ins not yet confirmed here' : problem;
+    }
+    return undefined;
   }
 
   // ---- approvals -----------------------------------------------------------------------------

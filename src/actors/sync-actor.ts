@@ -67,7 +67,8 @@ export type SyncMsg =
   | { readonly type: 'inbound'; readonly from: string; readonly bytes: Uint8Array }
   | { readonly type: 'timeout'; readonly batch: number; readonly requestId: number }
   | { readonly type: 'validated'; readonly batch: number; readonly ok: boolean }
-  | { readonly type: 'executed'; readonly batch: number; readonly last: { height: number; hash: Uint8Array } | undefined; readonly error?: string }
+  /** `generation` tells a batch of an earlier start (or recovery) from one of the current run. */
+  | { readonly type: 'executed'; readonly generation: number; readonly batch: number; readonly last: { height: number; hash: Uint8Array } | undefined; readonly error?: string }
   | { readonly type: 'recover' }
   | Ask<{ readonly type: 'progress' }, SyncProgress>;
 
@@ -89,6 +90,7 @@ class SyncNode {
   private lastCheckpoint: number | undefined;
   private startedAt = 0;
   private startHeight = 0;
+  private generation = 0;
 
   constructor(
     private readonly ctx: ActorContext<SyncMsg>,
@@ -101,6 +103,11 @@ class SyncNode {
     return {
       handlers: {
         start: (m: Extract<SyncMsg, { type: 'start' }>) => {
+          // Started again (the chain fell behind again, or after a failure): from the new anchor.
+          if (this.state.kind === 'failed') this.setState({ kind: 'discovering' });
+          this.requests.clear();
+          this.validated.clear();
+          this.generation++;
           for (const p of m.peers) this.peers.upsert(p.id, p.height);
           this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.d.trustWithoutLinking === true);
           this.startedAt = this.d.clock.now();
@@ -247,13 +254,14 @@ class SyncNode {
     }
     this.executing = true;
     const id = next.batch.id;
-    this.executeBatch(id, s.begin(next.batch)).catch((err: unknown) => {
+    const generation = this.generation;
+    this.executeBatch(id, s.begin(next.batch), generation).catch((err: unknown) => {
       // The execution client, the disk or this node failed under us: report it, never leave it unhandled.
-      this.ctx.self.tell({ type: 'executed', batch: id, last: undefined, error: err instanceof Error ? err.message : String(err) });
+      this.ctx.self.tell({ type: 'executed', generation, batch: id, last: undefined, error: err instanceof Error ? err.message : String(err) });
     });
   }
 
-  private async executeBatch(batch: number, blocks: readonly SignedConsensusBlock[]): Promise<void> {
+  private async executeBatch(batch: number, blocks: readonly SignedConsensusBlock[], generation: number): Promise<void> {
     let last: { height: number; hash: Uint8Array } | undefined;
     const done: SignedConsensusBlock[] = [];
     const perBlock = this.d.config.strategy === 'sequential';
@@ -261,7 +269,7 @@ class SyncNode {
       const r = await this.d.execute(b);
       const c = r === 'valid' && perBlock ? await this.d.commit(b) : r;
       if (c !== 'valid') {
-        this.ctx.self.tell({ type: 'executed', batch, last, error: c });
+        this.ctx.self.tell({ type: 'executed', generation, batch, last, error: c });
         return;
       }
       last = { height: b.message.height, hash: blockHash(b.message) };
@@ -272,7 +280,7 @@ class SyncNode {
       const c = await this.d.commit(tip);
       if (c !== 'valid') {
         // The blocks executed but the head did not move: redo the batch rather than persist it.
-        this.ctx.self.tell({ type: 'executed', batch, last: undefined, error: c });
+        this.ctx.self.tell({ type: 'executed', generation, batch, last: undefined, error: c });
         return;
       }
     }
@@ -280,7 +288,7 @@ class SyncNode {
     const first = blocks[0]?.message.height ?? 0;
     const crossed = last !== undefined && Math.floor(last.height / every) > Math.floor((first - 1) / every);
     await this.d.persist(done, crossed ? last : undefined);
-    this.ctx.self.tell({ type: 'executed', batch, last });
+    this.ctx.self.tell({ type: 'executed', generation, batch, last });
   }
 
   private recover(): void {
@@ -289,6 +297,7 @@ class SyncNode {
     this.setState({ kind: 'discovering' });
     this.validated.clear();
     this.requests.clear();
+    this.generation++;
     this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.d.trustWithoutLinking === true);
     this.setState(stateFor(s.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
     this.d.sometimes('sync.recovered-after-failure');
@@ -297,6 +306,11 @@ class SyncNode {
 
   private onExecuted(m: Extract<SyncMsg, { type: 'executed' }>): void {
     this.executing = false;
+    if (m.generation !== this.generation) {
+      // A batch of a run that was restarted since: what it persisted is already in the new anchor's past.
+      this.pump();
+      return;
+    }
     const s = this.scheduler as BatchScheduler;
     if (m.error !== undefined || m.last === undefined) {
       this.setState({ kind: 'failed', reason: `execution ${m.error ?? 'produced nothing'}`, recoverable: true, current: s.anchor.height });

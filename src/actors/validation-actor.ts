@@ -14,16 +14,23 @@ import type { SignedConsensusBlock } from '../types/chain.ts';
 
 export type ValidationResult = { readonly ok: true; readonly hash: Uint8Array } | { readonly ok: false; readonly code: BlockErrorCode; readonly detail: string };
 
-export type ValidationMsg = Ask<
-  {
-    readonly type: 'validate';
-    readonly block: SignedConsensusBlock;
-    readonly parent: ParentInfo | undefined;
-    readonly requireApprovals: boolean;
-    readonly skipProposerCheck: boolean;
-  },
-  ValidationResult
->;
+export type ValidationMsg =
+  | Ask<
+      {
+        readonly type: 'validate';
+        readonly block: SignedConsensusBlock;
+        readonly parent: ParentInfo | undefined;
+        readonly requireApprovals: boolean;
+        readonly skipProposerCheck: boolean;
+      },
+      ValidationResult
+    >
+  /**
+   * A run of blocks from sync, each with its parent, approvals required: their signature sets go to
+   * the verifier in one call, which the worker pool checks as one batch (random linear combination,
+   * as Lodestar does: about a third of the cost of one by one). One result per block, in order.
+   */
+  | Ask<{ readonly type: 'validate-batch'; readonly blocks: ReadonlyArray<{ readonly block: SignedConsensusBlock; readonly parent: ParentInfo }> }, readonly ValidationResult[]>;
 
 export interface ValidationDeps {
   readonly spec: ChainSpec;
@@ -60,6 +67,24 @@ export function validationActor(i: number, d: ValidationDeps): ActorSpec<Validat
           }
           if (d.modelledCostMs <= 0) return result;
           return new Promise<ValidationResult>((resolve) => d.clock.setTimer(d.modelledCostMs, () => resolve(result)));
+        },
+        'validate-batch': async (m): Promise<readonly ValidationResult[]> => {
+          const checked = m.blocks.map((b) =>
+            checkBlockStructure(b.block, { spec: d.spec, nowMs: d.clock.now(), parent: () => b.parent, requireApprovals: true, skipProposerCheck: false }),
+          );
+          const sets = checked.flatMap((c) => (c.ok ? c.sets.map((l) => l.set) : []));
+          const verdicts = sets.length === 0 ? [] : await verify(sets);
+          let at = 0;
+          const results = checked.map((c): ValidationResult => {
+            if (!c.ok) return { ok: false, code: c.error.code, detail: c.error.detail };
+            const mine = verdicts.slice(at, at + c.sets.length);
+            at += c.sets.length;
+            const bad = c.sets.find((_, i) => mine[i] !== true);
+            return bad === undefined ? { ok: true, hash: c.hash } : { ok: false, code: bad.code, detail: bad.detail };
+          });
+          const cost = d.modelledCostMs * m.blocks.length;
+          if (cost <= 0) return results;
+          return new Promise<readonly ValidationResult[]>((resolve) => d.clock.setTimer(cost, () => resolve(results)));
         },
       },
     }),

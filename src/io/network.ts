@@ -3,6 +3,9 @@
 // libp2p are interchangeable and a Byzantine peer can send any bytes at all.
 export type NodeId = string;
 
+/** What travels by gossip when the transport has it (libp2p gossipsub topics); the rest is unicast. */
+export type GossipKind = 'block' | 'approval' | 'auxpow';
+
 export type ReceiveHandler = (from: NodeId, payload: Uint8Array) => void;
 
 export interface NetworkIO {
@@ -15,4 +18,10 @@ export interface NetworkIO {
   peers(): readonly NodeId[];
   /** Optional: disconnect and refuse `peer` until `untilMs` (clock ms), at the transport. */
   ban?(peer: NodeId, untilMs: number): void;
+  /**
+   * Optional: spread to every node through the transport's gossip (libp2p gossipsub, one topic per
+   * kind, deduplicated by content). Received gossip arrives through the receive handler, from the
+   * peer that forwarded it. Without it, the network actor sends to every known peer instead.
+   */
+  gossip?(kind: GossipKind, payload: Uint8Array): void;
 }

@@ -4,7 +4,10 @@
 import { type AuxPowMsg, auxPowActor } from '../actors/auxpow-actor.ts';
 import { type BridgeMsg, type BridgeView, bridgeActor, bridgeActorName } from '../actors/bridge-actor.ts';
 import { type ChainMsg, chainActor, chainActorName } from '../actors/chain-actor.ts';
-import { engineActor } from '../actors/engine-actor.ts';
+import { type EngineMsg, engineActor, engineActorName } from '../actors/engine-actor.ts';
+import { type SyncConfig, type SyncMsg, syncActor, syncActorName } from '../actors/sync-actor.ts';
+import { type ValidationMsg, validationActorName } from '../actors/validation-actor.ts';
+import type { NetworkMsg } from '../actors/network-actor.ts';
 import { networkActor } from '../actors/network-actor.ts';
 import { type PegInMsg, pegInActor, pegInActorName } from '../actors/peg-in-actor.ts';
 import { pegOutActor } from '../actors/peg-out-actor.ts';
@@ -12,6 +15,7 @@ import { peerActor } from '../actors/peer-actor.ts';
 import { storageActor } from '../actors/storage-actor.ts';
 import { streamActor, streamDefaults } from '../actors/stream-actor.ts';
 import { validationActor } from '../actors/validation-actor.ts';
+import { networkActorName } from '../actors/network-actor.ts';
 import type { Federation } from '../bridge/federation.ts';
 import type { ChainView } from '../chain/chain-view.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
@@ -29,6 +33,7 @@ import type { Rng } from '../kernel/rng.ts';
 import type { Scheduler } from '../kernel/scheduler.ts';
 import { supervisor } from '../kernel/supervisor.ts';
 import type { ExecutionPayload } from '../types/chain.ts';
+import { fromHex } from '../types/hex.ts';
 
 export interface NodeIOs {
   readonly scheduler: Scheduler;
@@ -92,6 +97,8 @@ export interface NodeParams {
   readonly feeRecipient: Uint8Array;
   readonly productionThreshold: number;
   readonly validators: number;
+  /** How the SyncActor catches the node up when it is far behind (its productionThreshold is the node's). */
+  readonly sync: SyncConfig;
   readonly log: (line: string) => void;
   /** Counts interesting paths; a simulated node reports them to the swarm. */
   readonly sometimes?: (probe: string) => void;
@@ -129,7 +136,10 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         strategy: 'one-for-one',
         restart: backoff,
         intensity,
-        children: [networkActor(io.network, () => system.ref<ChainMsg>(chainActorName), sometimes), peerActor(sometimes)],
+        children: [
+          networkActor(io.network, { chain: () => system.ref<ChainMsg>(chainActorName), sync: () => system.ref<SyncMsg>(syncActorName) }, sometimes),
+          peerActor(sometimes),
+        ],
       }),
       supervisor({
         name: 'chain-supervisor',
@@ -141,6 +151,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
             validationActor(i, { spec: p.spec, scheme: p.scheme, clock: io.clock, modelledCostMs: t.validationCostMs, ...(io.verifier !== undefined ? { verifier: io.verifier } : {}) }),
           ),
           engineActor(io.execution, t.engineBuildWaitMs > 0 ? { ms: t.engineBuildWaitMs, clock: io.clock } : undefined),
+          syncActor(syncDeps()),
           chainActor({
             spec: p.spec,
             scheme: p.scheme,
@@ -155,6 +166,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
             validators: p.validators,
             productionThreshold: p.productionThreshold,
             executionGenesis: io.executionGenesis,
+            log: p.log,
             ...(b !== undefined
               ? {
                   pegIns: {
@@ -209,6 +221,46 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
           ]),
     ],
   });
+  function syncDeps(): Parameters<typeof syncActor>[0] {
+    let nextValidator = 0;
+    const engine = () => system.ref<EngineMsg>(engineActorName);
+    const status = (s: string): 'valid' | 'invalid' | 'unavailable' => (s === 'VALID' ? 'valid' : s === 'INVALID' ? 'invalid' : 'unavailable');
+    return {
+      config: { ...p.sync, productionThreshold: p.productionThreshold },
+      clock: io.clock,
+      send: (peer, bytes) => system.ref<NetworkMsg>(networkActorName).tell({ type: 'send-bytes', peer, bytes }),
+      validate: async (blocks) => {
+        // The batch in one chunk per validation actor; each chunk's signatures are verified as one
+        // batch (on the worker pool in production).
+        const per = Math.ceil(blocks.length / p.validators);
+        const chunks: Array<Promise<readonly { ok: boolean }[]>> = [];
+        for (let i = 0; i < blocks.length; i += per) {
+          const chunk = blocks.slice(i, i + per).map((b, j) => {
+            const prev = blocks[i + j - 1]?.message;
+            return { block: b, parent: prev !== undefined ? { height: prev.height, slot: prev.slot } : { height: b.message.height - 1, slot: b.message.slot - 1 } };
+          });
+          chunks.push(system.ref<ValidationMsg>(validationActorName(nextValidator++ % p.validators)).ask({ type: 'validate-batch', blocks: chunk }, 120_000));
+        }
+        return (await Promise.all(chunks)).every((r) => r.every((v) => v.ok));
+      },
+      execute: async (b) => status((await system.ref<EngineMsg>(engineActorName).ask({ type: 'execute', payload: b.message.executionPayload }, 60_000)).status),
+      commit: async (b) => {
+        // The head moves to the batch's tip; finality stays the chain's (AuxPow decides it, not sync).
+        const fin = chainView?.finalizedPayloadHash;
+        const h = b.message.executionPayload.blockHash;
+        const st = await engine().ask({ type: 'commit', headPayloadHash: h, finalizedPayloadHash: fin === undefined ? io.executionGenesis.blockHash : fromHex(fin) }, 60_000);
+        return status(st.status);
+      },
+      persist: async (blocks) => {
+        // The chain's committed blocks are the checkpoint: a restart recovers them from disk and
+        // syncs on from there, never from genesis.
+        const r = await system.ref<ChainMsg>(chainActorName).ask({ type: 'adopt', blocks }, 120_000);
+        if (!r.ok) throw new Error(r.reason);
+      },
+      onProgress: (progress) => system.ref<ChainMsg>(chainActorName).tell({ type: 'sync-progress', progress }),
+      sometimes,
+    };
+  }
   const system: ActorSystem = new ActorSystem({ ...io.system, node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
   return { system, chainView: () => chainView, bridgeView: () => bridgeView, probes };
 }

@@ -65,7 +65,14 @@ export const nodeConfigSchema = z.object({
     })
     .prefault({}),
   rpc: z.object({ listen: z.string().default('127.0.0.1:0') }).prefault({}),
-  sync: z.object({ productionThreshold: z.number().min(0).max(1).default(0.995) }).prefault({}),
+  sync: z
+    .object({
+      productionThreshold: z.number().min(0).max(1).default(0.995),
+      /** parallel: batches from several peers, signatures on the worker pool; sequential: the legacy one peer, one batch at a time. */
+      strategy: z.enum(['parallel', 'sequential']).default('parallel'),
+      batchSize: z.number().int().min(1).max(1_024).optional(),
+    })
+    .prefault({}),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

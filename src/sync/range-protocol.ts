@@ -30,6 +30,11 @@ export function encodeSync(m: SyncWire): Uint8Array {
   return out;
 }
 
+/** Sync frames and the chain's wire messages share a connection; the first byte tells them apart. */
+export function isSyncFrame(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x51 || bytes[0] === 0x52 || bytes[0] === 0x53;
+}
+
 export function decodeSync(bytes: Uint8Array): SyncWire {
   const body = bytes.subarray(1);
   if (bytes[0] === 0x51) {

@@ -27,6 +27,25 @@ describe('SignaturePool (worker threads, real BLS)', () => {
     expect(await pool.verify(sets)).toEqual(expected);
   });
 
+  it('verifies an all-valid job as one batch, aggregates included', async () => {
+    const sets: SignatureSet[] = Array.from({ length: 64 }, (_, i) => {
+      const k = keys[i % 4]!;
+      return { kind: 'single', publicKey: k.publicKey, message: msg(i), signature: k.sign(msg(i)) };
+    });
+    sets.push({ kind: 'aggregate', publicKeys: keys.map((k) => k.publicKey), message: msg(7), signature: blsScheme.aggregate(keys.map((k) => k.sign(msg(7)))) });
+    expect(await pool.verify(sets)).toEqual(sets.map(() => true));
+  });
+
+  it('is not fooled by signatures swapped between two sets (the batch is randomised)', async () => {
+    // The two signatures still sum to the right total: a batch without random weights would pass.
+    const [a, b] = [keys[0]!, keys[1]!];
+    const sets: SignatureSet[] = [
+      { kind: 'single', publicKey: a.publicKey, message: msg(1), signature: b.sign(msg(2)) },
+      { kind: 'single', publicKey: b.publicKey, message: msg(2), signature: a.sign(msg(1)) },
+    ];
+    expect(await pool.verify(sets)).toEqual([false, false]);
+  });
+
   it('answers false, not an exception, for malformed keys and signatures', async () => {
     const r = await pool.verify([
       { kind: 'single', publicKey: new Uint8Array(48).fill(0xff), message: msg(1), signature: keys[0]!.sign(msg(1)) },

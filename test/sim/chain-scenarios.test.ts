@@ -32,6 +32,16 @@ describe('chain scenarios', () => {
     });
   }
 
+  it('chain-far-behind-joiner: the SyncActor pipeline catches the node up, then gossip takes over', async () => {
+    const seeds = 4;
+    const report = await runSwarm({ scenario: loadScenario('chain-far-behind-joiner'), scenarioRef: 'chain-far-behind-joiner', firstSeed: 4242, seeds, bugs: [] });
+    expect(report.failures).toEqual([]);
+    expect(report.probes['chain.sync-pipeline-started']).toBeGreaterThanOrEqual(seeds);
+    expect(report.probes['chain.sync-pipeline-synced']).toBeGreaterThanOrEqual(seeds);
+    expect(report.probes['chain.sync-batch-adopted']).toBeGreaterThan(seeds);
+    expect(report.probes['chain.sync-range-served']).toBeGreaterThan(seeds);
+  });
+
   it('happy: every slot filled and finality advancing', async () => {
     const r = await runSimulation({ scenario: loadScenario('happy'), seed: 7 });
     expect(r.ok).toBe(true);

@@ -13,11 +13,12 @@ import { tcp } from '@libp2p/tcp';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import * as lp from 'it-length-prefixed';
 import { createLibp2p } from 'libp2p';
-import type { NetworkIO, NodeId, ReceiveHandler } from '../network.ts';
+import { createHash } from 'node:crypto';
+import type { GossipKind, NetworkIO, NodeId, ReceiveHandler } from '../network.ts';
 import { PeerGate } from './libp2p-peer-gate.ts';
 
 export const MSG_PROTOCOL = '/alys/msg/1.0.0';
-export const GossipTopic = { block: '/alys/block/1', approval: '/alys/approval/1', auxpow: '/alys/auxpow/1' } as const;
+export const GossipTopic = { block: '/alys/block/1', approval: '/alys/approval/1', auxpow: '/alys/auxpow/1' } as const satisfies Record<GossipKind, string>;
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Score cost of a frame that is too big or cannot be parsed: two strikes and the peer is banned. */
 export const FRAME_PENALTY = -50;
@@ -35,8 +36,28 @@ export interface Libp2pNetworkOptions {
   readonly redialMs?: number;
 }
 
+/** What became of this node's own gossip (for tests and metrics). */
+export interface GossipStats {
+  /** Handed to gossipsub (possibly to no peer yet). */
+  published: number;
+  /** Refused by gossipsub: the same bytes were already seen (received or published) recently. */
+  duplicates: number;
+  /** Refused here (too big, stopped) or failed in gossipsub for another reason. */
+  failed: number;
+}
+
+/**
+ * Content-addressed message id, as Ethereum clients use with StrictNoSign: the same bytes are the
+ * same message whoever publishes them, so a block relayed by a node that received it is a duplicate.
+ */
+export function gossipMsgId(msg: { readonly data: Uint8Array }): Uint8Array {
+  const d = createHash('sha256').update(msg.data).digest();
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
 export class Libp2pNetwork implements NetworkIO {
   readonly self: NodeId;
+  readonly gossipStats: GossipStats = { published: 0, duplicates: 0, failed: 0 };
   private handler: ReceiveHandler | undefined;
   private readonly outbound = new Map<NodeId, Stream>();
   private readonly queues = new Map<NodeId, Promise<void>>();
@@ -75,6 +96,34 @@ export class Libp2pNetwork implements NetworkIO {
     void next.then(() => {
       if (this.queues.get(to) === next) this.queues.delete(to);
     });
+  }
+
+  /**
+   * Best effort, never throws: spreads the payload through the kind's gossipsub topic. Refused when
+   * too big or stopped; a duplicate (same bytes already seen) or a publish error is counted and dropped.
+   */
+  gossip(kind: GossipKind, payload: Uint8Array): void {
+    const topic = GossipTopic[kind];
+    if (this.stopped || topic === undefined || payload.length > this.maxMessageBytes) {
+      this.gossipStats.failed++;
+      return;
+    }
+    let sent: Promise<number>;
+    try {
+      sent = this.publish(topic, payload.slice());
+    } catch {
+      this.gossipStats.failed++;
+      return;
+    }
+    sent.then(
+      () => {
+        this.gossipStats.published++;
+      },
+      (err: unknown) => {
+        if (err instanceof Error && err.message === 'PublishError.Duplicate') this.gossipStats.duplicates++;
+        else this.gossipStats.failed++;
+      },
+    );
   }
 
   /** Gossips to the topic's peers; resolves with how many peers it was sent to. */
@@ -132,7 +181,7 @@ export class Libp2pNetwork implements NetworkIO {
   }
 
   deliver(from: NodeId, payload: Uint8Array): void {
-    if (this.stopped || this.gate.isBanned(from)) return;
+    if (this.stopped || from === this.self || this.gate.isBanned(from)) return;
     // Node Buffers compare unequal to plain arrays of the same bytes: hand on a plain view.
     this.handler?.(from, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
   }
@@ -182,8 +231,15 @@ export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise
     services: {
       identify: identify(),
       pubsub: gossipsub({
+        // As Ethereum clients do: no author, seqno or signature on the wire (the payloads carry their
+        // own signatures), and the message id is the hash of the bytes, so gossipsub deduplicates by
+        // content however many nodes publish or relay the same block.
+        globalSignaturePolicy: 'StrictNoSign',
+        msgIdFn: gossipMsgId,
         allowPublishToZeroTopicPeers: true,
-        // Room for the RPC envelope (signature, key, topic) around one full-size message.
+        // Our own messages are not handed back to us (the seen cache also drops echoes from peers).
+        emitSelf: false,
+        // Room for the RPC envelope (topic, control messages) around one full-size message.
         maxInboundDataLength: maxMessageBytes + 64 * 1024,
       }),
     },

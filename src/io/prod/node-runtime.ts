@@ -2,6 +2,7 @@
 // genesis becomes the consensus genesis's execution payload), starts libp2p, the signature worker
 // pool, the optional bridge links (bitcoind/btcd and governance), assembles the actors
 // (src/node/assemble.ts) on the real-time driver, and serves JSON-RPC, /metrics and /status.
+import { type SyncConfig, parallelDefaults, sequentialDefaults } from '../../actors/sync-actor.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
@@ -141,7 +142,7 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
       verifier: (sets) => settleVia(driver, pool.verify(sets)),
       ...(bridge !== undefined ? { bridge } : {}),
     },
-    { id: network.self, spec, scheme: blsScheme, key, feeRecipient: new Uint8Array(20), productionThreshold: config.sync.productionThreshold, validators: 2, log },
+    { id: network.self, spec, scheme: blsScheme, key, feeRecipient: new Uint8Array(20), productionThreshold: config.sync.productionThreshold, validators: 4, sync: syncConfigOf(config), log },
   );
   driver.post(() => node.system.start());
   driver.start();
@@ -181,4 +182,10 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
       await storage.close();
     },
   };
+}
+
+/** The config's sync section over the strategy's defaults. */
+function syncConfigOf(config: NodeConfig): SyncConfig {
+  const base = config.sync.strategy === 'sequential' ? sequentialDefaults : parallelDefaults;
+  return { ...base, productionThreshold: config.sync.productionThreshold, ...(config.sync.batchSize !== undefined ? { batchSize: config.sync.batchSize } : {}) };
 }
