@@ -35,4 +35,16 @@ export const encodeApproval = (a: Approval): Uint8Array => ApprovalSsz.serialize
 export const decodeApproval = (bytes: Uint8Array): Approval => decodeWith(ApprovalSsz, bytes, 'approval', 1_024);
 
 /** The block hash: the SSZ hash-tree root of the unsigned block. */
-export const blockHash = (b: ConsensusBlock): Uint8Array => ConsensusBlockSsz.hashTreeRoot(b);
+// A block passes through the sync pipeline's stages (linkage, validation, execution, adoption) as
+// one immutable object: its root is computed once per object, not once per stage.
+const roots = new WeakMap<ConsensusBlock, Uint8Array>();
+
+export const blockHash = (b: ConsensusBlock): Uint8Array => {
+  let root = roots.get(b);
+  if (root === undefined) {
+    root = ConsensusBlockSsz.hashTreeRoot(b);
+    roots.set(b, root);
+  }
+  // A copy: a caller that alters the bytes it got must not alter the block's cached root.
+  return root.slice();
+};

@@ -1,5 +1,6 @@
 // The SSZ schemas of everything the chain puts on the wire or on disk. One deterministic encoding,
 // and block hashes are SSZ hash-tree roots, as in Lodestar.
+import '../codec/ssz-hasher.ts';
 import {
   BitListType,
   ByteListType,

@@ -1,6 +1,6 @@
 // Two `alys node` processes over libp2p on loopback, each with its own real Geth: an authority
 // produces; a follower that joins later (bootstrapping to the authority's address) syncs the chain
-// through range requests, then follows gossip; both Geths report the same blocks.
+// through range requests, then follows gossipsub; both Geths report the same blocks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GethProcess, startGeth } from '../../harness/geth.ts';
 import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
@@ -53,6 +53,8 @@ describe('a second node joins over libp2p', () => {
       const blockOnB = await rpc<{ hash: string } | null>((gethA[1] as GethProcess).rpcUrl, 'eth_getBlockByNumber', [`0x${later.toString(16)}`, false]);
       expect(blockOnB?.hash).toBe(ha.executionBlockHash);
       expect((await b.call<{ peers: number }>('status')).peers).toBeGreaterThan(0);
+      // Blocks and approvals went out on gossipsub topics, not by unicast to each peer.
+      expect((await a.call<{ gossip: { published: number } }>('status')).gossip.published).toBeGreaterThan(0);
     } finally {
       mining = false;
       await miner;

@@ -157,7 +157,7 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     chainView: () => node.chainView(),
     bridgeView: () => node.bridgeView(),
     depositAddress: federation?.address,
-    status: () => ({ peerId: network.self, peers: network.peers().length, execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey) }),
+    status: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, events: Object.fromEntries([...node.probes].sort(([a], [b]) => a.localeCompare(b))), execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey) }),
   };
   const onDriver = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));
   const rpc = await startRpcServer({

@@ -3,7 +3,7 @@
 // runs inside one. Otherwise an actor awaiting Geth would resume outside the scheduler, and the next
 // message would wait until the driver's sleep ended.
 import type { GovernanceLink } from '../governance.ts';
-import type { NetworkIO } from '../network.ts';
+import type { GossipKind, NetworkIO } from '../network.ts';
 import type { RealTimeDriver } from './realtime-driver.ts';
 
 export function settleVia<T>(driver: RealTimeDriver, p: Promise<T>): Promise<T> {
@@ -36,6 +36,7 @@ export function networkViaDriver(driver: RealTimeDriver, net: NetworkIO): Networ
     onReceive: (handler) => net.onReceive((from, payload) => driver.post(() => handler(from, payload))),
     peers: () => net.peers(),
     ...(net.ban !== undefined ? { ban: (peer: string, untilMs: number) => net.ban?.(peer, untilMs) } : {}),
+    ...(net.gossip !== undefined ? { gossip: (kind: GossipKind, payload: Uint8Array) => net.gossip?.(kind, payload) } : {}),
   };
 }
 
