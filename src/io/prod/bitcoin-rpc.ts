@@ -32,10 +32,15 @@ interface RpcError {
   readonly message: string;
 }
 
+/** scantxoutset reads the whole UTXO set: minutes on mainnet, not the 15 s of other calls. */
+const SCAN_TIMEOUT_MS = 10 * 60_000;
+
 export class BitcoinRpc implements BitcoinClient {
   private id = 0;
 
   constructor(private readonly o: BitcoinRpcOptions) {}
+
+  private scans: Promise<unknown> = Promise.resolve();
 
   private authHeader(): string {
     const a = this.o.auth;
@@ -43,14 +48,14 @@ export class BitcoinRpc implements BitcoinClient {
     return `Basic ${Buffer.from(pair).toString('base64')}`;
   }
 
-  async call<T>(method: string, params: unknown[] = []): Promise<T> {
+  async call<T>(method: string, params: unknown[] = [], timeoutMs = this.o.timeoutMs ?? 15_000): Promise<T> {
     let res: Response;
     try {
       res = await fetch(this.o.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: this.authHeader() },
         body: JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params }),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 15_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new BitcoinRpcError(method, `unreachable: ${(err as Error).message}`);
@@ -114,7 +119,13 @@ export class BitcoinRpc implements BitcoinClient {
   async listUnspent(scriptPubKey: Uint8Array, minConfirmations: number): Promise<readonly UnspentOutput[]> {
     const tip = await this.getBlockCount();
     if (this.o.dialect === 'bitcoind') {
-      const r = await this.call<{ unspents: Array<{ txid: string; vout: number; amount: number; height: number }> }>('scantxoutset', ['start', [{ desc: `raw(${toHex(scriptPubKey)})` }]]);
+      // A scan of the whole UTXO set takes minutes on mainnet, and bitcoind runs one at a time
+      // (a second gets "Scan already in progress"): one after the other, with a long timeout.
+      const run = this.scans.then(() =>
+        this.call<{ unspents: Array<{ txid: string; vout: number; amount: number; height: number }> }>('scantxoutset', ['start', [{ desc: `raw(${toHex(scriptPubKey)})` }]], SCAN_TIMEOUT_MS),
+      );
+      this.scans = run.catch(() => undefined);
+      const r = await run;
       return r.unspents
         .map((u) => ({ txid: u.txid, vout: u.vout, amountSats: btcToSats(u.amount), confirmations: tip - u.height + 1 }))
         .filter((u) => u.confirmations >= minConfirmations);
@@ -124,7 +135,9 @@ export class BitcoinRpc implements BitcoinClient {
     try {
       txs = await this.call<Array<{ hex: string }>>('searchrawtransactions', [address, 1, 0, 10_000]);
     } catch (err) {
-      if (err instanceof BitcoinRpcError && /No information available|not found/i.test(err.message)) return [];
+      // "No information available" is btcd's answer for an address with no history. "Method not found"
+      // (-32601) is a node without searchrawtransactions (bitcoind): an error, not "no outputs".
+      if (err instanceof BitcoinRpcError && (err as BitcoinRpcError & { rpcCode?: number }).rpcCode !== -32601 && /No information available|not found/i.test(err.message)) return [];
       throw err;
     }
     const out: UnspentOutput[] = [];
@@ -145,10 +158,10 @@ export class BitcoinRpc implements BitcoinClient {
     try {
       if (this.o.dialect === 'bitcoind') {
         const r = await this.call<{ feerate?: number }>('estimatesmartfee', [6]);
-        return r.feerate === undefined ? floor : maxBig(floor, BigInt(Math.ceil(r.feerate * 100_000)));
+        return r.feerate === undefined ? floor : maxBig(floor, btcPerKvbToSatPerVb(r.feerate));
       }
       const r = await this.call<number>('estimatefee', [6]);
-      return r > 0 ? maxBig(floor, BigInt(Math.ceil(r * 100_000))) : floor;
+      return r > 0 ? maxBig(floor, btcPerKvbToSatPerVb(r)) : floor;
     } catch {
       return floor;
     }
@@ -172,6 +185,9 @@ export class BitcoinRpc implements BitcoinClient {
 
 const isRejection = (e: RpcError): boolean => e.code === -25 || e.code === -26 || e.code === -22;
 const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+/** BTC per 1000 (v)bytes, as both nodes report fee rates, to sat/vB rounded up. Exact: `0.00051 * 100_000`
+ *  is 51.00000000000001 in floating point, which Math.ceil made 52. */
+const btcPerKvbToSatPerVb = (btc: number): bigint => (btcToSats(btc) + 999n) / 1000n;
 
 /** BTC amounts in JSON are decimals with 8 places; parse them exactly, not through a float product. */
 export function btcToSats(btc: number): bigint {
