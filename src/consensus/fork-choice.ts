@@ -63,7 +63,8 @@ export class BlockTree {
     if (parent === undefined) throw new ForkChoiceError('UNKNOWN_BLOCK', `parent ${parentKey.slice(0, 12)} of ${key.slice(0, 12)}`);
     const node: TreeNode = { hash, key, parentKey, height, slot };
     this.nodes.set(key, node);
-    if (!this.descendsFrom(node, this.finalizedKey)) return false;
+    // No ancestry walk here (it made adding O(depth)): every node in the tree descends from the
+    // finalized block, since finalize() prunes the rest and a new node's parent is in the tree.
     const head = this.head();
     if (height > head.height || (height === head.height && compareBytes(hash, head.hash) < 0)) {
       this.headKey = key;

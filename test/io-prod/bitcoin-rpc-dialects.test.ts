@@ -917,6 +917,7 @@ describe('BitcoinRpc authentication against bitcoind', () => {
     const missing = join(dir, 'no-such.cookie');
     const err = await rejection(client('bitcoind', { cookieFile: missing }).getBlockCount());
     expect(err.message).toContain(missing);
+    expect(err.message).toContain('cannot read the RPC cookie file');
     expect(fake.take()).toEqual([]);
   });
 });

@@ -42,18 +42,25 @@ export class BitcoinRpc implements BitcoinClient {
 
   private scans: Promise<unknown> = Promise.resolve();
 
-  private authHeader(): string {
+  private authHeader(method: string): string {
     const a = this.o.auth;
-    const pair = 'cookieFile' in a ? readFileSync(a.cookieFile, 'utf8').trim() : `${a.user}:${a.password}`;
+    let pair: string;
+    try {
+      // Read on every call: bitcoind writes a new cookie each time it starts.
+      pair = 'cookieFile' in a ? readFileSync(a.cookieFile, 'utf8').trim() : `${a.user}:${a.password}`;
+    } catch (err) {
+      throw new BitcoinRpcError(method, `cannot read the RPC cookie file: ${(err as Error).message}`);
+    }
     return `Basic ${Buffer.from(pair).toString('base64')}`;
   }
 
   async call<T>(method: string, params: unknown[] = [], timeoutMs = this.o.timeoutMs ?? 15_000): Promise<T> {
+    const authorization = this.authHeader(method);
     let res: Response;
     try {
       res = await fetch(this.o.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: this.authHeader() },
+        headers: { 'content-type': 'application/json', authorization },
         body: JSON.stringify({ jsonrpc: '1.0', id: ++this.id, method, params }),
         signal: AbortSignal.timeout(timeoutMs),
       });
