@@ -108,11 +108,23 @@ export function startNodeProcess(configPath: string): Promise<NodeProcess> {
   });
 }
 
+/**
+ * Where mining of each piece of work goes on from. The node hands out the same work while its chain
+ * stands still — and it stands still once maxBlocksWithoutPow blocks await a proof — so a miner that
+ * started every round at nonce 0 would repeat the same failing nonces for ever.
+ */
+const nextNonce = new Map<string, number>();
+const HASHES_PER_ROUND = 1_000_000;
+
 /** One round of merged mining through the node's JSON-RPC; true when a proof was accepted. */
 export async function mineOnce(node: NodeProcess): Promise<boolean> {
   const work = await node.call<{ hash: string; chainid: number; bits: string } | null>('createauxblock', [`0x${'07'.repeat(20)}`]);
   if (work === null) return false;
-  const mined = mineAuxPow(fromHex(work.hash), work.chainid, Number.parseInt(work.bits, 16), 0, 1_000_000);
+  const key = `${work.hash}/${work.bits}`;
+  const start = nextNonce.get(key) ?? 0;
+  if (nextNonce.size > 1_024) nextNonce.clear();
+  nextNonce.set(key, start + HASHES_PER_ROUND);
+  const mined = mineAuxPow(fromHex(work.hash), work.chainid, Number.parseInt(work.bits, 16), start, HASHES_PER_ROUND);
   if (mined === undefined) return false;
   return node.call<boolean>('submitauxblock', [work.hash, toHex(encodeAuxPow(mined.auxPow))]);
 }
