@@ -243,7 +243,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         }
         return (await Promise.all(chunks)).every((r) => r.every((v) => v.ok));
       },
-      execute: async (b) => status((await system.ref<EngineMsg>(engineActorName).ask({ type: 'execute', payload: b.message.executionPayload }, 60_000)).status),
+      execute: async (b) => status((await engine().ask({ type: 'execute', payload: b.message.executionPayload }, 60_000)).status),
       commit: async (b) => {
         // The head moves to the batch's tip; finality stays the chain's (AuxPow decides it, not sync).
         const fin = chainView?.finalizedPayloadHash;

@@ -5,46 +5,13 @@
 // its own topic. The nodes are shared by the tests (in order) and stopped in afterAll.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GossipKind } from '../../src/io/network.ts';
-import {
-  GossipTopic,
-  type Libp2pNetwork,
-  type Libp2pNetworkOptions,
-  createLibp2pNetwork,
-} from '../../src/io/prod/libp2p-network.ts';
+import { GossipTopic, type Libp2pNetwork } from '../../src/io/prod/libp2p-network.ts';
+import { type Got, addr, inbox, sleep, start, stopAll, until as waitUntil } from './fixtures/libp2p-nodes.ts';
 
-const running: Libp2pNetwork[] = [];
-afterAll(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
+afterAll(stopAll);
 
-async function start(o: Libp2pNetworkOptions = {}): Promise<Libp2pNetwork> {
-  const n = await createLibp2pNetwork({ listen: '/ip4/127.0.0.1/tcp/0', redialMs: 300, ...o });
-  running.push(n);
-  expect(n.libp2p.getMultiaddrs().length).toBeGreaterThan(0);
-  return n;
-}
-
-const addr = (n: Libp2pNetwork): string => n.libp2p.getMultiaddrs()[0]!.toString();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-interface Got {
-  readonly from: string;
-  readonly payload: Uint8Array;
-}
-
-function inbox(n: Libp2pNetwork): Got[] {
-  const got: Got[] = [];
-  n.onReceive((from, payload) => got.push({ from, payload: payload.slice() }));
-  return got;
-}
+/** Gossipsub meshes form on its ~1 s heartbeat: longer waits than unicast needs. */
+const until = (cond: () => boolean, what: string, ms = 15_000): Promise<void> => waitUntil(cond, what, ms);
 
 /** Which topic each received payload came on (by its first byte, which the tests keep distinct). */
 function topicsSeen(n: Libp2pNetwork): Map<number, string[]> {

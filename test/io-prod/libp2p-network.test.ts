@@ -3,48 +3,10 @@
 // listens on a port chosen at run time and is stopped after each test; a node that cannot start
 // fails the test with its error.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  FRAME_PENALTY,
-  GossipTopic,
-  type Libp2pNetwork,
-  type Libp2pNetworkOptions,
-  MSG_PROTOCOL,
-  createLibp2pNetwork,
-} from '../../src/io/prod/libp2p-network.ts';
+import { FRAME_PENALTY, GossipTopic, type Libp2pNetwork, type Libp2pNetworkOptions, MSG_PROTOCOL, createLibp2pNetwork } from '../../src/io/prod/libp2p-network.ts';
+import { type Got, addr, inbox, sleep, start, stopAll, until } from './fixtures/libp2p-nodes.ts';
 
-const running: Libp2pNetwork[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
-
-async function start(o: Libp2pNetworkOptions = {}): Promise<Libp2pNetwork> {
-  const n = await createLibp2pNetwork({ listen: '/ip4/127.0.0.1/tcp/0', redialMs: 300, ...o });
-  running.push(n);
-  expect(n.libp2p.getMultiaddrs().length).toBeGreaterThan(0);
-  return n;
-}
-
-const addr = (n: Libp2pNetwork): string => n.libp2p.getMultiaddrs()[0]!.toString();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-interface Got {
-  readonly from: string;
-  readonly payload: Uint8Array;
-}
-
-function inbox(n: Libp2pNetwork): Got[] {
-  const got: Got[] = [];
-  n.onReceive((from, payload) => got.push({ from, payload: payload.slice() }));
-  return got;
-}
+afterEach(stopAll);
 
 const bytes = (len: number, seed: number): Uint8Array => Uint8Array.from({ length: len }, (_, i) => (i * 31 + seed) & 0xff);
 
