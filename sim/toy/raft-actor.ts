@@ -48,7 +48,7 @@ export function raftActor(d: RaftActorDeps): ActorSpec<RaftActorMsg> {
         deadline = ctx.clock.now() + ctx.rng.range(electionMinMs, electionMaxMs);
         if (d.bugs.has('toy-ambient-random')) {
           // eslint-disable-next-line no-restricted-properties -- planted bug: the runtime trap must catch this
-          deadline += Math.random();
+          deadline += Math.random(); // safe: planted bug toy-ambient-random, off unless --plant-bug names it; the trap must catch it
         }
         if (!armed) arm(deadline - ctx.clock.now());
       };

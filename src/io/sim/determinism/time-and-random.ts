@@ -20,7 +20,7 @@ export function trapTimeAndRandom(p: Patcher, trip: Trip, allowed: () => boolean
   const RealDate = Date;
   const TrappedDate = function (this: unknown, ...args: unknown[]) {
     if (!new.target) return allowed() ? RealDate() : trip('Date()');
-    if (args.length === 0 && !allowed()) trip('new Date()');
+    if (args.length === 0 && !allowed()) trip('new Date()'); // safe: the trap itself; ambient `new Date()` fails the run
     return Reflect.construct(RealDate, args, new.target);
   } as unknown as DateConstructor;
   Object.setPrototypeOf(TrappedDate, RealDate);
@@ -29,14 +29,15 @@ export function trapTimeAndRandom(p: Patcher, trip: Trip, allowed: () => boolean
   p.replace(globalThis, 'Date', TrappedDate);
 
   p.replace(performance, 'now', guard('performance.now', performance.now.bind(performance)));
-  const hrtime = process.hrtime;
-  const trappedHrtime = guard('process.hrtime', hrtime) as typeof process.hrtime;
-  trappedHrtime.bigint = guard('process.hrtime.bigint', hrtime.bigint);
+  // Safe: the original hrtime is kept only to be wrapped in a guard that fails the run when project code calls it.
+  const hrtime = process.hrtime; // safe: kept to be guarded, never called by the simulation
+  const trappedHrtime = guard('process.hrtime', hrtime) as typeof process.hrtime; // safe: the guard trips on project callers
+  trappedHrtime.bigint = guard('process.hrtime.bigint', hrtime.bigint); // safe: the guard trips on project callers
   p.replace(process, 'hrtime', trappedHrtime);
 
   const webCrypto = globalThis.crypto;
   p.replace(webCrypto, 'getRandomValues', guard('crypto.getRandomValues', webCrypto.getRandomValues.bind(webCrypto)));
-  p.replace(webCrypto, 'randomUUID', guard('crypto.randomUUID', webCrypto.randomUUID.bind(webCrypto)));
+  p.replace(webCrypto, 'randomUUID', guard('crypto.randomUUID', webCrypto.randomUUID.bind(webCrypto))); // safe: replaced by a guard that trips
 
   const nodeCrypto = require('node:crypto') as Record<string, (...a: never[]) => unknown>;
   for (const name of ['randomBytes', 'randomUUID', 'getRandomValues', 'randomInt', 'randomFillSync', 'randomFill']) {
