@@ -72,11 +72,11 @@ export function appFor(s: Scenario): SimApp<unknown> {
 }
 
 export async function runSimulation(o: RunOptions): Promise<RunResult> {
-  const s = o.scenario;
-  const app = appFor(s);
+  const app = appFor(o.scenario);
   const started = wallMs();
   const scheduler = new Scheduler();
   const rng = new SeededRng(o.seed);
+  const s = o.swarm === true && app.swarmVariant !== undefined ? app.swarmVariant(o.scenario, rng.fork('swarm-shape')) : o.scenario;
   const trace = new TraceRecorder(o.trace);
   scheduler.onEvent = (t, seq) => trace.event(t, seq);
   const bugs = bugSet(o.bugs ?? []);

@@ -2,7 +2,7 @@
 // nodes serve forged batches (altered payloads, or a validly signed fork that does not link). The
 // world's faults apply as usual: crash n0 mid-sync, partition the servers away, and so on.
 import { type CheckpointMsg, checkpointActor, checkpointActorName } from '../../src/actors/checkpoint-actor.ts';
-import { type SyncMsg, parallelDefaults, sequentialDefaults, syncActor, syncActorName } from '../../src/actors/sync-actor.ts';
+import { type SyncActivity, type SyncMsg, parallelDefaults, sequentialDefaults, syncActor, syncActorName } from '../../src/actors/sync-actor.ts';
 import { type ValidationMsg, validationActor, validationActorName } from '../../src/actors/validation-actor.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
 import { type EngineMsg, engineActor, engineActorName } from '../../src/actors/engine-actor.ts';
@@ -25,6 +25,8 @@ export interface SyncView {
   readonly role: 'syncer' | 'server';
   readonly recovered: boolean;
   readonly progress: SyncProgress | undefined;
+  /** What the sync pipeline waits on (requests, its timer, answers), as it last published it. */
+  readonly activity: SyncActivity | undefined;
   /** Height this incarnation resumed from (its checkpoint, or 0). */
   readonly resumedFrom: number;
   /** Heights this incarnation sent to the execution client more than once. */
@@ -122,6 +124,7 @@ function buildSyncer(ctx: SimNodeContext) {
   const executed = new Set<number>();
   const executedTwice: number[] = [];
   let progress: SyncProgress | undefined;
+  let activity: SyncActivity | undefined;
   let recovered = false;
   let resumedFrom = 0;
   let nextValidator = 0;
@@ -176,8 +179,11 @@ function buildSyncer(ctx: SimNodeContext) {
       onProgress: (p) => {
         progress = p;
       },
+      publish: (a) => {
+        activity = a;
+      },
       sometimes: ctx.sometimes,
-      trustWithoutLinking: ctx.bugs.has('sync-trust-unlinked'),
+      bugs: ctx.bugs,
     }),
     actor<BootMsg>({
       name: 'boot',
@@ -208,6 +214,7 @@ function buildSyncer(ctx: SimNodeContext) {
       role: 'syncer',
       recovered,
       progress,
+      activity,
       resumedFrom,
       executedTwice,
       persisted,
@@ -233,7 +240,7 @@ export const syncApp: SimApp<SyncView> = {
     const source = sourceFor(ctx.scenario).honest;
     return {
       system,
-      view: (): SyncView => ({ role: 'server', recovered: true, progress: undefined, resumedFrom: 0, executedTwice: [], persisted: new Map(), source, sourceHeight: heightAt(ctx.scenario, ctx.scheduler.now()) }),
+      view: (): SyncView => ({ role: 'server', recovered: true, progress: undefined, activity: undefined, resumedFrom: 0, executedTwice: [], persisted: new Map(), source, sourceHeight: heightAt(ctx.scenario, ctx.scheduler.now()) }),
     };
   },
   buildByzantine(ctx) {
@@ -241,9 +248,15 @@ export const syncApp: SimApp<SyncView> = {
     return { onReceive: srv.onReceive, tick: srv.tick };
   },
   invariants: syncInvariants,
+  swarmVariant(s, rng) {
+    // Small networks are normal (a node bootstrapping from one authority): a swarm draws 1 to 4
+    // honest serving peers besides the syncing n0, so the one-peer case is always covered.
+    return { ...s, nodes: 2 + rng.int(4) };
+  },
   bugs: {
+    'sync-strict-peer-exclusion': 'sync never retries a batch from the peer that last failed it, and nothing wakes it when no other peer is left',
     'sync-trust-unlinked': 'sync trusts a batch without checking that it links to the previous one',
     'sync-checkpoint-before-persist': 'sync writes its checkpoint before the blocks it covers are on disk',
   },
-  probes: ['sync.resumed-from-checkpoint', 'sync.forged-batch-refetched', 'sync.unlinked-batch-refetched', 'sync.request-timed-out'],
+  probes: ['sync.resumed-from-checkpoint', 'sync.forged-batch-refetched', 'sync.unlinked-batch-refetched', 'sync.request-timed-out', 'sync.retried-failed-peer', 'sync.waiting-for-peer'],
 };
