@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly schedule?: readonly Fault[];
   /** Called once the run is over, before the world is torn down (tests inspect disks and shared state). */
   readonly inspect?: (world: World<unknown>) => void;
+  /** Ends the run early once this holds (checked with the invariants): benchmarks stop when done. */
+  readonly stopWhen?: (world: World<unknown>) => boolean;
 }
 
 export interface RunResult {
@@ -157,7 +159,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       check(false);
       // A negative scenario runs on until every expected violation has shown.
       const awaiting = s.expectViolated.some((name) => verdicts[name] === 'pass');
-      if ((failedAt !== undefined && !awaiting) || until >= duration) break;
+      if ((failedAt !== undefined && !awaiting) || until >= duration || o.stopWhen?.(world) === true) break;
     }
     if (failedAt === undefined) check(true);
     o.inspect?.(world);
