@@ -103,7 +103,10 @@ const RECOVER_AFTER_MS = 5_000;
 const RECHECK_MS = 2_000;
 
 export function syncActor(d: SyncDeps): ActorSpec<SyncMsg> {
-  return actor<SyncMsg>({ name: syncActorName, mailbox: { capacity: 65_536, overflow: 'reject' }, create: (ctx) => {
+  return actor<SyncMsg>({
+    name: syncActorName,
+    mailbox: { capacity: 65_536, overflow: 'reject' },
+    create: (ctx) => {
       const node = new SyncNode(ctx, d);
       node.publish();
       return node.behavior();
@@ -126,6 +129,8 @@ class SyncNode {
   private validating = 0;
   private wakeAt: number | undefined;
   private wakeToken = 0;
+  /** When the recovery timer after a failed batch fires, while one is set. */
+  private recoverAt: number | undefined;
 
   constructor(
     private readonly ctx: ActorContext<SyncMsg>,
@@ -158,7 +163,7 @@ class SyncNode {
     this.d.publish?.({
       progress: this.progress(),
       requestsInFlight: this.requests.size,
-      wakeAt: this.wakeAt,
+      wakeAt: this.recoverAt === undefined ? this.wakeAt : Math.min(this.recoverAt, this.wakeAt ?? Number.POSITIVE_INFINITY),
       awaiting: this.validating + (this.executing ? 1 : 0),
       pendingBatches: this.scheduler?.pending ?? 0,
     });
@@ -166,52 +171,52 @@ class SyncNode {
 
   private handlers() {
     return {
-        start: (m: Extract<SyncMsg, { type: 'start' }>) => {
-          // Started again (the chain fell behind again, or after a failure): from the new anchor.
-          if (this.state.kind === 'failed') this.setState({ kind: 'discovering' });
-          this.requests.clear();
-          this.validated.clear();
-          this.generation++;
-          for (const p of m.peers) this.peers.upsert(p.id, p.height);
-          this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
-          this.startedAt = this.d.clock.now();
-          this.startHeight = m.anchor.height;
-          this.setState(stateFor(m.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
-          this.pump();
-        },
-        'peer-height': (m: { peer: string; height: number }) => {
-          this.peers.upsert(m.peer, m.height);
-          this.scheduler?.extendTo(this.peers.bestHeight());
-          this.pump();
-        },
-        inbound: (m: { from: string; bytes: Uint8Array }) => this.onInbound(m.from, m.bytes),
-        timeout: (m: { batch: number; requestId: number }) => {
-          if (!this.requests.has(m.requestId)) return;
-          this.requests.delete(m.requestId);
-          const peer = this.scheduler?.timedOut(m.batch);
-          this.scheduler?.adapt('timeout', this.d.config.requestTimeoutMs / 2);
-          if (peer !== undefined) {
-            this.peers.timedOut(peer, this.d.clock.now());
-            this.d.sometimes('sync.request-timed-out');
-            if (this.stopOnError(`request to ${peer} timed out`)) return;
-          }
-          this.pump();
-        },
-        validated: (m: { batch: number; ok: boolean }) => {
-          this.validating = Math.max(0, this.validating - 1);
-          this.validated.set(m.batch, m.ok);
-          this.pump();
-        },
-        executed: (m: Extract<SyncMsg, { type: 'executed' }>) => this.onExecuted(m),
-        recover: () => {
-          this.wakeAt = undefined;
-          this.recover();
-        },
-        wake: (m: { token: number }) => {
-          if (m.token === this.wakeToken) this.wakeAt = undefined;
-          this.pump();
-        },
-        progress: () => this.progress(),
+      start: (m: Extract<SyncMsg, { type: 'start' }>) => {
+        // Started again (the chain fell behind again, or after a failure): from the new anchor.
+        if (this.state.kind === 'failed') this.setState({ kind: 'discovering' });
+        this.requests.clear();
+        this.validated.clear();
+        this.generation++;
+        for (const p of m.peers) this.peers.upsert(p.id, p.height);
+        this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
+        this.startedAt = this.d.clock.now();
+        this.startHeight = m.anchor.height;
+        this.setState(stateFor(m.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
+        this.pump();
+      },
+      'peer-height': (m: { peer: string; height: number }) => {
+        this.peers.upsert(m.peer, m.height);
+        this.scheduler?.extendTo(this.peers.bestHeight());
+        this.pump();
+      },
+      inbound: (m: { from: string; bytes: Uint8Array }) => this.onInbound(m.from, m.bytes),
+      timeout: (m: { batch: number; requestId: number }) => {
+        if (!this.requests.has(m.requestId)) return;
+        this.requests.delete(m.requestId);
+        const peer = this.scheduler?.timedOut(m.batch);
+        this.scheduler?.adapt('timeout', this.d.config.requestTimeoutMs / 2);
+        if (peer !== undefined) {
+          this.peers.timedOut(peer, this.d.clock.now());
+          this.d.sometimes('sync.request-timed-out');
+          if (this.stopOnError(`request to ${peer} timed out`)) return;
+        }
+        this.pump();
+      },
+      validated: (m: { batch: number; ok: boolean }) => {
+        this.validating = Math.max(0, this.validating - 1);
+        this.validated.set(m.batch, m.ok);
+        this.pump();
+      },
+      executed: (m: Extract<SyncMsg, { type: 'executed' }>) => this.onExecuted(m),
+      recover: () => {
+        this.recoverAt = undefined;
+        this.recover();
+      },
+      wake: (m: { token: number }) => {
+        if (m.token === this.wakeToken) this.wakeAt = undefined;
+        this.pump();
+      },
+      progress: () => this.progress(),
     };
   }
 
@@ -415,7 +420,7 @@ class SyncNode {
       // Recoverable: start over from the last block we did execute (never from genesis), unless
       // this is the legacy strategy, which stops at the first error.
       if (this.d.config.strategy === 'parallel') {
-        this.wakeAt = this.d.clock.now() + RECOVER_AFTER_MS;
+        this.recoverAt = this.d.clock.now() + RECOVER_AFTER_MS;
         this.ctx.setTimer(RECOVER_AFTER_MS, { type: 'recover' });
       }
       return;
