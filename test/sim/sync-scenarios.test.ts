@@ -39,4 +39,23 @@ describe('sync scenarios', () => {
     expect(report.failures).toHaveLength(1);
     expect(report.failures[0]?.failed.liveness).toMatch(/not synced/);
   });
+
+  it('a swarm draws 1 to 4 honest serving peers for every sync scenario, so the one-peer case is covered', async () => {
+    const servers = new Set<number>();
+    for (let seed = 1; seed <= 16; seed++) {
+      await runSimulation({
+        scenario: loadScenario('sync-byzantine-peer'),
+        seed,
+        swarm: true,
+        durationMs: 20,
+        inspect: (world) => {
+          const nodes = world.snapshots();
+          servers.add(nodes.filter((n) => !n.byzantine && n.id !== 'n0').length);
+          // The scenario's Byzantine servers stay as they are.
+          expect(nodes.filter((n) => n.byzantine)).toHaveLength(1);
+        },
+      });
+    }
+    expect([...servers].sort()).toEqual([1, 2, 3, 4]);
+  });
 });
