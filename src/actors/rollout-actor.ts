@@ -51,7 +51,7 @@ export interface RolloutDeps {
   readonly publish: (view: RolloutView) => void;
   readonly log: (line: string) => void;
   readonly sometimes: (probe: string) => void;
-  /** Planted bug: the gates are never judged (the checker must see the rollout stay on a failing V3). */
+  /** Planted bug: the gates never trip (the checker must see the rollout stay on a failing V3). */
   readonly ignoreGates?: boolean;
 }
 
@@ -103,13 +103,16 @@ export function rolloutActor(d: RolloutDeps): ActorSpec<RolloutMsg> {
         handlers: {
           outcome: (m) => {
             state = recordOutcome(state, m.outcome);
+            d.publish(viewOf(state));
           },
           tick: async () => {
             arm();
-            if (d.ignoreGates === true) return;
-            const r = tick(state, ctx.clock.now(), d.settings());
+            const settings = d.settings();
+            const gates = d.ignoreGates === true ? { ...settings, maxErrorRate: 1, maxShadowMismatches: Number.MAX_SAFE_INTEGER, maxPayloadFailures: Number.MAX_SAFE_INTEGER } : settings;
+            const r = tick(state, ctx.clock.now(), gates);
             if (r.event === undefined) {
               state = r.state;
+              d.publish(viewOf(state));
               return;
             }
             d.sometimes(`rollout.${r.event.kind}`);
