@@ -1,6 +1,7 @@
 // The execution client as the node calls it while a staged V3 rollout runs: each call's method
 // version is chosen by the block height it concerns (rollout-state's usesV3), a failed V3 call is
-// recorded for the health gates and retried on V2 at once, so a V3 failure costs no block. Outside
+// recorded for the health gates and retried on V2 at once, so a V3 failure costs no block (and a V2
+// call an execution client past the fork refuses is retried on V3). Outside
 // the rollout mode every call passes through untouched and the client's own migration mode decides.
 import type { EngineCallOptions, EvmLog, ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../io/execution.ts';
 import type { EngineMode } from '../node/features.ts';
@@ -45,7 +46,16 @@ export class EngineRouter implements ExecutionClient {
   }
 
   private async routed<T>(options: EngineCallOptions | undefined, call: (o: EngineCallOptions | undefined) => Promise<T>, failed?: (r: T) => boolean): Promise<T> {
-    if (options?.version !== 3) return call(options);
+    if (options === undefined) return call(options);
+    if (options.version === 2) {
+      // A client already past the fork refuses V2 for the fork's payloads: such a call goes through
+      // V3, and is no mark against V3's health.
+      try {
+        return await call(options);
+      } catch {
+        return call({ version: 3 });
+      }
+    }
     let result: T;
     try {
       result = await call(options);
