@@ -21,6 +21,7 @@ import { callAdminMethod, isAdminMethod } from '../../node/admin-methods.ts';
 import { FeatureStore } from '../../node/feature-store.ts';
 import { type Features, FeaturesError, defaultFeatures } from '../../node/features.ts';
 import { registerOpsMetrics } from '../../node/ops-metrics.ts';
+import { registerChainMetrics } from '../../node/chain-metrics.ts';
 import { writeBackup } from './backup-files.ts';
 import { loadFeatures, watchFeatures } from './features-watcher.ts';
 import { registerSyncMetrics } from '../../sync/metrics.ts';
@@ -193,6 +194,7 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
   driver.start();
   const registry = registerActorMetrics(() => [node.system], new Registry());
   registerOpsMetrics(registry, features, () => node.rolloutView());
+  registerChainMetrics(registry, () => node.chainView(), () => network.peers().length);
   registerSyncMetrics(registry, () => {
     const v = node.chainView();
     if (v === undefined) return undefined;
