@@ -51,6 +51,8 @@ export interface BridgeDeps {
   /** A new federation (from governance): the peg-in scanner must watch its address too. */
   readonly onFederation: (federation: Federation, previousValidUntilHeight: number) => void;
   readonly log?: (line: string) => void;
+  /** How many recent Bitcoin blocks to search for a payout peers already made (default 288, two days). */
+  readonly payoutSearchBlocks?: number;
 }
 
 const OP_PREFIX = 'peg/op/';
@@ -76,6 +78,14 @@ class BridgeNode {
   private paused = false;
   private sweepInFlight: { readonly requestId: string; readonly askedAt: number; readonly inputs: readonly FederationUtxo[] } | undefined;
   private recovered = false;
+  /** Lookups sent to governance for peg-outs this node could not build: request id → operation id. */
+  private readonly lookups = new Map<string, string>();
+  private readonly lookedUpAt = new Map<string, number>();
+  private lookupSeq = 0;
+  /** Payouts out of federation outputs seen on Bitcoin, by the output script they pay. */
+  private readonly federationPayouts = new Map<string, Array<{ readonly txid: string; readonly vout: number; readonly valueSats: bigint }>>();
+  private readonly payoutTxs = new Map<string, { readonly inputs: readonly string[]; readonly outSats: bigint }>();
+  private payoutsScannedTo = -1;
 
   constructor(
     private readonly ctx: ActorContext<BridgeMsg>,
@@ -163,7 +173,11 @@ class BridgeNode {
           if (!this.paused) await this.requestSignature(op);
           break;
         case 'signature-requested':
-          if (now - (this.askedAt.get(op.id) ?? Number.NEGATIVE_INFINITY) >= this.d.reaskAfterMs) this.ask(op);
+          if (now - (this.askedAt.get(op.id) ?? Number.NEGATIVE_INFINITY) >= this.d.reaskAfterMs) {
+            // Unanswered this long: governance may be away while a peer's payout already confirmed.
+            if (await this.completeIfPaidOnBitcoin(op)) break;
+            this.ask(op);
+          }
           break;
         case 'signed':
           await this.broadcast(op);
@@ -217,7 +231,17 @@ class BridgeNode {
     });
     if (!built.ok) {
       this.d.sometimes(`bridge.build-failed.${built.error.code}`);
-      if (built.error.code === 'PAYOUT_BELOW_DUST') await this.save(PegOut.fail(op, built.error.detail, false));
+      if (built.error.code === 'PAYOUT_BELOW_DUST') {
+        await this.save(PegOut.fail(op, built.error.detail, false));
+        return;
+      }
+      // Most often the outputs are gone because peers already paid this very peg-out: find that
+      // payout (governance knows what it signed; Bitcoin shows what was paid) instead of waiting
+      // for a deposit to refill the federation.
+      if (this.d.bugs.has('peg-no-lookup-after-build-failure')) return;
+      // Governance first (it names the operation exactly); Bitcoin when it has not helped.
+      if (this.lookedUpAt.has(op.id) && (await this.completeIfPaidOnBitcoin(op))) return;
+      this.lookUp(op);
       return;
     }
     const inputs = built.built.inputs.map((u) => ({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScriptHex: toHex(u.witnessScript) }));
@@ -248,6 +272,114 @@ class BridgeNode {
       },
     });
     this.d.sometimes('bridge.signature-requested');
+  }
+
+  /** Asks governance for the transaction it signed for this peg-out (at most once per re-ask period). */
+  private lookUp(op: PegOutOperation): void {
+    const now = this.ctx.clock.now();
+    if (now - (this.lookedUpAt.get(op.id) ?? Number.NEGATIVE_INFINITY) < this.d.reaskAfterMs) return;
+    this.lookedUpAt.set(op.id, now);
+    const requestId = `lookup:${op.id}:${this.ctx.incarnation}.${this.lookupSeq++}`;
+    this.lookups.set(requestId, op.id);
+    this.ctx.tell(this.stream, {
+      type: 'send',
+      message: { kind: 'register-peg-out', messageId: `reg:${op.id}`, registration: { pegOutId: op.id, destination: op.destination, amountSats: op.amountSats, burnTxHash: op.burnTxHash } },
+    });
+    this.ctx.tell(this.stream, { type: 'send', message: { kind: 'sign', messageId: `sign:${requestId}`, request: { requestId, txHex: '', inputs: [], pegOutIds: [op.id] } } });
+    this.d.sometimes('bridge.lookup-sent');
+  }
+
+  private async onLookupAnswer(r: SignatureResponse): Promise<void> {
+    const id = this.lookups.get(r.requestId);
+    this.lookups.delete(r.requestId);
+    const op = id === undefined ? undefined : this.ops.get(id);
+    if (op === undefined || op.status !== 'confirmed') {
+      this.d.sometimes('bridge.stale-answer');
+      return;
+    }
+    if (r.kind === 'refused') {
+      // Nothing signed yet: the operation waits for funds, and asks again later.
+      this.d.sometimes('bridge.lookup-nothing-signed');
+      return;
+    }
+    const checked = await this.checkAnswer(op, r);
+    if (!checked.ok) return;
+    this.d.sometimes('bridge.lookup-adopted');
+    this.d.log?.(`peg-out ${op.id}: adopted ${checked.tx.getId()}, which governance signed for it earlier`);
+    const asked = PegOut.requestSignature(op, r.txHex, checked.inputs, r.requestId);
+    await this.save(PegOut.signed(asked, checked.signedHex, checked.tx.getId(), r.txHex, checked.inputs));
+    await this.broadcast(this.ops.get(op.id) as PegOutOperation);
+  }
+
+  /**
+   * Completes the operation when Bitcoin already holds a confirmed payout of it: a transaction that
+   * spends federation outputs (its inputs' witness scripts are a federation's), pays the burn's
+   * destination at most the amount burned, and whose fee is exactly what the payout gave up — the
+   * shape of every payout governance signs. A payout already credited to another operation of this
+   * node is not counted twice; operations are visited oldest burn first, so of two burns to one
+   * address with one amount the older one is credited first.
+   */
+  private async completeIfPaidOnBitcoin(op: PegOutOperation): Promise<boolean> {
+    await this.scanPayouts();
+    const claimed = new Set([...this.ops.values()].filter((o) => o.id !== op.id && o.txid !== undefined).map((o) => o.txid as string));
+    const candidates = this.federationPayouts.get(toHex(scriptOfAddress(op.destination, this.d.network))) ?? [];
+    for (const c of candidates) {
+      if (claimed.has(c.txid) || c.valueSats > op.amountSats || c.valueSats <= 0n) continue;
+      const confirmations = await this.d.bitcoin.getConfirmations(c.txid);
+      if (confirmations === undefined || confirmations < this.d.payoutConfirmations) continue;
+      const fee = await this.feeOf(c.txid);
+      if (fee !== op.amountSats - c.valueSats) continue;
+      this.d.sometimes('bridge.payout-found-on-bitcoin');
+      this.d.log?.(`peg-out ${op.id}: already paid by ${c.txid} (${confirmations} confirmations)`);
+      await this.save(PegOut.complete(op, c.txid));
+      return true;
+    }
+    return false;
+  }
+
+  /** Reads the Bitcoin blocks not yet read (the last few again, for reorgs) for federation spends. */
+  private async scanPayouts(): Promise<void> {
+    const tip = await this.d.bitcoin.getBlockCount();
+    if (tip === this.payoutsScannedTo) return;
+    const depth = this.d.payoutSearchBlocks ?? 288;
+    const from = Math.max(0, tip - depth + 1, this.payoutsScannedTo - 6);
+    const scripts = this.federations.map((f) => toHex(f.witnessScript));
+    const feds = new Set(this.federations.map((f) => toHex(f.scriptPubKey)));
+    for (let h = from; h <= tip; h++) {
+      const block = await this.d.bitcoin.getBlock(await this.d.bitcoin.getBlockHash(h));
+      for (const raw of block.txs) {
+        const tx = bitcoin.Transaction.fromBuffer(Buffer.from(raw));
+        const spendsFederation = tx.ins.some((i) => {
+          const ws = i.witness[i.witness.length - 1];
+          return ws !== undefined && scripts.includes(toHex(ws));
+        });
+        if (!spendsFederation) continue;
+        const txid = tx.getId();
+        this.payoutTxs.set(txid, { inputs: tx.ins.map(outpointOf), outSats: tx.outs.reduce((t, o) => t + o.value, 0n) });
+        tx.outs.forEach((o, vout) => {
+          const key = toHex(o.script);
+          if (feds.has(key)) return;
+          const list = this.federationPayouts.get(key) ?? [];
+          if (!list.some((x) => x.txid === txid && x.vout === vout)) list.push({ txid, vout, valueSats: o.value });
+          this.federationPayouts.set(key, list);
+        });
+      }
+    }
+    this.payoutsScannedTo = tip;
+  }
+
+  /** Inputs less outputs of a federation spend seen on Bitcoin; undefined when an input cannot be read. */
+  private async feeOf(txid: string): Promise<bigint | undefined> {
+    const t = this.payoutTxs.get(txid);
+    if (t === undefined) return undefined;
+    let inSum = 0n;
+    for (const op of t.inputs) {
+      const [prev, vout] = op.split(':') as [string, string];
+      const o = await this.d.bitcoin.getOutput(prev, Number(vout));
+      if (o === undefined) return undefined;
+      inSum += o.amountSats;
+    }
+    return inSum - t.outSats;
   }
 
   /**
@@ -369,6 +501,7 @@ class BridgeNode {
 
   private async onSignature(r: SignatureResponse): Promise<void> {
     if (r.requestId.startsWith('sweep:')) return this.onSweepAnswer(r);
+    if (r.requestId.startsWith('lookup:')) return this.onLookupAnswer(r);
     const id = this.byRequest.get(r.requestId);
     const op = id === undefined ? undefined : this.ops.get(id);
     if (op === undefined || op.status !== 'signature-requested' || op.requestId !== r.requestId) {
@@ -389,39 +522,52 @@ class BridgeNode {
       else await this.save(PegOut.fail(op, `governance refused: ${r.reason}: ${r.detail}`, true));
       return;
     }
+    const checked = await this.checkAnswer(op, r);
+    if (!checked.ok) return this.reask(op);
+    if (!checked.ours) this.d.sometimes('bridge.adopted-other-transaction');
+    await this.save(PegOut.signed(op, checked.signedHex, checked.tx.getId(), r.txHex, checked.inputs));
+    await this.broadcast(this.ops.get(op.id) as PegOutOperation);
+  }
+
+  /**
+   * Whether governance's signed answer pays this peg-out right with witnesses that verify: the
+   * transaction we asked for, or another one it signed for the same peg-out (a peer's).
+   */
+  private async checkAnswer(
+    op: PegOutOperation,
+    r: Extract<SignatureResponse, { kind: 'signed' }>,
+  ): Promise<{ ok: false } | { ok: true; ours: boolean; tx: bitcoin.Transaction; signedHex: string; inputs: NonNullable<PegOutOperation['inputs']> }> {
     let tx: bitcoin.Transaction;
     try {
       tx = bitcoin.Transaction.fromHex(r.txHex);
     } catch {
       this.d.sometimes('bridge.bad-answer');
-      return this.reask(op);
+      return { ok: false };
     }
-    const ours = op.txHex !== undefined && bitcoin.Transaction.fromHex(op.txHex).getId() === tx.getId();
+    const ours = op.txHex !== undefined && op.txHex !== '' && bitcoin.Transaction.fromHex(op.txHex).getId() === tx.getId();
     const resolved = ours ? (op.inputs ?? []).map((i) => ({ amountSats: i.amountSats, witnessScript: fromHex(i.witnessScriptHex) })) : await this.resolveInputs(tx);
     if (resolved === undefined) {
       this.d.sometimes('bridge.answer-unresolvable');
-      return this.reask(op);
+      return { ok: false };
     }
     const payout = this.d.bugs.has('peg-skip-payout-check') ? undefined : await this.checkPayout(op, tx, ours, resolved);
     if (payout !== undefined) {
       this.d.sometimes('bridge.wrong-payout-refused');
       this.d.log?.(`peg-out ${op.id}: governance's transaction refused: ${payout}`);
-      return this.reask(op);
+      return { ok: false };
     }
     const applied = applyWitnesses(r.txHex, resolved, r.witnesses);
     if (!applied.ok) {
       this.d.sometimes('bridge.bad-witness-refused');
       this.d.log?.(`peg-out ${op.id}: witnesses refused: ${applied.error}`);
-      return this.reask(op);
+      return { ok: false };
     }
-    const adoptedInputs = tx.ins.map((i, k) => {
+    const inputs = tx.ins.map((i, k) => {
       const [txid, vout] = outpointOf(i).split(':') as [string, string];
       const x = resolved[k] as { amountSats: bigint; witnessScript: Uint8Array };
       return { txid, vout: Number(vout), amountSats: x.amountSats, witnessScriptHex: toHex(x.witnessScript) };
     });
-    if (!ours) this.d.sometimes('bridge.adopted-other-transaction');
-    await this.save(PegOut.signed(op, applied.tx.toHex(), applied.tx.getId(), r.txHex, adoptedInputs));
-    await this.broadcast(this.ops.get(op.id) as PegOutOperation);
+    return { ok: true, ours, tx, signedHex: applied.tx.toHex(), inputs };
   }
 
   /**

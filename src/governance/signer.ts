@@ -124,6 +124,15 @@ export class FederationSigner {
       detail,
       ...(conflictingTxHex !== undefined ? { conflictingTxHex } : {}),
     });
+    // A lookup (no transaction): a node that cannot build a payout (its peers already spent the
+    // federation's outputs on it) asks what was signed for these peg-outs. Answering with a
+    // transaction already signed releases no new signature, so it is allowed even while paused.
+    if (req.txHex === '') {
+      const paidBy = req.pegOutIds.map((id) => this.state.paidBy[id]);
+      const first = paidBy[0];
+      if (first !== undefined && paidBy.every((t) => t === first)) return this.answer(req.requestId, first);
+      return refuse('malformed-transaction', `lookup: nothing signed pays ${req.pegOutIds.join(', ') || 'no peg-out'}`);
+    }
     if (this.paused) return refuse('paused', 'governance paused peg-outs (emergency pause)');
     let tx: bitcoin.Transaction;
     try {

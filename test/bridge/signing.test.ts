@@ -55,6 +55,21 @@ describe('peg-out signing', () => {
     expect(tampered.ok).toBe(false);
   });
 
+  it('answers a lookup (no transaction) with what it signed for the peg-out, and refuses one for a peg-out it never signed', () => {
+    const { signer, fed, utxos } = setup();
+    signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 120_000n, burnTxHash: '0x01' });
+    const built = buildPegOutTx({ utxos, pegOuts: [{ pegOutId: 'p1', script: scriptOfAddress(dest, 'regtest'), amountSats: 120_000n }], feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    const before = signer.sign({ requestId: 'l0', txHex: '', inputs: [], pegOutIds: ['p1'] });
+    expect(before.kind).toBe('refused');
+    const signed = signer.sign(request(built, ['p1']));
+    if (signed.kind !== 'signed') throw new Error('not signed');
+    // Even paused (an already signed transaction releases no new signature).
+    signer.setPaused(true);
+    const looked = signer.sign({ requestId: 'l1', txHex: '', inputs: [], pegOutIds: ['p1'] });
+    expect(looked).toEqual({ ...signed, requestId: 'l1' });
+    expect(signer.sign({ requestId: 'l2', txHex: '', inputs: [], pegOutIds: ['p2'] }).kind).toBe('refused');
+  });
+
   it('refuses what it must not sign', () => {
     const { signer, fed, utxos } = setup();
     signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 50_000n, burnTxHash: '0x01' });

@@ -78,6 +78,8 @@ export class SimExecution implements ExecutionClient {
   mode: 'ok' | 'syncing' | 'invalid' = 'ok';
   /** While down, calls fail as a refused connection would. */
   down = false;
+  /** While lagging, the log index is behind: getLogs fails as for a block not yet indexed. */
+  logsLagging = false;
   calls = 0;
   executed = 0;
 
@@ -166,6 +168,7 @@ export class SimExecution implements ExecutionClient {
 
   getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {
     return this.later(() => {
+      if (this.logsLagging) throw new Error(`logs of 0x${toHex(blockHash)} not indexed yet`);
       const b = this.blocks.get(toHex(blockHash));
       if (b === undefined) throw new Error(`unknown block 0x${toHex(blockHash)}`);
       return b.logs.filter((l) => l.address === address.toLowerCase());
