@@ -1,15 +1,21 @@
-// Burns on the bridge contract: `RequestPegOut(address indexed evmAddress, bytes bitcoinAddress,
-// uint256 value)` at 0xbBbB…bBbB, as the Alys bridge contract emits them. Decoding goes through viem's
-// ABI decoder; a log that does not decode, names no valid Bitcoin address or pays less than the
-// minimum is a named rejection (the burned coins stay burned; an operator needs to see why).
-import { decodeEventLog, encodeAbiParameters, encodeEventTopics, parseAbi, type Hex } from 'viem';
+// Burns on the bridge contract (contracts/Bridge.sol): `RequestPegOut(address indexed _evmAddress,
+// bytes _bitcoinAddress, uint256 _value)` at 0xbBbB…bBbB, as the Alys bridge contract emits them.
+// Decoding goes through viem's ABI decoder with the contract's compiled ABI; a log that does not
+// decode, names no valid Bitcoin address or pays less than the minimum is a named rejection (the
+// contract reverts on most of these, so none takes value; the node checks again what it cannot).
+import { decodeEventLog, encodeAbiParameters, encodeEventTopics, type Hex } from 'viem';
 import type { EvmLog } from '../io/execution.ts';
 import { weiToSats } from './amounts.ts';
+import { bridgeContractAbi } from './bridge-abi.ts';
 import { type BitcoinNetworkName, scriptOfAddress } from './federation.ts';
 
 export const BRIDGE_ADDRESS = '0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
-export const bridgeAbi = parseAbi(['event RequestPegOut(address indexed evmAddress, bytes bitcoinAddress, uint256 value)']);
+/** Alys's default minimum peg-out: below it a payout's fee is too large a share (and may make it dust). */
+export const DEFAULT_MIN_PEGOUT_SATS = 1_000_000n;
+
+/** The bridge contract's network code (genesis storage slot 1). */
+export const bridgeNetworkCode = (n: BitcoinNetworkName): bigint => (n === 'mainnet' ? 0n : n === 'testnet' ? 1n : 2n);
 
 export interface PegOutRequest {
   /** burn transaction hash and log index: unique per burn. */
@@ -25,30 +31,30 @@ export type PegOutRejection = 'PEGOUT_UNDECODABLE_LOG' | 'PEGOUT_BAD_DESTINATION
 export type DecodedPegOut = { readonly ok: true; readonly request: PegOutRequest } | { readonly ok: false; readonly reason: PegOutRejection; readonly detail: string };
 
 export function decodePegOutLog(log: EvmLog, network: BitcoinNetworkName, minSats: bigint): DecodedPegOut {
-  let args: { evmAddress: string; bitcoinAddress: Hex; value: bigint };
+  let args: { _evmAddress: string; _bitcoinAddress: Hex; _value: bigint };
   try {
-    const d = decodeEventLog({ abi: bridgeAbi, data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]] });
+    const d = decodeEventLog({ abi: bridgeContractAbi, eventName: 'RequestPegOut', data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]] });
     args = d.args;
   } catch (err) {
     return { ok: false, reason: 'PEGOUT_UNDECODABLE_LOG', detail: `log ${log.transactionHash}:${log.logIndex} is not a RequestPegOut (${(err as Error).message.split('\n')[0]})` };
   }
-  const destination = Buffer.from(args.bitcoinAddress.slice(2), 'hex').toString('utf8');
+  const destination = Buffer.from(args._bitcoinAddress.slice(2), 'hex').toString('utf8');
   try {
     scriptOfAddress(destination, network);
   } catch (err) {
     return { ok: false, reason: 'PEGOUT_BAD_DESTINATION', detail: (err as Error).message };
   }
-  const amountSats = weiToSats(args.value);
+  const amountSats = weiToSats(args._value);
   if (amountSats < minSats) return { ok: false, reason: 'PEGOUT_BELOW_MINIMUM', detail: `burn of ${amountSats} satoshis is below the minimum ${minSats}` };
   return {
     ok: true,
-    request: { id: `${log.transactionHash}:${log.logIndex}`, burnTxHash: log.transactionHash, evmAddress: args.evmAddress.toLowerCase(), destination, amountSats },
+    request: { id: `${log.transactionHash}:${log.logIndex}`, burnTxHash: log.transactionHash, evmAddress: args._evmAddress.toLowerCase(), destination, amountSats },
   };
 }
 
 /** The log the bridge contract emits for a burn (the simulated execution client uses it). */
 export function encodePegOutLog(evmAddress: Hex, destination: string, wei: bigint): { topics: string[]; data: string } {
-  const topics = encodeEventTopics({ abi: bridgeAbi, eventName: 'RequestPegOut', args: { evmAddress } }) as string[];
+  const topics = encodeEventTopics({ abi: bridgeContractAbi, eventName: 'RequestPegOut', args: { _evmAddress: evmAddress } }) as string[];
   const data = encodeAbiParameters([{ type: 'bytes' }, { type: 'uint256' }], [`0x${Buffer.from(destination, 'utf8').toString('hex')}`, wei]);
   return { topics, data };
 }
