@@ -8,7 +8,7 @@
 import * as bitcoin from 'bitcoinjs-lib';
 import { type Federation, federationFromHex, scriptOfAddress, type BitcoinNetworkName } from '../bridge/federation.ts';
 import { PegOut, type PegOutOperation, decodePegOut, encodePegOut } from '../bridge/peg-operation.ts';
-import type { PegOutRequest } from '../bridge/pegout-request.ts';
+import type { PegOutRequest, RefusedPegOut } from '../bridge/pegout-request.ts';
 import { FEE_TOLERANCE_PERCENT, type FederationUtxo, buildPegOutTx, estimateVsize, outpointOf } from '../bridge/pegout-tx.ts';
 import { applyWitnesses } from '../bridge/witness.ts';
 import type { FederationUpdate, SignatureResponse } from '../governance/messages.ts';
@@ -24,7 +24,7 @@ import { streamActorName } from './stream-actor.ts';
 export const bridgeActorName = 'bridge';
 
 export type BridgeMsg =
-  | Ask<{ readonly type: 'peg-outs'; readonly requests: readonly PegOutRequest[]; readonly blockHeight: number }, number>
+  | Ask<{ readonly type: 'peg-outs'; readonly requests: readonly PegOutRequest[]; readonly refused?: readonly RefusedPegOut[]; readonly blockHeight: number }, number>
   | { readonly type: 'tick' }
   | { readonly type: 'governance'; readonly message: GovernanceInbound };
 
@@ -112,7 +112,7 @@ class BridgeNode {
         this.ctx.self.tell({ type: 'tick' });
       },
       handlers: {
-        'peg-outs': async (m: { requests: readonly PegOutRequest[]; blockHeight: number }) => this.onPegOuts(m.requests, m.blockHeight),
+        'peg-outs': async (m: { requests: readonly PegOutRequest[]; refused?: readonly RefusedPegOut[]; blockHeight: number }) => this.onPegOuts(m.requests, m.refused ?? [], m.blockHeight),
         tick: async () => {
           try {
             await this.drive();
@@ -143,12 +143,19 @@ class BridgeNode {
     if (op.requestId !== undefined) this.byRequest.set(op.requestId, op.id);
     // Governance follows every peg-out's progress (status updates are best effort: the record is ours).
     if (before !== op.status) {
-      this.ctx.tell(this.stream, { type: 'send', message: { kind: 'status', messageId: `status:${op.id}:${op.status}:${op.attempts}`, pegId: op.id, status: op.status, detail: op.failure?.reason ?? op.txid ?? '' } });
+      // Governance's protocol has no refused state: a refusal is a failure that will not be retried.
+      const status = op.status === 'refused' ? 'failed' : op.status;
+      this.ctx.tell(this.stream, { type: 'send', message: { kind: 'status', messageId: `status:${op.id}:${op.status}:${op.attempts}`, pegId: op.id, status, detail: op.refusal?.reason ?? op.failure?.reason ?? op.txid ?? '' } });
     }
   }
 
-  private async onPegOuts(requests: readonly PegOutRequest[], blockHeight: number): Promise<number> {
+  private async onPegOuts(requests: readonly PegOutRequest[], refused: readonly RefusedPegOut[], blockHeight: number): Promise<number> {
     let created = 0;
+    for (const r of refused) {
+      if (this.ops.has(r.id)) continue;
+      await this.save(PegOut.refuse(PegOut.create({ id: r.id, burnTxHash: r.burnTxHash, blockHeight, destination: r.destination, amountSats: r.amountSats }), r.reason, r.detail));
+      this.d.sometimes('bridge.peg-out-refused');
+    }
     for (const r of requests) {
       if (this.ops.has(r.id)) continue;
       const op = PegOut.confirm(PegOut.create({ id: r.id, burnTxHash: r.burnTxHash, blockHeight, destination: r.destination, amountSats: r.amountSats }));
@@ -163,7 +170,7 @@ class BridgeNode {
 
   private async drive(): Promise<void> {
     if (this.federations.length > 1 && !this.paused) await this.sweep();
-    const open = [...this.ops.values()].filter((o) => o.status !== 'completed').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
+    const open = [...this.ops.values()].filter((o) => o.status !== 'completed' && o.status !== 'refused').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
     if (open.length === 0) return;
     await this.refreshUtxos();
     for (const op of open) {
@@ -192,6 +199,7 @@ class BridgeNode {
           await this.save(PegOut.confirm(op));
           break;
         case 'completed':
+        case 'refused':
           break;
       }
     }
@@ -232,7 +240,9 @@ class BridgeNode {
     if (!built.ok) {
       this.d.sometimes(`bridge.build-failed.${built.error.code}`);
       if (built.error.code === 'PAYOUT_BELOW_DUST') {
-        await this.save(PegOut.fail(op, built.error.detail, false));
+        // Never paid: what is left after the fee is not worth an output. Refused, not left pending.
+        this.d.log?.(`burn ${op.burnTxHash} refused: PEGOUT_PAYOUT_BELOW_DUST: ${built.error.detail}`);
+        await this.save(PegOut.refuse(op, 'PEGOUT_PAYOUT_BELOW_DUST', built.error.detail));
         return;
       }
       // Most often the outputs are gone because peers already paid this very peg-out: find that

@@ -26,29 +26,42 @@ export interface PegOutRequest {
   readonly amountSats: bigint;
 }
 
-export type PegOutRejection = 'PEGOUT_UNDECODABLE_LOG' | 'PEGOUT_BAD_DESTINATION' | 'PEGOUT_BELOW_MINIMUM';
+/** Why a burn is refused: the first three when its log is read, the last when its payout is built. */
+export type PegOutRejection = 'PEGOUT_UNDECODABLE_LOG' | 'PEGOUT_BAD_DESTINATION' | 'PEGOUT_BELOW_MINIMUM' | 'PEGOUT_PAYOUT_BELOW_DUST';
 
-export type DecodedPegOut = { readonly ok: true; readonly request: PegOutRequest } | { readonly ok: false; readonly reason: PegOutRejection; readonly detail: string };
+/** A burn the node will not pay, with what could be read of it. */
+export interface RefusedPegOut {
+  readonly id: string;
+  readonly burnTxHash: string;
+  readonly destination: string;
+  readonly amountSats: bigint;
+  readonly reason: PegOutRejection;
+  readonly detail: string;
+}
+
+export type DecodedPegOut = { readonly ok: true; readonly request: PegOutRequest } | ({ readonly ok: false } & RefusedPegOut);
 
 export function decodePegOutLog(log: EvmLog, network: BitcoinNetworkName, minSats: bigint): DecodedPegOut {
+  const id = `${log.transactionHash}:${log.logIndex}`;
   let args: { _evmAddress: string; _bitcoinAddress: Hex; _value: bigint };
   try {
     const d = decodeEventLog({ abi: bridgeContractAbi, eventName: 'RequestPegOut', data: log.data as Hex, topics: log.topics as [Hex, ...Hex[]] });
     args = d.args;
   } catch (err) {
-    return { ok: false, reason: 'PEGOUT_UNDECODABLE_LOG', detail: `log ${log.transactionHash}:${log.logIndex} is not a RequestPegOut (${(err as Error).message.split('\n')[0]})` };
+    return { ok: false, id, burnTxHash: log.transactionHash, destination: '', amountSats: 0n, reason: 'PEGOUT_UNDECODABLE_LOG', detail: `log ${id} is not a RequestPegOut (${(err as Error).message.split('\n')[0]})` };
   }
   const destination = Buffer.from(args._bitcoinAddress.slice(2), 'hex').toString('utf8');
+  const amountSats = weiToSats(args._value);
+  const refused = { ok: false as const, id, burnTxHash: log.transactionHash, destination, amountSats };
   try {
     scriptOfAddress(destination, network);
   } catch (err) {
-    return { ok: false, reason: 'PEGOUT_BAD_DESTINATION', detail: (err as Error).message };
+    return { ...refused, reason: 'PEGOUT_BAD_DESTINATION', detail: (err as Error).message };
   }
-  const amountSats = weiToSats(args._value);
-  if (amountSats < minSats) return { ok: false, reason: 'PEGOUT_BELOW_MINIMUM', detail: `burn of ${amountSats} satoshis is below the minimum ${minSats}` };
+  if (amountSats < minSats) return { ...refused, reason: 'PEGOUT_BELOW_MINIMUM', detail: `burn of ${amountSats} satoshis is below the minimum ${minSats}` };
   return {
     ok: true,
-    request: { id: `${log.transactionHash}:${log.logIndex}`, burnTxHash: log.transactionHash, evmAddress: args._evmAddress.toLowerCase(), destination, amountSats },
+    request: { id, burnTxHash: log.transactionHash, evmAddress: args._evmAddress.toLowerCase(), destination, amountSats },
   };
 }
 
