@@ -53,7 +53,20 @@ export interface BridgeDeps {
   readonly log?: (line: string) => void;
   /** How many recent Bitcoin blocks to search for a payout peers already made (default 288, two days). */
   readonly payoutSearchBlocks?: number;
+  /** When idle and fees are low, merge small federation outputs (defaults: consolidationDefaults). */
+  readonly consolidation?: ConsolidationOptions;
 }
+
+export interface ConsolidationOptions {
+  /** Only at or below this fee rate (sat/vB): merging costs fees now to save them on every later payout. */
+  readonly maxFeeRateSatPerVb: bigint;
+  /** Outputs below this are small. */
+  readonly smallOutputSats: bigint;
+  /** Merge once there are at least this many small outputs (and at most 50 at a time). */
+  readonly minOutputs: number;
+}
+
+export const consolidationDefaults: ConsolidationOptions = { maxFeeRateSatPerVb: 1n, smallOutputSats: 1_000_000n, minOutputs: 10 };
 
 const OP_PREFIX = 'peg/op/';
 
@@ -171,7 +184,10 @@ class BridgeNode {
   private async drive(): Promise<void> {
     if (this.federations.length > 1 && !this.paused) await this.sweep();
     const open = [...this.ops.values()].filter((o) => o.status !== 'completed' && o.status !== 'refused').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
-    if (open.length === 0) return;
+    if (open.length === 0) {
+      if (this.federations.length === 1 && !this.paused) await this.consolidate();
+      return;
+    }
     await this.refreshUtxos();
     for (const op of open) {
       const now = this.ctx.clock.now();
@@ -408,6 +424,30 @@ class BridgeNode {
       }
     }
     if (utxos.length === 0) return;
+    await this.merge(utxos, 'bridge.sweep-requested');
+  }
+
+  /**
+   * Small outputs of the current federation merged into one, when no peg-out waits and Bitcoin's fee
+   * rate is low: every input a payout spends costs about 100 vbytes of fee out of the user's payout,
+   * so fragmented holdings make every later peg-out dearer. Governance signs it like any spend.
+   */
+  private async consolidate(): Promise<void> {
+    const o = this.d.consolidation ?? consolidationDefaults;
+    if (this.sweepInFlight !== undefined && this.ctx.clock.now() - this.sweepInFlight.askedAt < this.d.reaskAfterMs) return;
+    if ((await this.d.bitcoin.estimateFeeRate()) > o.maxFeeRateSatPerVb) return;
+    const current = this.federations[0] as Federation;
+    const reserved = this.reserved();
+    const small = (await this.d.bitcoin.listUnspent(current.scriptPubKey, 1))
+      .filter((u) => u.amountSats < o.smallOutputSats && !reserved.has(`${u.txid}:${u.vout}`))
+      .map((u) => ({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: current.witnessScript }));
+    if (small.length < Math.max(2, o.minOutputs)) return;
+    await this.merge(small, 'bridge.consolidation-requested');
+  }
+
+  /** Asks governance to sign one transaction moving these federation outputs to the current federation. */
+  private async merge(utxos: FederationUtxo[], probe: string): Promise<void> {
+    const now = this.ctx.clock.now();
     utxos.sort((a, b) => (a.txid === b.txid ? a.vout - b.vout : a.txid < b.txid ? -1 : 1));
     const chosen = utxos.slice(0, 50);
     const current = this.federations[0] as Federation;
@@ -428,7 +468,7 @@ class BridgeNode {
         request: { requestId, txHex: tx.toHex(), inputs: chosen.map((u, index) => ({ index, amountSats: u.amountSats, witnessScriptHex: toHex(u.witnessScript) })), pegOutIds: [] },
       },
     });
-    this.d.sometimes('bridge.sweep-requested');
+    this.d.sometimes(probe);
   }
 
   private async onSweepAnswer(r: SignatureResponse): Promise<void> {
