@@ -18,6 +18,9 @@ import { assembleNode, type AssembledNode } from '../../node/assemble.ts';
 import { type NodeConfig, ConfigError, parseNodeConfig } from '../../node/config.ts';
 import { callRpcMethod } from '../../node/rpc-methods.ts';
 import { registerSyncMetrics } from '../../sync/metrics.ts';
+import { type PegInMsg, pegInActorName } from '../../actors/peg-in-actor.ts';
+import { pegCounters } from '../../node/peg-report.ts';
+import { registerPegMetrics } from './peg-metrics.ts';
 import { fromHex, toHex } from '../../types/hex.ts';
 import { BitcoinRpc } from './bitcoin-rpc.ts';
 import { EngineApiClient } from './engine-client.ts';
@@ -152,8 +155,17 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     if (v === undefined) return undefined;
     return { state: v.sync.state, currentHeight: v.sync.currentHeight, targetHeight: v.sync.targetHeight, blocksPerSec: 0, peerCount: v.sync.peerCount, lastCheckpoint: undefined, canProduce: v.sync.canProduce };
   });
+  const onDriverEarly = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));
+  if (bridge !== undefined && federation !== undefined) {
+    registerPegMetrics(registry, {
+      counters: () =>
+        onDriverEarly(async () => pegCounters(node.bridgeView(), await node.system.ref<PegInMsg>(pegInActorName).ask({ type: 'stats' }, 10_000), node.chainView())),
+      federationBalanceSats: () => onDriverEarly(async () => (await bridge.bitcoin.listUnspent(federation.scriptPubKey, 0)).reduce((t, u) => t + u.amountSats, 0n)),
+    });
+  }
   const ctx = {
     system: node.system,
+    ...(b !== undefined ? { depositConfirmations: b.confirmations } : {}),
     chainView: () => node.chainView(),
     bridgeView: () => node.bridgeView(),
     depositAddress: federation?.address,
