@@ -122,7 +122,7 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
 
   it('pays a burn on the bridge contract with a btcd transaction signed through governance', async () => {
     const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(0x31), network: regtest }).address as string;
-    await burnTo(dest, 1_200_000n);
+    const burnHash = await burnTo(dest, 1_200_000n);
     const paid = await waitFor('the payout to confirm', async () => {
       const p = await payoutsTo(dest);
       return p.length > 0 && (p[0]?.confirmations ?? 0) >= 1 ? p : undefined;
@@ -131,7 +131,38 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
     // The user receives the amount burned less exactly the transaction's fee, nothing else.
     const p = paid[0] as { txid: string; value: bigint };
     expect(p.value + (await feeOf(p.txid))).toBe(1_200_000n);
+    // getpegout names the payout and its fee.
+    const report = await waitFor('getpegout to report the payout', async () => {
+      const r = await node.call<Array<{ state: string; payoutTxid: string | null; feeSats: string | null }> | null>('getpegout', [burnHash]);
+      return r?.[0]?.payoutTxid === p.txid ? r[0] : undefined;
+    }, 120_000, 1_000);
+    expect(BigInt(report.feeSats ?? '0')).toBe(await feeOf(p.txid));
   }, 360_000);
+
+  it('records a deposit without an OP_RETURN as rejected, never minted: getdeposit gives the reason', async () => {
+    const address = await node.call<string>('getdepositaddress');
+    const coinbase = bitcoin.Transaction.fromBuffer((await btcd.rpc.getBlock(await btcd.rpc.getBlockHash(3))).txs[0] as Uint8Array);
+    const minerScript = bitcoin.payments.p2wpkh({ pubkey: DEV_MINER.publicKey, network: regtest }).output as Uint8Array;
+    const vout = coinbase.outs.findIndex((o) => toHex(o.script) === toHex(minerScript));
+    const value = (coinbase.outs[vout] as bitcoin.Transaction['outs'][number]).value;
+    const psbt = new bitcoin.Psbt({ network: regtest });
+    psbt.addInput({ hash: coinbase.getId(), index: vout, witnessUtxo: { script: minerScript, value } });
+    psbt.addOutput({ address, value: 1_500_000n });
+    psbt.addOutput({ address: DEV_MINER_ADDRESS, value: value - 1_500_000n - 10_000n });
+    psbt.signInput(0, DEV_MINER);
+    psbt.finalizeAllInputs();
+    const txid = await btcd.rpc.sendRawTransaction(psbt.extractTransaction().toHex());
+    const r = await waitFor('getdeposit to report the rejection', async () => {
+      const x = await node.call<{ state: string; reason?: string }>('getdeposit', [txid]);
+      return x.state === 'rejected' ? x : undefined;
+    }, 120_000, 1_000);
+    expect(r.reason).toBe('DEPOSIT_MISSING_OP_RETURN');
+    const status = await node.call<{ pegs: { pegIns: { rejected: number; minted: number } } }>('status');
+    expect(status.pegs.pegIns.rejected).toBeGreaterThanOrEqual(1);
+    const metrics = await (await fetch(`${node.rpc}/metrics`)).text();
+    expect(metrics).toMatch(/alys_peg_deposits_rejected\{reason="DEPOSIT_MISSING_OP_RETURN"\} [1-9]/);
+    expect(metrics).toMatch(/alys_peg_federation_balance_sats [1-9]/);
+  }, 180_000);
 
   it('pays once a peg-out during which governance is SIGKILLed and restarted', async () => {
     const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(0x32), network: regtest }).address as string;
