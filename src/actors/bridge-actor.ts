@@ -53,6 +53,11 @@ export interface BridgeDeps {
   readonly log?: (line: string) => void;
   /** How many recent Bitcoin blocks to search for a payout peers already made (default 288, two days). */
   readonly payoutSearchBlocks?: number;
+  /**
+   * Txids of deposits the scanner rejected (no valid OP_RETURN): never minted, so their outputs are
+   * kept apart from the spendable balance (they are the depositors' to be refunded, not the peg's).
+   */
+  readonly rejectedDeposits?: () => Promise<readonly string[]>;
   /** When idle and fees are low, merge small federation outputs (defaults: consolidationDefaults). */
   readonly consolidation?: ConsolidationOptions;
 }
@@ -229,6 +234,13 @@ class BridgeNode {
     }
   }
 
+  /** Outputs that pay for nothing: in flight, known spent, or a rejected deposit's. */
+  private async reservedOrRejected(): Promise<{ has: (outpoint: string) => boolean }> {
+    const reserved = this.reserved();
+    const rejected = new Set(this.d.rejectedDeposits === undefined ? [] : await this.d.rejectedDeposits());
+    return { has: (op) => reserved.has(op) || rejected.has(op.slice(0, op.lastIndexOf(':'))) };
+  }
+
   private reserved(): Set<string> {
     const s = new Set(this.knownSpent);
     for (const o of this.ops.values()) {
@@ -238,7 +250,7 @@ class BridgeNode {
   }
 
   private async requestSignature(op: PegOutOperation): Promise<void> {
-    const reserved = this.reserved();
+    const reserved = await this.reservedOrRejected();
     const utxos: FederationUtxo[] = [];
     for (const f of this.federations) {
       for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
@@ -416,7 +428,7 @@ class BridgeNode {
   private async sweep(): Promise<void> {
     const now = this.ctx.clock.now();
     if (this.sweepInFlight !== undefined && now - this.sweepInFlight.askedAt < this.d.reaskAfterMs) return;
-    const reserved = this.reserved();
+    const reserved = await this.reservedOrRejected();
     const utxos: FederationUtxo[] = [];
     for (const f of this.federations.slice(1)) {
       for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
@@ -437,7 +449,7 @@ class BridgeNode {
     if (this.sweepInFlight !== undefined && this.ctx.clock.now() - this.sweepInFlight.askedAt < this.d.reaskAfterMs) return;
     if ((await this.d.bitcoin.estimateFeeRate()) > o.maxFeeRateSatPerVb) return;
     const current = this.federations[0] as Federation;
-    const reserved = this.reserved();
+    const reserved = await this.reservedOrRejected();
     const small = (await this.d.bitcoin.listUnspent(current.scriptPubKey, 1))
       .filter((u) => u.amountSats < o.smallOutputSats && !reserved.has(`${u.txid}:${u.vout}`))
       .map((u) => ({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: current.witnessScript }));

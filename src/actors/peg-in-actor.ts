@@ -22,7 +22,8 @@ export type PegInMsg =
   | Ask<{ readonly type: 'confirmed' }, readonly Deposit[]>
   | Ask<{ readonly type: 'verify'; readonly deposits: readonly Deposit[] }, { readonly ok: true } | { readonly ok: false; readonly reason: string }>
   | Ask<{ readonly type: 'stats' }, PegInStats>
-  | Ask<{ readonly type: 'deposit'; readonly txid: string }, DepositLookup>;
+  | Ask<{ readonly type: 'deposit'; readonly txid: string }, DepositLookup>
+  | Ask<{ readonly type: 'rejected-txids' }, readonly string[]>;
 
 /** What the scanner knows of one Bitcoin transaction (getdeposit). */
 export type DepositLookup =
@@ -105,6 +106,7 @@ class PegInNode {
           if (r !== undefined) return { kind: 'rejected', ...r, confirmations: this.tip - r.height + 1 };
           return { kind: 'unknown', scannedHeight: this.d.startHeight + this.scanned.length - 1 };
         },
+        'rejected-txids': (): readonly string[] => [...this.rejectedTx.keys()],
         stats: (): PegInStats => ({ scannedHeight: this.d.startHeight + this.scanned.length - 1, tip: this.tip, found: this.found.size, rejected: { ...this.rejected } }),
       },
     };
