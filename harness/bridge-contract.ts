@@ -1,25 +1,45 @@
-// The bridge contract predeployed at 0xbBbB…bBbB in the dev execution genesis: any call carrying
-// value emits RequestPegOut(msg.sender, calldata as the Bitcoin address, msg.value) and keeps the
-// value (burned from circulation). Hand-assembled runtime code, so the harness needs no compiler:
-//   mem[0x00]=0x40 (offset of bytes)  mem[0x20]=callvalue  mem[0x40]=calldatasize  mem[0x60..]=calldata
-//   LOG2(0, 0x60 + roundup32(calldatasize), keccak("RequestPegOut(address,bytes,uint256)"), caller)
+// The bridge contract predeployed at 0xbBbB…bBbB in the dev execution genesis: contracts/Bridge.sol,
+// compiled by scripts/bridge-contract.mjs (pinned solc) into contracts/Bridge.runtime.hex. Predeployed
+// as runtime code, so its two settings live in the account's storage: slot 0 the minimum peg-out in
+// wei, slot 1 the Bitcoin network (0 mainnet, 1 testnet, 2 regtest).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Account, type Chain, type Hex, type Transport, type WalletClient, toHex } from 'viem';
+import { bridgeContractAbi } from '../src/bridge/bridge-abi.ts';
+import { type BitcoinNetworkName } from '../src/bridge/federation.ts';
+import { DEFAULT_MIN_PEGOUT_SATS, bridgeNetworkCode } from '../src/bridge/pegout-request.ts';
+import { WEI_PER_SAT } from '../src/bridge/amounts.ts';
+
 export const BRIDGE_CONTRACT_ADDRESS = '0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
-const REQUEST_PEG_OUT_TOPIC = 'aa1c6070bc915de33c0fbc36ecf77b1e4fc1ebce832b2da62b6fe25f5a7dd5b0';
+export const BRIDGE_CONTRACT_CODE = readFileSync(join(import.meta.dirname, '..', 'contracts', 'Bridge.runtime.hex'), 'utf8').trim();
 
-export const BRIDGE_CONTRACT_CODE =
-  '0x' +
-  [
-    '6040600052', // PUSH1 0x40 PUSH1 0 MSTORE
-    '34602052', // CALLVALUE PUSH1 0x20 MSTORE
-    '36604052', // CALLDATASIZE PUSH1 0x40 MSTORE
-    '3660006060' + '37', // CALLDATACOPY(0x60, 0, CALLDATASIZE)
-    '33', // CALLER (topic1)
-    '7f' + REQUEST_PEG_OUT_TOPIC, // PUSH32 topic0
-    '601f3601', // PUSH1 0x1f CALLDATASIZE ADD
-    '60051c60051b', // >> 5 << 5
-    '606001', // + 0x60 (size)
-    '6000', // offset 0
-    'a2', // LOG2
-    '00', // STOP
-  ].join('');
+const slot = (n: bigint): string => `0x${n.toString(16).padStart(64, '0')}`;
+
+/** The genesis account of the bridge contract. */
+export function bridgeGenesisAccount(o: { minPegOutSats?: bigint; network?: BitcoinNetworkName } = {}): { balance: string; code: string; storage: Record<string, string> } {
+  return {
+    balance: '0x0',
+    code: BRIDGE_CONTRACT_CODE,
+    storage: {
+      [slot(0n)]: slot((o.minPegOutSats ?? DEFAULT_MIN_PEGOUT_SATS) * WEI_PER_SAT),
+      [slot(1n)]: slot(bridgeNetworkCode(o.network ?? 'regtest')),
+    },
+  };
+}
+
+/**
+ * A burn as a wallet makes it: `requestPegOut(bytes)` through viem with the contract's ABI (viem
+ * estimates gas first, so a burn the contract would revert throws with the contract's error). With
+ * `gas` the estimate is skipped and the transaction is sent anyway (to see a revert on chain).
+ */
+export function requestPegOut(wallet: WalletClient<Transport, Chain, Account>, destination: string, wei: bigint, gas?: bigint): Promise<Hex> {
+  return wallet.writeContract({
+    address: BRIDGE_CONTRACT_ADDRESS,
+    abi: bridgeContractAbi,
+    functionName: 'requestPegOut',
+    args: [toHex(new TextEncoder().encode(destination))],
+    value: wei,
+    ...(gas !== undefined ? { gas } : {}),
+  });
+}

@@ -10,6 +10,7 @@ import type { FederationUpdate } from '../src/governance/messages.ts';
 import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, writeNodeConfig } from './alys-node.ts';
 import { DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from './btcd.ts';
 import { type GethProcess, startGeth } from './geth.ts';
+import { type PegsStatus, pegSettingsLine, pegStatusCell } from './devnet-peg.ts';
 import { tempDir } from './temp-dirs.ts';
 
 async function federationOf(gov: GovernanceProcess, token: string): Promise<FederationUpdate> {
@@ -61,6 +62,7 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
       o.print(`devnet: node n${i} up (rpc ${nodes[i]?.rpc}, geth ${geth.rpcUrl})`);
     }
     o.print(`devnet: federation deposit address ${fed.address}; btcd RPC ${btcd.url} (user ${btcd.user}); governance ${gov.listening}`);
+    o.print(pegSettingsLine({ depositConfirmations: bridge.bitcoin.confirmations, federationAddress: fed.address }));
     const b = btcd;
     const background = (async () => {
       while (on) {
@@ -72,10 +74,10 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
     const status = setInterval(() => {
       void Promise.all(
         nodes.map(async (n, i) => {
-          const s = await n.call<{ head: { height: number } | null; finalized: number | null; peers: number; sync: { currentHeight: number; targetHeight: number } | null; pegs: { operations: number; completed: number } | null }>('status').catch(() => undefined);
+          const s = await n.call<{ head: { height: number } | null; finalized: number | null; peers: number; sync: { currentHeight: number; targetHeight: number } | null; pegs: PegsStatus | null }>('status').catch(() => undefined);
           if (s === undefined) return `n${i} down`;
           const pct = s.sync === null || s.sync.targetHeight === 0 ? 100 : Math.floor((s.sync.currentHeight / s.sync.targetHeight) * 1000) / 10;
-          return `n${i} h${s.head?.height ?? 0} f${s.finalized ?? 0} peers ${s.peers} sync ${pct}% peg-out ${s.pegs?.completed ?? 0}/${s.pegs?.operations ?? 0}`;
+          return `n${i} h${s.head?.height ?? 0} f${s.finalized ?? 0} peers ${s.peers} sync ${pct}% ${pegStatusCell(s.pegs)}`;
         }),
       ).then((cells) => o.print(cells.join(' | ')));
     }, 1_000);

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { privateKeyToAccount } from 'viem/accounts';
-import { BRIDGE_CONTRACT_ADDRESS, BRIDGE_CONTRACT_CODE } from './bridge-contract.ts';
+import { BRIDGE_CONTRACT_ADDRESS, bridgeGenesisAccount } from './bridge-contract.ts';
 import { ensureBinaries } from './build.ts';
 import { type RunningProcess, freePort, startProcess, waitReady } from './process.ts';
 import { tempDir } from './temp-dirs.ts';
@@ -48,7 +48,7 @@ export function devGenesis(o: { cancun?: boolean } = {}): Record<string, unknown
     coinbase: `0x${'00'.repeat(20)}`,
     baseFeePerGas: '0x3b9aca00',
     alloc: {
-      [BRIDGE_CONTRACT_ADDRESS.slice(2)]: { balance: '0x0', code: BRIDGE_CONTRACT_CODE },
+      [BRIDGE_CONTRACT_ADDRESS.slice(2)]: bridgeGenesisAccount(),
       [DEV_USER_ADDRESS.slice(2)]: { balance: '0xd3c21bcecceda1000000' },
     },
   };

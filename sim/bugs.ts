@@ -34,6 +34,7 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', caughtBy: 'no-peg-operation-lost' },
   'peg-skip-payout-check': { scenario: 'byzantine-governance', caughtBy: 'burns-paid-once-and-right' },
   'rollout-ignore-gates': { scenario: 'v3-rollout', caughtBy: 'rollout-rolls-back' },
+  'peg-no-lookup-after-build-failure': { scenario: 'pegout-lagging-node', caughtBy: 'peg-outs-finished-once-paid' },
 };
 
 export function allBugs(): PlantedBug[] {

@@ -39,6 +39,10 @@ export const scenarioSchema = z
         burnEveryMs: z.number().int().nonnegative().default(7_000),
         /** Users stop depositing and burning here, so the run can end with everything settled. */
         workloadUntilMs: z.number().int().nonnegative().optional(),
+        /** Users stop depositing here (burns go on until workloadUntilMs). */
+        depositsUntilMs: z.number().int().nonnegative().optional(),
+        /** Users burn their whole minted balance each time (the federation runs nearly dry). */
+        burnWholeBalance: z.boolean().default(false),
         /** Share of deposits that are malformed (no OP_RETURN, garbage, two of them). */
         malformedShare: z.number().min(0).max(1).default(0),
         /** Share of deposits sent to the previous federation address after a rotation. */

@@ -17,6 +17,7 @@ import {
   noOutputSignedTwice,
   noPegLost,
   oldOutputsSwept,
+  pegOutsFinishedOncePaid,
 } from './invariants.ts';
 import { buildBridgeNode } from './node.ts';
 import { bridgeShared, createBridgeShared } from './shared.ts';
@@ -35,6 +36,13 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
       const n = world.liveNodes().find((x) => x.id === id);
       return (n?.handle as { el?: SimExecution } | undefined)?.el;
     });
+  },
+  faultActions: [...(chain.faultActions ?? []), 'logs-lagging'],
+  applyFault(node, action, active) {
+    if (action !== 'logs-lagging') return chain.applyFault?.(node, action, active);
+    // The node's execution client indexes logs late: it sees burns after its peers have paid them.
+    const el = node.persistent.get('el') as SimExecution | undefined;
+    if (el !== undefined) el.logsLagging = active;
   },
   applyWorldFault(shared, action, active) {
     const sh = bridgeShared(shared);
@@ -95,11 +103,13 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     'federation-balance': federationBalance,
     'no-peg-operation-lost': noPegLost,
     'old-outputs-swept': oldOutputsSwept,
+    'peg-outs-finished-once-paid': pegOutsFinishedOncePaid,
   },
   bugs: {
     'peg-mint-one-confirmation': 'peg-ins are minted after one Bitcoin confirmation instead of the required six',
     'peg-forget-signature-request': 'the bridge keeps a peg-out awaiting signatures only in memory (its record is deleted)',
     'peg-skip-payout-check': 'the bridge broadcasts what governance signed without checking it pays the peg-out right',
+    'peg-no-lookup-after-build-failure': 'a node that cannot build a payout (outputs gone) only waits for funds, never asking governance or Bitcoin whether peers already paid it',
   },
   probes: [
     ...chain.probes,

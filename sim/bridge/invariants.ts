@@ -285,3 +285,37 @@ export function oldOutputsSwept(o: InvariantOptions): Invariant<BridgeNodeView> 
     },
   };
 }
+
+/**
+ * No node's peg-out stays unfinished once Bitcoin holds its payout at the payout depth: within the
+ * liveness window of the later of the two (the node knowing the operation, the payout confirming),
+ * every live node has completed it — whether it built the payout, adopted a peer's from governance,
+ * or found it on Bitcoin.
+ */
+export function pegOutsFinishedOncePaid(o: InvariantOptions): Invariant<BridgeNodeView> {
+  const compute = onChange(tipKey, payouts);
+  const since = new Map<string, number>();
+  return {
+    name: 'peg-outs-finished-once-paid',
+    check(ctx) {
+      const sh = bridgeShared(ctx.shared);
+      if (sh === undefined) return undefined;
+      const paid = compute(sh);
+      for (const n of honest(ctx)) {
+        for (const op of n.view.bridge?.operations ?? []) {
+          const key = `${n.id}:${op.id}`;
+          if (op.status === 'completed') {
+            since.delete(key);
+            continue;
+          }
+          const p = paid.get(op.destination)?.[0];
+          if (p === undefined || (sh.bitcoin.confirmations(p.txid) ?? 0) < o.scenario.bridge.payoutConfirmations) continue;
+          const from = since.get(key) ?? ctx.now;
+          since.set(key, from);
+          if (ctx.now - from > o.livenessWindowMs) return `${n.id}'s peg-out ${op.id} is still ${op.status} ${ctx.now - from} ms after its payout ${p.txid.slice(0, 12)} confirmed`;
+        }
+      }
+      return undefined;
+    },
+  };
+}

@@ -23,8 +23,8 @@ export function bridgeWorkload(world: WorldAccess<ChainView>, rng: Rng, el: (id:
   const now = world.now;
   if (due(now, b.bitcoinBlockEveryMs)) sh.bitcoin.mine();
   if (now >= (b.workloadUntilMs ?? Number.POSITIVE_INFINITY)) return;
-  if (due(now, b.depositEveryMs)) deposit(sh, rng, now, b.malformedShare, b.oldAddressShare);
-  if (due(now, b.burnEveryMs)) burn(world, sh, rng, el, BigInt(b.minPegOutSats));
+  if (due(now, b.depositEveryMs) && now < (b.depositsUntilMs ?? Number.POSITIVE_INFINITY)) deposit(sh, rng, now, b.malformedShare, b.oldAddressShare);
+  if (due(now, b.burnEveryMs)) burn(world, sh, rng, el, BigInt(b.minPegOutSats), b.burnWholeBalance);
 }
 
 function deposit(sh: BridgeShared, rng: Rng, now: number, malformedShare: number, oldShare: number): void {
@@ -53,7 +53,7 @@ function deposit(sh: BridgeShared, rng: Rng, now: number, malformedShare: number
   sh.ledger.deposits.push({ txid: r.txid, vout: 0, amountSats: amount, evmAddress: user, valid: !malformed, federationVersion: fed.version, sentAtMs: now });
 }
 
-function burn(world: WorldAccess<ChainView>, sh: BridgeShared, rng: Rng, el: (id: string) => SimExecution | undefined, minSats: bigint): void {
+function burn(world: WorldAccess<ChainView>, sh: BridgeShared, rng: Rng, el: (id: string) => SimExecution | undefined, minSats: bigint, wholeBalance: boolean): void {
   const live = world.liveNodes();
   if (live.length === 0) return;
   const node = rng.pick(live);
@@ -69,7 +69,8 @@ function burn(world: WorldAccess<ChainView>, sh: BridgeShared, rng: Rng, el: (id
   const user = rng.pick(users);
   const balance = weiToSats(exec.balanceOf(fromHex(user), at));
   if (balance < minSats) return;
-  const sats = minSats + BigInt(rng.int(Number(balance - minSats) + 1));
+  const drawn = minSats + BigInt(rng.int(Number(balance - minSats) + 1));
+  const sats = wholeBalance ? balance : drawn;
   const destination = bitcoin.payments.p2wpkh({ hash: Uint8Array.from({ length: 20 }, () => rng.int(256)), network: regtest }).address as string;
   const tx = { id: `burn-${sh.ledger.burns.length}-${toHex(Uint8Array.from({ length: 4 }, () => rng.int(256)))}`, from: user, destination, wei: satsToWei(sats) };
   sh.burnPool.burns.push(tx);

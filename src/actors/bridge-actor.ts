@@ -8,7 +8,7 @@
 import * as bitcoin from 'bitcoinjs-lib';
 import { type Federation, federationFromHex, scriptOfAddress, type BitcoinNetworkName } from '../bridge/federation.ts';
 import { PegOut, type PegOutOperation, decodePegOut, encodePegOut } from '../bridge/peg-operation.ts';
-import type { PegOutRequest } from '../bridge/pegout-request.ts';
+import type { PegOutRequest, RefusedPegOut } from '../bridge/pegout-request.ts';
 import { FEE_TOLERANCE_PERCENT, type FederationUtxo, buildPegOutTx, estimateVsize, outpointOf } from '../bridge/pegout-tx.ts';
 import { applyWitnesses } from '../bridge/witness.ts';
 import type { FederationUpdate, SignatureResponse } from '../governance/messages.ts';
@@ -24,7 +24,7 @@ import { streamActorName } from './stream-actor.ts';
 export const bridgeActorName = 'bridge';
 
 export type BridgeMsg =
-  | Ask<{ readonly type: 'peg-outs'; readonly requests: readonly PegOutRequest[]; readonly blockHeight: number }, number>
+  | Ask<{ readonly type: 'peg-outs'; readonly requests: readonly PegOutRequest[]; readonly refused?: readonly RefusedPegOut[]; readonly blockHeight: number }, number>
   | { readonly type: 'tick' }
   | { readonly type: 'governance'; readonly message: GovernanceInbound };
 
@@ -53,7 +53,27 @@ export interface BridgeDeps {
   readonly log?: (line: string) => void;
   /** This node's own emergency pause (the features file): no new signature requests or sweeps. */
   readonly pausedLocally?: () => boolean;
+  /** How many recent Bitcoin blocks to search for a payout peers already made (default 288, two days). */
+  readonly payoutSearchBlocks?: number;
+  /**
+   * Txids of deposits the scanner rejected (no valid OP_RETURN): never minted, so their outputs are
+   * kept apart from the spendable balance (they are the depositors' to be refunded, not the peg's).
+   */
+  readonly rejectedDeposits?: () => Promise<readonly string[]>;
+  /** When idle and fees are low, merge small federation outputs (defaults: consolidationDefaults). */
+  readonly consolidation?: ConsolidationOptions;
 }
+
+export interface ConsolidationOptions {
+  /** Only at or below this fee rate (sat/vB): merging costs fees now to save them on every later payout. */
+  readonly maxFeeRateSatPerVb: bigint;
+  /** Outputs below this are small. */
+  readonly smallOutputSats: bigint;
+  /** Merge once there are at least this many small outputs (and at most 50 at a time). */
+  readonly minOutputs: number;
+}
+
+export const consolidationDefaults: ConsolidationOptions = { maxFeeRateSatPerVb: 1n, smallOutputSats: 1_000_000n, minOutputs: 10 };
 
 const OP_PREFIX = 'peg/op/';
 
@@ -78,6 +98,14 @@ class BridgeNode {
   private paused = false;
   private sweepInFlight: { readonly requestId: string; readonly askedAt: number; readonly inputs: readonly FederationUtxo[] } | undefined;
   private recovered = false;
+  /** Lookups sent to governance for peg-outs this node could not build: request id → operation id. */
+  private readonly lookups = new Map<string, string>();
+  private readonly lookedUpAt = new Map<string, number>();
+  private lookupSeq = 0;
+  /** Payouts out of federation outputs seen on Bitcoin, by the output script they pay. */
+  private readonly federationPayouts = new Map<string, Array<{ readonly txid: string; readonly vout: number; readonly valueSats: bigint }>>();
+  private readonly payoutTxs = new Map<string, { readonly inputs: readonly string[]; readonly outSats: bigint }>();
+  private payoutsScannedTo = -1;
 
   constructor(
     private readonly ctx: ActorContext<BridgeMsg>,
@@ -104,7 +132,7 @@ class BridgeNode {
         this.ctx.self.tell({ type: 'tick' });
       },
       handlers: {
-        'peg-outs': async (m: { requests: readonly PegOutRequest[]; blockHeight: number }) => this.onPegOuts(m.requests, m.blockHeight),
+        'peg-outs': async (m: { requests: readonly PegOutRequest[]; refused?: readonly RefusedPegOut[]; blockHeight: number }) => this.onPegOuts(m.requests, m.refused ?? [], m.blockHeight),
         tick: async () => {
           try {
             await this.drive();
@@ -135,12 +163,19 @@ class BridgeNode {
     if (op.requestId !== undefined) this.byRequest.set(op.requestId, op.id);
     // Governance follows every peg-out's progress (status updates are best effort: the record is ours).
     if (before !== op.status) {
-      this.ctx.tell(this.stream, { type: 'send', message: { kind: 'status', messageId: `status:${op.id}:${op.status}:${op.attempts}`, pegId: op.id, status: op.status, detail: op.failure?.reason ?? op.txid ?? '' } });
+      // Governance's protocol has no refused state: a refusal is a failure that will not be retried.
+      const status = op.status === 'refused' ? 'failed' : op.status;
+      this.ctx.tell(this.stream, { type: 'send', message: { kind: 'status', messageId: `status:${op.id}:${op.status}:${op.attempts}`, pegId: op.id, status, detail: op.refusal?.reason ?? op.failure?.reason ?? op.txid ?? '' } });
     }
   }
 
-  private async onPegOuts(requests: readonly PegOutRequest[], blockHeight: number): Promise<number> {
+  private async onPegOuts(requests: readonly PegOutRequest[], refused: readonly RefusedPegOut[], blockHeight: number): Promise<number> {
     let created = 0;
+    for (const r of refused) {
+      if (this.ops.has(r.id)) continue;
+      await this.save(PegOut.refuse(PegOut.create({ id: r.id, burnTxHash: r.burnTxHash, blockHeight, destination: r.destination, amountSats: r.amountSats }), r.reason, r.detail));
+      this.d.sometimes('bridge.peg-out-refused');
+    }
     for (const r of requests) {
       if (this.ops.has(r.id)) continue;
       const op = PegOut.confirm(PegOut.create({ id: r.id, burnTxHash: r.burnTxHash, blockHeight, destination: r.destination, amountSats: r.amountSats }));
@@ -160,8 +195,11 @@ class BridgeNode {
 
   private async drive(): Promise<void> {
     if (this.federations.length > 1 && !this.halted()) await this.sweep();
-    const open = [...this.ops.values()].filter((o) => o.status !== 'completed').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
-    if (open.length === 0) return;
+    const open = [...this.ops.values()].filter((o) => o.status !== 'completed' && o.status !== 'refused').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
+    if (open.length === 0) {
+      if (this.federations.length === 1 && !this.halted()) await this.consolidate();
+      return;
+    }
     await this.refreshUtxos();
     for (const op of open) {
       const now = this.ctx.clock.now();
@@ -170,7 +208,11 @@ class BridgeNode {
           if (!this.halted()) await this.requestSignature(op);
           break;
         case 'signature-requested':
-          if (now - (this.askedAt.get(op.id) ?? Number.NEGATIVE_INFINITY) >= this.d.reaskAfterMs) this.ask(op);
+          if (now - (this.askedAt.get(op.id) ?? Number.NEGATIVE_INFINITY) >= this.d.reaskAfterMs) {
+            // Unanswered this long: governance may be away while a peer's payout already confirmed.
+            if (await this.completeIfPaidOnBitcoin(op)) break;
+            this.ask(op);
+          }
           break;
         case 'signed':
           await this.broadcast(op);
@@ -185,6 +227,7 @@ class BridgeNode {
           await this.save(PegOut.confirm(op));
           break;
         case 'completed':
+        case 'refused':
           break;
       }
     }
@@ -198,6 +241,13 @@ class BridgeNode {
     }
   }
 
+  /** Outputs that pay for nothing: in flight, known spent, or a rejected deposit's. */
+  private async reservedOrRejected(): Promise<{ has: (outpoint: string) => boolean }> {
+    const reserved = this.reserved();
+    const rejected = new Set(this.d.rejectedDeposits === undefined ? [] : await this.d.rejectedDeposits());
+    return { has: (op) => reserved.has(op) || rejected.has(op.slice(0, op.lastIndexOf(':'))) };
+  }
+
   private reserved(): Set<string> {
     const s = new Set(this.knownSpent);
     for (const o of this.ops.values()) {
@@ -207,7 +257,7 @@ class BridgeNode {
   }
 
   private async requestSignature(op: PegOutOperation): Promise<void> {
-    const reserved = this.reserved();
+    const reserved = await this.reservedOrRejected();
     const utxos: FederationUtxo[] = [];
     for (const f of this.federations) {
       for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
@@ -224,7 +274,19 @@ class BridgeNode {
     });
     if (!built.ok) {
       this.d.sometimes(`bridge.build-failed.${built.error.code}`);
-      if (built.error.code === 'PAYOUT_BELOW_DUST') await this.save(PegOut.fail(op, built.error.detail, false));
+      if (built.error.code === 'PAYOUT_BELOW_DUST') {
+        // Never paid: what is left after the fee is not worth an output. Refused, not left pending.
+        this.d.log?.(`burn ${op.burnTxHash} refused: PEGOUT_PAYOUT_BELOW_DUST: ${built.error.detail}`);
+        await this.save(PegOut.refuse(op, 'PEGOUT_PAYOUT_BELOW_DUST', built.error.detail));
+        return;
+      }
+      // Most often the outputs are gone because peers already paid this very peg-out: find that
+      // payout (governance knows what it signed; Bitcoin shows what was paid) instead of waiting
+      // for a deposit to refill the federation.
+      if (this.d.bugs.has('peg-no-lookup-after-build-failure')) return;
+      // Governance first (it names the operation exactly); Bitcoin when it has not helped.
+      if (this.lookedUpAt.has(op.id) && (await this.completeIfPaidOnBitcoin(op))) return;
+      this.lookUp(op);
       return;
     }
     const inputs = built.built.inputs.map((u) => ({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScriptHex: toHex(u.witnessScript) }));
@@ -257,6 +319,114 @@ class BridgeNode {
     this.d.sometimes('bridge.signature-requested');
   }
 
+  /** Asks governance for the transaction it signed for this peg-out (at most once per re-ask period). */
+  private lookUp(op: PegOutOperation): void {
+    const now = this.ctx.clock.now();
+    if (now - (this.lookedUpAt.get(op.id) ?? Number.NEGATIVE_INFINITY) < this.d.reaskAfterMs) return;
+    this.lookedUpAt.set(op.id, now);
+    const requestId = `lookup:${op.id}:${this.ctx.incarnation}.${this.lookupSeq++}`;
+    this.lookups.set(requestId, op.id);
+    this.ctx.tell(this.stream, {
+      type: 'send',
+      message: { kind: 'register-peg-out', messageId: `reg:${op.id}`, registration: { pegOutId: op.id, destination: op.destination, amountSats: op.amountSats, burnTxHash: op.burnTxHash } },
+    });
+    this.ctx.tell(this.stream, { type: 'send', message: { kind: 'sign', messageId: `sign:${requestId}`, request: { requestId, txHex: '', inputs: [], pegOutIds: [op.id] } } });
+    this.d.sometimes('bridge.lookup-sent');
+  }
+
+  private async onLookupAnswer(r: SignatureResponse): Promise<void> {
+    const id = this.lookups.get(r.requestId);
+    this.lookups.delete(r.requestId);
+    const op = id === undefined ? undefined : this.ops.get(id);
+    if (op === undefined || op.status !== 'confirmed') {
+      this.d.sometimes('bridge.stale-answer');
+      return;
+    }
+    if (r.kind === 'refused') {
+      // Nothing signed yet: the operation waits for funds, and asks again later.
+      this.d.sometimes('bridge.lookup-nothing-signed');
+      return;
+    }
+    const checked = await this.checkAnswer(op, r);
+    if (!checked.ok) return;
+    this.d.sometimes('bridge.lookup-adopted');
+    this.d.log?.(`peg-out ${op.id}: adopted ${checked.tx.getId()}, which governance signed for it earlier`);
+    const asked = PegOut.requestSignature(op, r.txHex, checked.inputs, r.requestId);
+    await this.save(PegOut.signed(asked, checked.signedHex, checked.tx.getId(), r.txHex, checked.inputs));
+    await this.broadcast(this.ops.get(op.id) as PegOutOperation);
+  }
+
+  /**
+   * Completes the operation when Bitcoin already holds a confirmed payout of it: a transaction that
+   * spends federation outputs (its inputs' witness scripts are a federation's), pays the burn's
+   * destination at most the amount burned, and whose fee is exactly what the payout gave up — the
+   * shape of every payout governance signs. A payout already credited to another operation of this
+   * node is not counted twice; operations are visited oldest burn first, so of two burns to one
+   * address with one amount the older one is credited first.
+   */
+  private async completeIfPaidOnBitcoin(op: PegOutOperation): Promise<boolean> {
+    await this.scanPayouts();
+    const claimed = new Set([...this.ops.values()].filter((o) => o.id !== op.id && o.txid !== undefined).map((o) => o.txid as string));
+    const candidates = this.federationPayouts.get(toHex(scriptOfAddress(op.destination, this.d.network))) ?? [];
+    for (const c of candidates) {
+      if (claimed.has(c.txid) || c.valueSats > op.amountSats || c.valueSats <= 0n) continue;
+      const confirmations = await this.d.bitcoin.getConfirmations(c.txid);
+      if (confirmations === undefined || confirmations < this.d.payoutConfirmations) continue;
+      const fee = await this.feeOf(c.txid);
+      if (fee !== op.amountSats - c.valueSats) continue;
+      this.d.sometimes('bridge.payout-found-on-bitcoin');
+      this.d.log?.(`peg-out ${op.id}: already paid by ${c.txid} (${confirmations} confirmations)`);
+      await this.save(PegOut.complete(op, c.txid));
+      return true;
+    }
+    return false;
+  }
+
+  /** Reads the Bitcoin blocks not yet read (the last few again, for reorgs) for federation spends. */
+  private async scanPayouts(): Promise<void> {
+    const tip = await this.d.bitcoin.getBlockCount();
+    if (tip === this.payoutsScannedTo) return;
+    const depth = this.d.payoutSearchBlocks ?? 288;
+    const from = Math.max(0, tip - depth + 1, this.payoutsScannedTo - 6);
+    const scripts = this.federations.map((f) => toHex(f.witnessScript));
+    const feds = new Set(this.federations.map((f) => toHex(f.scriptPubKey)));
+    for (let h = from; h <= tip; h++) {
+      const block = await this.d.bitcoin.getBlock(await this.d.bitcoin.getBlockHash(h));
+      for (const raw of block.txs) {
+        const tx = bitcoin.Transaction.fromBuffer(Buffer.from(raw));
+        const spendsFederation = tx.ins.some((i) => {
+          const ws = i.witness[i.witness.length - 1];
+          return ws !== undefined && scripts.includes(toHex(ws));
+        });
+        if (!spendsFederation) continue;
+        const txid = tx.getId();
+        this.payoutTxs.set(txid, { inputs: tx.ins.map(outpointOf), outSats: tx.outs.reduce((t, o) => t + o.value, 0n) });
+        tx.outs.forEach((o, vout) => {
+          const key = toHex(o.script);
+          if (feds.has(key)) return;
+          const list = this.federationPayouts.get(key) ?? [];
+          if (!list.some((x) => x.txid === txid && x.vout === vout)) list.push({ txid, vout, valueSats: o.value });
+          this.federationPayouts.set(key, list);
+        });
+      }
+    }
+    this.payoutsScannedTo = tip;
+  }
+
+  /** Inputs less outputs of a federation spend seen on Bitcoin; undefined when an input cannot be read. */
+  private async feeOf(txid: string): Promise<bigint | undefined> {
+    const t = this.payoutTxs.get(txid);
+    if (t === undefined) return undefined;
+    let inSum = 0n;
+    for (const op of t.inputs) {
+      const [prev, vout] = op.split(':') as [string, string];
+      const o = await this.d.bitcoin.getOutput(prev, Number(vout));
+      if (o === undefined) return undefined;
+      inSum += o.amountSats;
+    }
+    return inSum - t.outSats;
+  }
+
   /**
    * After a rotation, outputs of earlier federations are moved to the current one. A sweep is not a
    * peg operation and is not persisted: funds stay with the federation whatever happens, and the next
@@ -265,7 +435,7 @@ class BridgeNode {
   private async sweep(): Promise<void> {
     const now = this.ctx.clock.now();
     if (this.sweepInFlight !== undefined && now - this.sweepInFlight.askedAt < this.d.reaskAfterMs) return;
-    const reserved = this.reserved();
+    const reserved = await this.reservedOrRejected();
     const utxos: FederationUtxo[] = [];
     for (const f of this.federations.slice(1)) {
       for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
@@ -273,6 +443,30 @@ class BridgeNode {
       }
     }
     if (utxos.length === 0) return;
+    await this.merge(utxos, 'bridge.sweep-requested');
+  }
+
+  /**
+   * Small outputs of the current federation merged into one, when no peg-out waits and Bitcoin's fee
+   * rate is low: every input a payout spends costs about 100 vbytes of fee out of the user's payout,
+   * so fragmented holdings make every later peg-out dearer. Governance signs it like any spend.
+   */
+  private async consolidate(): Promise<void> {
+    const o = this.d.consolidation ?? consolidationDefaults;
+    if (this.sweepInFlight !== undefined && this.ctx.clock.now() - this.sweepInFlight.askedAt < this.d.reaskAfterMs) return;
+    if ((await this.d.bitcoin.estimateFeeRate()) > o.maxFeeRateSatPerVb) return;
+    const current = this.federations[0] as Federation;
+    const reserved = await this.reservedOrRejected();
+    const small = (await this.d.bitcoin.listUnspent(current.scriptPubKey, 1))
+      .filter((u) => u.amountSats < o.smallOutputSats && !reserved.has(`${u.txid}:${u.vout}`))
+      .map((u) => ({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: current.witnessScript }));
+    if (small.length < Math.max(2, o.minOutputs)) return;
+    await this.merge(small, 'bridge.consolidation-requested');
+  }
+
+  /** Asks governance to sign one transaction moving these federation outputs to the current federation. */
+  private async merge(utxos: FederationUtxo[], probe: string): Promise<void> {
+    const now = this.ctx.clock.now();
     utxos.sort((a, b) => (a.txid === b.txid ? a.vout - b.vout : a.txid < b.txid ? -1 : 1));
     const chosen = utxos.slice(0, 50);
     const current = this.federations[0] as Federation;
@@ -293,7 +487,7 @@ class BridgeNode {
         request: { requestId, txHex: tx.toHex(), inputs: chosen.map((u, index) => ({ index, amountSats: u.amountSats, witnessScriptHex: toHex(u.witnessScript) })), pegOutIds: [] },
       },
     });
-    this.d.sometimes('bridge.sweep-requested');
+    this.d.sometimes(probe);
   }
 
   private async onSweepAnswer(r: SignatureResponse): Promise<void> {
@@ -376,6 +570,7 @@ class BridgeNode {
 
   private async onSignature(r: SignatureResponse): Promise<void> {
     if (r.requestId.startsWith('sweep:')) return this.onSweepAnswer(r);
+    if (r.requestId.startsWith('lookup:')) return this.onLookupAnswer(r);
     const id = this.byRequest.get(r.requestId);
     const op = id === undefined ? undefined : this.ops.get(id);
     if (op === undefined || op.status !== 'signature-requested' || op.requestId !== r.requestId) {
@@ -396,39 +591,52 @@ class BridgeNode {
       else await this.save(PegOut.fail(op, `governance refused: ${r.reason}: ${r.detail}`, true));
       return;
     }
+    const checked = await this.checkAnswer(op, r);
+    if (!checked.ok) return this.reask(op);
+    if (!checked.ours) this.d.sometimes('bridge.adopted-other-transaction');
+    await this.save(PegOut.signed(op, checked.signedHex, checked.tx.getId(), r.txHex, checked.inputs));
+    await this.broadcast(this.ops.get(op.id) as PegOutOperation);
+  }
+
+  /**
+   * Whether governance's signed answer pays this peg-out right with witnesses that verify: the
+   * transaction we asked for, or another one it signed for the same peg-out (a peer's).
+   */
+  private async checkAnswer(
+    op: PegOutOperation,
+    r: Extract<SignatureResponse, { kind: 'signed' }>,
+  ): Promise<{ ok: false } | { ok: true; ours: boolean; tx: bitcoin.Transaction; signedHex: string; inputs: NonNullable<PegOutOperation['inputs']> }> {
     let tx: bitcoin.Transaction;
     try {
       tx = bitcoin.Transaction.fromHex(r.txHex);
     } catch {
       this.d.sometimes('bridge.bad-answer');
-      return this.reask(op);
+      return { ok: false };
     }
-    const ours = op.txHex !== undefined && bitcoin.Transaction.fromHex(op.txHex).getId() === tx.getId();
+    const ours = op.txHex !== undefined && op.txHex !== '' && bitcoin.Transaction.fromHex(op.txHex).getId() === tx.getId();
     const resolved = ours ? (op.inputs ?? []).map((i) => ({ amountSats: i.amountSats, witnessScript: fromHex(i.witnessScriptHex) })) : await this.resolveInputs(tx);
     if (resolved === undefined) {
       this.d.sometimes('bridge.answer-unresolvable');
-      return this.reask(op);
+      return { ok: false };
     }
     const payout = this.d.bugs.has('peg-skip-payout-check') ? undefined : await this.checkPayout(op, tx, ours, resolved);
     if (payout !== undefined) {
       this.d.sometimes('bridge.wrong-payout-refused');
       this.d.log?.(`peg-out ${op.id}: governance's transaction refused: ${payout}`);
-      return this.reask(op);
+      return { ok: false };
     }
     const applied = applyWitnesses(r.txHex, resolved, r.witnesses);
     if (!applied.ok) {
       this.d.sometimes('bridge.bad-witness-refused');
       this.d.log?.(`peg-out ${op.id}: witnesses refused: ${applied.error}`);
-      return this.reask(op);
+      return { ok: false };
     }
-    const adoptedInputs = tx.ins.map((i, k) => {
+    const inputs = tx.ins.map((i, k) => {
       const [txid, vout] = outpointOf(i).split(':') as [string, string];
       const x = resolved[k] as { amountSats: bigint; witnessScript: Uint8Array };
       return { txid, vout: Number(vout), amountSats: x.amountSats, witnessScriptHex: toHex(x.witnessScript) };
     });
-    if (!ours) this.d.sometimes('bridge.adopted-other-transaction');
-    await this.save(PegOut.signed(op, applied.tx.toHex(), applied.tx.getId(), r.txHex, adoptedInputs));
-    await this.broadcast(this.ops.get(op.id) as PegOutOperation);
+    return { ok: true, ours, tx, signedHex: applied.tx.toHex(), inputs };
   }
 
   /**

@@ -21,7 +21,15 @@ export type PegInMsg =
   | { readonly type: 'federation'; readonly federation: Federation; readonly previousValidUntilHeight: number }
   | Ask<{ readonly type: 'confirmed' }, readonly Deposit[]>
   | Ask<{ readonly type: 'verify'; readonly deposits: readonly Deposit[] }, { readonly ok: true } | { readonly ok: false; readonly reason: string }>
-  | Ask<{ readonly type: 'stats' }, PegInStats>;
+  | Ask<{ readonly type: 'stats' }, PegInStats>
+  | Ask<{ readonly type: 'deposit'; readonly txid: string }, DepositLookup>
+  | Ask<{ readonly type: 'rejected-txids' }, readonly string[]>;
+
+/** What the scanner knows of one Bitcoin transaction (getdeposit). */
+export type DepositLookup =
+  | { readonly kind: 'found'; readonly deposits: readonly Deposit[]; readonly height: number; readonly confirmations: number }
+  | { readonly kind: 'rejected'; readonly reason: string; readonly detail: string; readonly height: number; readonly confirmations: number }
+  | { readonly kind: 'unknown'; readonly scannedHeight: number };
 
 export interface PegInStats {
   readonly scannedHeight: number;
@@ -54,6 +62,8 @@ class PegInNode {
   private readonly scanned: string[] = [];
   private readonly found = new Map<string, FoundDeposit>();
   private readonly rejected: Record<string, number> = {};
+  /** Rejected deposits by txid (what getdeposit answers), bounded. */
+  private readonly rejectedTx = new Map<string, { reason: string; detail: string; height: number }>();
   private tip = 0;
   private scanning: Promise<void> | undefined;
 
@@ -88,6 +98,15 @@ class PegInNode {
           }
           return { ok: true as const };
         },
+        deposit: (m: { txid: string }): DepositLookup => {
+          const deposits = [...this.found.values()].filter((f) => f.deposit.txid === m.txid);
+          const first = deposits[0];
+          if (first !== undefined) return { kind: 'found', deposits: deposits.map((f) => f.deposit), height: first.height, confirmations: this.tip - first.height + 1 };
+          const r = this.rejectedTx.get(m.txid);
+          if (r !== undefined) return { kind: 'rejected', ...r, confirmations: this.tip - r.height + 1 };
+          return { kind: 'unknown', scannedHeight: this.d.startHeight + this.scanned.length - 1 };
+        },
+        'rejected-txids': (): readonly string[] => [...this.rejectedTx.keys()],
         stats: (): PegInStats => ({ scannedHeight: this.d.startHeight + this.scanned.length - 1, tip: this.tip, found: this.found.size, rejected: { ...this.rejected } }),
       },
     };
@@ -123,6 +142,7 @@ class PegInNode {
       if (h <= tip && (await this.d.bitcoin.getBlockHash(h)) === this.scanned[this.scanned.length - 1]) break;
       this.scanned.pop();
       for (const [k, f] of this.found) if (f.height === h) this.found.delete(k);
+      for (const [k, r] of this.rejectedTx) if (r.height === h) this.rejectedTx.delete(k);
       this.d.sometimes('pegin.reorg-rewound');
     }
     for (let h = this.d.startHeight + this.scanned.length; h <= tip; h++) {
@@ -139,6 +159,8 @@ class PegInNode {
           this.d.sometimes('pegin.deposit-found');
         } else if (r.kind === 'rejected') {
           this.rejected[r.reason] = (this.rejected[r.reason] ?? 0) + 1;
+          if (this.rejectedTx.size >= 10_000) this.rejectedTx.delete(this.rejectedTx.keys().next().value as string);
+          this.rejectedTx.set(r.txid, { reason: r.reason, detail: r.detail, height: h });
           this.d.sometimes(`pegin.rejected.${r.reason}`);
           this.d.log?.(`peg-in ${r.txid} rejected: ${r.reason}: ${r.detail}`);
         }

@@ -4,7 +4,7 @@
 // persisted the operations of that block, so a crash between the two re-reads the block and the
 // bridge, keyed by burn id, does not create an operation twice.
 import type { BitcoinNetworkName } from '../bridge/federation.ts';
-import { BRIDGE_ADDRESS, decodePegOutLog, type PegOutRequest } from '../bridge/pegout-request.ts';
+import { BRIDGE_ADDRESS, decodePegOutLog, type PegOutRequest, type RefusedPegOut } from '../bridge/pegout-request.ts';
 import type { ExecutionClient } from '../io/execution.ts';
 import type { StorageIO } from '../io/storage.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
@@ -79,15 +79,19 @@ class PegOutNode {
     for (const b of blocks) {
       const logs = await this.d.execution.getLogs(b.payloadHash, BRIDGE_ADDRESS);
       const requests: PegOutRequest[] = [];
+      const refused: RefusedPegOut[] = [];
       for (const log of logs) {
         const r = decodePegOutLog(log, this.d.network, this.d.minSats);
         if (r.ok) requests.push(r.request);
         else {
+          const { ok: _ok, ...refusal } = r;
+          refused.push(refusal);
           this.d.sometimes(`pegout.rejected.${r.reason}`);
-          this.d.log?.(`burn ${log.transactionHash} not paid out: ${r.reason}: ${r.detail}`);
+          this.d.log?.(`burn ${log.transactionHash} refused: ${r.reason}: ${r.detail}`);
         }
       }
-      if (requests.length > 0) await this.ctx.ask(bridge, { type: 'peg-outs', requests, blockHeight: b.height }, 60_000);
+      // Refused burns are recorded too (with their reason), so that they can be looked up.
+      if (requests.length > 0 || refused.length > 0) await this.ctx.ask(bridge, { type: 'peg-outs', requests, refused, blockHeight: b.height }, 60_000);
       await this.d.storage.write([{ type: 'put', key: CURSOR_KEY, value: new TextEncoder().encode(String(b.height)) }], { sync: true });
       this.cursor = b.height;
     }

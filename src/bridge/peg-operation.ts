@@ -1,7 +1,10 @@
 // A peg-out as a persisted state machine: Pending → Confirmed → SignatureRequested → Signed →
-// Broadcast → Completed, or Failed (with a reason and whether a retry may succeed). Transitions are
+// Broadcast → Completed, or Failed (with a reason and whether a retry may succeed), or Refused: a burn
+// that will never be paid (its log does not decode, its destination is no address of the network,
+// it is below the minimum, or its payout would be dust), kept with the reason so that it can be
+// looked up rather than left pending. Transitions are
 // functions and a wrong one throws, so no code path can, say, broadcast what was never signed.
-export type PegOutStatus = 'pending' | 'confirmed' | 'signature-requested' | 'signed' | 'broadcast' | 'completed' | 'failed';
+export type PegOutStatus = 'pending' | 'confirmed' | 'signature-requested' | 'signed' | 'broadcast' | 'completed' | 'failed' | 'refused';
 
 export interface PegOutOperation {
   readonly id: string;
@@ -19,6 +22,8 @@ export interface PegOutOperation {
   readonly signedTxHex?: string;
   readonly txid?: string;
   readonly failure?: { readonly reason: string; readonly retryable: boolean };
+  /** Why the burn will never be paid (a PegOutRefusal code) and the details. */
+  readonly refusal?: { readonly reason: string; readonly detail: string };
   readonly attempts: number;
 }
 
@@ -34,10 +39,10 @@ export class IllegalPegTransition extends Error {
 }
 
 const legal: Record<PegOutStatus, readonly PegOutStatus[]> = {
-  pending: ['confirmed', 'failed'],
+  pending: ['confirmed', 'failed', 'refused'],
   // Completed straight from here when another node's transaction paid it (every authority runs the
   // bridge; governance signs one transaction per peg-out and tells each of them which).
-  confirmed: ['signature-requested', 'completed', 'failed'],
+  confirmed: ['signature-requested', 'completed', 'failed', 'refused'],
   // A refused or unverifiable answer sends the operation back to be rebuilt or asked again.
   'signature-requested': ['signature-requested', 'signed', 'confirmed', 'completed', 'failed'],
   // A transaction the network refuses (its inputs were spent by another) is rebuilt.
@@ -46,6 +51,7 @@ const legal: Record<PegOutStatus, readonly PegOutStatus[]> = {
   broadcast: ['broadcast', 'completed', 'confirmed'],
   completed: [],
   failed: ['confirmed', 'completed'],
+  refused: [],
 };
 
 function move(op: PegOutOperation, to: PegOutStatus, patch: Partial<PegOutOperation> = {}): PegOutOperation {
@@ -68,6 +74,7 @@ export const PegOut = {
     return move(rest as PegOutOperation, 'confirmed');
   },
   fail: (op: PegOutOperation, reason: string, retryable: boolean): PegOutOperation => move(op, 'failed', { failure: { reason, retryable } }),
+  refuse: (op: PegOutOperation, reason: string, detail: string): PegOutOperation => move(op, 'refused', { refusal: { reason, detail } }),
   retry: (op: PegOutOperation): PegOutOperation => {
     if (op.failure?.retryable !== true) throw new IllegalPegTransition(op.id, op.status, 'confirmed');
     const { failure: _f, ...rest } = op;

@@ -124,6 +124,15 @@ export class FederationSigner {
       detail,
       ...(conflictingTxHex !== undefined ? { conflictingTxHex } : {}),
     });
+    // A lookup (no transaction): a node that cannot build a payout (its peers already spent the
+    // federation's outputs on it) asks what was signed for these peg-outs. Answering with a
+    // transaction already signed releases no new signature, so it is allowed even while paused.
+    if (req.txHex === '') {
+      const paidBy = req.pegOutIds.map((id) => this.state.paidBy[id]);
+      const first = paidBy[0];
+      if (first !== undefined && paidBy.every((t) => t === first)) return this.answer(req.requestId, first);
+      return refuse('malformed-transaction', `lookup: nothing signed pays ${req.pegOutIds.join(', ') || 'no peg-out'}`);
+    }
     if (this.paused) return refuse('paused', 'governance paused peg-outs (emergency pause)');
     let tx: bitcoin.Transaction;
     try {
@@ -165,9 +174,12 @@ export class FederationSigner {
       rings.push(ring);
       inSum += d.amountSats;
     }
-    // A sweep (no peg-out): outputs of earlier federations moved to the current one, nothing else.
+    // No peg-out: a sweep (outputs of earlier federations moved to the current one) or a
+    // consolidation (several outputs of the current federation merged into one), nothing else.
     if (req.pegOutIds.length === 0) {
-      if (rings.some((r) => r === this.keyrings[0])) return refuse('unexpected-output', 'a sweep spends only outputs of earlier federations');
+      const currentInputs = rings.filter((r) => r === this.keyrings[0]).length;
+      if (currentInputs > 0 && currentInputs < rings.length) return refuse('unexpected-output', 'a sweep spends only outputs of earlier federations, a consolidation only the current one\'s');
+      if (currentInputs > 0 && currentInputs < 2) return refuse('unexpected-output', 'a consolidation merges at least two outputs');
       if (tx.outs.length !== 1 || !equalBytes((tx.outs[0] as bitcoin.Transaction['outs'][number]).script, this.current.scriptPubKey)) {
         return refuse('unexpected-output', 'a sweep pays exactly one output, to the current federation');
       }

@@ -241,6 +241,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                   },
                   pausedLocally: () => features.current().peg.paused,
                   onFederation: (f, until) => system.ref<PegInMsg>(pegInActorName).tell({ type: 'federation', federation: f, previousValidUntilHeight: until }),
+                  rejectedDeposits: () => system.ref<PegInMsg>(pegInActorName).ask({ type: 'rejected-txids' }, 20_000),
                   log: p.log,
                 }),
                 pegOutActor({

@@ -55,7 +55,7 @@ export const nodeConfigSchema = z.object({
       tlsCaFile: z.string().optional(),
       /** The federation's public side: compressed secp256k1 keys and the threshold. */
       federation: z.object({ publicKeys: z.array(hex(33)).min(1), threshold: z.number().int().positive() }),
-      minPegOutSats: z.number().int().positive().default(10_000),
+      minPegOutSats: z.number().int().positive().default(1_000_000),
     })
     .optional(),
   network: z

@@ -5,6 +5,8 @@ import { type AuxPowMsg, auxPowActorName } from '../actors/auxpow-actor.ts';
 import type { BridgeView } from '../actors/bridge-actor.ts';
 import { type ChainMsg, chainActorName } from '../actors/chain-actor.ts';
 import type { ChainView } from '../chain/chain-view.ts';
+import { type PegInMsg, pegInActorName } from '../actors/peg-in-actor.ts';
+import { depositReport, pegCounters, pegOutReport, pegsStatus } from './peg-report.ts';
 import type { ActorSystem } from '../kernel/actor-system.ts';
 import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
 import { fromHex, toHex } from '../types/hex.ts';
@@ -29,6 +31,8 @@ export interface RpcContext {
   readonly depositAddress: string | undefined;
   /** Extra status (execution client health, peers, probes) from the runtime. */
   status(): Record<string, unknown>;
+  /** Confirmations before a deposit is minted (getdeposit says how many are still needed). */
+  readonly depositConfirmations?: number;
 }
 
 function blockJson(b: { block: SignedConsensusBlock; hash: Uint8Array }): Record<string, unknown> {
@@ -105,15 +109,28 @@ export async function callRpcMethod(ctx: RpcContext, method: string, params: rea
     }
     case 'getqueuedpow':
       return powJson(await chain.ask({ type: 'queued-pow' }, 10_000));
+    // ---- the peg (src/node/peg-report.ts) ----
+    case 'getdeposit': {
+      const txid = toHex(hexParam(params, 0, 'txid', 32));
+      if (ctx.depositAddress === undefined) throw new RpcMethodError(-1, 'this node runs no bridge (no bitcoin/governance in its config)');
+      const found = await ctx.system.ref<PegInMsg>(pegInActorName).ask({ type: 'deposit', txid }, 10_000);
+      return { txid, ...depositReport(found, ctx.chainView(), ctx.depositConfirmations ?? 0) };
+    }
+    case 'getpegout': {
+      const hash = `0x${toHex(hexParam(params, 0, 'burn tx hash', 32))}`;
+      if (ctx.depositAddress === undefined) throw new RpcMethodError(-1, 'this node runs no bridge (no bitcoin/governance in its config)');
+      return pegOutReport(ctx.bridgeView(), hash);
+    }
     case 'status': {
       const v = ctx.chainView();
       const br = ctx.bridgeView();
+      const pegIn = br === undefined ? undefined : await ctx.system.ref<PegInMsg>(pegInActorName).ask({ type: 'stats' }, 10_000).catch(() => undefined);
       return {
         head: v === undefined ? null : { height: v.headHeight, hash: v.headHash },
         finalized: v === undefined ? null : v.finalized.length - 1,
         sync: v?.sync ?? null,
         producedBlocks: v?.producedBlocks ?? 0,
-        pegs: br === undefined ? null : { operations: br.operations.length, completed: br.operations.filter((o) => o.status === 'completed').length, paused: br.paused },
+        pegs: pegsStatus(br, pegCounters(br, pegIn, v)),
         ...ctx.status(),
       };
     }

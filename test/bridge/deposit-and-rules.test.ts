@@ -65,6 +65,11 @@ describe('peg-out operations', () => {
     const signed = PegOut.signed(requested, 'ff', 'tx', '00', []);
     expect(PegOut.complete(PegOut.broadcast(signed)).status).toBe('completed');
     expect(() => PegOut.retry(PegOut.fail(op, 'no', false))).toThrow(IllegalPegTransition);
+    // A refusal is final, with its reason; only a burn not yet asked for is refused.
+    const refused = PegOut.refuse(op, 'PEGOUT_PAYOUT_BELOW_DUST', 'would receive 100 satoshis');
+    expect(refused).toMatchObject({ status: 'refused', refusal: { reason: 'PEGOUT_PAYOUT_BELOW_DUST' } });
+    expect(() => PegOut.confirm(refused)).toThrow(IllegalPegTransition);
+    expect(() => PegOut.refuse(requested, 'x', 'y')).toThrow(IllegalPegTransition);
   });
 
   it('survives its own encoding, amounts included', () => {
@@ -79,7 +84,8 @@ describe('RequestPegOut logs', () => {
     const log = (destination: string, wei: bigint) => ({ address: '0xbb', ...encodePegOutLog(evm as `0x${string}`, destination, wei), transactionHash: '0x12', logIndex: 0 });
     expect(decodePegOutLog(log(dest, 20_000n * 10n ** 10n), 'regtest', 10_000n)).toMatchObject({ ok: true, request: { destination: dest, amountSats: 20_000n } });
     expect(decodePegOutLog(log('nonsense', 20_000n * 10n ** 10n), 'regtest', 10_000n)).toMatchObject({ ok: false, reason: 'PEGOUT_BAD_DESTINATION' });
-    expect(decodePegOutLog(log(dest, 10n ** 10n), 'regtest', 10_000n)).toMatchObject({ ok: false, reason: 'PEGOUT_BELOW_MINIMUM' });
+    // A refusal carries what the node records and getpegout shows: the burn's id, destination, amount.
+    expect(decodePegOutLog(log(dest, 10n ** 10n), 'regtest', 10_000n)).toMatchObject({ ok: false, reason: 'PEGOUT_BELOW_MINIMUM', id: '0x12:0', burnTxHash: '0x12', destination: dest, amountSats: 1n });
     expect(decodePegOutLog({ ...log(dest, 1n), data: '0x1234' }, 'regtest', 1n)).toMatchObject({ ok: false, reason: 'PEGOUT_UNDECODABLE_LOG' });
   });
 });

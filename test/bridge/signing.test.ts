@@ -55,6 +55,38 @@ describe('peg-out signing', () => {
     expect(tampered.ok).toBe(false);
   });
 
+  it('answers a lookup (no transaction) with what it signed for the peg-out, and refuses one for a peg-out it never signed', () => {
+    const { signer, fed, utxos } = setup();
+    signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 120_000n, burnTxHash: '0x01' });
+    const built = buildPegOutTx({ utxos, pegOuts: [{ pegOutId: 'p1', script: scriptOfAddress(dest, 'regtest'), amountSats: 120_000n }], feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    const before = signer.sign({ requestId: 'l0', txHex: '', inputs: [], pegOutIds: ['p1'] });
+    expect(before.kind).toBe('refused');
+    const signed = signer.sign(request(built, ['p1']));
+    if (signed.kind !== 'signed') throw new Error('not signed');
+    // Even paused (an already signed transaction releases no new signature).
+    signer.setPaused(true);
+    const looked = signer.sign({ requestId: 'l1', txHex: '', inputs: [], pegOutIds: ['p1'] });
+    expect(looked).toEqual({ ...signed, requestId: 'l1' });
+    expect(signer.sign({ requestId: 'l2', txHex: '', inputs: [], pegOutIds: ['p2'] }).kind).toBe('refused');
+  });
+
+  it('signs a consolidation of current-federation outputs into one, and nothing that pays elsewhere or merges a single output', () => {
+    const { signer, fed, utxos } = setup();
+    const merge = (inputs: FederationUtxo[], outScript: Uint8Array, id: string): SignatureRequest => {
+      const tx = new bitcoin.Transaction();
+      tx.version = 2;
+      for (const u of inputs) tx.addInput(Buffer.from(u.txid, 'hex').reverse(), u.vout, 0xfffffffd);
+      tx.addOutput(outScript, inputs.reduce((t, u) => t + u.amountSats, 0n) - 1_000n);
+      return { requestId: id, txHex: tx.toHex(), inputs: inputs.map((u, index) => ({ index, amountSats: u.amountSats, witnessScriptHex: toHex(u.witnessScript) })), pegOutIds: [] };
+    };
+    expect(signer.sign(merge(utxos.slice(0, 1), fed.scriptPubKey, 'c1'))).toMatchObject({ kind: 'refused', reason: 'unexpected-output' });
+    expect(signer.sign(merge(utxos, scriptOfAddress(dest, 'regtest'), 'c2'))).toMatchObject({ kind: 'refused', reason: 'unexpected-output' });
+    const ok = signer.sign(merge(utxos, fed.scriptPubKey, 'c3'));
+    expect(ok.kind).toBe('signed');
+    if (ok.kind !== 'signed') return;
+    expect(applyWitnesses(ok.txHex, utxos, ok.witnesses).ok).toBe(true);
+  });
+
   it('refuses what it must not sign', () => {
     const { signer, fed, utxos } = setup();
     signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 50_000n, burnTxHash: '0x01' });

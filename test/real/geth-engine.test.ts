@@ -1,14 +1,17 @@
 // Against a real Geth (built by harness/ from the pinned go.mod): the Engine API client drives 100
 // blocks through build → newPayload → forkchoiceUpdated, mints a peg-in as a withdrawal and reads
-// the balance Geth reports, carries a burn on the predeployed bridge contract to a RequestPegOut log
-// our decoder reads, survives a Geth restart from its data directory, and is refused with a wrong JWT.
+// the balance Geth reports, carries a burn made as a wallet makes it (viem writeContract with the
+// bridge contract's ABI) to a RequestPegOut log our decoder reads, sees the contract revert burns it
+// cannot pay (below the minimum, not whole satoshis, another network's address) without taking
+// their value, survives a Geth restart from its data directory, and is refused with a wrong JWT.
 // If Geth cannot be built or started, these tests fail: they never skip.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWalletClient, defineChain, http } from 'viem';
+import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, defineChain, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import * as bitcoin from 'bitcoinjs-lib';
 import { DEV_CHAIN_ID, DEV_USER_KEY, type GethProcess, startGeth } from '../../harness/geth.ts';
-import { BRIDGE_ADDRESS, decodePegOutLog } from '../../src/bridge/pegout-request.ts';
+import { BRIDGE_ADDRESS, DEFAULT_MIN_PEGOUT_SATS, decodePegOutLog } from '../../src/bridge/pegout-request.ts';
+import { requestPegOut } from '../../harness/bridge-contract.ts';
 import { EngineApiClient } from '../../src/io/prod/engine-client.ts';
 import type { ExecutionPayload, Withdrawal } from '../../src/types/chain.ts';
 
@@ -61,20 +64,59 @@ describe('Engine API against a real Geth', () => {
     expect(el.health).toBe('online');
   }, 300_000);
 
-  it('carries a burn on the bridge contract to a RequestPegOut log our decoder reads', async () => {
+  const clients = () => {
     const chain = defineChain({ id: DEV_CHAIN_ID, name: 'alys-dev', nativeCurrency: { name: 'BTC', symbol: 'BTC', decimals: 18 }, rpcUrls: { default: { http: [geth.rpcUrl] } } });
-    const wallet = createWalletClient({ account: privateKeyToAccount(DEV_USER_KEY), chain, transport: http(geth.rpcUrl) });
-    const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(7), network: bitcoin.networks.regtest }).address as string;
-    const wei = 250_000n * 10_000_000_000n;
-    await wallet.sendTransaction({ to: BRIDGE_ADDRESS, value: wei, data: `0x${Buffer.from(dest).toString('hex')}`, gas: 100_000n });
-    // Geth fills a payload from its txpool after the build starts: the burn lands in one of the next blocks.
+    return {
+      wallet: createWalletClient({ account: privateKeyToAccount(DEV_USER_KEY), chain, transport: http(geth.rpcUrl) }),
+      reader: createPublicClient({ chain, transport: http(geth.rpcUrl) }),
+    };
+  };
+  /** Builds blocks until one carries a transaction (Geth fills a payload from its txpool after the build starts). */
+  const blockWithTx = async (): Promise<ExecutionPayload> => {
     let block = await buildBlock();
     for (let i = 0; i < 5 && block.transactions.length === 0; i++) block = await buildBlock();
+    return block;
+  };
+  const revertName = (err: unknown): string | undefined => {
+    const r = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
+    return r instanceof ContractFunctionRevertedError ? r.data?.errorName : undefined;
+  };
+
+  it('carries a wallet-style burn (writeContract with the ABI) to a RequestPegOut log our decoder reads', async () => {
+    const { wallet } = clients();
+    const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(7), network: bitcoin.networks.regtest }).address as string;
+    const wei = 1_250_000n * 10_000_000_000n;
+    await requestPegOut(wallet, dest, wei);
+    const block = await blockWithTx();
     expect(block.transactions.length).toBe(1);
     const logs = await el.getLogs(block.blockHash, BRIDGE_ADDRESS);
     expect(logs).toHaveLength(1);
-    const d = decodePegOutLog(logs[0]!, 'regtest', 10_000n);
-    expect(d).toMatchObject({ ok: true, request: { destination: dest, amountSats: 250_000n, evmAddress: privateKeyToAccount(DEV_USER_KEY).address.toLowerCase() } });
+    const d = decodePegOutLog(logs[0]!, 'regtest', DEFAULT_MIN_PEGOUT_SATS);
+    expect(d).toMatchObject({ ok: true, request: { destination: dest, amountSats: 1_250_000n, evmAddress: privateKeyToAccount(DEV_USER_KEY).address.toLowerCase() } });
+  }, 120_000);
+
+  it('reverts burns it cannot pay, taking no value: below the minimum, not whole satoshis, another network', async () => {
+    const { wallet, reader } = clients();
+    const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(8), network: bitcoin.networks.regtest }).address as string;
+    const mainnet = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(8), network: bitcoin.networks.bitcoin }).address as string;
+    const min = DEFAULT_MIN_PEGOUT_SATS * 10_000_000_000n;
+    expect(revertName(await requestPegOut(wallet, dest, min - 10_000_000_000n).catch((e: unknown) => e))).toBe('BelowMinimumPegOut');
+    expect(revertName(await requestPegOut(wallet, dest, min + 1n).catch((e: unknown) => e))).toBe('NotWholeSatoshis');
+    expect(revertName(await requestPegOut(wallet, mainnet, min).catch((e: unknown) => e))).toBe('BadBitcoinAddress');
+    expect(revertName(await requestPegOut(wallet, 'bcrt1qshort', min).catch((e: unknown) => e))).toBe('BadBitcoinAddress');
+    // Sent anyway (no gas estimate): mined, reverted, no log, and the contract holds what it held.
+    const held = await reader.getBalance({ address: BRIDGE_ADDRESS });
+    const user = privateKeyToAccount(DEV_USER_KEY).address;
+    const before = await reader.getBalance({ address: user });
+    const hash = await requestPegOut(wallet, dest, min - 10_000_000_000n, 100_000n);
+    const block = await blockWithTx();
+    expect(block.transactions.length).toBe(1);
+    const receipt = await reader.getTransactionReceipt({ hash });
+    expect(receipt.status).toBe('reverted');
+    expect(await el.getLogs(block.blockHash, BRIDGE_ADDRESS)).toHaveLength(0);
+    expect(await reader.getBalance({ address: BRIDGE_ADDRESS })).toBe(held);
+    // The user paid gas, nothing else.
+    expect(before - (await reader.getBalance({ address: user }))).toBe(receipt.gasUsed * receipt.effectiveGasPrice);
   }, 120_000);
 
   it('continues from its head after Geth restarts on the same data directory', async () => {

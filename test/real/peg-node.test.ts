@@ -1,7 +1,8 @@
 // The peg through the production node, against real processes only: btcd (regtest), the governance
 // server, Geth, and `alys node` with its bridge. A deposit to the address the node's
 // getdepositaddress gives is minted: Geth reports the EVM balance increased by exactly the amount.
-// A burn sent with viem to the bridge contract ends as a btcd transaction paying the right address,
+// A burn made as a wallet makes it (viem writeContract with the bridge contract's ABI) ends as a btcd
+// transaction paying the right address,
 // signed through governance; and a peg-out during which governance is SIGKILLed and restarted is
 // paid exactly once. Fails, never skips, if a component cannot start.
 import * as bitcoin from 'bitcoinjs-lib';
@@ -10,7 +11,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MINER, DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from '../../harness/btcd.ts';
 import { DEV_CHAIN_ID, DEV_USER_KEY, type GethProcess, startGeth } from '../../harness/geth.ts';
-import { BRIDGE_ADDRESS } from '../../src/bridge/pegout-request.ts';
+import { requestPegOut } from '../../harness/bridge-contract.ts';
 import { type GovernanceProcess, spawnGovernanceServer } from '../../src/io/prod/governance-server/spawn.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import { TOKEN, connect, tempGovernanceDir } from '../governance/fixtures.ts';
@@ -56,7 +57,7 @@ async function feeOf(txid: string): Promise<bigint> {
 function burnTo(dest: string, sats: bigint): Promise<string> {
   const chain = defineChain({ id: DEV_CHAIN_ID, name: 'alys-dev', nativeCurrency: { name: 'BTC', symbol: 'BTC', decimals: 18 }, rpcUrls: { default: { http: [geth.rpcUrl] } } });
   const wallet = createWalletClient({ account: privateKeyToAccount(DEV_USER_KEY), chain, transport: http(geth.rpcUrl) });
-  return wallet.sendTransaction({ to: BRIDGE_ADDRESS, value: sats * 10_000_000_000n, data: `0x${Buffer.from(dest).toString('hex')}`, gas: 100_000n });
+  return requestPegOut(wallet, dest, sats * 10_000_000_000n);
 }
 
 describe('the peg through alys node, btcd, the governance server and Geth', () => {
@@ -101,9 +102,9 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
     const value = (coinbase.outs[vout] as bitcoin.Transaction['outs'][number]).value;
     const psbt = new bitcoin.Psbt({ network: regtest });
     psbt.addInput({ hash: coinbase.getId(), index: vout, witnessUtxo: { script: minerScript, value } });
-    psbt.addOutput({ address, value: 2_000_000n });
+    psbt.addOutput({ address, value: 5_000_000n });
     psbt.addOutput({ script: bitcoin.payments.embed({ data: [fromHex(MINT_TO)] }).output as Uint8Array, value: 0n });
-    psbt.addOutput({ address: DEV_MINER_ADDRESS, value: value - 2_000_000n - 10_000n });
+    psbt.addOutput({ address: DEV_MINER_ADDRESS, value: value - 5_000_000n - 10_000n });
     psbt.signInput(0, DEV_MINER);
     psbt.finalizeAllInputs();
     await btcd.rpc.sendRawTransaction(psbt.extractTransaction().toHex());
@@ -116,12 +117,12 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
       180_000,
       1_000,
     );
-    expect(balance).toBe(2_000_000n * 10_000_000_000n);
+    expect(balance).toBe(5_000_000n * 10_000_000_000n);
   }, 240_000);
 
   it('pays a burn on the bridge contract with a btcd transaction signed through governance', async () => {
     const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(0x31), network: regtest }).address as string;
-    await burnTo(dest, 300_000n);
+    const burnHash = await burnTo(dest, 1_200_000n);
     const paid = await waitFor('the payout to confirm', async () => {
       const p = await payoutsTo(dest);
       return p.length > 0 && (p[0]?.confirmations ?? 0) >= 1 ? p : undefined;
@@ -129,12 +130,43 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
     expect(paid).toHaveLength(1);
     // The user receives the amount burned less exactly the transaction's fee, nothing else.
     const p = paid[0] as { txid: string; value: bigint };
-    expect(p.value + (await feeOf(p.txid))).toBe(300_000n);
+    expect(p.value + (await feeOf(p.txid))).toBe(1_200_000n);
+    // getpegout names the payout and its fee.
+    const report = await waitFor('getpegout to report the payout', async () => {
+      const r = await node.call<Array<{ state: string; payoutTxid: string | null; feeSats: string | null }> | null>('getpegout', [burnHash]);
+      return r?.[0]?.payoutTxid === p.txid ? r[0] : undefined;
+    }, 120_000, 1_000);
+    expect(BigInt(report.feeSats ?? '0')).toBe(await feeOf(p.txid));
   }, 360_000);
+
+  it('records a deposit without an OP_RETURN as rejected, never minted: getdeposit gives the reason', async () => {
+    const address = await node.call<string>('getdepositaddress');
+    const coinbase = bitcoin.Transaction.fromBuffer((await btcd.rpc.getBlock(await btcd.rpc.getBlockHash(3))).txs[0] as Uint8Array);
+    const minerScript = bitcoin.payments.p2wpkh({ pubkey: DEV_MINER.publicKey, network: regtest }).output as Uint8Array;
+    const vout = coinbase.outs.findIndex((o) => toHex(o.script) === toHex(minerScript));
+    const value = (coinbase.outs[vout] as bitcoin.Transaction['outs'][number]).value;
+    const psbt = new bitcoin.Psbt({ network: regtest });
+    psbt.addInput({ hash: coinbase.getId(), index: vout, witnessUtxo: { script: minerScript, value } });
+    psbt.addOutput({ address, value: 1_500_000n });
+    psbt.addOutput({ address: DEV_MINER_ADDRESS, value: value - 1_500_000n - 10_000n });
+    psbt.signInput(0, DEV_MINER);
+    psbt.finalizeAllInputs();
+    const txid = await btcd.rpc.sendRawTransaction(psbt.extractTransaction().toHex());
+    const r = await waitFor('getdeposit to report the rejection', async () => {
+      const x = await node.call<{ state: string; reason?: string }>('getdeposit', [txid]);
+      return x.state === 'rejected' ? x : undefined;
+    }, 120_000, 1_000);
+    expect(r.reason).toBe('DEPOSIT_MISSING_OP_RETURN');
+    const status = await node.call<{ pegs: { pegIns: { rejected: number; minted: number } } }>('status');
+    expect(status.pegs.pegIns.rejected).toBeGreaterThanOrEqual(1);
+    const metrics = await (await fetch(`${node.rpc}/metrics`)).text();
+    expect(metrics).toMatch(/alys_peg_deposits_rejected\{reason="DEPOSIT_MISSING_OP_RETURN"\} [1-9]/);
+    expect(metrics).toMatch(/alys_peg_federation_balance_sats [1-9]/);
+  }, 180_000);
 
   it('pays once a peg-out during which governance is SIGKILLed and restarted', async () => {
     const dest = bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(0x32), network: regtest }).address as string;
-    await burnTo(dest, 200_000n);
+    await burnTo(dest, 1_100_000n);
     await new Promise((r) => setTimeout(r, 4_000));
     await gov.stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 8_000));

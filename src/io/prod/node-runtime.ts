@@ -25,6 +25,9 @@ import { registerChainMetrics } from '../../node/chain-metrics.ts';
 import { writeBackup } from './backup-files.ts';
 import { loadFeatures, watchFeatures } from './features-watcher.ts';
 import { registerSyncMetrics } from '../../sync/metrics.ts';
+import { type PegInMsg, pegInActorName } from '../../actors/peg-in-actor.ts';
+import { pegCounters } from '../../node/peg-report.ts';
+import { registerPegMetrics } from './peg-metrics.ts';
 import { fromHex, toHex } from '../../types/hex.ts';
 import { BitcoinRpc } from './bitcoin-rpc.ts';
 import { EngineApiClient } from './engine-client.ts';
@@ -200,8 +203,17 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     if (v === undefined) return undefined;
     return { state: v.sync.state, currentHeight: v.sync.currentHeight, targetHeight: v.sync.targetHeight, blocksPerSec: 0, peerCount: v.sync.peerCount, lastCheckpoint: undefined, canProduce: v.sync.canProduce };
   });
+  const onDriverEarly = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));
+  if (bridge !== undefined && federation !== undefined) {
+    registerPegMetrics(registry, {
+      counters: () =>
+        onDriverEarly(async () => pegCounters(node.bridgeView(), await node.system.ref<PegInMsg>(pegInActorName).ask({ type: 'stats' }, 10_000), node.chainView())),
+      federationBalanceSats: () => onDriverEarly(async () => (await bridge.bitcoin.listUnspent(federation.scriptPubKey, 0)).reduce((t, u) => t + u.amountSats, 0n)),
+    });
+  }
   const ctx = {
     system: node.system,
+    ...(b !== undefined ? { depositConfirmations: b.confirmations } : {}),
     chainView: () => node.chainView(),
     bridgeView: () => node.bridgeView(),
     depositAddress: federation?.address,

@@ -80,6 +80,8 @@ export class SimExecution implements ExecutionClient {
   down = false;
   /** While set, every V3 method fails as a client without Cancun answers (the rollout scenario's fault). */
   v3Failing = false;
+  /** While lagging, the log index is behind: getLogs fails as for a block not yet indexed. */
+  logsLagging = false;
   calls = 0;
   executed = 0;
 
@@ -170,6 +172,7 @@ export class SimExecution implements ExecutionClient {
 
   getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {
     return this.later(() => {
+      if (this.logsLagging) throw new Error(`logs of 0x${toHex(blockHash)} not indexed yet`);
       const b = this.blocks.get(toHex(blockHash));
       if (b === undefined) throw new Error(`unknown block 0x${toHex(blockHash)}`);
       return b.logs.filter((l) => l.address === address.toLowerCase());
