@@ -84,5 +84,13 @@ export function buildChainNode(ctx: SimNodeContext, bridge?: NonNullable<NodeIOs
     simTuning(ctx),
   );
   node.system.start();
-  return { system: node.system, el, view: () => node.chainView() ?? notRecovered, bridgeView: () => node.bridgeView() };
+  // The chain's view with the PeerActor's bans, rebuilt only when either changed.
+  let last: { chain: ChainView; bans: number; view: ChainView } | undefined;
+  const view = (): ChainView => {
+    const chain = node.chainView() ?? notRecovered;
+    const bans = node.counters.banLog;
+    if (last === undefined || last.chain !== chain || last.bans !== node.counters.bansTotal) last = { chain, bans: node.counters.bansTotal, view: { ...chain, bans: [...bans] } };
+    return last.view;
+  };
+  return { system: node.system, el, view, bridgeView: () => node.bridgeView() };
 }

@@ -18,6 +18,8 @@ import { validationActor } from '../actors/validation-actor.ts';
 import { networkActorName } from '../actors/network-actor.ts';
 import type { Federation } from '../bridge/federation.ts';
 import type { ChainView } from '../chain/chain-view.ts';
+import { validateGossip } from '../chain/gossip-validation.ts';
+import { NetworkCounters } from '../network/network-counters.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import type { SetVerifier } from '../consensus/signature-sets.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
@@ -109,12 +111,15 @@ export interface AssembledNode {
   chainView(): ChainView | undefined;
   bridgeView(): BridgeView | undefined;
   readonly probes: ReadonlyMap<string, number>;
+  /** Gossip verdicts and bans (the production node exports them on /metrics). */
+  readonly counters: NetworkCounters;
 }
 
 export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = productionTuning): AssembledNode {
   let chainView: ChainView | undefined;
   let bridgeView: BridgeView | undefined;
   const probes = new Map<string, number>();
+  const counters = new NetworkCounters();
   const sometimes =
     p.sometimes ??
     ((probe: string): void => {
@@ -137,8 +142,25 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         restart: backoff,
         intensity,
         children: [
-          networkActor(io.network, { chain: () => system.ref<ChainMsg>(chainActorName), sync: () => system.ref<SyncMsg>(syncActorName) }, sometimes),
-          peerActor(sometimes),
+          networkActor({
+            io: io.network,
+            routes: { chain: () => system.ref<ChainMsg>(chainActorName), sync: () => system.ref<SyncMsg>(syncActorName) },
+            judge: (kind, bytes) => {
+              const v = chainView;
+              return validateGossip(kind, bytes, {
+                spec: p.spec,
+                scheme: p.scheme,
+                nowMs: io.clock.now(),
+                finalizedHeight: v === undefined ? 0 : v.finalized.length - 1,
+                known: (hash) => v?.committed.has(hash) === true,
+                skipProposerCheck: t.bugs.has('chain-skip-proposer-check'),
+              });
+            },
+            counters,
+            bugs: t.bugs,
+            sometimes,
+          }),
+          peerActor({ sometimes, log: p.log, counters }),
         ],
       }),
       supervisor({
@@ -262,7 +284,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
     };
   }
   const system: ActorSystem = new ActorSystem({ ...io.system, node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
-  return { system, chainView: () => chainView, bridgeView: () => bridgeView, probes };
+  return { system, chainView: () => chainView, bridgeView: () => bridgeView, probes, counters };
 }
 
 export type { AuxPowMsg };
