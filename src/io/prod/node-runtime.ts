@@ -25,6 +25,8 @@ import { GrpcGovernanceLink } from './governance-grpc.ts';
 import { readJwtSecret } from './jwt.ts';
 import { LevelStorage } from './level-storage.ts';
 import { createLibp2pNetwork } from './libp2p-network.ts';
+import { gossipsubMetrics } from './gossipsub-metrics.ts';
+import { registerNetworkMetrics } from '../../network/metrics.ts';
 import { RealTimeDriver } from './realtime-driver.ts';
 import { startRpcServer } from './rpc-http.ts';
 import { SignaturePool } from './signature-pool.ts';
@@ -92,7 +94,13 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
   });
   const executionGenesis = await untilReady('execution client', () => execution.genesisPayload());
   const identitySeed = config.network.identitySeed === undefined ? undefined : fromHex(config.network.identitySeed);
-  const network = await createLibp2pNetwork({ listen: config.network.listen, bootstrap: config.network.bootstrap, ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}) });
+  const registry = new Registry();
+  const network = await createLibp2pNetwork({
+    listen: config.network.listen,
+    bootstrap: config.network.bootstrap,
+    metricsRegister: gossipsubMetrics(registry),
+    ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
+  });
   const pool = new SignaturePool();
   const c = config.chain;
   const spec: ChainSpec = {
@@ -146,7 +154,8 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
   );
   driver.post(() => node.system.start());
   driver.start();
-  const registry = registerActorMetrics(() => [node.system], new Registry());
+  registerActorMetrics(() => [node.system], registry);
+  registerNetworkMetrics(registry, () => node.counters);
   registerSyncMetrics(registry, () => {
     const v = node.chainView();
     if (v === undefined) return undefined;
