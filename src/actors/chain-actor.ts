@@ -428,9 +428,15 @@ class ChainNode {
         return this.importBlock(m.block, from, true);
       case 'approval':
         return this.onApproval(from, m.approval.blockHash, m.approval.authorityIndex, m.approval.signature);
-      case 'auxpow':
-        this.queuedPow = m.header;
+      case 'auxpow': {
+        // Only a proof that holds on our chain replaces the one we would put in our next block: a
+        // forged one would make every block we produce invalid until another proof came. One we
+        // cannot place yet (we are behind) is kept only while we have no usable proof.
+        const problem = this.checkPow(m.header, this.tree.head().hash);
+        if (problem === undefined || (problem === 'unknown' && this.usablePow() === undefined)) this.queuedPow = m.header;
+        else this.d.sometimes(problem === 'unknown' ? 'chain.auxpow-not-yet-placeable' : 'chain.auxpow-gossip-refused');
         return;
+      }
       case 'status':
         this.peerHeads.set(from, m.headHeight);
         if (this.syncing) this.ctx.tell(this.sync, { type: 'peer-height', peer: from, height: m.headHeight });

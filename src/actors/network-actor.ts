@@ -82,6 +82,11 @@ export function networkActor(d: NetworkDeps): ActorSpec<NetworkMsg> {
         // Planted bug: answer at once and judge only on delivery, so the transport relays garbage
         // first and the honest relayer is who its peers blame (how the node behaved before).
         if (d.bugs.has('gossip-relay-before-validate')) return { result: 'accept', reason: 'unchecked' };
+        if (isBanned(from)) {
+          // A transport that enforces bans never asks; one that cannot (the simulation) is answered so.
+          d.counters.verdict(kind, 'ignore', 'banned-peer');
+          return { result: 'ignore', reason: 'banned-peer' };
+        }
         const v = judge(from, kind, bytes);
         return { result: v.result, reason: v.reason };
       };

@@ -5,7 +5,7 @@
 // node would reject, and a reject always blames the peer that sent it. Checks that depend on this
 // node's state (too old, already known, from the future) only ignore. Pure: the network actor and,
 // through it, both transports (gossipsub's validator, the simulated mesh) call this one function.
-import { decodeAuxPow, AuxPowError } from '../auxpow/auxpow.ts';
+import { AuxPowError, checkAuxPowWork, decodeAuxPow } from '../auxpow/auxpow.ts';
 import { DecodeError, MAX_BLOCK_BYTES, blockHash } from '../codec/block-codec.ts';
 import { approvalMessage, proposalMessage, signerIndices } from '../consensus/approvals.ts';
 import { proposerIndexFor, slotAt } from '../consensus/aura.ts';
@@ -60,7 +60,7 @@ export function validateGossip(kind: GossipKind, bytes: Uint8Array, r: GossipRul
       if (!r.scheme.verify(r.spec.authorities[signed.proposerIndex] as Uint8Array, proposalMessage(hash), signed.signature)) return reject('bad-signature');
       if (b.auxPowHeader !== null) {
         if (b.auxPowHeader.chainId !== r.spec.auxPowChainId) return reject('wrong-chain-id');
-        if (!auxPowDecodes(b.auxPowHeader.auxPow)) return reject('bad-auxpow');
+        if (!auxPowWorks(b.auxPowHeader.auxPow, b.auxPowHeader.bits)) return reject('bad-auxpow');
       }
       if (signerIndices(signed.approvals.signers).length > 0 && !checkApprovals(signed, hash, r.spec, r.scheme).ok) return reject('bad-approvals');
       return { result: 'accept', reason: 'valid', message };
@@ -76,7 +76,7 @@ export function validateGossip(kind: GossipKind, bytes: Uint8Array, r: GossipRul
     case 'auxpow': {
       const h = message.header;
       if (h.chainId !== r.spec.auxPowChainId) return reject('wrong-chain-id');
-      if (!auxPowDecodes(h.auxPow)) return reject('bad-auxpow');
+      if (!auxPowWorks(h.auxPow, h.bits)) return reject('bad-auxpow');
       if (h.height <= r.finalizedHeight) return ignore('too-old');
       return { result: 'accept', reason: 'valid', message };
     }
@@ -86,12 +86,13 @@ export function validateGossip(kind: GossipKind, bytes: Uint8Array, r: GossipRul
   }
 }
 
-function auxPowDecodes(bytes: Uint8Array): boolean {
+/** The proof decodes, its coinbase is in its parent block, and that block's work meets `bits`. */
+function auxPowWorks(bytes: Uint8Array, bits: number): boolean {
   try {
-    decodeAuxPow(bytes);
+    checkAuxPowWork(decodeAuxPow(bytes), bits);
     return true;
   } catch (err) {
-    if (err instanceof AuxPowError || err instanceof DecodeError || err instanceof RangeError) return false;
+    if (err instanceof AuxPowError) return false;
     throw err;
   }
 }

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type GossipRules, MAX_GOSSIP_BYTES, validateGossip } from '../../src/chain/gossip-validation.ts';
 import { encodeWire } from '../../src/chain/wire.ts';
+import { decodeAuxPow, encodeAuxPow } from '../../src/auxpow/auxpow.ts';
+import { mineAuxPow } from '../../src/auxpow/miner.ts';
 import { blockHash } from '../../src/codec/block-codec.ts';
 import { approvalMessage } from '../../src/consensus/approvals.ts';
 import { signBlock } from '../../src/consensus/sign-block.ts';
@@ -63,5 +65,20 @@ describe('gossip rules', () => {
     expect(validateGossip('approval', encodeWire({ topic: 'approval', approval: { ...good, authorityIndex: 2 } }), rules())).toEqual({ result: 'reject', reason: 'bad-signature' });
     expect(validateGossip('approval', encodeWire({ topic: 'approval', approval: { ...good, authorityIndex: 7 } }), rules())).toEqual({ result: 'reject', reason: 'bad-authority-index' });
     expect(validateGossip('approval', encodeWire({ topic: 'approval', approval: good }), rules({ known: () => true }))).toEqual({ result: 'ignore', reason: 'known' });
+  });
+
+  it('checks the work of an AuxPow on any node alike, and leaves what it commits to for the chain', () => {
+    const mined = mineAuxPow(new Uint8Array(32).fill(5), s.auxPowChainId, s.initialBits, 0, 100_000);
+    if (mined === undefined) throw new Error('no proof mined at regtest difficulty');
+    const header = { rangeStart: parent, rangeEnd: parent, bits: s.initialBits, chainId: s.auxPowChainId, height: 3, auxPow: encodeAuxPow(mined.auxPow), feeRecipient: new Uint8Array(20) };
+    expect(validateGossip('auxpow', encodeWire({ topic: 'auxpow', header }), rules()).result).toBe('accept');
+    // Another coinbase: no longer in the parent block.
+    const a = decodeAuxPow(header.auxPow);
+    const tampered = encodeAuxPow({ ...a, coinbaseTx: Uint8Array.from([...a.coinbaseTx.subarray(0, -1), (a.coinbaseTx.at(-1) ?? 0) ^ 1]) });
+    expect(validateGossip('auxpow', encodeWire({ topic: 'auxpow', header: { ...header, auxPow: tampered } }), rules())).toEqual({ result: 'reject', reason: 'bad-auxpow' });
+    // Work far below what it claims.
+    expect(validateGossip('auxpow', encodeWire({ topic: 'auxpow', header: { ...header, bits: 0x1d00ffff } }), rules())).toEqual({ result: 'reject', reason: 'bad-auxpow' });
+    expect(validateGossip('auxpow', encodeWire({ topic: 'auxpow', header: { ...header, chainId: 1 } }), rules())).toEqual({ result: 'reject', reason: 'wrong-chain-id' });
+    expect(validateGossip('auxpow', encodeWire({ topic: 'auxpow', header }), rules({ finalizedHeight: 3 }))).toEqual({ result: 'ignore', reason: 'too-old' });
   });
 });
