@@ -27,12 +27,14 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'chain-unsynced-commit': { scenario: 'crash-during-import', caughtBy: 'committed-survives-restart' },
   'sync-trust-unlinked': { scenario: 'sync-byzantine-peer', caughtBy: 'synced-chain-equals-source' },
   'sync-checkpoint-before-persist': { scenario: 'sync-crash-and-resume', caughtBy: 'synced-chain-equals-source' },
+  'sync-strict-peer-exclusion': { scenario: 'sync-single-peer-lossy', caughtBy: 'sync-never-idle-while-behind' },
   'chain-produce-while-syncing': { scenario: 'chain-late-joiner', caughtBy: 'production-above-threshold' },
   'gossip-relay-before-validate': { scenario: 'gossip-garbage-relay', caughtBy: 'no-honest-peer-banned' },
   'toy-commit-early': { scenario: 'toy-partition-heal', caughtBy: 'state-machine-safety' },
   'peg-mint-one-confirmation': { scenario: 'peg-cycle', caughtBy: 'minted-after-confirmations' },
   'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', caughtBy: 'no-peg-operation-lost' },
   'peg-skip-payout-check': { scenario: 'byzantine-governance', caughtBy: 'burns-paid-once-and-right' },
+  'rollout-ignore-gates': { scenario: 'v3-rollout', caughtBy: 'rollout-rolls-back' },
 };
 
 export function allBugs(): PlantedBug[] {

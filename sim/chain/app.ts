@@ -21,6 +21,7 @@ import {
   uniqueAcceptedPerSlot,
 } from './invariants.ts';
 import { buildChainNode } from './node.ts';
+import { rolloutRollsBack } from './rollout-invariant.ts';
 
 export const chainApp: SimApp<ChainView> = {
   name: 'chain',
@@ -46,11 +47,12 @@ export const chainApp: SimApp<ChainView> = {
       })
       .catch(() => undefined);
   },
-  faultActions: ['engine-syncing', 'engine-invalid', 'engine-down'],
+  faultActions: ['engine-syncing', 'engine-invalid', 'engine-down', 'engine-v3-fail'],
   applyFault(node, action, active) {
     const el = node.persistent.get('el') as SimExecution | undefined;
     if (el === undefined) return;
     if (action === 'engine-down') el.down = active;
+    else if (action === 'engine-v3-fail') el.v3Failing = active;
     else el.mode = active ? (action === 'engine-syncing' ? 'syncing' : 'invalid') : 'ok';
   },
   invariants: {
@@ -63,12 +65,14 @@ export const chainApp: SimApp<ChainView> = {
     'sync-status-consistent': syncStatusConsistent,
     'no-honest-peer-banned': noHonestPeerBanned,
     liveness: chainLiveness,
+    'rollout-rolls-back': rolloutRollsBack,
   },
   bugs: {
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
     'gossip-relay-before-validate': 'the network actor accepts gossip at once and judges it only on delivery, so garbage is relayed and its peers blame the honest relay',
+    'rollout-ignore-gates': 'the staged V3 rollout never judges its health gates, so it stays on a failing V3',
   },
   probes: [
     'chain.block-produced',
@@ -82,6 +86,8 @@ export const chainApp: SimApp<ChainView> = {
     'chain.equivocation-detected',
     'auxpow.submission-accepted',
     'auxpow.retargeted',
+    'rollout.advanced',
+    'rollout.rolled-back',
   ],
 };
 

@@ -40,6 +40,12 @@ export interface Libp2pNetworkOptions {
   readonly redialMs?: number;
   /** Where gossipsub registers its own metrics (invalid and dropped messages by reason, scores…). */
   readonly metricsRegister?: MetricsRegister;
+  /**
+   * Test-only fault injection at the transport: a message for which this answers true is dropped
+   * as a lost packet would be. No configuration sets it: only a test harness that starts the node
+   * in-process (harness/faulty-node.ts) can.
+   */
+  readonly dropOutbound?: (to: NodeId, payload: Uint8Array) => boolean;
 }
 
 /** The node's gossip validator; in production it answers through the real-time driver. */
@@ -118,6 +124,7 @@ export class Libp2pNetwork implements NetworkIO {
     private readonly bootstrap: readonly Multiaddr[],
     readonly maxMessageBytes: number,
     redialMs: number,
+    private readonly dropOutbound?: (to: NodeId, payload: Uint8Array) => boolean,
   ) {
     this.self = libp2p.peerId.toString();
     this.redial = setInterval(() => this.dialBootstrap(), redialMs);
@@ -162,6 +169,7 @@ export class Libp2pNetwork implements NetworkIO {
   /** Ordered per peer, best effort: refused when too big, dropped when the peer cannot be reached. */
   send(to: NodeId, payload: Uint8Array): void {
     if (this.stopped || payload.length > this.maxMessageBytes || this.gate.isBanned(to)) return;
+    if (this.dropOutbound?.(to, payload) === true) return;
     const copy = payload.slice();
     const next = (this.queues.get(to) ?? Promise.resolve())
       .then(() => this.write(to, copy))
@@ -326,7 +334,7 @@ export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise
       }),
     },
   });
-  const created = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000);
+  const created = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000, o.dropOutbound);
   late.net = created;
   try {
     // Validation before relaying: gossipsub awaits the topic validator, then forwards only on Accept.
