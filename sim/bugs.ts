@@ -29,6 +29,7 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'sync-checkpoint-before-persist': { scenario: 'sync-crash-and-resume', caughtBy: 'synced-chain-equals-source' },
   'sync-strict-peer-exclusion': { scenario: 'sync-single-peer-lossy', caughtBy: 'sync-never-idle-while-behind' },
   'chain-produce-while-syncing': { scenario: 'chain-late-joiner', caughtBy: 'production-above-threshold' },
+  'gossip-relay-before-validate': { scenario: 'gossip-garbage-relay', caughtBy: 'no-honest-peer-banned' },
   'toy-commit-early': { scenario: 'toy-partition-heal', caughtBy: 'state-machine-safety' },
   'peg-mint-one-confirmation': { scenario: 'peg-cycle', caughtBy: 'minted-after-confirmations' },
   'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', caughtBy: 'no-peg-operation-lost' },

@@ -86,7 +86,8 @@ export const scenarioSchema = z
         verifyCostMs: z.number().min(0).default(0),
         /** Byzantine authorities' behaviour mix. */
         /** twins: each Byzantine node runs an honest node with a copy of an honest authority's key. */
-        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins']).default('mixed'),
+        /** gossip-garbage: Byzantine peers are no authorities and flood every honest node's gossip with garbage. */
+        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'gossip-garbage']).default('mixed'),
         /** The honest nodes' feature flags (the features file of a production node). */
         features: featuresSchema.optional(),
       })

@@ -198,6 +198,11 @@ export class World<View> implements WorldAccess<View> {
       const byz = this.o.app.buildByzantine(ctx);
       slot.byz = byz;
       io.network.onReceive((from, payload) => byz.onReceive(from, payload));
+      // It hears the gossip that reaches it and relays none of it.
+      io.network.onGossip?.((from, _kind, payload) => {
+        byz.onReceive(from, payload);
+        return { result: 'ignore', reason: 'byzantine' };
+      });
       const tick = (): void => {
         byz.tick();
         this.o.scheduler.schedule(50 + io.rng.int(100), tick, undefined, slot.owner);

@@ -9,7 +9,17 @@ import type { SimExecution } from '../../src/io/sim/execution.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import type { SimApp } from '../app.ts';
 import { chainByzantine } from './byzantine.ts';
-import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, productionOnlyWhenSynced, syncStatusConsistent, uniqueAcceptedPerSlot } from './invariants.ts';
+import {
+  acceptedBySlotProposer,
+  chainLiveness,
+  committedSurvivesRestart,
+  finalizedAgreement,
+  finalizedNeverReverted,
+  noHonestPeerBanned,
+  productionOnlyWhenSynced,
+  syncStatusConsistent,
+  uniqueAcceptedPerSlot,
+} from './invariants.ts';
 import { buildChainNode } from './node.ts';
 import { rolloutRollsBack } from './rollout-invariant.ts';
 
@@ -53,6 +63,7 @@ export const chainApp: SimApp<ChainView> = {
     'unique-accepted-per-slot': uniqueAcceptedPerSlot,
     'production-above-threshold': productionOnlyWhenSynced,
     'sync-status-consistent': syncStatusConsistent,
+    'no-honest-peer-banned': noHonestPeerBanned,
     liveness: chainLiveness,
     'rollout-rolls-back': rolloutRollsBack,
   },
@@ -60,6 +71,7 @@ export const chainApp: SimApp<ChainView> = {
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
+    'gossip-relay-before-validate': 'the network actor accepts gossip at once and judges it only on delivery, so garbage is relayed and its peers blame the honest relay',
     'rollout-ignore-gates': 'the staged V3 rollout never judges its health gates, so it stays on a failing V3',
   },
   probes: [

@@ -13,8 +13,12 @@ import { decodeWire, encodeWire } from '../../src/chain/wire.ts';
 import type { ByzantineNode, SimNodeContext } from '../app.ts';
 import { buildChainNode } from './node.ts';
 import { chainSetup } from './setup.ts';
+import { gossipGarbage } from './gossip-garbage.ts';
+import type { SimEndpoint } from '../../src/io/sim/network.ts';
+import type { GossipKind } from '../../src/io/network.ts';
 
 export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
+  if (ctx.scenario.chain.byzantine === 'gossip-garbage') return gossipGarbage(ctx);
   if (ctx.scenario.chain.byzantine === 'twins') {
     // A twin runs the honest node's code with another authority's key: two nodes, one key.
     const twin = buildChainNode(ctx);
@@ -30,7 +34,14 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
   const heard: Uint8Array[] = [];
   let best: SignedConsensusBlock | undefined;
   let lastEquivocatedSlot = -1;
-  const send = (to: string, bytes: Uint8Array): void => ctx.io.network.send(to, bytes);
+  // What a gossip kind's topic byte starts goes out as gossip, the way a peer reaches honest nodes'
+  // gossip (they relay what their rules accept); the rest, garbage included, as unicast.
+  const gossipKinds: Readonly<Record<number, GossipKind>> = { 1: 'block', 2: 'approval', 3: 'auxpow' };
+  const send = (to: string, bytes: Uint8Array): void => {
+    const kind = gossipKinds[bytes[0] ?? 0];
+    if (kind !== undefined && rng.chance(0.8)) (ctx.io.network as SimEndpoint).injectGossip(to, kind, bytes);
+    else ctx.io.network.send(to, bytes);
+  };
   const broadcast = (bytes: Uint8Array): void => {
     for (const o of others) send(o, bytes);
   };

@@ -189,3 +189,23 @@ export function syncStatusConsistent(): Invariant<ChainView> {
     },
   };
 }
+
+/**
+ * No honest node ever bans (and so disconnects) another honest node: honest nodes relay only what
+ * the gossip rules accept and send only valid data, so a ban of one by another means a node blamed
+ * a relay for what it forwarded, or penalised a peer for its own state.
+ */
+export function noHonestPeerBanned(): Invariant<ChainView> {
+  return {
+    name: 'no-honest-peer-banned',
+    check(ctx) {
+      const honestIds = new Set(ctx.nodes.filter((n) => !n.byzantine).map((n) => n.id));
+      for (const n of honest(ctx)) {
+        for (const b of n.view.bans ?? []) {
+          if (honestIds.has(b.peer)) return `${n.id} banned honest ${b.peer} at ${b.atMs} ms until ${b.untilMs} ms: ${b.reason}`;
+        }
+      }
+      return undefined;
+    },
+  };
+}

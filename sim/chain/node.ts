@@ -90,8 +90,16 @@ export function buildChainNode(ctx: SimNodeContext, bridge?: NonNullable<NodeIOs
     simTuning(ctx),
   );
   node.system.start();
-  const withRollout = rolloutViewer(() => node.chainView() ?? notRecovered, () => node.rolloutView());
-  return { system: node.system, el, view: ctx.scenario.chain.features === undefined ? () => node.chainView() ?? notRecovered : withRollout, bridgeView: () => node.bridgeView() };
+  // The chain's view with the PeerActor's bans, rebuilt only when either changed.
+  let last: { chain: ChainView; bans: number; view: ChainView } | undefined;
+  const view = (): ChainView => {
+    const chain = node.chainView() ?? notRecovered;
+    const bans = node.counters.banLog;
+    if (last === undefined || last.chain !== chain || last.bans !== node.counters.bansTotal) last = { chain, bans: node.counters.bansTotal, view: { ...chain, bans: [...bans] } };
+    return last.view;
+  };
+  const withRollout = rolloutViewer(view, () => node.rolloutView());
+  return { system: node.system, el, view: ctx.scenario.chain.features === undefined ? view : withRollout, bridgeView: () => node.bridgeView() };
 }
 
 /** The chain view with the rollout's beside it, made anew only when either changes (checks run often). */

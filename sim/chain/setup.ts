@@ -24,7 +24,8 @@ export function chainSetup(scenario: Scenario, allNodes: readonly string[]): Cha
   const keys = new Map<string, KeyPair>();
   // Twins are not authorities of their own: each holds a copy of an honest authority's key.
   const twins = c.byzantine === 'twins';
-  const authorities = twins ? allNodes.filter((id) => !id.startsWith('byz')) : [...allNodes];
+  // Gossip-garbage peers are no authorities at all.
+  const authorities = twins || c.byzantine === 'gossip-garbage' ? allNodes.filter((id) => !id.startsWith('byz')) : [...allNodes];
   for (const id of authorities) keys.set(id, scheme.keyFromSeed(sha256(new TextEncoder().encode(`alys-sim-authority:${id}`))));
   if (twins) allNodes.filter((id) => id.startsWith('byz')).forEach((id, i) => keys.set(id, keys.get(authorities[i % authorities.length] as string) as KeyPair));
   const spec: ChainSpec = {

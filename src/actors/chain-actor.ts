@@ -126,7 +126,7 @@ class ChainNode {
   private readonly pending = new Map<string, Pending>();
   private readonly approvals = new Map<string, Map<number, Uint8Array>>();
   private readonly myApprovals = new Map<number, string>();
-  private readonly orphans = new Map<string, Array<{ signed: SignedConsensusBlock; from: string }>>();
+  private readonly orphans = new Map<string, Array<{ signed: SignedConsensusBlock; from: string; blame: boolean }>>();
   private readonly equivocation = new EquivocationDetector();
   private readonly evidence: EquivocationEvidence[] = [];
   private queuedPow: AuxPowHeader | undefined;
@@ -426,13 +426,23 @@ class ChainNode {
   private async onWire(from: string, m: WireMessage): Promise<void> {
     switch (m.topic) {
       case 'block':
+        // Gossip, accepted by the gossip rules before it was relayed: `from` may be an honest relay
+        // of a block its author got wrong, so nothing found later is held against it.
+        return this.importBlock(m.block, from, false);
       case 'block-response':
-        return this.importBlock(m.block, from);
+        // Sent to us directly from the sender's own chain: the sender answers for it.
+        return this.importBlock(m.block, from, true);
       case 'approval':
         return this.onApproval(from, m.approval.blockHash, m.approval.authorityIndex, m.approval.signature);
-      case 'auxpow':
-        this.queuedPow = m.header;
+      case 'auxpow': {
+        // Only a proof that holds on our chain replaces the one we would put in our next block: a
+        // forged one would make every block we produce invalid until another proof came. One we
+        // cannot place yet (we are behind) is kept only while we have no usable proof.
+        const problem = this.checkPow(m.header, this.tree.head().hash);
+        if (problem === undefined || (problem === 'unknown' && this.usablePow() === undefined)) this.queuedPow = m.header;
+        else this.d.sometimes(problem === 'unknown' ? 'chain.auxpow-not-yet-placeable' : 'chain.auxpow-gossip-refused');
         return;
+      }
       case 'status':
         this.peerHeads.set(from, m.headHeight);
         if (this.syncing) this.ctx.tell(this.sync, { type: 'peer-height', peer: from, height: m.headHeight });
@@ -457,17 +467,20 @@ class ChainNode {
     }
   }
 
-  private penalize(from: string | undefined, code: BlockErrorCode, detail: string): void {
+  /** A refused block; its sender pays only if it answers for the block (`blame`: sent directly). */
+  private penalize(from: string | undefined, code: BlockErrorCode, detail: string, blame = true): void {
     const p = policyFor(code);
     if (from !== undefined && p.penalty < 0) {
       this.d.log?.(`block from ${from} refused: ${code}: ${detail}`);
-      this.penalties++;
-      this.ctx.tell(this.ctx.lookup<PeerMsg>(peerActorName), { type: 'penalize', peer: from, delta: p.penalty, reason: `${code}: ${detail}` });
+      if (blame) {
+        this.penalties++;
+        this.ctx.tell(this.ctx.lookup<PeerMsg>(peerActorName), { type: 'penalize', peer: from, delta: p.penalty, reason: code, detail });
+      }
     }
     this.d.sometimes(`chain.rejected.${code}`);
   }
 
-  private async importBlock(signed: SignedConsensusBlock, from: string | undefined): Promise<void> {
+  private async importBlock(signed: SignedConsensusBlock, from: string | undefined, blame = true): Promise<void> {
     if (!this.recovered) return;
     if (this.syncing && from !== undefined) {
       // The pipeline brings these in order; gossip far ahead of our head would only be orphaned.
@@ -503,8 +516,8 @@ class ChainNode {
       10_000,
     );
     if (!v.ok) {
-      if (v.code === BlockErrorCode.UNKNOWN_PARENT) this.waitForParent(signed, from);
-      else this.penalize(from, v.code, v.detail);
+      if (v.code === BlockErrorCode.UNKNOWN_PARENT) this.waitForParent(signed, from, blame);
+      else this.penalize(from, v.code, v.detail, blame);
       return;
     }
     if (this.blocks.has(key) || this.pending.has(key)) return;
@@ -519,13 +532,11 @@ class ChainNode {
       this.evidence.push(evidence);
       if (this.evidence.length > 256) this.evidence.shift();
       if (!withApprovals) return;
-    } else if (from !== undefined && !withApprovals) {
-      // Relay a valid new block once, as gossipsub would: every honest node sees every block, so an
-      // equivocation cannot stay hidden behind a split of the network.
-      this.ctx.tell(this.network, { type: 'publish', message: { topic: 'block', block: signed } });
     }
+    // Relaying is the transport's (gossipsub forwards what the gossip rules accepted), so every
+    // honest node sees every block and an equivocation cannot hide behind a split of the network.
     if (b.auxPowHeader === null && b.height - this.tree.finalized().height > this.d.spec.maxBlocksWithoutPow) {
-      this.penalize(from, BlockErrorCode.TOO_MANY_WITHOUT_POW, `height ${b.height}`);
+      this.penalize(from, BlockErrorCode.TOO_MANY_WITHOUT_POW, `height ${b.height}`, blame);
       return;
     }
     if (b.auxPowHeader !== null) {
@@ -535,7 +546,7 @@ class ChainNode {
         return;
       }
       if (problem !== undefined) {
-        this.penalize(from, BlockErrorCode.BAD_AUXPOW, problem);
+        this.penalize(from, BlockErrorCode.BAD_AUXPOW, problem, blame);
         return;
       }
     }
@@ -543,7 +554,7 @@ class ChainNode {
       const problem = await this.checkPegIns(b);
       if (problem === 'retry') return;
       if (problem !== undefined) {
-        this.penalize(from, BlockErrorCode.INVALID_PEG_IN, problem);
+        this.penalize(from, BlockErrorCode.INVALID_PEG_IN, problem, blame);
         return;
       }
     }
@@ -553,7 +564,7 @@ class ChainNode {
       return;
     }
     if (status.status === 'INVALID') {
-      this.penalize(from, BlockErrorCode.EXECUTION_INVALID, status.validationError);
+      this.penalize(from, BlockErrorCode.EXECUTION_INVALID, status.validationError, blame);
       return;
     }
     if (status.status === 'SYNCING') {
@@ -562,7 +573,7 @@ class ChainNode {
     }
     if (withApprovals) {
       if (!checkApprovals(signed, hash, this.d.spec, this.d.scheme).ok) {
-        this.penalize(from, BlockErrorCode.BAD_APPROVALS, 'aggregate');
+        this.penalize(from, BlockErrorCode.BAD_APPROVALS, 'aggregate', blame);
         return;
       }
       await this.accept(signed, hash);
@@ -626,10 +637,10 @@ class ChainNode {
     return out;
   }
 
-  private waitForParent(signed: SignedConsensusBlock, from: string | undefined): void {
+  private waitForParent(signed: SignedConsensusBlock, from: string | undefined, blame = true): void {
     const parentKey = toHex(signed.message.parentHash);
     const list = this.orphans.get(parentKey) ?? [];
-    if (list.length < 8) list.push({ signed, from: from ?? '' });
+    if (list.length < 8) list.push({ signed, from: from ?? '', blame });
     this.orphans.set(parentKey, list);
     if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
     if (from === undefined || this.syncing) return;
@@ -776,7 +787,8 @@ class ChainNode {
   private async onApproval(from: string, hash: Uint8Array, index: number, signature: Uint8Array): Promise<void> {
     const pk = this.d.spec.authorities[index];
     if (pk === undefined || !this.d.scheme.verify(pk, approvalMessage(hash), signature)) {
-      this.penalize(from, BlockErrorCode.BAD_APPROVALS, `approval by ${index}`);
+      // Approvals come only by gossip, whose rules already checked this signature: nobody to blame.
+      this.penalize(from, BlockErrorCode.BAD_APPROVALS, `approval by ${index}`, false);
       return;
     }
     const key = toHex(hash);
@@ -831,7 +843,7 @@ class ChainNode {
     const waiting = this.orphans.get(key);
     if (waiting !== undefined) {
       this.orphans.delete(key);
-      for (const o of waiting) await this.importBlock(o.signed, o.from === '' ? undefined : o.from);
+      for (const o of waiting) await this.importBlock(o.signed, o.from === '' ? undefined : o.from, o.blame);
     }
   }
 

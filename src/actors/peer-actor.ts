@@ -1,8 +1,11 @@
-// PeerActor: owns the peer scores. The chain reports invalid blocks and approvals, the network
-// reports undecodable bytes; a peer that falls below the threshold is banned, and the network actor
-// is told so it stops reading from and sending to it until the ban expires.
+// PeerActor: owns the peer scores. The network actor reports gossip its validator rejected and
+// undecodable unicast, the chain reports invalid blocks it was sent directly; a peer that falls below
+// the threshold is banned, the ban is logged and counted, and the network actor is told so it stops
+// reading from and sending to it until the ban expires. Every score change also goes to the
+// transport, which folds it into its own peer scoring (gossipsub's application score).
 import { type ActorSpec, actor } from '../kernel/actor.ts';
 import type { Ask } from '../kernel/message.ts';
+import type { NetworkCounters } from '../network/network-counters.ts';
 import { PeerScores } from '../network/peer-scores.ts';
 import { type NetworkMsg, networkActorName } from './network-actor.ts';
 
@@ -13,24 +16,36 @@ export interface PeerReport {
 }
 
 export type PeerMsg =
-  | { readonly type: 'penalize'; readonly peer: string; readonly delta: number; readonly reason: string }
+  /** `reason` is short and label-safe (a metric label); `detail` is free text for the log. */
+  | { readonly type: 'penalize'; readonly peer: string; readonly delta: number; readonly reason: string; readonly detail?: string }
   | Ask<{ readonly type: 'report' }, PeerReport>;
 
 export const peerActorName = 'peers';
 
-export function peerActor(sometimes: (probe: string) => void): ActorSpec<PeerMsg> {
+export interface PeerActorDeps {
+  readonly sometimes: (probe: string) => void;
+  readonly log: (line: string) => void;
+  readonly counters: NetworkCounters;
+}
+
+export function peerActor(d: PeerActorDeps): ActorSpec<PeerMsg> {
   return actor<PeerMsg>({
     name: peerActorName,
     mailbox: { capacity: 8_192, overflow: 'drop-oldest' },
     create: (ctx) => {
       const scores = new PeerScores();
+      const network = () => ctx.lookup<NetworkMsg>(networkActorName);
       return {
         handlers: {
           penalize: (m) => {
-            const change = scores.penalize(m.peer, m.delta, ctx.clock.now());
+            const now = ctx.clock.now();
+            const change = scores.penalize(m.peer, m.delta, now);
+            ctx.tell(network(), { type: 'score', peer: m.peer, score: change.score });
             if (change.bannedUntil !== undefined) {
-              sometimes('chain.peer-banned');
-              ctx.tell(ctx.lookup<NetworkMsg>(networkActorName), { type: 'ban', peer: m.peer, until: change.bannedUntil });
+              d.sometimes('chain.peer-banned');
+              d.counters.ban({ peer: m.peer, reason: m.reason, atMs: now, untilMs: change.bannedUntil });
+              d.log(`peer ${m.peer} banned for ${change.bannedUntil - now} ms: ${m.reason}${m.detail === undefined ? '' : ` (${m.detail})`}`);
+              ctx.tell(network(), { type: 'ban', peer: m.peer, until: change.bannedUntil });
             }
           },
           report: () => ({ ...scores.report(ctx.clock.now()), bansIssued: scores.bansIssued }),

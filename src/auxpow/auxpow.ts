@@ -120,6 +120,19 @@ export function checkAuxPow(a: AuxPow, auxHash: Uint8Array, chainId: number, bit
   if (work > bitsToTarget(bits)) throw new AuxPowError('INSUFFICIENT_WORK', `parent header does not meet bits ${bits.toString(16)}`);
 }
 
+/**
+ * The part of checkAuxPow that needs no chain state: the coinbase is the parent block's first
+ * transaction and the parent header's work meets `bits`. What the proof commits to (which of our
+ * blocks) needs the chain; this is what a gossip validator can check on any node alike.
+ */
+export function checkAuxPowWork(a: AuxPow, bits: number): void {
+  if (a.coinbaseIndex !== 0) throw new AuxPowError('COINBASE_NOT_FIRST', `coinbase index ${a.coinbaseIndex}`);
+  const root = merkleRootFromBranch(sha256d(a.coinbaseTx), a.coinbaseBranch, a.coinbaseIndex);
+  if (!equal(root, a.parentHeader.merkleRoot)) throw new AuxPowError('BAD_COINBASE_BRANCH', 'coinbase is not in the parent block');
+  const work = hashToNumberLE(sha256d(encodeHeader(a.parentHeader)));
+  if (work > bitsToTarget(bits)) throw new AuxPowError('INSUFFICIENT_WORK', `parent header does not meet bits ${bits.toString(16)}`);
+}
+
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

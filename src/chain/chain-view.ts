@@ -1,4 +1,6 @@
 // What the simulation's checkers (and the node's status) may read of a chain node.
+import type { BanRecord } from '../network/network-counters.ts';
+
 export interface AcceptedRecord {
   readonly hash: Uint8Array;
   readonly slot: number;
@@ -31,6 +33,8 @@ export interface ChainView {
   readonly mintedIn: ReadonlyMap<string, readonly string[]>;
   /** The execution payload hash of the last finalized block (hex). */
   readonly finalizedPayloadHash: string;
+  /** Peers this node banned (the PeerActor's record, added by the node's assembly for checkers). */
+  readonly bans?: readonly BanRecord[];
 }
 
 export interface ChainSyncStatus {

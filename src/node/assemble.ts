@@ -19,6 +19,8 @@ import { validationActor } from '../actors/validation-actor.ts';
 import { networkActorName } from '../actors/network-actor.ts';
 import type { Federation } from '../bridge/federation.ts';
 import type { ChainView } from '../chain/chain-view.ts';
+import { validateGossip } from '../chain/gossip-validation.ts';
+import { NetworkCounters } from '../network/network-counters.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { type SetVerifier, inThreadVerifier } from '../consensus/signature-sets.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
@@ -117,6 +119,8 @@ export interface AssembledNode {
   /** What the sync pipeline waits on, once it has handled a message. */
   syncActivity(): SyncActivity | undefined;
   readonly probes: ReadonlyMap<string, number>;
+  /** Gossip verdicts and bans (the production node exports them on /metrics). */
+  readonly counters: NetworkCounters;
   rolloutView(): RolloutView | undefined;
   readonly features: FeatureStore;
 }
@@ -128,6 +132,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
   let rolloutView: RolloutView | undefined;
   const features = p.features ?? new FeatureStore({ ...defaultFeatures, improvedSync: p.sync.strategy === 'parallel' });
   const probes = new Map<string, number>();
+  const counters = new NetworkCounters();
   const sometimes =
     p.sometimes ??
     ((probe: string): void => {
@@ -162,8 +167,25 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         restart: backoff,
         intensity,
         children: [
-          networkActor(io.network, { chain: () => system.ref<ChainMsg>(chainActorName), sync: () => system.ref<SyncMsg>(syncActorName) }, sometimes),
-          peerActor(sometimes),
+          networkActor({
+            io: io.network,
+            routes: { chain: () => system.ref<ChainMsg>(chainActorName), sync: () => system.ref<SyncMsg>(syncActorName) },
+            judge: (kind, bytes) => {
+              const v = chainView;
+              return validateGossip(kind, bytes, {
+                spec: p.spec,
+                scheme: p.scheme,
+                nowMs: io.clock.now(),
+                finalizedHeight: v === undefined ? 0 : v.finalized.length - 1,
+                known: (hash) => v?.committed.has(hash) === true,
+                skipProposerCheck: t.bugs.has('chain-skip-proposer-check'),
+              });
+            },
+            counters,
+            bugs: t.bugs,
+            sometimes,
+          }),
+          peerActor({ sometimes, log: p.log, counters }),
         ],
       }),
       supervisor({
@@ -304,7 +326,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
     };
   }
   const system: ActorSystem = new ActorSystem({ ...io.system, node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
-  return { system, chainView: () => chainView, bridgeView: () => bridgeView, syncActivity: () => syncActivity, rolloutView: () => rolloutView, probes, features };
+  return { system, chainView: () => chainView, bridgeView: () => bridgeView, syncActivity: () => syncActivity, rolloutView: () => rolloutView, probes, features, counters };
 }
 
 /**

@@ -125,6 +125,44 @@ describe('Libp2pNetwork.gossip (real libp2p on loopback, line A–B–C)', () =>
     expect(atD[0]!.from).toBe(b.self);
   });
 
+  it("relays only what the relay's validator accepts, and a reject counts against the peer that sent it", async () => {
+    const judged: Array<{ from: string; tag: number }> = [];
+    b.onGossip((from, _kind, payload) => {
+      judged.push({ from, tag: payload[0]! });
+      if (payload[0] === 30) return { result: 'reject', reason: 'test-garbage' };
+      if (payload[0] === 31) return { result: 'ignore', reason: 'test-old' };
+      return { result: 'accept', reason: 'test' };
+    });
+    const scoreBefore = b.gossipScore(a.self);
+    const rejected = tagged(30, 500);
+    const ignored = tagged(31, 500);
+    const accepted = tagged(32, 500);
+    a.gossip('block', rejected);
+    a.gossip('block', ignored);
+    a.gossip('block', accepted);
+    await until(() => count(atC, accepted) === 1, 'the accepted block at C');
+    await sleep(1_000);
+    // B judged each once, from A (the peer that sent it to B); only the accepted one went on to C.
+    expect(judged.filter((j) => j.tag >= 30 && j.tag <= 32)).toEqual([30, 31, 32].map((tag) => ({ from: a.self, tag })));
+    expect([count(atB, rejected), count(atB, ignored), count(atB, accepted)]).toEqual([0, 0, 1]);
+    expect([count(atC, rejected), count(atC, ignored)]).toEqual([0, 0]);
+    expect(atC.find((g) => equal(g.payload, accepted))).toMatchObject({ from: b.self, gossip: 'block' });
+    // Gossipsub's own score of A at B fell for the reject (invalid-message deliveries).
+    expect(b.gossipScore(a.self)).toBeLessThan(scoreBefore);
+    b.onGossip(() => ({ result: 'accept', reason: 'test' }));
+  });
+
+  it('relays nothing before the node has set a validator', async () => {
+    const d = await start({ bootstrap: [addr(b)] });
+    const e = await start({ bootstrap: [addr(d)] });
+    const atE = inbox(e);
+    await until(() => mesh(d, GossipTopic.block).includes(b.self) && mesh(d, GossipTopic.block).includes(e.self), "D's block mesh");
+    const p = tagged(40, 300);
+    b.gossip('block', p);
+    await sleep(2_000);
+    expect(count(atE, p)).toBe(0);
+  });
+
   it('refuses an oversized payload without throwing, and does nothing once stopped', async () => {
     const before = { ...a.gossipStats };
     const big = tagged(20, A_MAX + 1);

@@ -61,7 +61,17 @@ describe('chain scenarios', () => {
     expect(bad.ok).toBe(true);
     expect(bad.probes['chain.malformed-rejected']).toBeGreaterThan(0);
     expect(bad.probes['chain.peer-banned']).toBeGreaterThan(0);
-    expect(bad.probes['chain.rejected.BLOCK_ERROR_WRONG_PROPOSER'] ?? 0).toBeGreaterThan(0);
+    // Out-of-turn blocks are refused by the gossip rules, before any node relays them.
+    expect(bad.probes['gossip.reject.wrong-proposer'] ?? 0).toBeGreaterThan(0);
+  });
+
+  it('gossip-garbage-relay: flooders are rejected before any relay and banned; no honest node bans another', async () => {
+    const seeds = 4;
+    const report = await runSwarm({ scenario: loadScenario('gossip-garbage-relay'), scenarioRef: 'gossip-garbage-relay', firstSeed: 5100, seeds, bugs: [] });
+    expect(report.failures).toEqual([]);
+    for (const reason of ['undecodable', 'oversized', 'bad-signature']) expect(report.probes[`gossip.reject.${reason}`] ?? 0, reason).toBeGreaterThan(0);
+    expect(report.probes['chain.peer-banned']).toBeGreaterThanOrEqual(seeds * 3 * 2);
+    expect(report.probes['byzantine.gossip-replayed']).toBeGreaterThan(0);
   });
 
   it('more Byzantine authorities than a quorum tolerates break safety, and the checker says so', async () => {

@@ -2,10 +2,14 @@
 // carried by libp2p (TCP, Noise, Yamux). Unicast goes over our own length-prefixed protocol on one
 // reused stream per peer; blocks, approvals and auxpow also travel by gossipsub. Frames that are too
 // big or malformed are refused and cost the sender score; bans are enforced by the connection gater.
+// Every gossip message passes the node's validator (gossipsub's topic validator) before gossipsub
+// delivers or relays it: a reject counts against the propagation source in gossipsub's own score
+// (invalid-message deliveries, graylisting), which also carries the node's score of the peer.
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
-import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { type GossipSub, type GossipsubOpts, TopicValidatorResult, gossipsub } from '@libp2p/gossipsub';
+import type { MetricsRegister } from '@libp2p/gossipsub/metrics';
 import { identify } from '@libp2p/identify';
 import type { Connection, Libp2p, PrivateKey, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -14,7 +18,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import * as lp from 'it-length-prefixed';
 import { createLibp2p } from 'libp2p';
 import { createHash } from 'node:crypto';
-import type { GossipKind, NetworkIO, NodeId, ReceiveHandler } from '../network.ts';
+import type { GossipKind, GossipVerdict, NetworkIO, NodeId, ReceiveHandler } from '../network.ts';
 import { PeerGate } from './libp2p-peer-gate.ts';
 
 export const MSG_PROTOCOL = '/alys/msg/1.0.0';
@@ -34,12 +38,53 @@ export interface Libp2pNetworkOptions {
   /** Topics subscribed at start; default all three Alys topics. */
   readonly gossipTopics?: readonly string[];
   readonly redialMs?: number;
+  /** Where gossipsub registers its own metrics (invalid and dropped messages by reason, scores…). */
+  readonly metricsRegister?: MetricsRegister;
   /**
    * Test-only fault injection at the transport: a message for which this answers true is dropped
    * as a lost packet would be. No configuration sets it: only a test harness that starts the node
    * in-process (harness/faulty-node.ts) can.
    */
   readonly dropOutbound?: (to: NodeId, payload: Uint8Array) => boolean;
+}
+
+/** The node's gossip validator; in production it answers through the real-time driver. */
+export type AsyncGossipValidator = (from: NodeId, kind: GossipKind, payload: Uint8Array) => GossipVerdict | Promise<GossipVerdict>;
+
+/**
+ * Gossipsub's peer scoring for Alys topics. Traffic is sparse (a block per slot), so the mesh
+ * delivery-rate penalties are off; what counts is invalid messages (P4, quadratic: four rejected
+ * blocks graylist a peer) and the node's own score of the peer (the application score, the same
+ * penalties that ban it).
+ */
+export function alysScoreParams(appScore: (peer: NodeId) => number): Pick<GossipsubOpts, 'scoreParams' | 'scoreThresholds'> {
+  const topic = (topicWeight: number) => ({
+    topicWeight,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1_000,
+    timeInMeshCap: 300,
+    firstMessageDeliveriesWeight: 1,
+    firstMessageDeliveriesDecay: 0.5,
+    firstMessageDeliveriesCap: 10,
+    meshMessageDeliveriesWeight: 0,
+    meshMessageDeliveriesDecay: 0.5,
+    meshMessageDeliveriesCap: 1,
+    meshMessageDeliveriesThreshold: 1,
+    meshMessageDeliveriesWindow: 10,
+    meshMessageDeliveriesActivation: 5_000,
+    meshFailurePenaltyWeight: 0,
+    meshFailurePenaltyDecay: 0.5,
+    invalidMessageDeliveriesWeight: -20,
+    invalidMessageDeliveriesDecay: 0.99,
+  });
+  return {
+    scoreParams: {
+      topics: { [GossipTopic.block]: topic(1), [GossipTopic.approval]: topic(0.5), [GossipTopic.auxpow]: topic(0.5) },
+      appSpecificScore: (p) => appScore(p),
+      appSpecificWeight: 1,
+    },
+    scoreThresholds: { gossipThreshold: -50, publishThreshold: -100, graylistThreshold: -200, acceptPXThreshold: 10, opportunisticGraftThreshold: 5 },
+  };
 }
 
 /** What became of this node's own gossip (for tests and metrics). */
@@ -65,6 +110,9 @@ export class Libp2pNetwork implements NetworkIO {
   readonly self: NodeId;
   readonly gossipStats: GossipStats = { published: 0, duplicates: 0, failed: 0 };
   private handler: ReceiveHandler | undefined;
+  private validator: AsyncGossipValidator | undefined;
+  /** The node's score of each peer (PeerActor), for gossipsub's application score. */
+  private readonly appScores = new Map<NodeId, number>();
   private readonly outbound = new Map<NodeId, Stream>();
   private readonly queues = new Map<NodeId, Promise<void>>();
   private readonly redial: NodeJS.Timeout;
@@ -85,6 +133,33 @@ export class Libp2pNetwork implements NetworkIO {
 
   onReceive(handler: ReceiveHandler): void {
     this.handler = handler;
+  }
+
+  /** Until a validator is set, gossip is ignored: nothing is relayed that the node has not judged. */
+  onGossip(validate: AsyncGossipValidator): void {
+    this.validator = validate;
+  }
+
+  /** Gossipsub's topic validator: the node's verdict, from the peer that forwarded the message. */
+  async validateGossip(from: NodeId, kind: GossipKind, payload: Uint8Array): Promise<TopicValidatorResult> {
+    if (this.stopped || this.validator === undefined || this.gate.isBanned(from)) return TopicValidatorResult.Ignore;
+    const v = await this.validator(from, kind, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+    return v.result === 'accept' ? TopicValidatorResult.Accept : v.result === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
+  }
+
+  reportScore(peer: NodeId, score: number): void {
+    this.appScores.set(peer, score);
+  }
+
+  /** The node's score of the peer plus the transport's frame penalties (gossipsub's application score). */
+  appScore(peer: NodeId): number {
+    return (this.appScores.get(peer) ?? 0) + this.gate.score(peer) + (this.gate.isBanned(peer) ? -1_000 : 0);
+  }
+
+  /** Gossipsub's score of the peer (below -200 it is graylisted: its RPCs are ignored). */
+  gossipScore(peer: NodeId): number {
+    // On the implementation, not on gossipsub's exported interface.
+    return (this.libp2p.services.pubsub as unknown as { getScore(p: string): number }).getScore(peer);
   }
 
   peers(): readonly NodeId[] {
@@ -188,10 +263,12 @@ export class Libp2pNetwork implements NetworkIO {
     }
   }
 
-  deliver(from: NodeId, payload: Uint8Array): void {
+  deliver(from: NodeId, payload: Uint8Array, gossip?: GossipKind): void {
     if (this.stopped || from === this.self || this.gate.isBanned(from)) return;
     // Node Buffers compare unequal to plain arrays of the same bytes: hand on a plain view.
-    this.handler?.(from, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+    const view = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (gossip === undefined) this.handler?.(from, view);
+    else this.handler?.(from, view, gossip);
   }
 
   /** Reads length-prefixed frames from a peer's stream until it ends or misbehaves. */
@@ -229,6 +306,9 @@ export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise
   const maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const privateKey = o.privateKey instanceof Uint8Array ? await keyFromSeed(o.privateKey) : o.privateKey;
   const gate = new PeerGate();
+  // The network object exists only once libp2p does; gossipsub asks it for scores later.
+  const late: { net?: Libp2pNetwork } = {};
+  const kindOf = new Map<string, GossipKind>(Object.entries(GossipTopic).map(([k, t]) => [t, k as GossipKind]));
   const node = await createLibp2p({
     ...(privateKey === undefined ? {} : { privateKey }),
     addresses: { listen: [o.listen ?? '/ip4/127.0.0.1/tcp/0'] },
@@ -249,24 +329,31 @@ export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise
         emitSelf: false,
         // Room for the RPC envelope (topic, control messages) around one full-size message.
         maxInboundDataLength: maxMessageBytes + 64 * 1024,
+        ...alysScoreParams((p) => late.net?.appScore(p) ?? 0),
+        ...(o.metricsRegister !== undefined ? { metricsRegister: o.metricsRegister, metricsTopicStrToLabel: new Map([...kindOf].map(([t, k]) => [t, k])) } : {}),
       }),
     },
   });
-  const net = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000, o.dropOutbound);
+  const created = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000, o.dropOutbound);
+  late.net = created;
   try {
+    // Validation before relaying: gossipsub awaits the topic validator, then forwards only on Accept.
+    for (const [topic, kind] of kindOf) node.services.pubsub.topicValidators.set(topic, (peer, msg) => created.validateGossip(peer.toString(), kind, msg.data));
     await node.handle(MSG_PROTOCOL, (stream, connection) => {
-      void net.readFrames(stream, connection);
+      void created.readFrames(stream, connection);
     });
+    // Only accepted messages are dispatched (the topic validator ran first).
     node.services.pubsub.addEventListener('gossipsub:message', (e) => {
-      net.deliver(e.detail.propagationSource.toString(), e.detail.msg.data);
+      const kind = kindOf.get(e.detail.msg.topic);
+      if (kind !== undefined) created.deliver(e.detail.propagationSource.toString(), e.detail.msg.data, kind);
     });
-    for (const t of o.gossipTopics ?? Object.values(GossipTopic)) net.subscribe(t);
-    net.dialBootstrap();
+    for (const t of o.gossipTopics ?? Object.values(GossipTopic)) created.subscribe(t);
+    created.dialBootstrap();
   } catch (err) {
-    await net.stop();
+    await created.stop();
     throw err;
   }
-  return net;
+  return created;
 }
 
 export async function keyFromSeed(seed: Uint8Array): Promise<PrivateKey> {

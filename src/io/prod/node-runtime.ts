@@ -35,6 +35,8 @@ import { GrpcGovernanceLink } from './governance-grpc.ts';
 import { readJwtSecret } from './jwt.ts';
 import { LevelStorage } from './level-storage.ts';
 import { createLibp2pNetwork } from './libp2p-network.ts';
+import { gossipsubMetrics } from './gossipsub-metrics.ts';
+import { registerNetworkMetrics } from '../../network/metrics.ts';
 import { RealTimeDriver } from './realtime-driver.ts';
 import { startRpcServer } from './rpc-http.ts';
 import { SignaturePool } from './signature-pool.ts';
@@ -128,9 +130,11 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
   });
   const executionGenesis = await untilReady('execution client', () => execution.genesisPayload());
   const identitySeed = config.network.identitySeed === undefined ? undefined : fromHex(config.network.identitySeed);
+  const registry = new Registry();
   const network = await createLibp2pNetwork({
     listen: config.network.listen,
     bootstrap: config.network.bootstrap,
+    metricsRegister: gossipsubMetrics(registry),
     ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
     ...(options.dropOutbound !== undefined ? { dropOutbound: options.dropOutbound } : {}),
   });
@@ -195,7 +199,8 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
       : watchFeatures(config.featuresFile, features, { info: log, error: (line) => (activeLogger !== undefined ? activeLogger.error(line) : log(line)) });
   driver.post(() => node.system.start());
   driver.start();
-  const registry = registerActorMetrics(() => [node.system], new Registry());
+  registerActorMetrics(() => [node.system], registry);
+  registerNetworkMetrics(registry, () => node.counters);
   registerOpsMetrics(registry, features, () => node.rolloutView());
   registerChainMetrics(registry, () => node.chainView(), () => network.peers().length);
   registerSyncMetrics(registry, () => {

@@ -3,7 +3,8 @@
 // runs inside one. Otherwise an actor awaiting Geth would resume outside the scheduler, and the next
 // message would wait until the driver's sleep ended.
 import type { GovernanceLink } from '../governance.ts';
-import type { GossipKind, NetworkIO } from '../network.ts';
+import type { GossipKind, GossipValidator, GossipVerdict, NetworkIO } from '../network.ts';
+import type { AsyncGossipValidator } from './libp2p-network.ts';
 import type { RealTimeDriver } from './realtime-driver.ts';
 
 export function settleVia<T>(driver: RealTimeDriver, p: Promise<T>): Promise<T> {
@@ -29,14 +30,31 @@ export function viaDriver<T extends object>(driver: RealTimeDriver, target: T): 
   });
 }
 
-export function networkViaDriver(driver: RealTimeDriver, net: NetworkIO): NetworkIO {
+/** A transport whose gossip validator may answer later (gossipsub awaits it). */
+export type AsyncNetworkIO = Omit<NetworkIO, 'onGossip'> & { onGossip?(validate: AsyncGossipValidator): void };
+
+export function networkViaDriver(driver: RealTimeDriver, net: AsyncNetworkIO): NetworkIO {
   return {
     self: net.self,
     send: (to, payload) => net.send(to, payload),
-    onReceive: (handler) => net.onReceive((from, payload) => driver.post(() => handler(from, payload))),
+    onReceive: (handler) => net.onReceive((from, payload, gossip) => driver.post(() => handler(from, payload, gossip))),
     peers: () => net.peers(),
     ...(net.ban !== undefined ? { ban: (peer: string, untilMs: number) => net.ban?.(peer, untilMs) } : {}),
+    ...(net.reportScore !== undefined ? { reportScore: (peer: string, score: number) => net.reportScore?.(peer, score) } : {}),
     ...(net.gossip !== undefined ? { gossip: (kind: GossipKind, payload: Uint8Array) => net.gossip?.(kind, payload) } : {}),
+    // The validator reads the chain's state and tells actors: it runs on the driver, like any callback.
+    ...(net.onGossip !== undefined
+      ? {
+          onGossip: (validate: GossipValidator) =>
+            net.onGossip?.((from, kind, payload) => new Promise<GossipVerdict>((resolve, reject) => driver.post(() => {
+              try {
+                resolve(validate(from, kind, payload));
+              } catch (err) {
+                reject(err instanceof Error ? err : new Error(String(err)));
+              }
+            }))),
+        }
+      : {}),
   };
 }
 

@@ -2,12 +2,19 @@
 // Latency, bandwidth queueing, loss, duplication and reordering come from a per-link model; cuts
 // (partitions, isolation, one-way blocks) are checked when a message would arrive, so a message in
 // flight when a partition starts is lost, as on a real network.
+//
+// Gossip travels as gossipsub carries it: a publisher sends to its mesh peers; a receiver drops what
+// it has seen (by content, as the production message id), asks the node's gossip validator, and only
+// on accept delivers it and forwards it to its own mesh peers, the forwarder being the sender its
+// peers see. A node that has set no validator relays nothing.
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { BugSwitches } from '../../kernel/bugs.ts';
 import type { Owner } from '../../kernel/event-queue.ts';
 import { hashBytes } from '../../kernel/hash.ts';
 import type { Rng } from '../../kernel/rng.ts';
 import type { Scheduler } from '../../kernel/scheduler.ts';
-import type { NetworkIO, NodeId, ReceiveHandler } from '../network.ts';
+import type { GossipKind, GossipValidator, NetworkIO, NodeId, ReceiveHandler } from '../network.ts';
+import { toHex } from '../../types/hex.ts';
 import { type LinkModel, defaultLinkModel, drawLatency } from './link-model.ts';
 
 export type DropReason = 'loss' | 'partition' | 'node-down' | 'no-handler';
@@ -24,12 +31,26 @@ export interface SimNetworkOptions {
   readonly bugs?: BugSwitches;
   readonly defaults?: Partial<LinkModel>;
   readonly observer?: NetworkObserver;
+  /** Gossip mesh degree (gossipsub's D): with more peers than this, each node's mesh is its ring neighbours. */
+  readonly meshDegree?: number;
+}
+
+/** How long a node remembers a gossip message id (gossipsub's seen cache). */
+export const GOSSIP_SEEN_MS = 120_000;
+
+/** A simulated node's endpoint; a Byzantine node may also hand any gossip straight to one peer. */
+export interface SimEndpoint extends NetworkIO {
+  /** Sends `payload` as gossip of `kind` to `to` alone, as a peer speaking gossipsub may. */
+  injectGossip(to: NodeId, kind: GossipKind, payload: Uint8Array): void;
 }
 
 interface NodeState {
   up: boolean;
   owner: Owner | undefined;
   handler: ReceiveHandler | undefined;
+  validator: GossipValidator | undefined;
+  /** Gossip message ids seen, with when they may be forgotten (insertion order is time order). */
+  seen: Map<string, number>;
 }
 
 interface Packet {
@@ -39,6 +60,8 @@ interface Packet {
   readonly digest: number;
   readonly owner: Owner | undefined;
   duplicated: boolean;
+  /** Set for gossip: the topic it travels on. */
+  readonly gossip?: GossipKind;
 }
 
 export interface NetworkStats {
@@ -46,6 +69,10 @@ export interface NetworkStats {
   delivered: number;
   dropped: number;
   duplicated: number;
+  /** Gossip a node had already seen (dropped without asking the validator). */
+  gossipSeen: number;
+  /** Gossip forwarded by a node after its validator accepted it. */
+  gossipRelayed: number;
 }
 
 export class SimNetwork {
@@ -57,7 +84,7 @@ export class SimNetwork {
   /** When each directed link finishes transmitting what it already has (bandwidth queueing). */
   private readonly busyUntil = new Map<string, number>();
   private readonly rng: Rng;
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, gossipSeen: 0, gossipRelayed: 0 };
   private readonly deliverFn = (p: Packet): void => this.deliver(p);
 
   constructor(private readonly o: SimNetworkOptions) {
@@ -66,7 +93,7 @@ export class SimNetwork {
   }
 
   addNode(id: NodeId): void {
-    if (!this.nodes.has(id)) this.nodes.set(id, { up: false, owner: undefined, handler: undefined });
+    if (!this.nodes.has(id)) this.nodes.set(id, { up: false, owner: undefined, handler: undefined, validator: undefined, seen: new Map() });
   }
 
   nodeIds(): NodeId[] {
@@ -80,6 +107,8 @@ export class SimNetwork {
     n.up = true;
     n.owner = owner;
     n.handler = undefined;
+    n.validator = undefined;
+    n.seen = new Map();
   }
 
   setNodeDown(id: NodeId): void {
@@ -88,24 +117,88 @@ export class SimNetwork {
     n.up = false;
     n.owner = undefined;
     n.handler = undefined;
+    n.validator = undefined;
   }
 
-  endpoint(id: NodeId): NetworkIO {
+  endpoint(id: NodeId): SimEndpoint {
     this.addNode(id);
     const node = this.nodes.get(id) as NodeState;
     const owner = node.owner;
+    // A stale endpoint (from before a crash) can no longer send.
+    const live = (): boolean => node.owner === owner && node.up;
     return {
       self: id,
       send: (to, payload) => {
-        // A stale endpoint (from before a crash) can no longer send.
-        if (node.owner !== owner || !node.up) return;
-        this.send(id, to, payload, owner);
+        if (live()) this.send(id, to, payload, owner);
       },
       onReceive: (handler) => {
         if (node.owner === owner) node.handler = handler;
       },
       peers: () => this.nodeIds().filter((n) => n !== id),
+      gossip: (kind, payload) => {
+        if (!live()) return;
+        this.remember(node, this.gossipId(payload));
+        for (const to of this.meshOf(id)) this.send(id, to, payload, owner, kind);
+      },
+      onGossip: (validate) => {
+        if (node.owner === owner) node.validator = validate;
+      },
+      injectGossip: (to, kind, payload) => {
+        if (live()) this.send(id, to, payload, owner, kind);
+      },
     };
+  }
+
+  /** The node's gossip mesh: every other node, or with more than D of them its D ring neighbours. */
+  meshOf(id: NodeId): NodeId[] {
+    const all = this.nodeIds();
+    const d = this.o.meshDegree ?? 8;
+    if (all.length - 1 <= d) return all.filter((n) => n !== id);
+    const at = all.indexOf(id);
+    const out: NodeId[] = [];
+    for (let k = 1; out.length < d; k++) {
+      out.push(all[(at + k) % all.length] as NodeId);
+      if (out.length < d) out.push(all[(at - k + all.length) % all.length] as NodeId);
+    }
+    return out;
+  }
+
+  private gossipId(payload: Uint8Array): string {
+    return toHex(sha256(payload));
+  }
+
+  /** Records a gossip id as seen; false if it already was. Forgets ids older than GOSSIP_SEEN_MS. */
+  private remember(node: NodeState, msgId: string): boolean {
+    const now = this.o.scheduler.now();
+    for (const [k, until] of node.seen) {
+      if (until > now) break;
+      node.seen.delete(k);
+    }
+    if (node.seen.has(msgId)) return false;
+    node.seen.set(msgId, now + GOSSIP_SEEN_MS);
+    return true;
+  }
+
+  /**
+   * Gossip arriving at a node: seen before, dropped; else judged by the node's validator, and only
+   * if accepted delivered (from the peer that forwarded it) and forwarded to the node's mesh.
+   */
+  private receiveGossip(node: NodeState, to: NodeId, p: Packet, kind: GossipKind): void {
+    if (!this.remember(node, this.gossipId(p.payload))) {
+      this.stats.gossipSeen++;
+      return;
+    }
+    const payload = p.duplicated ? p.payload.slice() : p.payload;
+    const verdict = node.validator?.(p.from, kind, payload) ?? { result: 'ignore', reason: 'no-validator' };
+    if (verdict.result !== 'accept') return;
+    node.handler?.(p.from, payload, kind);
+    // The handler may have crashed the node (its owner changes): a dead node forwards nothing.
+    if (!node.up) return;
+    for (const next of this.meshOf(to)) {
+      if (next === p.from) continue;
+      this.stats.gossipRelayed++;
+      this.send(to, next, payload, node.owner, kind);
+    }
   }
 
   setDefaults(model: Partial<LinkModel>): void {
@@ -157,7 +250,7 @@ export class SimNetwork {
     return o === undefined ? this.model : { ...this.model, ...o };
   }
 
-  private send(from: NodeId, to: NodeId, payload: Uint8Array, owner: Owner | undefined): void {
+  private send(from: NodeId, to: NodeId, payload: Uint8Array, owner: Owner | undefined, gossip?: GossipKind): void {
     const now = this.o.scheduler.now();
     const copy = payload.slice();
     const digest = hashBytes(copy);
@@ -165,7 +258,7 @@ export class SimNetwork {
     this.o.observer?.({ kind: 'send', time: now, from, to, bytes: copy.length, digest });
     const m = this.linkModel(from, to);
     if (this.rng.chance(m.loss)) {
-      this.drop({ from, to, payload: copy, digest, owner, duplicated: false }, 'loss');
+      this.drop({ from, to, payload: copy, digest, owner, duplicated: false, ...(gossip !== undefined ? { gossip } : {}) }, 'loss');
       return;
     }
     let start = now;
@@ -176,7 +269,7 @@ export class SimNetwork {
       this.busyUntil.set(key, done);
       start = done;
     }
-    const packet: Packet = { from, to, payload: copy, digest, owner, duplicated: false };
+    const packet: Packet = { from, to, payload: copy, digest, owner, duplicated: false, ...(gossip !== undefined ? { gossip } : {}) };
     this.o.scheduler.schedule(start - now + drawLatency(m, this.rng), this.deliverFn, packet);
     if (this.rng.chance(m.duplicate)) {
       this.stats.duplicated++;
@@ -205,6 +298,10 @@ export class SimNetwork {
     }
     this.stats.delivered++;
     this.o.observer?.({ kind: 'deliver', time: this.o.scheduler.now(), from: p.from, to: p.to, bytes: p.payload.length, digest: p.digest });
+    if (p.gossip !== undefined) {
+      this.receiveGossip(node, p.to, p, p.gossip);
+      return;
+    }
     // A duplicated packet is delivered twice: each receiver gets its own copy.
     node.handler(p.from, p.duplicated ? p.payload.slice() : p.payload);
   }
