@@ -232,18 +232,22 @@ export class World<View> implements WorldAccess<View> {
       if (ms !== undefined) this.o.scheduler.schedule(ms, fn, undefined, this.owner);
     };
     switch (f.kind) {
-      case 'partition':
-        this.network.partition(f.groups);
-        later(f.durationMs, () => this.network.heal());
+      // Each cut heals on its own: a short isolation that expires must not end a longer partition.
+      case 'partition': {
+        const cut = this.network.partition(f.groups);
+        later(f.durationMs, () => this.network.heal(cut));
         break;
-      case 'isolate':
-        this.network.isolate(f.node);
-        later(f.durationMs, () => this.network.heal());
+      }
+      case 'isolate': {
+        const cut = this.network.isolate(f.node);
+        later(f.durationMs, () => this.network.heal(cut));
         break;
-      case 'block-link':
-        this.network.blockLink(f.from, f.to);
-        later(f.durationMs, () => this.network.heal());
+      }
+      case 'block-link': {
+        const cut = this.network.blockLink(f.from, f.to);
+        later(f.durationMs, () => this.network.heal(cut));
         break;
+      }
       case 'heal':
         this.network.heal();
         break;
