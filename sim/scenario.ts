@@ -20,6 +20,8 @@ export const faultRatesSchema = z.object({
   misdirectedWrite: z.number().min(0).default(0),
   /** The node's next write is acknowledged (synced, even) and never reaches the medium. */
   lostWrite: z.number().min(0).default(0),
+  /** Drawn disk faults strike only keys with this prefix (e.g. `chain/` to spare the peg's records). */
+  diskFaultPrefix: z.string().default(''),
   // World faults: the processes no node owns. All but engineFaults need the bridge app.
   /** Governance unreachable for a drawn duration (`governance-down`). */
   governanceOutage: z.number().min(0).default(0),

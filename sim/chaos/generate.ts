@@ -70,7 +70,7 @@ export function drawSchedule(
     ['lost-write', rates.lostWrite],
   ] as const;
   for (const [fault, rate] of diskFaults) {
-    for (let i = count(rate); i > 0; i--) out.push({ kind: 'disk-fault', at: time(), node: rng.pick(nodes), fault, prefix: '' });
+    for (let i = count(rate); i > 0; i--) out.push({ kind: 'disk-fault', at: time(), node: rng.pick(nodes), fault, prefix: rates.diskFaultPrefix });
   }
   const lasting = [
     ['governance-down', rates.governanceOutage],
