@@ -54,6 +54,17 @@ describe('SimDisk faults', () => {
     }
   });
 
+  it('a key written again after a bit flip survives a crash with its new value and no contract violation', async () => {
+    const { scheduler, d, s, violations } = await filled(2);
+    d.injectFault('bit-flip', 'peg/');
+    const w = s.write([{ type: 'put', key: 'peg/op/a', value: v('rewritten') }], { sync: true });
+    await scheduler.runToQuiescence();
+    await w;
+    d.crash();
+    expect(violations).toEqual([]);
+    expect(text(d.durableSnapshot().get('peg/op/a'))).toBe('rewritten');
+  });
+
   it('a bit flip with nothing under its prefix does nothing', async () => {
     const { d } = await filled();
     expect(d.injectFault('bit-flip', 'sync/')).toBe(false);

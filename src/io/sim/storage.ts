@@ -65,7 +65,7 @@ export class SimDisk {
   private armed: Array<{ readonly kind: 'misdirected-write' | 'lost-write'; readonly prefix: string }> = [];
   /** Every value a fault left under a key (a value the node never wrote there). */
   private readonly corrupt = new Map<string, Uint8Array[]>();
-  /** Keys a fault touched: a crash may legitimately find them differing from what was acknowledged. */
+  /** Keys a fault touched since they were last acknowledged: a crash may find them differing from that. */
   private readonly faulted = new Set<string>();
   crashes = 0;
   faults = 0;
@@ -236,7 +236,11 @@ export class SimDisk {
     if (i < 0) return;
     const done = this.unsynced.splice(0, i + 1);
     for (const b of done) {
-      for (const op of b) this.acknowledged.set(op.key, op.type === 'put' ? op.value : null);
+      for (const op of b) {
+        this.acknowledged.set(op.key, op.type === 'put' ? op.value : null);
+        // Written again and acknowledged: from here the contract holds for this key once more.
+        this.faulted.delete(op.key);
+      }
       if (this.o.bugs?.has('sync-lies') === true && this.o.rng.chance(0.3)) continue;
       this.applyTo(this.durable, b);
     }
