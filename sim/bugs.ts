@@ -30,6 +30,7 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'sync-strict-peer-exclusion': { scenario: 'sync-single-peer-lossy', caughtBy: 'sync-never-idle-while-behind' },
   'chain-produce-while-syncing': { scenario: 'chain-late-joiner', caughtBy: 'production-above-threshold' },
   'gossip-relay-before-validate': { scenario: 'gossip-garbage-relay', caughtBy: 'no-honest-peer-banned' },
+  'storage-skip-checksum': { scenario: 'storage-corruption', caughtBy: 'no-corrupt-read' },
   'toy-commit-early': { scenario: 'toy-partition-heal', caughtBy: 'state-machine-safety' },
   'peg-mint-one-confirmation': { scenario: 'peg-cycle', caughtBy: 'minted-after-confirmations' },
   'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', caughtBy: 'no-peg-operation-lost' },

@@ -73,6 +73,7 @@ export const chainApp: SimApp<ChainView> = {
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
     'gossip-relay-before-validate': 'the network actor accepts gossip at once and judges it only on delivery, so garbage is relayed and its peers blame the honest relay',
     'rollout-ignore-gates': 'the staged V3 rollout never judges its health gates, so it stays on a failing V3',
+    'storage-skip-checksum': 'the storage layer hands records up without checking their checksums',
   },
   probes: [
     'chain.block-produced',
@@ -82,6 +83,10 @@ export const chainApp: SimApp<ChainView> = {
     'chain.range-requested',
     'chain.range-served',
     'chain.recovered-from-disk',
+    'chain.finalized-record-unusable',
+    'storage.corrupt-record',
+    'storage.corrupt-detected',
+    'storage.record-repaired',
     'chain.malformed-rejected',
     'chain.equivocation-detected',
     'auxpow.submission-accepted',

@@ -30,6 +30,7 @@ import type { ExecutionClient } from '../io/execution.ts';
 import type { GovernanceLink } from '../io/governance.ts';
 import type { NetworkIO } from '../io/network.ts';
 import type { StorageIO } from '../io/storage.ts';
+import { type StorageAudit, checksummedStorage, describeCorrupt } from '../io/checksummed-storage.ts';
 import { ActorSystem, type ActorSystemOptions } from '../kernel/actor-system.ts';
 import { type BugSwitches, noBugs } from '../kernel/bugs.ts';
 import type { Rng } from '../kernel/rng.ts';
@@ -62,6 +63,8 @@ export interface NodeIOs {
     readonly startHeight: number;
     readonly minPegOutSats: bigint;
   };
+  /** Simulation only: sees every record read through the checksum layer (the corrupt-read checker). */
+  readonly storageAudit?: StorageAudit;
   /** Trace, probe and planted bugs of a simulated node (none in production). */
   readonly system?: Pick<ActorSystemOptions, 'trace' | 'probe' | 'bugs'>;
 }
@@ -154,13 +157,26 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
   const inThread = inThreadVerifier(p.scheme);
   const pool = io.verifier;
   const verifier: SetVerifier | undefined = pool === undefined ? undefined : (sets) => (features.current().parallelValidation ? pool(sets) : inThread(sets));
+  // Every actor stores through the checksum layer: a record that fails its check is absent to them.
+  const storage = checksummedStorage(io.storage, {
+    bugs: t.bugs,
+    onCorrupt: (c) => {
+      sometimes('storage.corrupt-record');
+      p.log(describeCorrupt(c));
+    },
+    onRepaired: (key) => {
+      sometimes('storage.record-repaired');
+      p.log(`corrupt record ${key} written again`);
+    },
+    ...(io.storageAudit !== undefined ? { audit: io.storageAudit } : {}),
+  });
   const tree = supervisor({
     name: 'root',
     strategy: 'one-for-one',
     restart: { kind: 'immediate' },
     intensity: t.rootIntensity,
     children: [
-      supervisor({ name: 'storage-supervisor', strategy: 'one-for-one', restart: backoff, intensity, children: [storageActor(io.storage, t.bugs)] }),
+      supervisor({ name: 'storage-supervisor', strategy: 'one-for-one', restart: backoff, intensity, children: [storageActor(storage, t.bugs)] }),
       supervisor({
         name: 'network-supervisor',
         strategy: 'one-for-one',
@@ -198,7 +214,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
             validationActor(i, { spec: p.spec, scheme: p.scheme, clock: io.clock, modelledCostMs: t.validationCostMs, ...(verifier !== undefined ? { verifier } : {}) }),
           ),
           rolloutActor({
-            storage: io.storage,
+            storage,
             settings: () => features.current().lighthouseV5.rollout,
             startPercent: () => features.current().lighthouseV5.startPercent,
             publish: (v) => {
@@ -250,7 +266,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                 pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, sometimes, log: p.log }),
                 bridgeActor({
                   bitcoin: b.bitcoin,
-                  storage: io.storage,
+                  storage,
                   network: b.network,
                   federation: b.federation,
                   payoutConfirmations: b.payoutConfirmations ?? b.confirmations,
@@ -268,7 +284,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                 }),
                 pegOutActor({
                   execution: io.execution,
-                  storage: io.storage,
+                  storage,
                   network: b.network,
                   minSats: b.minPegOutSats,
                   pollEveryMs: t.bridgePollMs,
