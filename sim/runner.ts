@@ -120,6 +120,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       healedAt: scheduler.now() >= healedAt ? healedAt : undefined,
       final,
       shared: world.shared,
+      linked: (from: string, to: string) => !(world as World<unknown>).network.isCut(from, to),
     };
     for (const inv of invariants) {
       if (verdicts[inv.name] !== 'pass') continue;

@@ -112,7 +112,7 @@ class SyncNode {
           this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.d.trustWithoutLinking === true);
           this.startedAt = this.d.clock.now();
           this.startHeight = m.anchor.height;
-          this.setState(stateFor(m.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
+          this.setState(this.measured(m.anchor.height, this.peers.bestHeight()));
           this.pump();
         },
         'peer-height': (m: { peer: string; height: number }) => {
@@ -142,6 +142,15 @@ class SyncNode {
         progress: () => this.progress(),
       },
     };
+  }
+
+  /**
+   * Where we stand against the best chain peers announce. Knowing no peer, we cannot tell how far
+   * the chain is: discovering (no production), never "synced at our own height".
+   */
+  private measured(current: number, target: number): SyncState {
+    if (this.peers.usable().length === 0) return { kind: 'discovering' };
+    return stateFor(current, target, this.d.config.productionThreshold);
   }
 
   private setState(next: SyncState): void {
@@ -176,7 +185,7 @@ class SyncNode {
       this.peers.upsert(from, m.height);
       this.scheduler?.extendTo(this.peers.bestHeight());
       if (this.scheduler !== undefined && this.state.kind !== 'failed') {
-        this.setState(stateFor(this.scheduler.anchor.height, this.scheduler.targetHeight, this.d.config.productionThreshold));
+        this.setState(this.measured(this.scheduler.anchor.height, this.scheduler.targetHeight));
       }
       this.pump();
       return;
@@ -231,7 +240,7 @@ class SyncNode {
     if (this.executing) return;
     const next = s.nextToProcess();
     if (next === undefined) {
-      if (s.finished && this.state.kind !== 'synced') this.setState(stateFor(s.anchor.height, s.targetHeight, this.d.config.productionThreshold));
+      if (s.finished && this.state.kind !== 'synced') this.setState(this.measured(s.anchor.height, s.targetHeight));
       return;
     }
     if ('reason' in next) {
@@ -299,7 +308,7 @@ class SyncNode {
     this.requests.clear();
     this.generation++;
     this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.d.trustWithoutLinking === true);
-    this.setState(stateFor(s.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
+    this.setState(this.measured(s.anchor.height, this.peers.bestHeight()));
     this.d.sometimes('sync.recovered-after-failure');
     this.pump();
   }
@@ -325,7 +334,7 @@ class SyncNode {
     }
     s.processed(m.batch, m.last);
     this.validated.delete(m.batch);
-    this.setState(stateFor(m.last.height, s.targetHeight, this.d.config.productionThreshold));
+    this.setState(this.measured(m.last.height, s.targetHeight));
     this.pump();
   }
 }
