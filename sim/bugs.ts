@@ -39,6 +39,22 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'peg-mint-one-confirmation': { scenario: 'peg-cycle', catches: ['minted-after-confirmations'] },
   'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', catches: ['no-peg-operation-lost'] },
   'peg-skip-payout-check': { scenario: 'byzantine-governance', catches: ['burns-paid-once-and-right'] },
+  'toy-unsynced-log': { scenario: 'toy-power-loss', catches: ['committed-durable'] },
+  'toy-no-log-repair': { scenario: 'toy-crash-restart', catches: ['liveness'] },
+  'toy-throw-on-garbage': { scenario: 'toy-byzantine', catches: ['crash'] },
+  'chain-forget-finalized-on-restart': { scenario: 'proposer-crash', catches: ['finalized-never-reverted'] },
+  'chain-approve-twice': { scenario: 'byzantine-equivocation', catches: ['unique-accepted-per-slot'] },
+  'chain-status-reports-finalized': { scenario: 'happy', catches: ['sync-status-consistent'] },
+  'chain-never-request-missing': { scenario: 'partition-heal', catches: ['liveness'] },
+  'sync-status-from-start': { scenario: 'sync-from-genesis', catches: ['progress-never-back'] },
+  'sync-produce-while-catching-up': { scenario: 'sync-from-genesis', catches: ['production-above-threshold'] },
+  'sync-deaf-when-synced': { scenario: 'sync-while-producing', catches: ['liveness'] },
+  'sync-reexecute-tip': { scenario: 'sync-from-genesis', catches: ['no-double-execution'] },
+  'peg-minted-above-finality-only': { scenario: 'peg-cycle', catches: ['minted-once', 'minted-as-deposited'] },
+  'peg-scan-current-federation-only': { scenario: 'membership-rotation', catches: ['deposits-minted'] },
+  'peg-sweep-skips-previous': { scenario: 'membership-rotation', catches: ['old-outputs-swept'] },
+  'peg-read-newest-finalized-only': { scenario: 'peg-cycle', catches: ['burns-paid'] },
+  'governance-forget-signed': { scenario: 'peg-cycle', catches: ['no-output-signed-twice'] },
 };
 
 export function allBugs(): PlantedBug[] {

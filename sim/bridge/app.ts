@@ -102,6 +102,11 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     'peg-mint-one-confirmation': 'peg-ins are minted after one Bitcoin confirmation instead of the required six',
     'peg-forget-signature-request': 'the bridge keeps a peg-out awaiting signatures only in memory (its record is deleted)',
     'peg-skip-payout-check': 'the bridge broadcasts what governance signed without checking it pays the peg-out right',
+    'peg-minted-above-finality-only': 'deposits already minted are looked for only above the finalized block, so final ones are minted again',
+    'peg-scan-current-federation-only': 'after a rotation, deposits to the previous federation address (in its grace period) are not detected',
+    'peg-sweep-skips-previous': 'the sweep after a rotation starts two federations back and never moves the previous one\'s outputs',
+    'peg-read-newest-finalized-only': 'the peg-out reader jumps to the newest finalized block, skipping the burns of the blocks in between',
+    'governance-forget-signed': 'governance\'s signer ignores its record of what it signed: it signs a second transaction for a paid peg-out or a spent output',
   },
   probes: [
     ...chain.probes,

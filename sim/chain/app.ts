@@ -57,6 +57,10 @@ export const chainApp: SimApp<ChainView> = {
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
+    'chain-forget-finalized-on-restart': 'recovery from disk ignores the stored finalized block: a restarted node comes back unfinalized',
+    'chain-approve-twice': 'an honest authority approves every valid block of a slot, not only the first',
+    'chain-status-reports-finalized': 'the sync status reports the finalized height as the current height',
+    'chain-never-request-missing': 'a block whose parent is unknown waits; the missing blocks are never requested',
   },
   probes: [
     'chain.block-produced',

@@ -279,7 +279,8 @@ class ChainNode {
       if (b.message.pegIns.length > 0) this.mintedIn.set(key, b.message.pegIns.map(pegInKey));
       this.notePowState(b.message, key);
     }
-    if (stored.finalized !== undefined && stored.finalized.height > 0) {
+    // Planted bug: recovery forgets what was finalized (the chain comes back unfinalized).
+    if (stored.finalized !== undefined && stored.finalized.height > 0 && !this.d.bugs.has('chain-forget-finalized-on-restart')) {
       const chain = this.tree.chainTo(fromHex(stored.finalized.hash));
       for (const node of chain) this.finalized[node.height] = node.key;
       this.tree.finalize(fromHex(stored.finalized.hash));
@@ -626,7 +627,8 @@ class ChainNode {
     if (list.length < 8) list.push({ signed, from: from ?? '' });
     this.orphans.set(parentKey, list);
     if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
-    if (from === undefined || this.syncing) return;
+    // Planted bug: an orphan waits for its parent to arrive by itself; nothing missing is asked for.
+    if (from === undefined || this.syncing || this.d.bugs.has('chain-never-request-missing')) return;
     const head = this.tree.head();
     const gap = signed.message.height - head.height - 1;
     if (gap >= 2) {
@@ -750,7 +752,7 @@ class ChainNode {
     const key = toHex(hash);
     const already = this.myApprovals.get(slot);
     // An honest authority approves at most one block per slot: two quorums cannot form.
-    if (already !== undefined && already !== key) return;
+    if (already !== undefined && already !== key && !this.d.bugs.has('chain-approve-twice')) return;
     this.myApprovals.set(slot, key);
     const signature = approve(hash, this.d.key);
     this.recordApproval(key, this.myIndex, signature);
@@ -833,7 +835,9 @@ class ChainNode {
   private mintedOn(key: string): Set<string> {
     const out = new Set<string>();
     let b = this.blocks.get(key);
-    while (b !== undefined && b.message.height > 0) {
+    // Planted bug: stops at the finalized block, as if what is final could not be minted again.
+    const floor = this.d.bugs.has('peg-minted-above-finality-only') ? this.tree.finalized().height : 0;
+    while (b !== undefined && b.message.height > floor) {
       for (const p of b.message.pegIns) out.add(pegInKey(p));
       b = this.blocks.get(toHex(b.message.parentHash));
     }
@@ -921,7 +925,8 @@ class ChainNode {
       producedBlocks: this.produced,
       productions: this.productions,
       penalties: this.penalties,
-      sync: this.syncStatus(head.height),
+      // Planted bug: the status reports the finalized height as the current one.
+      sync: this.syncStatus(this.d.bugs.has('chain-status-reports-finalized') ? this.tree.finalized().height : head.height),
       mintedIn: this.mintedIn,
       finalizedPayloadHash: toHex((this.blocks.get(this.tree.finalized().key) ?? this.genesis.signed).message.executionPayload.blockHash),
     });

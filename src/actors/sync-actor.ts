@@ -11,6 +11,7 @@ import type { Clock } from '../io/clock.ts';
 import { BatchScheduler } from '../sync/batch-scheduler.ts';
 import { PeerManager } from '../sync/peer-manager.ts';
 import { decodeSync, encodeSync } from '../sync/range-protocol.ts';
+import type { BugSwitches } from '../kernel/bugs.ts';
 import { type SyncProgress, type SyncState, canProduce, heightOf, stateFor, transition } from '../sync/sync-state.ts';
 import type { SignedConsensusBlock } from '../types/chain.ts';
 
@@ -59,6 +60,8 @@ export interface SyncDeps {
   readonly sometimes: (probe: string) => void;
   /** Planted bug: trust batches without checking that they link. */
   readonly trustWithoutLinking?: boolean;
+  /** Planted bugs (none in production). */
+  readonly bugs?: BugSwitches;
 }
 
 export type SyncMsg =
@@ -159,7 +162,8 @@ class SyncNode {
   }
 
   private progress(): SyncProgress {
-    const current = heightOf(this.state);
+    // Discovering (no peer known yet) we are still where the run is anchored, not at 0.
+    const current = this.state.kind === 'discovering' && this.scheduler !== undefined ? this.scheduler.anchor.height : heightOf(this.state);
     const elapsed = (this.d.clock.now() - this.startedAt) / 1000;
     return {
       state: this.state.kind,
@@ -168,7 +172,8 @@ class SyncNode {
       blocksPerSec: elapsed > 0 ? (current - this.startHeight) / elapsed : 0,
       peerCount: this.peers.usable().length,
       lastCheckpoint: this.lastCheckpoint,
-      canProduce: canProduce(this.state, this.d.config.productionThreshold),
+      // Planted bug: any state within catching-up distance counts as good enough to produce.
+      canProduce: canProduce(this.state, this.d.config.productionThreshold) || (this.d.bugs?.has('sync-produce-while-catching-up') === true && this.state.kind === 'catching-up'),
     };
   }
 
@@ -182,10 +187,14 @@ class SyncNode {
       return;
     }
     if (m.kind === 'status') {
+      // Planted bug: once synced, sync stops listening to how far the peers have got.
+      if (this.d.bugs?.has('sync-deaf-when-synced') === true && this.state.kind === 'synced') return;
       this.peers.upsert(from, m.height);
       this.scheduler?.extendTo(this.peers.bestHeight());
       if (this.scheduler !== undefined && this.state.kind !== 'failed') {
-        this.setState(this.measured(this.scheduler.anchor.height, this.scheduler.targetHeight));
+        // Planted bug: measures from where this run started instead of the last block processed.
+        const at = this.d.bugs?.has('sync-status-from-start') === true ? this.startHeight : this.scheduler.anchor.height;
+        this.setState(this.measured(at, this.scheduler.targetHeight));
       }
       this.pump();
       return;
@@ -285,6 +294,8 @@ class SyncNode {
       done.push(b);
     }
     const tip = done[done.length - 1];
+    // Planted bug: the batch's tip is handed to the execution client a second time "to be sure".
+    if (this.d.bugs?.has('sync-reexecute-tip') === true && tip !== undefined) await this.d.execute(tip);
     if (!perBlock && tip !== undefined) {
       const c = await this.d.commit(tip);
       if (c !== 'valid') {

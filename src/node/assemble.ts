@@ -189,7 +189,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
               intensity,
               children: [
                 streamActor({ link: b.governance, config: streamDefaults, deliver: (message) => system.ref<BridgeMsg>(bridgeActorName).tell({ type: 'governance', message }), sometimes }),
-                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, sometimes, log: p.log }),
+                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, bugs: t.bugs, sometimes, log: p.log }),
                 bridgeActor({
                   bitcoin: b.bitcoin,
                   storage: io.storage,
@@ -213,6 +213,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                   minSats: b.minPegOutSats,
                   pollEveryMs: t.bridgePollMs,
                   finalizedAfter: (height) => system.ref<ChainMsg>(chainActorName).ask({ type: 'finalized-after', height, max: 64 }, 20_000),
+                  bugs: t.bugs,
                   sometimes,
                   log: p.log,
                 }),
@@ -226,6 +227,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
     const engine = () => system.ref<EngineMsg>(engineActorName);
     const status = (s: string): 'valid' | 'invalid' | 'unavailable' => (s === 'VALID' ? 'valid' : s === 'INVALID' ? 'invalid' : 'unavailable');
     return {
+      bugs: t.bugs,
       config: { ...p.sync, productionThreshold: p.productionThreshold },
       clock: io.clock,
       send: (peer, bytes) => system.ref<NetworkMsg>(networkActorName).tell({ type: 'send-bytes', peer, bytes }),
