@@ -246,7 +246,6 @@ export const syncApp: SimApp<SyncView> = {
     'sync-trust-unlinked': 'sync trusts a batch without checking that it links to the previous one',
     'sync-checkpoint-before-persist': 'sync writes its checkpoint before the blocks it covers are on disk',
     'sync-status-from-start': 'on a peer status, sync measures itself from the height this run started at, not the last block processed',
-    'sync-produce-while-catching-up': 'sync allows production anywhere within catching-up distance (32 blocks), below the 99.5 % threshold',
     'sync-deaf-when-synced': 'once synced, sync ignores the heights peers announce and stops following the chain',
     'sync-reexecute-tip': 'sync hands the last block of each batch to the execution client a second time',
   },

@@ -513,7 +513,7 @@ class ChainNode {
       this.d.sometimes('chain.equivocation-detected');
       this.evidence.push(evidence);
       if (this.evidence.length > 256) this.evidence.shift();
-      if (!withApprovals) return;
+      if (!withApprovals && !this.d.bugs.has('chain-approve-twice')) return;
     } else if (from !== undefined && !withApprovals) {
       // Relay a valid new block once, as gossipsub would: every honest node sees every block, so an
       // equivocation cannot stay hidden behind a split of the network.
@@ -888,7 +888,9 @@ class ChainNode {
     if (node === undefined || chain.length === 0) return;
     await this.ctx.ask(this.storage, { type: 'set-finalized', hash, height: node.height }, 60_000);
     this.tree.finalize(hash);
-    for (const c of chain) this.finalized[c.height] = c.key;
+    // Planted bug: an off-by-one writes each newly finalized block one height too low, over what was there.
+    const shift = this.d.bugs.has('chain-finalized-off-by-one') ? 1 : 0;
+    for (const c of chain) this.finalized[c.height - shift] = c.key;
     this.queuedPow = undefined;
     for (const k of [...this.pending.keys()]) {
       const p = this.pending.get(k) as Pending;

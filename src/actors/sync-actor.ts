@@ -172,8 +172,7 @@ class SyncNode {
       blocksPerSec: elapsed > 0 ? (current - this.startHeight) / elapsed : 0,
       peerCount: this.peers.usable().length,
       lastCheckpoint: this.lastCheckpoint,
-      // Planted bug: any state within catching-up distance counts as good enough to produce.
-      canProduce: canProduce(this.state, this.d.config.productionThreshold) || (this.d.bugs?.has('sync-produce-while-catching-up') === true && this.state.kind === 'catching-up'),
+      canProduce: canProduce(this.state, this.d.config.productionThreshold),
     };
   }
 
