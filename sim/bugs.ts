@@ -54,7 +54,8 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'peg-scan-current-federation-only': { scenario: 'membership-rotation', catches: ['deposits-minted'] },
   'peg-sweep-skips-previous': { scenario: 'membership-rotation', catches: ['old-outputs-swept'] },
   'peg-read-newest-finalized-only': { scenario: 'peg-cycle', catches: ['burns-paid'] },
-  'governance-forget-signed': { scenario: 'peg-cycle', catches: ['no-output-signed-twice'] },
+  'peg-payout-gwei-as-sats': { scenario: 'peg-cycle', catches: ['federation-conserved', 'burns-paid-once-and-right'] },
+  'governance-forget-signed': { scenario: 'membership-rotation', catches: ['no-output-signed-twice'] },
 };
 
 export function allBugs(): PlantedBug[] {

@@ -106,6 +106,7 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     'peg-scan-current-federation-only': 'after a rotation, deposits to the previous federation address (in its grace period) are not detected',
     'peg-sweep-skips-previous': 'the sweep after a rotation starts two federations back and never moves the previous one\'s outputs',
     'peg-read-newest-finalized-only': 'the peg-out reader jumps to the newest finalized block, skipping the burns of the blocks in between',
+    'peg-payout-gwei-as-sats': 'the peg-out reader converts a burn at 1 satoshi = 1 gwei: the federation pays ten times what was burned',
     'governance-forget-signed': 'governance\'s signer ignores its record of what it signed: it signs a second transaction for a paid peg-out or a spent output',
   },
   probes: [

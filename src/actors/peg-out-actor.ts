@@ -86,7 +86,8 @@ class PegOutNode {
       const requests: PegOutRequest[] = [];
       for (const log of logs) {
         const r = decodePegOutLog(log, this.d.network, this.d.minSats);
-        if (r.ok) requests.push(r.request);
+        // Planted bug: the burn's wei converted at 1 satoshi = 1 gwei, a payout ten times too large.
+        if (r.ok) requests.push(this.d.bugs?.has('peg-payout-gwei-as-sats') === true ? { ...r.request, amountSats: r.request.amountSats * 10n } : r.request);
         else {
           this.d.sometimes(`pegout.rejected.${r.reason}`);
           this.d.log?.(`burn ${log.transactionHash} not paid out: ${r.reason}: ${r.detail}`);

@@ -31,9 +31,10 @@ describe('planted bugs are caught', () => {
 
   it('the exposing scenarios pass without any bug', async () => {
     for (const name of new Set(allBugs().map((b) => b.scenario))) {
-      const app = loadScenario(name).app;
-      // Bridge runs take seconds each: one seed here, the 20-seed swarms run by hand.
-      const seeds = app === 'bridge' ? 1 : 3;
+      // Bridge runs take long: their scenarios run clean in bridge-scenarios.test.ts; the 20-seed
+      // swarms of every exposing scenario are run by hand.
+      if (loadScenario(name).app === 'bridge') continue;
+      const seeds = 3;
       const report = await runSwarm({ scenario: loadScenario(name), scenarioRef: name, firstSeed: 1, seeds, bugs: [] });
       expect(report.failures).toEqual([]);
     }
