@@ -56,6 +56,8 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'peg-read-newest-finalized-only': { scenario: 'peg-cycle', catches: ['burns-paid'] },
   'peg-payout-gwei-as-sats': { scenario: 'peg-cycle', catches: ['federation-conserved', 'burns-paid-once-and-right'] },
   'governance-forget-signed': { scenario: 'membership-rotation', catches: ['no-output-signed-twice'] },
+  'sync-strict-peer-exclusion': { scenario: 'sync-single-peer-lossy', catches: ['sync-never-idle-while-behind'] },
+  'rollout-ignore-gates': { scenario: 'v3-rollout', catches: ['rollout-rolls-back'] },
 };
 
 export function allBugs(): PlantedBug[] {

@@ -11,6 +11,7 @@ import type { SimApp } from '../app.ts';
 import { chainByzantine } from './byzantine.ts';
 import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, productionOnlyWhenSynced, syncStatusConsistent, uniqueAcceptedPerSlot } from './invariants.ts';
 import { buildChainNode } from './node.ts';
+import { rolloutRollsBack } from './rollout-invariant.ts';
 
 export const chainApp: SimApp<ChainView> = {
   name: 'chain',
@@ -36,11 +37,12 @@ export const chainApp: SimApp<ChainView> = {
       })
       .catch(() => undefined);
   },
-  faultActions: ['engine-syncing', 'engine-invalid', 'engine-down'],
+  faultActions: ['engine-syncing', 'engine-invalid', 'engine-down', 'engine-v3-fail'],
   applyFault(node, action, active) {
     const el = node.persistent.get('el') as SimExecution | undefined;
     if (el === undefined) return;
     if (action === 'engine-down') el.down = active;
+    else if (action === 'engine-v3-fail') el.v3Failing = active;
     else el.mode = active ? (action === 'engine-syncing' ? 'syncing' : 'invalid') : 'ok';
   },
   invariants: {
@@ -52,6 +54,7 @@ export const chainApp: SimApp<ChainView> = {
     'production-above-threshold': productionOnlyWhenSynced,
     'sync-status-consistent': syncStatusConsistent,
     liveness: chainLiveness,
+    'rollout-rolls-back': rolloutRollsBack,
   },
   bugs: {
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
@@ -62,6 +65,7 @@ export const chainApp: SimApp<ChainView> = {
     'chain-approve-twice': 'an honest authority approves every valid block of a slot, an equivocating proposer\'s second one too',
     'chain-status-reports-finalized': 'the sync status reports the finalized height as the current height',
     'chain-never-request-missing': 'a block whose parent is unknown waits; the missing blocks are never requested',
+    'rollout-ignore-gates': 'the staged V3 rollout never judges its health gates, so it stays on a failing V3',
   },
   probes: [
     'chain.block-produced',
@@ -75,6 +79,8 @@ export const chainApp: SimApp<ChainView> = {
     'chain.equivocation-detected',
     'auxpow.submission-accepted',
     'auxpow.retargeted',
+    'rollout.advanced',
+    'rollout.rolled-back',
   ],
 };
 
