@@ -5,13 +5,14 @@ import { UsageError, parseDuration, parsePositiveInt, parseSeed } from '../src/c
 import { z } from 'zod';
 import { allBugs } from './bugs.ts';
 import { type Fault, faultSchema } from './chaos/faults.ts';
+import { listInvariants } from './invariant-registry.ts';
 import { type RunResult, runSimulation } from './runner.ts';
 import { ScenarioError } from './scenario.ts';
 import { defaultScenario, loadScenario, scenarioNames } from './scenarios/index.ts';
 import { runSwarm } from './swarm.ts';
 
 export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] [--duration 10m] [--trace out.jsonl] [--json]
-       alys sim --list | --list-bugs
+       alys sim --list | --list-bugs [--json] | --list-invariants [--json]
        alys sim --check-determinism [--seed N] [--scenario …]
        alys sim --seeds N [--seed FIRST] [--scenario …]     (swarm: fault rates drawn per seed)
        options: --plant-bug NAME (repeatable), --swarm (draw fault rates from the seed for a single run),
@@ -34,6 +35,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
         json: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         'list-bugs': { type: 'boolean', default: false },
+        'list-invariants': { type: 'boolean', default: false },
         'plant-bug': { type: 'string', multiple: true, default: [] },
         'check-determinism': { type: 'boolean', default: false },
         seeds: { type: 'string' },
@@ -54,9 +56,16 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
     for (const n of scenarioNames()) print(n);
     return 0;
   }
+  if (v['list-invariants']) {
+    const list = listInvariants();
+    if (v.json) print(JSON.stringify(list));
+    else for (const i of list) print(`${i.name}\t${i.app}`);
+    return 0;
+  }
   const bugs = allBugs();
   if (v['list-bugs']) {
-    for (const b of bugs) print(`${b.name}\t${b.layer}\tcaught by ${b.caughtBy} in ${b.scenario}\t${b.description}`);
+    if (v.json) print(JSON.stringify(bugs.map((b) => ({ name: b.name, app: b.app, scenario: b.scenario, catches: b.catches }))));
+    else for (const b of bugs) print(`${b.name}\t${b.layer}\tcaught by ${b.catches.join(', ')} in ${b.scenario}\t${b.description}`);
     return 0;
   }
   for (const b of v['plant-bug']) {

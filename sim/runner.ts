@@ -12,8 +12,10 @@ import { apps } from './apps.ts';
 import { type Fault, healTime } from './chaos/faults.ts';
 import { drawRates, drawSchedule, rateProbes } from './chaos/generate.ts';
 import type { Invariant } from './chaos/invariant.ts';
-import { KernelChecker, kernelInvariants } from './chaos/kernel-checker.ts';
+import { KernelChecker } from './chaos/kernel-checker.ts';
+import { checkInvariantNames, invariantsOf } from './invariant-registry.ts';
 import { type Scenario, nodeIds } from './scenario.ts';
+import { DeterminismViolation } from '../src/io/sim/determinism/violation.ts';
 import { World } from './world.ts';
 
 export type InvariantVerdict = 'pass' | `fail: ${string}`;
@@ -52,11 +54,9 @@ export interface RunResult {
   readonly faults: number;
   readonly probes: Record<string, number>;
   readonly strayTimers: number;
-  /** The full stack of the first determinism violation, if any. */
+  /** The full stack of the first determinism violation, or of the exception that crashed the run. */
   readonly violationStack?: string;
 }
-
-export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'storage-durability', 'no-corrupt-read', 'determinism'] as const;
 
 export function reproduceCommand(o: RunOptions): string {
   const parts = ['alys sim', `--seed ${o.seed}`, `--scenario ${o.scenarioRef ?? o.scenario.name}`];
@@ -75,6 +75,7 @@ export function appFor(s: Scenario): SimApp<unknown> {
 
 export async function runSimulation(o: RunOptions): Promise<RunResult> {
   const app = appFor(o.scenario);
+  checkInvariantNames(o.scenario, o.scenarioRef ?? o.scenario.name);
   const started = wallMs();
   const scheduler = new Scheduler();
   const rng = new SeededRng(o.seed);
@@ -100,17 +101,16 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   const duration = Math.max(o.durationMs ?? s.durationMs, healedAt + (schedule.length > 0 ? s.livenessWindowMs : 0));
 
   const kernelChecker = new KernelChecker(() => scheduler.now());
-  const wanted = s.invariants.length > 0 ? s.invariants : [...Object.keys(app.invariants), ...worldInvariants];
+  // Every invariant is checked, whichever the scenario names: a failure nobody listed still fails the run.
+  const wanted = invariantsOf(s.app);
   const invariants: Invariant<unknown>[] = [];
-  for (const name of wanted) {
-    const make = app.invariants[name];
-    if (make !== undefined) invariants.push(make({ livenessWindowMs: s.livenessWindowMs, scenario: s }));
-  }
+  for (const make of Object.values(app.invariants)) invariants.push(make({ livenessWindowMs: s.livenessWindowMs, scenario: s }));
   const verdicts: Record<string, InvariantVerdict> = {};
   for (const name of wanted) verdicts[name] = 'pass';
   let failedAt: RunResult['failedAt'];
+  let crashStack: string | undefined;
   const failed = (name: string, reason: string): void => {
-    if (verdicts[name] !== 'pass' || !(name in verdicts)) return;
+    if (name in verdicts && verdicts[name] !== 'pass') return;
     verdicts[name] = `fail: ${reason}`;
     if (!s.mayFail.includes(name)) failedAt ??= { event: scheduler.executed, timeMs: scheduler.now() };
   };
@@ -124,6 +124,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       healedAt: scheduler.now() >= healedAt ? healedAt : undefined,
       final,
       shared: world.shared,
+      linked: (from: string, to: string) => !(world as World<unknown>).network.isCut(from, to),
     };
     for (const inv of invariants) {
       if (verdicts[inv.name] !== 'pass') continue;
@@ -165,9 +166,18 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       if ((failedAt !== undefined && !awaiting) || until >= duration || o.stopWhen?.(world) === true) break;
     }
     if (failedAt === undefined) check(true);
+    // Conservation at the end, not only across restarts: whatever was sent and neither delivered
+    // nor dropped or discarded with a reason must still be in a mailbox.
+    kernelChecker.finish(world.queuedEnvelopes());
+    for (const [name, reason] of kernelChecker.failures) failed(name, reason);
     o.inspect?.(world);
   } catch (err) {
-    failed('determinism', `run aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // A trap's violation is determinism's; anything else thrown out of the code under test is a crash.
+    if (err instanceof DeterminismViolation) failed('determinism', `run aborted: ${err.message}`);
+    else {
+      crashStack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      failed('crash', `${err instanceof Error ? `${err.name}: ${err.message}` : String(err)} (at ${scheduler.now()} ms)`);
+    }
   } finally {
     world?.dispose();
     traps.uninstall();
@@ -194,7 +204,8 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
     probes: Object.fromEntries(probes),
     strayTimers: traps.strayTimers.count,
   };
-  const withStack = v === undefined ? result : { ...result, violationStack: v.stack };
+  const stack = v?.stack ?? crashStack;
+  const withStack = stack === undefined ? result : { ...result, violationStack: stack };
   return failedAt === undefined ? withStack : { ...withStack, failedAt };
 }
 

@@ -147,7 +147,10 @@ export const scenarioSchema = z
         window: z.object({ startMs: z.number().int().nonnegative(), endMs: z.number().int().positive() }).optional(),
       })
       .prefault({}),
-    /** Invariant names; empty means every invariant the app and the world know. */
+    /**
+     * The invariants this scenario is about (documentation, validated against the app's names).
+     * Every invariant of the app and the world is checked in every run, listed here or not.
+     */
     invariants: z.array(z.string()).default([]),
     workloadEveryMs: z.number().int().positive().optional(),
     /**

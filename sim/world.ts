@@ -157,6 +157,21 @@ export class World<View> implements WorldAccess<View> {
     }));
   }
 
+  /**
+   * What each honest node that is up still holds in its mailboxes, by node/actor (the kernel
+   * checker's keys): the queued half of end-of-run conservation.
+   */
+  queuedEnvelopes(): { readonly nodes: ReadonlySet<string>; readonly queued: ReadonlyMap<string, readonly number[]> } {
+    const nodes = new Set<string>();
+    const queued = new Map<string, number[]>();
+    for (const s of this.slots) {
+      if (!s.up || s.byzantine || s.handle === undefined) continue;
+      nodes.add(s.id);
+      for (const cell of s.handle.system.cellsForMetrics()) queued.set(`${s.id}/${cell.name}`, cell.mailbox.ids());
+    }
+    return { nodes, queued };
+  }
+
   /** Stops everything at the end of a run (no hooks: the run is over). */
   dispose(): void {
     this.owner.alive = false;

@@ -6,13 +6,21 @@ import type { Federation } from '../../src/bridge/federation.ts';
 import { FEE_TOLERANCE_PERCENT, outpointOf } from '../../src/bridge/pegout-tx.ts';
 import type { BridgeView } from '../../src/actors/bridge-actor.ts';
 import type { ChainView } from '../../src/chain/chain-view.ts';
-import { equalBytes, toHex } from '../../src/types/hex.ts';
+import { equalBytes, fromHex, toHex } from '../../src/types/hex.ts';
 import type { InvariantOptions } from '../app.ts';
 import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
 import { AppendCursor } from '../chaos/append-cursor.ts';
 import { type BridgeShared, bridgeShared } from './shared.ts';
+import { chainSetup } from '../chain/setup.ts';
+import { satsToWei, weiToSats } from '../../src/bridge/amounts.ts';
 
-export type BridgeNodeView = ChainView & { readonly bridge: BridgeView | undefined };
+/** What the checkers may read of a node's execution client: balances and included burns at a block. */
+export interface ExecutionReader {
+  balanceOf(address: Uint8Array, at?: Uint8Array): bigint;
+  includedBurns(at?: Uint8Array): ReadonlySet<string>;
+}
+
+export type BridgeNodeView = ChainView & { readonly bridge: BridgeView | undefined; readonly execution?: ExecutionReader };
 type Ctx = CheckContext<BridgeNodeView>;
 
 const honest = (ctx: Ctx): Array<NodeSnapshot<BridgeNodeView> & { view: BridgeNodeView }> =>
@@ -34,24 +42,100 @@ function onChange<T>(key: (sh: BridgeShared) => string, f: (sh: BridgeShared) =>
 
 const tipKey = (sh: BridgeShared): string => `${sh.bitcoin.height}:${sh.bitcoin.blocks[sh.bitcoin.height]?.hash ?? ''}`;
 
-/** A deposit is minted only once it has the required confirmations, and only if it is a valid deposit. */
+/**
+ * A deposit is minted only if it is a valid deposit and had the required confirmations when the
+ * block minting it was made (by the end of that block's slot), as Bitcoin's main chain was then:
+ * not as it is when the checker happens to look.
+ */
 export function mintedAfterConfirmations(o: InvariantOptions): Invariant<BridgeNodeView> {
   const judged = new Set<string>();
+  const cursor = new AppendCursor();
+  // Bitcoin's tip as it moved: at each change, the time and each deposit's confirmations then.
+  const history: Array<{ at: number; key: string; confirmations: Map<string, number> }> = [];
+  const confirmationsAt = (t: number, txid: string): number => {
+    let snap: (typeof history)[number] | undefined;
+    for (let i = history.length - 1; i >= 0; i--) {
+      if ((history[i] as (typeof history)[number]).at <= t) {
+        snap = history[i];
+        break;
+      }
+    }
+    return snap?.confirmations.get(txid) ?? 0;
+  };
   return {
     name: 'minted-after-confirmations',
     check(ctx) {
       const sh = bridgeShared(ctx.shared);
       if (sh === undefined) return undefined;
+      const key = tipKey(sh);
+      if (history[history.length - 1]?.key !== key) {
+        const deposits = new Set(sh.ledger.deposits.map((d) => d.txid));
+        const confirmations = new Map<string, number>();
+        for (const { tx, height } of sh.bitcoin.confirmedTxs()) {
+          const id = tx.getId();
+          if (deposits.has(id)) confirmations.set(id, sh.bitcoin.height - height + 1);
+        }
+        history.push({ at: ctx.now, key, confirmations });
+      }
+      const { slotDurationMs, genesisTimeMs } = chainSetup(o.scenario, ctx.nodes.map((n) => n.id)).spec;
       for (const n of honest(ctx)) {
-        for (const keys of n.view.mintedIn.values()) {
-          for (const k of keys) {
-            if (judged.has(k)) continue;
-            judged.add(k);
+        const problem = cursor.scan(n.id, n.incarnation, n.view.accepted, (r) => {
+          const hash = toHex(r.hash);
+          for (const k of n.view.mintedIn.get(hash) ?? []) {
+            if (judged.has(`${hash}:${k}`)) continue;
+            judged.add(`${hash}:${k}`);
             const d = sh.ledger.deposits.find((x) => outpointKey(x.txid, x.vout) === k);
-            if (d === undefined || !d.valid) return `${n.id} minted ${k}, which is not a valid deposit`;
-            const c = sh.bitcoin.confirmations(d.txid) ?? 0;
-            if (c < o.scenario.bridge.confirmations) return `${n.id} minted ${k} at ${c} confirmations (${o.scenario.bridge.confirmations} required)`;
+            if (d === undefined || !d.valid) return `${n.id} accepted block ${r.height} minting ${k}, which is not a valid deposit`;
+            const madeBy = Math.min(ctx.now, genesisTimeMs + (r.slot + 1) * slotDurationMs);
+            const c = confirmationsAt(madeBy, d.txid);
+            if (c < o.scenario.bridge.confirmations) return `${n.id} accepted block ${r.height} (slot ${r.slot}) minting ${k}, which had ${c} confirmations by then (${o.scenario.bridge.confirmations} required)`;
           }
+          return undefined;
+        });
+        if (problem !== undefined) return problem;
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * The users' balances on every node's execution client, at its finalized block, are what the
+ * users' ledger says they must be: each deposit that chain minted credited once, for its amount
+ * (1 satoshi = 10 gwei = 10^10 wei) to the address it named, less each burn of the user included.
+ */
+export function mintedAsDeposited(): Invariant<BridgeNodeView> {
+  const lastJudged = new Map<string, string>();
+  return {
+    name: 'minted-as-deposited',
+    check(ctx) {
+      const sh = bridgeShared(ctx.shared);
+      if (sh === undefined) return undefined;
+      for (const n of honest(ctx)) {
+        const el = n.view.execution;
+        const at = n.view.finalizedPayloadHash;
+        if (el === undefined || at === '' || lastJudged.get(n.id) === at) continue;
+        lastJudged.set(n.id, at);
+        const minted = new Set<string>();
+        for (const hash of n.view.finalized) for (const k of n.view.mintedIn.get(hash) ?? []) minted.add(k);
+        const expected = new Map<string, bigint>();
+        for (const d of sh.ledger.deposits) {
+          if (!minted.has(outpointKey(d.txid, d.vout))) continue;
+          const user = d.evmAddress.toLowerCase();
+          expected.set(user, (expected.get(user) ?? 0n) + satsToWei(d.amountSats));
+        }
+        const atBytes = fromHex(at);
+        const included = el.includedBurns(atBytes);
+        for (const b of sh.ledger.burns) {
+          if (!included.has(b.id)) continue;
+          const user = b.from.toLowerCase();
+          expected.set(user, (expected.get(user) ?? 0n) - b.wei);
+        }
+        const users = new Set([...expected.keys(), ...sh.ledger.deposits.map((d) => d.evmAddress.toLowerCase())]);
+        for (const user of users) {
+          const want = expected.get(user) ?? 0n;
+          const got = el.balanceOf(fromHex(user), atBytes);
+          if (got !== want) return `${n.id}'s execution client holds ${got} wei for ${user} at finalized ${at.slice(0, 12)}; the ledger's deposits minted there less its burns make ${want}`;
         }
       }
       return undefined;
@@ -203,43 +287,53 @@ export function noOutputSignedTwice(): Invariant<BridgeNodeView> {
   };
 }
 
-/** Federation holdings + payouts + fees = everything deposited to federation addresses (Bitcoin's main chain). */
-export function federationBalance(): Invariant<BridgeNodeView> {
+/**
+ * The federation's money, against the users' ledger: what it holds on Bitcoin's main chain equals
+ * what users deposited (confirmed) less, for each burn paid, the burn's whole amount (its payout
+ * plus its share of the fee) less the fees of sweeps. And federation money leaves only to a burn's
+ * destination, to the federation itself, or as fee.
+ */
+export function federationConserved(): Invariant<BridgeNodeView> {
   const compute = onChange(tipKey, (sh) => {
     const feds: readonly Federation[] = sh.governance.signer.federations;
     const isFed = (script: Uint8Array): boolean => feds.some((f) => equalBytes(f.scriptPubKey, script));
-    const value = new Map<string, bigint>();
-    const fedOutputs = new Set<string>();
+    const burnByScript = new Map(sh.ledger.burns.map((b) => [toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest)), b]));
+    const depositTxids = new Set(sh.ledger.deposits.map((d) => d.txid));
+    const fedOutputs = new Map<string, bigint>();
+    const paid = new Set<string>();
     let deposited = 0n;
-    let paidOut = 0n;
-    let fees = 0n;
+    let sweepFees = 0n;
     for (const { tx } of sh.bitcoin.confirmedTxs()) {
       const id = tx.getId();
-      const spendsFed = tx.ins.some((i) => fedOutputs.has(outpointOf(i)));
-      if (spendsFed) {
-        let inSum = 0n;
-        for (const i of tx.ins) {
-          const op = outpointOf(i);
-          inSum += value.get(op) ?? 0n;
-          fedOutputs.delete(op);
+      if (depositTxids.has(id)) for (const d of sh.ledger.deposits) if (d.txid === id) deposited += d.amountSats;
+      const spent = tx.ins.map((i) => outpointOf(i)).filter((op) => fedOutputs.has(op));
+      if (spent.length > 0) {
+        const inSum = spent.reduce((sum, op) => sum + (fedOutputs.get(op) as bigint), 0n);
+        for (const op of spent) fedOutputs.delete(op);
+        const outSum = tx.outs.reduce((sum, o) => sum + o.value, 0n);
+        let payouts = 0;
+        for (const o of tx.outs) {
+          if (isFed(o.script)) continue;
+          const b = burnByScript.get(toHex(o.script));
+          if (b === undefined) return `federation transaction ${id.slice(0, 12)} pays ${o.value} satoshis to a script no burn named`;
+          paid.add(b.id);
+          payouts++;
         }
-        const outSum = tx.outs.reduce((s, o) => s + o.value, 0n);
-        fees += inSum - outSum;
-        for (const o of tx.outs) if (!isFed(o.script)) paidOut += o.value;
-      } else for (const o of tx.outs) if (isFed(o.script)) deposited += o.value;
+        if (payouts === 0) sweepFees += inSum - outSum;
+      }
       tx.outs.forEach((o, vout) => {
-        if (isFed(o.script)) {
-          fedOutputs.add(`${id}:${vout}`);
-          value.set(`${id}:${vout}`, o.value);
-        }
+        if (isFed(o.script)) fedOutputs.set(`${id}:${vout}`, o.value);
       });
     }
+    let burned = 0n;
+    for (const b of sh.ledger.burns) if (paid.has(b.id)) burned += weiToSats(b.wei);
     let held = 0n;
-    for (const op of fedOutputs) held += value.get(op) ?? 0n;
-    return held + paidOut + fees === deposited ? undefined : `held ${held} + paid ${paidOut} + fees ${fees} != deposited ${deposited}`;
+    for (const v of fedOutputs.values()) held += v;
+    const expected = deposited - burned - sweepFees;
+    return held === expected ? undefined : `the federation holds ${held} satoshis; deposits ${deposited} less burns paid ${burned} less sweep fees ${sweepFees} make ${expected}`;
   });
   return {
-    name: 'federation-balance',
+    name: 'federation-conserved',
     check(ctx) {
       const sh = bridgeShared(ctx.shared);
       return sh === undefined ? undefined : compute(sh);

@@ -27,5 +27,5 @@ export function buildBridgeNode(ctx: SimNodeContext) {
     minPegOutSats: BigInt(b.minPegOutSats),
     burns: sh.burnPool,
   });
-  return { system: chain.system, el: chain.el, view: (): BridgeNodeView => ({ ...chain.view(), bridge: chain.bridgeView() }) };
+  return { system: chain.system, el: chain.el, view: (): BridgeNodeView => ({ ...chain.view(), bridge: chain.bridgeView(), execution: chain.el }) };
 }

@@ -54,6 +54,7 @@ export function createBridgeShared(o: { scheduler: Scheduler; rng: Rng; scenario
     threshold: b.threshold,
     store: new MemorySignedStore(),
     maxFeeSats: BigInt(b.maxFeeSats),
+    bugs: o.bugs,
   });
   const governance = new SimGovernance(o.scheduler, signer, o.rng.fork('governance'), o.sometimes);
   governance.latencyMs = b.governanceLatencyMs;

@@ -4,6 +4,7 @@ import { approvalMessage, approvalThreshold, proposalMessage } from '../../src/c
 import type { InvariantOptions } from '../app.ts';
 import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
 import { AppendCursor } from '../chaos/append-cursor.ts';
+import { ProgressWindows } from '../chaos/liveness.ts';
 import { toHex } from '../../src/types/hex.ts';
 import { chainSetup } from './setup.ts';
 
@@ -33,41 +34,73 @@ class DiskFaultEpochs {
   }
 }
 
+/**
+ * Reads every node's finalized list at every height, not only what was appended since the last
+ * look: an in-place overwrite at a height already read is a replacement too. A full read happens
+ * when the list's length or tip changes, once a virtual second, and at the end.
+ */
+class FinalizedReader {
+  private readonly last = new Map<string, { length: number; tip: string | undefined; at: number }>();
+
+  changed(ctx: Ctx, n: { id: string; incarnation: number; view: ChainView }): boolean {
+    const list = n.view.finalized;
+    const key = `${n.id}:${n.incarnation}`;
+    const prev = this.last.get(key);
+    const tip = list[list.length - 1];
+    if (prev !== undefined && prev.length === list.length && prev.tip === tip && ctx.now - prev.at < 1_000 && !ctx.final) return false;
+    this.last.set(key, { length: list.length, tip, at: ctx.now });
+    return true;
+  }
+}
+
 /** No two honest nodes ever finalize different blocks at one height. */
 export function finalizedAgreement(): Invariant<ChainView> {
   const byHeight: string[] = [];
-  const cursor = new AppendCursor();
+  const reader = new FinalizedReader();
   return {
     name: 'finalized-agreement',
     check(ctx) {
       for (const n of honest(ctx)) {
-        const problem = cursor.scan(n.id, n.incarnation, n.view.finalized, (hash, h) => {
+        if (!reader.changed(ctx, n)) continue;
+        const list = n.view.finalized;
+        for (let h = 0; h < list.length; h++) {
+          const hash = list[h];
+          if (hash === undefined) continue;
           const first = byHeight[h];
           if (first === undefined) byHeight[h] = hash;
           else if (first !== hash) return `height ${h} finalized as ${first.slice(0, 12)} and, on ${n.id}, as ${hash.slice(0, 12)}`;
-          return undefined;
-        });
-        if (problem !== undefined) return problem;
+        }
       }
       return undefined;
     },
   };
 }
 
-/** A node's finalized height never goes down, not even across a crash and restart. */
+/**
+ * What a node finalized stays: its finalized height never goes down and the hash it finalized at a
+ * height is never replaced (not by an overwrite in place, not across a crash and restart).
+ */
 export function finalizedNeverReverted(): Invariant<ChainView> {
-  const high = new Map<string, number>();
+  const mine = new Map<string, string[]>();
+  const reader = new FinalizedReader();
   const epochs = new DiskFaultEpochs();
   return {
     name: 'finalized-never-reverted',
     check(ctx) {
       for (const n of honest(ctx)) {
-        const h = n.view.finalized.length - 1;
         // A restart on a faulted disk may have lost the finalized block's record: finality is learned again.
-        if (epochs.restartedOnFaultedDisk(n)) high.set(n.id, h);
-        const before = high.get(n.id) ?? 0;
-        if (h < before) return `${n.id} finalized height went from ${before} back to ${h}`;
-        high.set(n.id, h);
+        if (epochs.restartedOnFaultedDisk(n)) mine.set(n.id, []);
+        if (!reader.changed(ctx, n)) continue;
+        const list = n.view.finalized;
+        const seen = mine.get(n.id) ?? [];
+        mine.set(n.id, seen);
+        if (list.length < seen.length) return `${n.id} finalized height went from ${seen.length - 1} back to ${list.length - 1}`;
+        for (let h = 0; h < list.length; h++) {
+          const hash = list[h];
+          const before = seen[h];
+          if (before !== undefined && hash !== before) return `${n.id} replaced its finalized block at height ${h}: ${before.slice(0, 12)} became ${String(hash).slice(0, 12)}`;
+          if (hash !== undefined) seen[h] = hash;
+        }
       }
       return undefined;
     },
@@ -120,33 +153,34 @@ export function committedSurvivesRestart(): Invariant<ChainView> {
   };
 }
 
-/** After the last fault heals: heads advance, finality advances, and honest heads converge. */
+/**
+ * After the last fault heals, in every liveness window until the end: every honest node that is up
+ * gets at least 3 blocks further, all of them on one head (the same hash), and, with a miner,
+ * every one's finalized height passes the last mark.
+ */
 export function chainLiveness(opts: InvariantOptions): Invariant<ChainView> {
   const minerOn = opts.scenario.chain.minerEveryMs > 0;
-  let baseHead: number | undefined;
-  let baseFinal = 0;
-  let satisfied = false;
+  const windows = new ProgressWindows(opts.livenessWindowMs);
+  let mark: { head: number; final: number } | undefined;
   return {
     name: 'liveness',
     check(ctx) {
-      if (ctx.healedAt === undefined || satisfied) return undefined;
-      const live = honest(ctx);
-      if (baseHead === undefined) {
-        baseHead = Math.max(0, ...live.map((n) => n.view.headHeight));
-        baseFinal = Math.max(0, ...live.map((n) => n.view.finalized.length - 1));
-      }
-      const heads = live.map((n) => n.view.headHeight);
-      const advanced = live.length > 0 && heads.every((h) => h >= (baseHead as number) + 3);
-      const converged = Math.max(...heads) - Math.min(...heads) <= 2;
-      const finalized = !minerOn || live.every((n) => n.view.finalized.length - 1 > baseFinal);
-      if (advanced && converged && finalized) {
-        satisfied = true;
-        return undefined;
-      }
-      if (ctx.final || ctx.now > ctx.healedAt + opts.livenessWindowMs) {
-        return `after the faults healed at ${ctx.healedAt} ms: heads ${heads.join(',')} (needed > ${(baseHead as number) + 2}), converged ${converged}, finality advanced ${finalized}`;
-      }
-      return undefined;
+      if (!windows.active(ctx)) return undefined;
+      const up = ctx.nodes.filter((n) => !n.byzantine && n.up);
+      const views = honest(ctx).map((n) => n.view);
+      const ready = up.length > 0 && views.length === up.length;
+      const heads = views.map((v) => v.headHeight);
+      const finals = views.map((v) => v.finalized.length - 1);
+      mark ??= { head: Math.max(0, ...heads), final: Math.max(0, ...finals) };
+      const m = mark;
+      const advanced = ready && heads.every((h) => h >= m.head + 3);
+      const converged = ready && views.every((v) => v.headHash === views[0]?.headHash);
+      const finalized = !minerOn || (ready && finals.every((f) => f > m.final));
+      const progressed = advanced && converged && finalized;
+      if (progressed) mark = { head: Math.max(...heads), final: Math.max(...finals) };
+      return windows.observe(ctx, progressed, () =>
+        `${views.length}/${up.length} up nodes recovered, heads ${heads.join(',')} (needed >= ${m.head + 3}), one head hash ${converged}, finalized ${finals.join(',')} (needed > ${m.final}${minerOn ? '' : ', no miner'})`,
+      );
     },
   };
 }
@@ -177,22 +211,58 @@ export function uniqueAcceptedPerSlot(): Invariant<ChainView> {
   };
 }
 
-/** A node produced only when sync allowed it: synced, or catching up above 99.5 % of the best chain it knew. */
-export function productionOnlyWhenSynced(): Invariant<ChainView> {
+/**
+ * A node produced only when it was synced, or catching up above 99.5 % of the best chain it could
+ * have known, judged by the ground truth: the honest heads that could reach it (through any chain of
+ * uncut links), not the node's own view of them (which is empty after a restart). A block still in
+ * flight cannot be known, so the truth is taken as it was two slots before the check that saw the
+ * production.
+ */
+export function productionOnlyWhenSynced(opts: InvariantOptions): Invariant<ChainView> {
   const cursor = new AppendCursor();
+  const history: Array<{ at: number; truth: Map<string, number> }> = [];
   return {
     name: 'production-above-threshold',
     check(ctx) {
-      for (const n of honest(ctx)) {
+      const live = honest(ctx);
+      const lagMs = 2 * chainSetup(opts.scenario, ctx.nodes.map((n) => n.id)).spec.slotDurationMs;
+      while (history.length > 1 && (history[1] as (typeof history)[number]).at <= ctx.now - lagMs) history.shift();
+      const then = history[0] !== undefined && history[0].at <= ctx.now - lagMs ? history[0].truth : undefined;
+      for (const n of live) {
+        const best = then?.get(n.id);
         const problem = cursor.scan(n.id, n.incarnation, n.view.productions, (p) => {
           const head = p.height - 1;
-          return p.bestSeen <= head || head / p.bestSeen >= 0.995 ? undefined : `${n.id} produced at height ${p.height} while the chain it knew was at ${p.bestSeen}`;
+          if (best === undefined || best <= head || head / best >= 0.995) return undefined;
+          return `${n.id} produced at height ${p.height} while the honest chain that could reach it was at ${best} ${lagMs} ms earlier (it believed ${p.bestSeen})`;
         });
         if (problem !== undefined) return problem;
       }
+      history.push({ at: ctx.now, truth: groundTruth(ctx, live) });
       return undefined;
     },
   };
+}
+
+/** For each node, the highest honest head that can reach it over uncut links (its own included). */
+function groundTruth(ctx: Ctx, live: ReadonlyArray<{ id: string; view: ChainView }>): Map<string, number> {
+  const linked = ctx.linked ?? (() => true);
+  const out = new Map<string, number>();
+  for (const n of live) {
+    const reached = new Set([n.id]);
+    const frontier = [n.id];
+    let best = n.view.headHeight;
+    while (frontier.length > 0) {
+      const to = frontier.pop() as string;
+      for (const m of live) {
+        if (reached.has(m.id) || !linked(m.id, to)) continue;
+        reached.add(m.id);
+        frontier.push(m.id);
+        best = Math.max(best, m.view.headHeight);
+      }
+    }
+    out.set(n.id, best);
+  }
+  return out;
 }
 
 /**

@@ -23,6 +23,8 @@ export interface CheckContext<View> {
   readonly final: boolean;
   /** World-level state outside the nodes (the simulated Bitcoin, governance): read-only for checkers. */
   readonly shared?: ReadonlyMap<string, unknown>;
+  /** False while the network cuts messages from `from` to `to` (a partition, an isolation, a blocked link). */
+  readonly linked?: (from: string, to: string) => boolean;
 }
 
 export interface Invariant<View> {

@@ -20,6 +20,8 @@ export class KernelChecker {
   /** node/actor -> sender -> ids in enqueue order. */
   private readonly queues = new Map<string, Map<string, SenderQueue>>();
   deliveries = 0;
+  /** What left mailboxes other than by delivery, by reason: the declared, counted exits. */
+  readonly exits = new Map<string, number>();
 
   constructor(private readonly now: () => number) {}
 
@@ -37,7 +39,10 @@ export class KernelChecker {
     return {
       enqueued: (actor, env) => this.enqueued(key(actor), env),
       delivered: (actor, env) => this.delivered(key(actor), env),
-      dropped: (actor, env) => this.gone(key(actor), [env]),
+      dropped: (actor, env, reason) => {
+        this.count(reason, 1);
+        this.gone(key(actor), [env]);
+      },
       discarded: (actor, envs, reason) => this.discarded(key(actor), envs, reason),
       restarted: (actor, ids) => this.restarted(key(actor), ids),
     };
@@ -98,8 +103,36 @@ export class KernelChecker {
     for (const env of envs) pending.delete(env.id);
   }
 
-  private discarded(actor: string, envs: readonly Envelope[], _reason: DiscardReason): void {
+  private discarded(actor: string, envs: readonly Envelope[], reason: DiscardReason): void {
+    this.count(reason, envs.length);
     this.gone(actor, envs);
+  }
+
+  private count(reason: string, n: number): void {
+    if (n > 0) this.exits.set(reason, (this.exits.get(reason) ?? 0) + n);
+  }
+
+  /**
+   * End of run: every envelope sent to an actor of a node that is still up was delivered, left by a
+   * counted policy (above), or is still in that actor's mailbox. Anything else vanished.
+   */
+  finish(o: { readonly nodes: ReadonlySet<string>; readonly queued: ReadonlyMap<string, readonly number[]> }): void {
+    for (const [actor, pending] of this.pending) {
+      if (!o.nodes.has(actor.slice(0, actor.indexOf('/')))) continue;
+      const present = new Set(o.queued.get(actor) ?? []);
+      for (const id of pending.keys()) {
+        if (!present.has(id)) {
+          this.fail('kernel-conservation', `message #${id} to ${actor} was neither delivered, dropped with a reason nor still queued at the end of the run`);
+          return;
+        }
+      }
+      for (const id of present) {
+        if (!pending.has(id)) {
+          this.fail('kernel-conservation', `${actor} holds message #${id}, which was never enqueued or already left`);
+          return;
+        }
+      }
+    }
   }
 
   private restarted(actor: string, queued: readonly number[]): void {

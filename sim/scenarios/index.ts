@@ -1,6 +1,7 @@
 // Built-in scenarios are the JSON files in this folder; a path names any other file.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkInvariantNames } from '../invariant-registry.ts';
 import { type Scenario, ScenarioError, parseScenario } from '../scenario.ts';
 
 const here = import.meta.dirname;
@@ -33,5 +34,7 @@ export function loadScenario(ref: string): Scenario {
   } catch (err) {
     throw new ScenarioError(`scenario file ${ref} is not JSON: ${(err as Error).message}`);
   }
-  return parseScenario(json, ref);
+  const s = parseScenario(json, ref);
+  checkInvariantNames(s, ref);
+  return s;
 }

@@ -273,6 +273,9 @@ export const syncApp: SimApp<SyncView> = {
     'sync-strict-peer-exclusion': 'sync never retries a batch from the peer that last failed it, and nothing wakes it when no other peer is left',
     'sync-trust-unlinked': 'sync trusts a batch without checking that it links to the previous one',
     'sync-checkpoint-before-persist': 'sync writes its checkpoint before the blocks it covers are on disk',
+    'sync-status-from-start': 'on a peer status, sync measures itself from the height this run started at, not the last block processed',
+    'sync-deaf-when-synced': 'once synced, sync ignores the heights peers announce and stops following the chain',
+    'sync-reexecute-tip': 'sync hands the last block of each batch to the execution client a second time',
   },
   probes: ['sync.resumed-from-checkpoint', 'sync.forged-batch-refetched', 'sync.unlinked-batch-refetched', 'sync.request-timed-out', 'sync.retried-failed-peer', 'sync.waiting-for-peer'],
 };

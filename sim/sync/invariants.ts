@@ -3,6 +3,7 @@
 // crash, production is allowed only above the threshold, and sync completes once the faults heal.
 import type { InvariantOptions } from '../app.ts';
 import type { CheckContext, Invariant } from '../chaos/invariant.ts';
+import { ProgressWindows } from '../chaos/liveness.ts';
 import { toHex } from '../../src/types/hex.ts';
 import { blockHash } from '../../src/codec/block-codec.ts';
 import type { SyncView } from './app.ts';
@@ -81,34 +82,36 @@ function progressMonotonic(): Invariant<SyncView> {
   };
 }
 
+/** Production is allowed only above the threshold of the chain the serving peers really have (not the syncer's idea of it). */
 function productionThreshold(opts: InvariantOptions): Invariant<SyncView> {
   return {
     name: 'production-above-threshold',
     check(ctx) {
-      const p = syncer(ctx)?.view.progress;
-      if (p === undefined || !p.canProduce || p.targetHeight === 0) return undefined;
+      const v = syncer(ctx)?.view;
+      const p = v?.progress;
+      if (v === undefined || p === undefined || !p.canProduce) return undefined;
       const t = opts.scenario.sync.productionThreshold;
-      return p.currentHeight >= t * p.targetHeight ? undefined : `production allowed at ${p.currentHeight} of ${p.targetHeight} (below ${t * 100} %)`;
+      return p.currentHeight >= t * v.sourceHeight ? undefined : `production allowed at ${p.currentHeight} of the source's ${v.sourceHeight} (below ${t * 100} %; it believed the target was ${p.targetHeight}, state ${p.state}, peers ${p.peerCount})`;
     },
   };
 }
 
+/**
+ * After the faults heal, in every liveness window until the end: the syncer is within 2 blocks of
+ * the source, allowed to produce, and the block on its disk at its height is the source's.
+ */
 function syncLiveness(opts: InvariantOptions): Invariant<SyncView> {
-  let satisfied = false;
+  const windows = new ProgressWindows(opts.livenessWindowMs);
   return {
     name: 'liveness',
     check(ctx) {
-      if (ctx.healedAt === undefined || satisfied) return undefined;
+      if (!windows.active(ctx)) return undefined;
       const s = syncer(ctx);
       const p = s?.view.progress;
-      if (s !== undefined && p !== undefined && p.currentHeight >= s.view.sourceHeight - 2 && p.canProduce) {
-        satisfied = true;
-        return undefined;
-      }
-      if (ctx.final || ctx.now > ctx.healedAt + opts.livenessWindowMs) {
-        return `not synced ${opts.livenessWindowMs} ms after the faults healed: at ${p?.currentHeight ?? 0} of ${s?.view.sourceHeight ?? '?'} (${p?.state ?? 'no progress'})`;
-      }
-      return undefined;
+      const top = p?.currentHeight ?? 0;
+      const same = s !== undefined && (top === 0 || s.view.persisted.get(top) === sourceHash(s.view, top));
+      const progressed = s !== undefined && p !== undefined && top >= s.view.sourceHeight - 2 && p.canProduce && same;
+      return windows.observe(ctx, progressed, () => `at ${top} of ${s?.view.sourceHeight ?? '?'} (${p?.state ?? 'no progress'}), its block there is the source's: ${same}`);
     },
   };
 }

@@ -72,6 +72,9 @@ export const toyApp: SimApp<ToyView> = {
     'toy-vote-twice': 'a toy replica grants its vote to every up-to-date candidate of a term, not just the first',
     'toy-ambient-random': 'a toy replica draws part of its election timeout from Math.random, not its seeded Rng',
     'toy-commit-early': 'a toy leader commits an entry once two replicas hold it, not a majority',
+    'toy-unsynced-log': 'a toy replica acknowledges log entries written to the disk cache, not synced',
+    'toy-no-log-repair': 'a toy leader never walks a follower\'s next index back after a refused append',
+    'toy-throw-on-garbage': 'a toy replica decodes in its network callback and throws on an undecodable message',
   },
   probes: [
     'toy.leader-elected',

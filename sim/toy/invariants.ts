@@ -2,6 +2,7 @@
 // judged across the whole run (a leader seen once is remembered), liveness only after the faults heal.
 import type { InvariantOptions } from '../app.ts';
 import type { CheckContext, Invariant } from '../chaos/invariant.ts';
+import { ProgressWindows } from '../chaos/liveness.ts';
 import type { ToyView } from './view.ts';
 
 type Ctx = CheckContext<ToyView>;
@@ -97,26 +98,31 @@ export function committedDurable(): Invariant<ToyView> {
   };
 }
 
+/**
+ * After the faults heal, in every liveness window until the end: a leader, and every member that is
+ * up commits past the last mark, all holding the same entry at the lowest commit index among them.
+ */
 export function liveness(opts: InvariantOptions): Invariant<ToyView> {
-  let baseline: number | undefined;
-  let satisfied = false;
+  const windows = new ProgressWindows(opts.livenessWindowMs);
+  let mark: number | undefined;
   return {
     name: 'liveness',
     check(ctx) {
-      if (ctx.healedAt === undefined || satisfied) return undefined;
+      if (!windows.active(ctx)) return undefined;
       const live = members(ctx);
-      if (baseline === undefined) baseline = Math.max(0, ...live.map((m) => m.view.commitIndex));
-      const hasLeader = live.some((m) => m.view.role === 'leader');
-      const allAdvanced = live.length > 0 && live.every((m) => m.view.commitIndex > (baseline as number));
-      if (hasLeader && allAdvanced) {
-        satisfied = true;
-        return undefined;
-      }
-      if (ctx.final || ctx.now > ctx.healedAt + opts.livenessWindowMs) {
-        const behind = live.filter((m) => m.view.commitIndex <= (baseline as number)).map((m) => m.id);
-        return `no progress within ${opts.livenessWindowMs} ms after faults healed at ${ctx.healedAt} ms (leader: ${hasLeader}, stuck: ${behind.join(',') || 'none'})`;
-      }
-      return undefined;
+      const up = ctx.nodes.filter((n) => !n.byzantine && n.up).length;
+      mark ??= Math.max(0, ...live.map((m) => m.view.commitIndex));
+      const m = mark;
+      const hasLeader = live.some((x) => x.view.role === 'leader');
+      const allAdvanced = live.length > 0 && live.length === up && live.every((x) => x.view.commitIndex > m);
+      const low = Math.min(...live.map((x) => x.view.commitIndex));
+      const converged = live.every((x) => x.view.log[low - 1]?.id === live[0]?.view.log[low - 1]?.id);
+      const progressed = hasLeader && allAdvanced && converged;
+      if (progressed) mark = Math.max(...live.map((x) => x.view.commitIndex));
+      return windows.observe(ctx, progressed, () => {
+        const behind = live.filter((x) => x.view.commitIndex <= m).map((x) => x.id);
+        return `leader: ${hasLeader}, ${live.length}/${up} up members recovered, at or below commit ${m}: ${behind.join(',') || 'none'}, same entry at ${low}: ${converged}`;
+      });
     },
   };
 }

@@ -8,7 +8,7 @@ const dec = new TextDecoder();
 const metaKey = 'raft/meta';
 const logKey = (i: number): string => `raft/log/${String(i).padStart(10, '0')}`;
 
-export async function persist(s: RaftState, storage: StorageIO): Promise<void> {
+export async function persist(s: RaftState, storage: StorageIO, unsynced = false): Promise<void> {
   const ops: BatchOp[] = [];
   if (s.metaDirty) {
     ops.push({ type: 'put', key: metaKey, value: enc.encode(JSON.stringify({ term: s.term, votedFor: s.votedFor })) });
@@ -18,7 +18,8 @@ export async function persist(s: RaftState, storage: StorageIO): Promise<void> {
   }
   for (let i = s.log.length + 1; i <= s.persistedLength; i++) ops.push({ type: 'del', key: logKey(i) });
   if (ops.length === 0) return;
-  await storage.write(ops, { sync: true });
+  // The planted bug toy-unsynced-log acknowledges what is only in the disk's cache.
+  await storage.write(ops, { sync: !unsynced });
   s.metaDirty = false;
   s.dirtyFrom = s.log.length + 1;
   s.persistedLength = s.log.length;

@@ -55,7 +55,7 @@ export function raftActor(d: RaftActorDeps): ActorSpec<RaftActorMsg> {
       // Synchronous unless something must reach the disk first: most messages (heartbeats and their
       // answers) change nothing durable, and a synchronous handler is much cheaper to simulate.
       const apply = (fx: Effects): void | Promise<void> => {
-        if (needsPersist(s)) return persist(s, d.io.storage).then(() => emit(fx));
+        if (needsPersist(s)) return persist(s, d.io.storage, d.bugs.has('toy-unsynced-log')).then(() => emit(fx));
         emit(fx);
       };
       const emit = (fx: Effects): void => {
@@ -71,6 +71,8 @@ export function raftActor(d: RaftActorDeps): ActorSpec<RaftActorMsg> {
           await recover(s, d.io.storage);
           if (s.log.length > 0 || s.term > 0) d.sometimes('toy.recovered-from-disk');
           d.io.network.onReceive((from, bytes) => {
+            // The planted bug toy-throw-on-garbage decodes in the network callback and throws there.
+            if (d.bugs.has('toy-throw-on-garbage') && !decode(bytes).ok) throw new Error(`toy: undecodable message from ${from}`);
             ctx.self.tell({ type: 'net', from, bytes });
           });
           d.publish(s);

@@ -218,6 +218,8 @@ export function onMessage(s: RaftState, from: string, msg: RaftMessage, bugs: Bu
     case 'append-resp': {
       if (s.role !== 'leader') return fx;
       if (!msg.success) {
+        // The planted bug never walks back: a follower missing entries gets the same append at each heartbeat.
+        if (bugs.has('toy-no-log-repair')) return fx;
         s.nextIndex.set(from, Math.max(1, Math.min((s.nextIndex.get(from) ?? 1) - 1, msg.match + 1)));
         fx.send.push({ to: from, msg: appendFor(s, from) });
         return fx;

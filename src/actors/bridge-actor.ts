@@ -437,7 +437,8 @@ class BridgeNode {
     if (this.sweepInFlight !== undefined && now - this.sweepInFlight.askedAt < this.d.reaskAfterMs) return;
     const reserved = await this.reservedOrRejected();
     const utxos: FederationUtxo[] = [];
-    for (const f of this.federations.slice(1)) {
+    // Planted bug: off by one, the sweep starts two federations back and never moves the previous one's outputs.
+    for (const f of this.federations.slice(this.d.bugs.has('peg-sweep-skips-previous') ? 2 : 1)) {
       for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
         if (!reserved.has(`${u.txid}:${u.vout}`)) utxos.push({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: f.witnessScript });
       }

@@ -283,7 +283,8 @@ class ChainNode {
     // finality is learned again (from peers and AuxPow) rather than trusted without its block.
     const finalKnown = stored.finalized !== undefined && this.tree.has(fromHex(stored.finalized.hash));
     if (stored.finalized !== undefined && stored.finalized.height > 0 && !finalKnown) this.d.sometimes('chain.finalized-record-unusable');
-    if (stored.finalized !== undefined && stored.finalized.height > 0 && finalKnown) {
+    // Planted bug: recovery forgets what was finalized (the chain comes back unfinalized).
+    if (stored.finalized !== undefined && stored.finalized.height > 0 && finalKnown && !this.d.bugs.has('chain-forget-finalized-on-restart')) {
       const chain = this.tree.chainTo(fromHex(stored.finalized.hash));
       for (const node of chain) this.finalized[node.height] = node.key;
       this.tree.finalize(fromHex(stored.finalized.hash));
@@ -535,7 +536,7 @@ class ChainNode {
       this.d.sometimes('chain.equivocation-detected');
       this.evidence.push(evidence);
       if (this.evidence.length > 256) this.evidence.shift();
-      if (!withApprovals) return;
+      if (!withApprovals && !this.d.bugs.has('chain-approve-twice')) return;
     }
     // Relaying is the transport's (gossipsub forwards what the gossip rules accepted), so every
     // honest node sees every block and an equivocation cannot hide behind a split of the network.
@@ -647,7 +648,8 @@ class ChainNode {
     if (list.length < 8) list.push({ signed, from: from ?? '', blame });
     this.orphans.set(parentKey, list);
     if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
-    if (from === undefined || this.syncing) return;
+    // Planted bug: an orphan waits for its parent to arrive by itself; nothing missing is asked for.
+    if (from === undefined || this.syncing || this.d.bugs.has('chain-never-request-missing')) return;
     const head = this.tree.head();
     const gap = signed.message.height - head.height - 1;
     if (gap >= 2) {
@@ -771,7 +773,7 @@ class ChainNode {
     const key = toHex(hash);
     const already = this.myApprovals.get(slot);
     // An honest authority approves at most one block per slot: two quorums cannot form.
-    if (already !== undefined && already !== key) return;
+    if (already !== undefined && already !== key && !this.d.bugs.has('chain-approve-twice')) return;
     this.myApprovals.set(slot, key);
     const signature = approve(hash, this.d.key);
     this.recordApproval(key, this.myIndex, signature);
@@ -855,7 +857,9 @@ class ChainNode {
   private mintedOn(key: string): Set<string> {
     const out = new Set<string>();
     let b = this.blocks.get(key);
-    while (b !== undefined && b.message.height > 0) {
+    // Planted bug: stops at the finalized block, as if what is final could not be minted again.
+    const floor = this.d.bugs.has('peg-minted-above-finality-only') ? this.tree.finalized().height : 0;
+    while (b !== undefined && b.message.height > floor) {
       for (const p of b.message.pegIns) out.add(pegInKey(p));
       b = this.blocks.get(toHex(b.message.parentHash));
     }
@@ -906,7 +910,9 @@ class ChainNode {
     if (node === undefined || chain.length === 0) return;
     await this.ctx.ask(this.storage, { type: 'set-finalized', hash, height: node.height }, 60_000);
     this.tree.finalize(hash);
-    for (const c of chain) this.finalized[c.height] = c.key;
+    // Planted bug: an off-by-one writes each newly finalized block one height too low, over what was there.
+    const shift = this.d.bugs.has('chain-finalized-off-by-one') ? 1 : 0;
+    for (const c of chain) this.finalized[c.height - shift] = c.key;
     this.queuedPow = undefined;
     for (const k of [...this.pending.keys()]) {
       const p = this.pending.get(k) as Pending;
@@ -943,7 +949,8 @@ class ChainNode {
       producedBlocks: this.produced,
       productions: this.productions,
       penalties: this.penalties,
-      sync: this.syncStatus(head.height),
+      // Planted bug: the status reports the finalized height as the current one.
+      sync: this.syncStatus(this.d.bugs.has('chain-status-reports-finalized') ? this.tree.finalized().height : head.height),
       mintedIn: this.mintedIn,
       finalizedPayloadHash: toHex((this.blocks.get(this.tree.finalized().key) ?? this.genesis.signed).message.executionPayload.blockHash),
     });

@@ -6,6 +6,7 @@
 import { type Deposit, outpointKey, scanDeposit } from '../bridge/deposit.ts';
 import type { Federation } from '../bridge/federation.ts';
 import type { BitcoinClient } from '../io/bitcoin.ts';
+import type { BugSwitches } from '../kernel/bugs.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { Ask } from '../kernel/message.ts';
 
@@ -40,6 +41,8 @@ export interface PegInStats {
 
 export interface PegInDeps {
   readonly bitcoin: BitcoinClient;
+  /** Planted bugs (none in production). */
+  readonly bugs?: BugSwitches;
   readonly federation: Federation;
   readonly startHeight: number;
   readonly confirmations: number;
@@ -147,7 +150,9 @@ class PegInNode {
     }
     for (let h = this.d.startHeight + this.scanned.length; h <= tip; h++) {
       const block = await this.d.bitcoin.getBlock(await this.d.bitcoin.getBlockHash(h));
-      const feds = this.federations.filter((f) => h <= f.validUntil).map((f) => f.federation);
+      // Planted bug: after a rotation, deposits to the previous address (still valid in its grace period) go unseen.
+      const live = this.d.bugs?.has('peg-scan-current-federation-only') === true ? this.federations.slice(0, 1) : this.federations;
+      const feds = live.filter((f) => h <= f.validUntil).map((f) => f.federation);
       const all = this.federations.map((f) => f.federation);
       for (const raw of block.txs) {
         const r = scanDeposit(raw, feds, all);

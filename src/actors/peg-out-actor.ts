@@ -7,6 +7,7 @@ import type { BitcoinNetworkName } from '../bridge/federation.ts';
 import { BRIDGE_ADDRESS, decodePegOutLog, type PegOutRequest, type RefusedPegOut } from '../bridge/pegout-request.ts';
 import type { ExecutionClient } from '../io/execution.ts';
 import type { StorageIO } from '../io/storage.ts';
+import type { BugSwitches } from '../kernel/bugs.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { Ask } from '../kernel/message.ts';
 import { type BridgeMsg, bridgeActorName } from './bridge-actor.ts';
@@ -24,6 +25,8 @@ export type PegOutMsg =
 
 export interface PegOutDeps {
   readonly execution: ExecutionClient;
+  /** Planted bugs (none in production). */
+  readonly bugs?: BugSwitches;
   readonly storage: StorageIO;
   readonly network: BitcoinNetworkName;
   readonly minSats: bigint;
@@ -74,7 +77,9 @@ class PegOutNode {
   }
 
   private async readFinalized(): Promise<void> {
-    const blocks = await this.d.finalizedAfter(this.cursor);
+    const all = await this.d.finalizedAfter(this.cursor);
+    // Planted bug: jumps to the newest finalized block, skipping the burns of the ones in between.
+    const blocks = this.d.bugs?.has('peg-read-newest-finalized-only') === true ? all.slice(-1) : all;
     const bridge = this.ctx.lookup<BridgeMsg>(bridgeActorName);
     for (const b of blocks) {
       const logs = await this.d.execution.getLogs(b.payloadHash, BRIDGE_ADDRESS);
@@ -82,7 +87,8 @@ class PegOutNode {
       const refused: RefusedPegOut[] = [];
       for (const log of logs) {
         const r = decodePegOutLog(log, this.d.network, this.d.minSats);
-        if (r.ok) requests.push(r.request);
+        // Planted bug: the burn's wei converted at 1 satoshi = 1 gwei, a payout ten times too large.
+        if (r.ok) requests.push(this.d.bugs?.has('peg-payout-gwei-as-sats') === true ? { ...r.request, amountSats: r.request.amountSats * 10n } : r.request);
         else {
           const { ok: _ok, ...refusal } = r;
           refused.push(refusal);

@@ -181,7 +181,7 @@ class SyncNode {
         this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
         this.startedAt = this.d.clock.now();
         this.startHeight = m.anchor.height;
-        this.setState(stateFor(m.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
+        this.setState(this.measured(m.anchor.height, this.peers.bestHeight()));
         this.pump();
       },
       'peer-height': (m: { peer: string; height: number }) => {
@@ -227,13 +227,23 @@ class SyncNode {
     this.ctx.setTimer(Math.max(1, at - this.d.clock.now()), { type: 'wake', token: ++this.wakeToken });
   }
 
+  /**
+   * Where we stand against the best chain peers announce. Knowing no peer, we cannot tell how far
+   * the chain is: discovering (no production), never "synced at our own height".
+   */
+  private measured(current: number, target: number): SyncState {
+    if (this.peers.usable().length === 0) return { kind: 'discovering' };
+    return stateFor(current, target, this.d.config.productionThreshold);
+  }
+
   private setState(next: SyncState): void {
     this.state = transition(this.state, next);
     this.d.onProgress(this.progress());
   }
 
   private progress(): SyncProgress {
-    const current = heightOf(this.state);
+    // Discovering (no peer known yet) we are still where the run is anchored, not at 0.
+    const current = this.state.kind === 'discovering' && this.scheduler !== undefined ? this.scheduler.anchor.height : heightOf(this.state);
     const elapsed = (this.d.clock.now() - this.startedAt) / 1000;
     return {
       state: this.state.kind,
@@ -256,10 +266,14 @@ class SyncNode {
       return;
     }
     if (m.kind === 'status') {
+      // Planted bug: once synced, sync stops listening to how far the peers have got.
+      if (this.d.bugs?.has('sync-deaf-when-synced') === true && this.state.kind === 'synced') return;
       this.peers.upsert(from, m.height);
       this.scheduler?.extendTo(this.peers.bestHeight());
       if (this.scheduler !== undefined && this.state.kind !== 'failed') {
-        this.setState(stateFor(this.scheduler.anchor.height, this.scheduler.targetHeight, this.d.config.productionThreshold));
+        // Planted bug: measures from where this run started instead of the last block processed.
+        const at = this.d.bugs?.has('sync-status-from-start') === true ? this.startHeight : this.scheduler.anchor.height;
+        this.setState(this.measured(at, this.scheduler.targetHeight));
       }
       this.pump();
       return;
@@ -333,7 +347,7 @@ class SyncNode {
     if (this.executing) return;
     const next = s.nextToProcess();
     if (next === undefined) {
-      if (s.finished && this.state.kind !== 'synced') this.setState(stateFor(s.anchor.height, s.targetHeight, this.d.config.productionThreshold));
+      if (s.finished && this.state.kind !== 'synced') this.setState(this.measured(s.anchor.height, s.targetHeight));
       return;
     }
     if ('reason' in next) {
@@ -378,6 +392,8 @@ class SyncNode {
       done.push(b);
     }
     const tip = done[done.length - 1];
+    // Planted bug: the batch's tip is handed to the execution client a second time "to be sure".
+    if (this.d.bugs?.has('sync-reexecute-tip') === true && tip !== undefined) await this.d.execute(tip);
     if (!perBlock && tip !== undefined) {
       const c = await this.d.commit(tip);
       if (c !== 'valid') {
@@ -401,7 +417,7 @@ class SyncNode {
     this.requests.clear();
     this.generation++;
     this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
-    this.setState(stateFor(s.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
+    this.setState(this.measured(s.anchor.height, this.peers.bestHeight()));
     this.d.sometimes('sync.recovered-after-failure');
     this.pump();
   }
@@ -430,7 +446,7 @@ class SyncNode {
     }
     s.processed(m.batch, m.last);
     this.validated.delete(m.batch);
-    this.setState(stateFor(m.last.height, s.targetHeight, this.d.config.productionThreshold));
+    this.setState(this.measured(m.last.height, s.targetHeight));
     this.pump();
   }
 }
