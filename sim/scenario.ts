@@ -79,7 +79,8 @@ export const scenarioSchema = z
         verifyCostMs: z.number().min(0).default(0),
         /** Byzantine authorities' behaviour mix. */
         /** twins: each Byzantine node runs an honest node with a copy of an honest authority's key. */
-        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins']).default('mixed'),
+        /** payload-fork: in its own slots, a block whose execution payload builds on an older execution block. */
+        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'payload-fork']).default('mixed'),
       })
       .prefault({}),
     nodes: z.number().int().min(1).max(64),

@@ -9,7 +9,17 @@ import type { SimExecution } from '../../src/io/sim/execution.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import type { SimApp } from '../app.ts';
 import { chainByzantine } from './byzantine.ts';
-import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, productionOnlyWhenSynced, syncStatusConsistent, uniqueAcceptedPerSlot } from './invariants.ts';
+import {
+  acceptedBySlotProposer,
+  chainLiveness,
+  committedSurvivesRestart,
+  finalizedAgreement,
+  finalizedNeverReverted,
+  payloadExtendsParent,
+  productionOnlyWhenSynced,
+  syncStatusConsistent,
+  uniqueAcceptedPerSlot,
+} from './invariants.ts';
 import { buildChainNode } from './node.ts';
 
 export const chainApp: SimApp<ChainView> = {
@@ -51,12 +61,14 @@ export const chainApp: SimApp<ChainView> = {
     'unique-accepted-per-slot': uniqueAcceptedPerSlot,
     'production-above-threshold': productionOnlyWhenSynced,
     'sync-status-consistent': syncStatusConsistent,
+    'payload-extends-parent': payloadExtendsParent,
     liveness: chainLiveness,
   },
   bugs: {
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
+    'chain-skip-payload-linkage': 'block import skips the rule that a payload extends the parent block\'s payload (parent hash, number, slot time)',
   },
   probes: [
     'chain.block-produced',

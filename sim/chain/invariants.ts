@@ -6,6 +6,7 @@ import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.t
 import { AppendCursor } from '../chaos/append-cursor.ts';
 import { toHex } from '../../src/types/hex.ts';
 import { chainSetup } from './setup.ts';
+import { genesisBlock, genesisPayload } from '../../src/chain/genesis.ts';
 
 type Ctx = CheckContext<ChainView>;
 
@@ -184,6 +185,40 @@ export function syncStatusConsistent(): Invariant<ChainView> {
         const allowed = s.targetHeight <= s.currentHeight || s.currentHeight / s.targetHeight >= 0.995;
         if (s.canProduce && !allowed) return `${n.id} reports it can produce at ${s.currentHeight} of ${s.targetHeight}`;
         if (s.state === 'synced' && s.targetHeight > s.currentHeight) return `${n.id} reports synced at ${s.currentHeight} of ${s.targetHeight}`;
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Every accepted block's execution payload extends its parent block's payload (the parent as any
+ * honest node accepted it, or genesis): the execution chain never forks under the consensus chain.
+ */
+export function payloadExtendsParent(): Invariant<ChainView> {
+  const payloads = new Map<string, { readonly hash: string; readonly number: number }>();
+  const cursor = new AppendCursor();
+  let seeded = false;
+  return {
+    name: 'payload-extends-parent',
+    check(ctx) {
+      if (!seeded) {
+        seeded = true;
+        const g = genesisBlock(0);
+        payloads.set(toHex(g.hash), { hash: toHex(genesisPayload().blockHash), number: 0 });
+      }
+      for (const n of honest(ctx)) {
+        const problem = cursor.scan(n.id, n.incarnation, n.view.accepted, (r) => {
+          payloads.set(toHex(r.hash), { hash: toHex(r.payload.blockHash), number: r.payload.blockNumber });
+          const parent = payloads.get(toHex(r.parentHash));
+          if (parent === undefined) return undefined;
+          if (parent.hash !== toHex(r.payload.parentHash)) {
+            return `${n.id} accepted height ${r.height} (slot ${r.slot}) whose payload builds on ${toHex(r.payload.parentHash).slice(0, 12)}, not its parent's payload ${parent.hash.slice(0, 12)}`;
+          }
+          if (r.payload.blockNumber !== parent.number + 1) return `${n.id} accepted height ${r.height} with payload number ${r.payload.blockNumber} on ${parent.number}`;
+          return undefined;
+        });
+        if (problem !== undefined) return problem;
       }
       return undefined;
     },

@@ -16,13 +16,13 @@ import { approvalMessage, approvalThreshold, maxByzantine, signerIndices } from 
 import { type SyncProgress, canProduce, stateFor } from '../sync/sync-state.ts';
 import { MAX_BATCH, type SyncWire, encodeSync } from '../sync/range-protocol.ts';
 import { type SyncMsg, syncActorName } from './sync-actor.ts';
-import { proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
+import { payloadTimestampFor, proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
 import { BlockErrorCode, policyFor } from '../consensus/block-error.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
 import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
 import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.ts';
-import { checkApprovals } from '../consensus/validate-block.ts';
+import { checkApprovals, checkPayloadLinkage } from '../consensus/validate-block.ts';
 import { type ValidationMsg, validationActorName } from './validation-actor.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
 import type { AuxPowHeader, ExecutionPayload, PegIn, SignedConsensusBlock } from '../types/chain.ts';
@@ -106,6 +106,21 @@ export interface PegInSource {
 interface Pending {
   readonly signed: SignedConsensusBlock;
   readonly hash: Uint8Array;
+}
+
+function acceptedRecord(signed: SignedConsensusBlock, hash: Uint8Array): AcceptedRecord {
+  const p = signed.message.executionPayload;
+  return {
+    hash,
+    slot: signed.message.slot,
+    height: signed.message.height,
+    proposerIndex: signed.proposerIndex,
+    signature: signed.signature,
+    approvalSigners: signerIndices(signed.approvals.signers),
+    approvalSignature: signed.approvals.signature,
+    parentHash: signed.message.parentHash,
+    payload: { blockHash: p.blockHash, parentHash: p.parentHash, blockNumber: p.blockNumber },
+  };
 }
 
 export function chainActor(d: ChainDeps): ActorSpec<ChainMsg> {
@@ -273,6 +288,14 @@ class ChainNode {
       const hash = blockHash(b.message);
       const key = toHex(hash);
       if (this.tree.has(hash) || !this.tree.has(b.message.parentHash)) continue;
+      // Our own disk is checked as gossip is: a block whose payload does not extend its parent's
+      // (written by an older, laxer version, or corrupted) is not taken back into the chain.
+      const linkage = this.payloadLinkageProblem(b.message);
+      if (linkage !== undefined) {
+        this.d.sometimes('chain.recovery-refused-block');
+        this.d.log?.(`recovery: stored block ${b.message.height} refused: ${linkage}`);
+        continue;
+      }
       this.tree.add(hash, b.message.parentHash, b.message.height, b.message.slot);
       this.blocks.set(key, b);
       this.committed.add(key);
@@ -366,7 +389,7 @@ class ChainNode {
         type: 'build',
         parentPayloadHash: parent.message.executionPayload.blockHash,
         finalizedPayloadHash: finalizedBlock.message.executionPayload.blockHash,
-        timestampSec: Math.floor(slotStartMs(slot, this.d.spec) / 1000),
+        timestampSec: payloadTimestampFor(slot, this.d.spec),
         feeRecipient: this.d.feeRecipient,
         withdrawals: withdrawalsFor(pegIns, head.height + 1),
       },
@@ -483,6 +506,7 @@ class ChainNode {
       return;
     }
     const parentNode = this.tree.get(b.parentHash);
+    const parentPayload = parentNode === undefined ? undefined : this.blocks.get(parentNode.key)?.message.executionPayload;
     // Validation (signatures) runs on the pool, round robin, so several can be in flight.
     const validator = this.ctx.lookup<ValidationMsg>(validationActorName(this.nextValidator++ % this.d.validators));
     const v = await this.ctx.ask(
@@ -490,9 +514,10 @@ class ChainNode {
       {
         type: 'validate',
         block: signed,
-        parent: parentNode === undefined ? undefined : { height: parentNode.height, slot: parentNode.slot },
+        parent: parentNode === undefined ? undefined : { height: parentNode.height, slot: parentNode.slot, ...(parentPayload !== undefined ? { payload: parentPayload } : {}) },
         requireApprovals: withApprovals,
         skipProposerCheck: this.d.bugs.has('chain-skip-proposer-check'),
+        skipPayloadLinkage: this.d.bugs.has('chain-skip-payload-linkage'),
       },
       10_000,
     );
@@ -705,15 +730,7 @@ class ChainNode {
       this.committed.add(key);
       if (block.message.pegIns.length > 0) this.mintedIn.set(key, block.message.pegIns.map(pegInKey));
       if (signerIndices(block.approvals.signers).length > 0) this.bestSeen = Math.max(this.bestSeen, block.message.height);
-      this.accepted.push({
-        hash,
-        slot: block.message.slot,
-        height: block.message.height,
-        proposerIndex: block.proposerIndex,
-        signature: block.signature,
-        approvalSigners: signerIndices(block.approvals.signers),
-        approvalSignature: block.approvals.signature,
-      });
+      this.accepted.push(acceptedRecord(block, hash));
       const pow = block.message.auxPowHeader;
       if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
     }
@@ -727,10 +744,23 @@ class ChainNode {
     return { ok: true, height: this.tree.head().height };
   }
 
+  /** The payload linkage rule against the parent we hold (sync and recovery); undefined if it holds. */
+  private payloadLinkageProblem(b: SignedConsensusBlock['message']): string | undefined {
+    if (this.d.bugs.has('chain-skip-payload-linkage')) return undefined;
+    const parent = this.blocks.get(toHex(b.parentHash));
+    if (parent === undefined) return 'parent unknown';
+    const err = checkPayloadLinkage(b, parent.message.executionPayload, this.d.spec);
+    if (err === undefined) return undefined;
+    this.d.sometimes(`chain.rejected.${err.code}`);
+    return err.message;
+  }
+
   /** What stops a synced block from joining the chain, by the chain's own rules; undefined if nothing. */
   private async adoptionProblem(signed: SignedConsensusBlock, finalizedHeight: number): Promise<string | undefined> {
     const b = signed.message;
     if (!this.tree.has(b.parentHash)) return 'parent unknown';
+    const linkage = this.payloadLinkageProblem(b);
+    if (linkage !== undefined) return linkage;
     if (b.auxPowHeader === null && b.height - finalizedHeight > this.d.spec.maxBlocksWithoutPow) return 'too many blocks without proof of work';
     if (b.auxPowHeader !== null) {
       const problem = this.checkPow(b.auxPowHeader, b.parentHash);
@@ -808,15 +838,7 @@ class ChainNode {
     this.committed.add(key);
     this.notePowState(signed.message, key);
     if (signed.message.pegIns.length > 0) this.mintedIn.set(key, signed.message.pegIns.map(pegInKey));
-    this.accepted.push({
-      hash,
-      slot: signed.message.slot,
-      height: signed.message.height,
-      proposerIndex: signed.proposerIndex,
-      signature: signed.signature,
-      approvalSigners: signerIndices(signed.approvals.signers),
-      approvalSignature: signed.approvals.signature,
-    });
+    this.accepted.push(acceptedRecord(signed, hash));
     this.d.sometimes('chain.block-accepted');
     const pow = signed.message.auxPowHeader;
     if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);

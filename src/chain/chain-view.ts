@@ -7,6 +7,9 @@ export interface AcceptedRecord {
   readonly signature: Uint8Array;
   readonly approvalSigners: readonly number[];
   readonly approvalSignature: Uint8Array;
+  readonly parentHash: Uint8Array;
+  /** The block's execution payload: its hash, and what it builds on (the linkage checker reads it). */
+  readonly payload: { readonly blockHash: Uint8Array; readonly parentHash: Uint8Array; readonly blockNumber: number };
 }
 
 export interface ChainView {

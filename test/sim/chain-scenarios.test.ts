@@ -19,6 +19,7 @@ const scenarios = [
   'engine-faults',
   'byzantine-twins',
   'chain-late-joiner',
+  'byzantine-payload-fork',
 ];
 
 describe('chain scenarios', () => {
