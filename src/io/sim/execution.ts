@@ -222,11 +222,11 @@ export class ExecutionUnavailable extends Error {
 /**
  * The Engine API as Geth answers it (go-ethereum eth/catalyst/api.go), over an in-memory chain:
  * - newPayload: a payload whose hash does not match its fields is INVALID; a known block is VALID at
- *   once; a child of a block that failed execution is INVALID; a payload whose parent (by hash and
- *   number minus one) is unknown is SYNCING; a timestamp not after the parent's is INVALID; then the
- *   block is executed on its parent's state, and a gas limit, base fee, state root, receipts root,
- *   bloom or gas used that execution does not reproduce is INVALID (and remembered as bad); a side
- *   branch executes and is VALID. (ACCEPTED, Geth's answer when the parent's state was pruned, never
+ *   once; a child of a block that failed execution is INVALID; a payload whose parent is unknown is
+ *   SYNCING; a number that is not the parent's plus one, or a timestamp not after the parent's, is
+ *   INVALID; then the block is executed on its parent's state, and a gas limit, base fee, state
+ *   root, receipts root, bloom or gas used that execution does not reproduce is INVALID (and
+ *   remembered as bad); a side branch executes and is VALID. (ACCEPTED, Geth's answer when the parent's state was pruned, never
  *   arises: this model keeps every state.)
  * - forkchoiceUpdated: the zero hash and a known-bad block are INVALID, an unknown head is SYNCING,
  *   a known one becomes the head (a reorg included) and is VALID; attributes whose timestamp is not
@@ -321,14 +321,16 @@ export class SimExecution implements ExecutionClient {
       if (this.invalid.has(key)) return { status: 'INVALID', validationError: 'links to previously rejected block' };
       const parentKey = toHex(payload.parentHash);
       const parent = this.blocks.get(parentKey);
-      // Geth looks the parent up by hash and number: a wrong number is a parent it does not have.
-      if (parent === undefined || parent.payload.blockNumber + 1 !== payload.blockNumber) {
+      if (parent === undefined) {
         if (this.invalid.has(parentKey)) {
           this.invalid.add(key);
           return { status: 'INVALID', validationError: 'links to previously rejected block' };
         }
         return { status: 'SYNCING' };
       }
+      // The pinned Geth (v1.17.10) answers this one before looking at anything else of the parent;
+      // the differential table caught our first guess (SYNCING, from older sources).
+      if (parent.payload.blockNumber + 1 !== payload.blockNumber) return { status: 'INVALID', validationError: 'invalid block number' };
       if (payload.timestamp <= parent.payload.timestamp) return { status: 'INVALID', validationError: 'invalid timestamp' };
       const problem = this.executionProblem(parent, payload);
       if (problem !== undefined) {
