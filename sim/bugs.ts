@@ -19,6 +19,7 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'deliver-twice': { scenario: 'toy-happy', caughtBy: 'kernel-exactly-once' },
   'lose-on-restart': { scenario: 'toy-chaos', caughtBy: 'kernel-conservation' },
   'reorder-sender': { scenario: 'toy-contested', caughtBy: 'kernel-fifo' },
+  'timer-droppable': { scenario: 'gossip-flood', caughtBy: 'slot-timer-fires' },
   'leaky-partition': { scenario: 'toy-partition-heal', caughtBy: 'network-partition-respected' },
   'sync-lies': { scenario: 'toy-crash-restart', caughtBy: 'storage-durability' },
   'toy-vote-twice': { scenario: 'toy-contested', caughtBy: 'election-safety' },

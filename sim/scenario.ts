@@ -80,7 +80,8 @@ export const scenarioSchema = z
         /** Byzantine authorities' behaviour mix. */
         /** twins: each Byzantine node runs an honest node with a copy of an honest authority's key. */
         /** payload-fork: in its own slots, a block whose execution payload builds on an older execution block. */
-        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'payload-fork']).default('mixed'),
+        /** flood: bursts of blocks with unknown parents (each costs a validation) and status messages, to fill the chain actor's mailbox. */
+        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'payload-fork', 'flood']).default('mixed'),
       })
       .prefault({}),
     nodes: z.number().int().min(1).max(64),

@@ -16,6 +16,7 @@ import {
   finalizedAgreement,
   finalizedNeverReverted,
   payloadExtendsParent,
+  slotTimerFires,
   productionOnlyWhenSynced,
   syncStatusConsistent,
   uniqueAcceptedPerSlot,
@@ -62,6 +63,7 @@ export const chainApp: SimApp<ChainView> = {
     'production-above-threshold': productionOnlyWhenSynced,
     'sync-status-consistent': syncStatusConsistent,
     'payload-extends-parent': payloadExtendsParent,
+    'slot-timer-fires': slotTimerFires,
     liveness: chainLiveness,
   },
   bugs: {

@@ -3,7 +3,10 @@
 // bad proof of work. It equivocates in its own slots (a different block to each half of the
 // network), signs blocks for slots that are not its own, sends garbage, bit-flipped and replayed
 // messages, and blocks carrying a forged AuxPow. In `payload-fork` mode it proposes, in its own
-// slots, blocks whose execution payload builds on an older execution block than its parent's.
+// slots, blocks whose execution payload builds on an older execution block than its parent's. In
+// `flood` mode it floods the honest nodes' chain actors in bursts: blocks whose parent nobody has
+// (each costs the receiver a signature validation and no penalty, so it keeps the actor busy) and
+// then more status messages than the actor's mailbox holds.
 // Every block it makes carries a payload the execution client accepts (hash, state root, number,
 // time all right for the payload's own parent), so what refuses it is the rule under test.
 import { blockHash } from '../../src/codec/block-codec.ts';
@@ -53,6 +56,37 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
   };
 
   /** In our own slot: a block on the best head whose payload forks off an older execution block. */
+  /**
+   * A flood round every FLOOD_EVERY slots, timed on a slot boundary: just before it, blocks with
+   * unknown parents (each holds the receiving chain actor for a signature validation); just after
+   * it, more status messages than the chain actor's mailbox holds, so that they arrive while the
+   * slot tick waits behind the orphans.
+   */
+  const FLOOD_EVERY = 10;
+  let orphansFor = -1;
+  const flood = (): void => {
+    if (best === undefined) return;
+    const now = ctx.io.clock.now();
+    const slot = slotAt(now, spec);
+    const toNext = slotStartMs(slot + 1, spec) - now;
+    const sinceStart = now - slotStartMs(slot, spec);
+    const honestOthers = others.filter((o) => !o.startsWith('byz'));
+    if ((slot + 1) % FLOOD_EVERY === 0 && toNext <= 250 && toNext > 100 && orphansFor !== slot + 1) {
+      orphansFor = slot + 1;
+      for (let i = 0; i < 300; i++) {
+        const parentHash = new Uint8Array(32);
+        for (let j = 0; j < 32; j++) parentHash[j] = rng.int(256);
+        const orphan = encodeWire({ topic: 'block', block: { ...best, message: { ...best.message, parentHash, height: best.message.height + 2 } } });
+        for (const o of honestOthers) send(o, orphan);
+      }
+      ctx.sometimes('byzantine.flood-sent');
+      return;
+    }
+    if (slot % FLOOD_EVERY !== 0 || orphansFor !== slot || sinceStart >= 450) return;
+    const status = encodeWire({ topic: 'status', headHeight: best.message.height });
+    for (let i = 0; i < 7_000; i++) for (const o of honestOthers) send(o, status);
+  };
+
   const payloadFork = (slot: number): void => {
     if (best === undefined || slot === lastEquivocatedSlot) return;
     lastEquivocatedSlot = slot;
@@ -111,6 +145,10 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
       const mine = proposerIndexFor(slot, spec.authorities.length) === myIndex;
       if (mode === 'payload-fork') {
         if (mine) payloadFork(slot);
+        return;
+      }
+      if (mode === 'flood') {
+        flood();
         return;
       }
       if (mine && mode !== 'garbage') {

@@ -224,3 +224,27 @@ export function payloadExtendsParent(): Invariant<ChainView> {
     },
   };
 }
+
+/**
+ * The slot timer keeps firing: a recovered node handles a slot tick at least once per liveness
+ * window (a handler may hold the actor a while on a slow engine, but a tick that was dropped stops
+ * the timer for good: only the tick re-arms it).
+ */
+export function slotTimerFires(opts: InvariantOptions): Invariant<ChainView> {
+  const last = new Map<string, { incarnation: number; ticks: number; at: number }>();
+  return {
+    name: 'slot-timer-fires',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        const ticks = n.view.slotTicks ?? 0;
+        const prev = last.get(n.id);
+        if (prev === undefined || prev.incarnation !== n.incarnation || prev.ticks !== ticks) {
+          last.set(n.id, { incarnation: n.incarnation, ticks, at: ctx.now });
+          continue;
+        }
+        if (ctx.now - prev.at > opts.livenessWindowMs) return `${n.id} handled no slot tick from ${prev.at} ms to ${ctx.now} ms (${ticks} ticks in all): its slot timer stopped`;
+      }
+      return undefined;
+    },
+  };
+}

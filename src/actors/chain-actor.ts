@@ -165,6 +165,7 @@ class ChainNode {
   /** The SyncActor is catching us up: gossip is not imported meanwhile, range requests not sent. */
   private syncing = false;
   private syncProgress: SyncProgress | undefined;
+  private slotTicks = 0;
 
   constructor(
     private readonly ctx: ActorContext<ChainMsg>,
@@ -357,6 +358,8 @@ class ChainNode {
 
   private async onSlot(): Promise<void> {
     this.armSlotTimer();
+    this.slotTicks++;
+    this.publish();
     if (this.recovered) this.ctx.tell(this.network, { type: 'publish', message: { topic: 'status', headHeight: this.tree.head().height } });
     this.maybeStartSync();
     const slot = slotAt(this.d.clock.now(), this.d.spec);
@@ -946,6 +949,7 @@ class ChainNode {
       sync: this.syncStatus(head.height),
       mintedIn: this.mintedIn,
       finalizedPayloadHash: toHex((this.blocks.get(this.tree.finalized().key) ?? this.genesis.signed).message.executionPayload.blockHash),
+      slotTicks: this.slotTicks,
     });
   }
 

@@ -34,6 +34,8 @@ export interface ChainView {
   readonly mintedIn: ReadonlyMap<string, readonly string[]>;
   /** The execution payload hash of the last finalized block (hex). */
   readonly finalizedPayloadHash: string;
+  /** Slot ticks handled since the chain actor started (the timer re-arms itself from each). */
+  readonly slotTicks?: number;
 }
 
 export interface ChainSyncStatus {
