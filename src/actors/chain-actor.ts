@@ -27,7 +27,7 @@ import { type ValidationMsg, validationActorName } from './validation-actor.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
 import type { AuxPowHeader, ExecutionPayload, PegIn, SignedConsensusBlock } from '../types/chain.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
-import type { AcceptedRecord, ChainView } from '../chain/chain-view.ts';
+import type { AcceptedRecord, ChainReads, ChainView } from '../chain/chain-view.ts';
 import { genesisBlock } from '../chain/genesis.ts';
 import { MAX_RANGE, type WireMessage } from '../chain/wire.ts';
 import { type EngineMsg, engineActorName } from './engine-actor.ts';
@@ -183,6 +183,20 @@ class ChainNode {
     this.powState.set(g, { bits: d.spec.initialBits, lastPowSlot: 0 });
   }
 
+  /** What read-only queries see, published with the view (they do not queue behind the actor). */
+  private readonly reads: ChainReads = {
+    block: (m) => {
+      // Finalized blocks are pruned from the fork-choice tree: by height they come from the
+      // finalized record, by hash from the committed blocks.
+      const fin = this.tree.finalized().height;
+      const key =
+        m.hash !== undefined ? toHex(m.hash) : m.height === undefined ? undefined : m.height <= fin ? this.finalized[m.height] : this.tree.ancestorAt(this.tree.head().hash, m.height)?.key;
+      const block = key === undefined || !this.committed.has(key) ? undefined : this.blocks.get(key);
+      return block === undefined || key === undefined ? undefined : { block, hash: fromHex(key) };
+    },
+    queuedPow: () => this.queuedPow,
+  };
+
   /**
    * Difficulty follows the chain (src/auxpow/retarget.ts): a block carrying a proof retargets from
    * the slots since the previous proof; other blocks inherit their parent's difficulty.
@@ -243,15 +257,7 @@ class ChainNode {
           this.queuedPow = m.header;
         },
         bundle: () => this.bundle(),
-        'get-block': (m: { hash?: Uint8Array; height?: number }) => {
-          // Finalized blocks are pruned from the fork-choice tree: by height they come from the
-          // finalized record, by hash from the committed blocks.
-          const fin = this.tree.finalized().height;
-          const key =
-            m.hash !== undefined ? toHex(m.hash) : m.height === undefined ? undefined : m.height <= fin ? this.finalized[m.height] : this.tree.ancestorAt(this.tree.head().hash, m.height)?.key;
-          const block = key === undefined || !this.committed.has(key) ? undefined : this.blocks.get(key);
-          return block === undefined || key === undefined ? undefined : { block, hash: fromHex(key) };
-        },
+        'get-block': (m: { hash?: Uint8Array; height?: number }) => this.reads.block(m),
         'queued-pow': () => this.queuedPow,
         'serve-sync': (m: { from: string; request: Extract<SyncWire, { kind: 'request' }> }) => this.serveSync(m.from, m.request),
         adopt: (m: { blocks: readonly SignedConsensusBlock[] }) => this.adopt(m.blocks),
@@ -950,6 +956,7 @@ class ChainNode {
       mintedIn: this.mintedIn,
       finalizedPayloadHash: toHex((this.blocks.get(this.tree.finalized().key) ?? this.genesis.signed).message.executionPayload.blockHash),
       slotTicks: this.slotTicks,
+      reads: this.reads,
     });
   }
 

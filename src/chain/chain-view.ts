@@ -1,3 +1,5 @@
+import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
+
 // What the simulation's checkers (and the node's status) may read of a chain node.
 export interface AcceptedRecord {
   readonly hash: Uint8Array;
@@ -34,6 +36,11 @@ export interface ChainView {
   readonly mintedIn: ReadonlyMap<string, readonly string[]>;
   /** The execution payload hash of the last finalized block (hex). */
   readonly finalizedPayloadHash: string;
+  /**
+   * Read-only queries (JSON-RPC getblockby…, getqueuedpow) answered from the chain as published,
+   * without a message to the chain actor: they never wait behind its engine calls.
+   */
+  readonly reads?: ChainReads;
   /** Slot ticks handled since the chain actor started (the timer re-arms itself from each). */
   readonly slotTicks?: number;
 }
@@ -45,4 +52,10 @@ export interface ChainSyncStatus {
   readonly canProduce: boolean;
   /** Peers whose head we have heard of. */
   readonly peerCount: number;
+}
+
+export interface ChainReads {
+  /** A committed block by hash, or by height on the head's branch (finalized heights included). */
+  block(q: { readonly hash?: Uint8Array; readonly height?: number }): { readonly block: SignedConsensusBlock; readonly hash: Uint8Array } | undefined;
+  queuedPow(): AuxPowHeader | undefined;
 }
