@@ -3,7 +3,6 @@
 // rules are the pure functions of src/consensus and src/auxpow; this actor sequences them with the
 // engine, storage and network actors, and is never reentrant (it must not import a block in the
 // middle of building one).
-import { checkAuxPow, decodeAuxPow, AuxPowError } from '../auxpow/auxpow.ts';
 import { bundleHash } from '../auxpow/bundle.ts';
 import { nextBits } from '../auxpow/retarget.ts';
 import type { Clock } from '../io/clock.ts';
@@ -17,7 +16,9 @@ import { type SyncProgress, canProduce, stateFor } from '../sync/sync-state.ts';
 import { MAX_BATCH, type SyncWire, encodeSync } from '../sync/range-protocol.ts';
 import { type SyncMsg, syncActorName } from './sync-actor.ts';
 import { payloadTimestampFor, proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
-import { BlockErrorCode, policyFor } from '../consensus/block-error.ts';
+import { BlockError, BlockErrorCode, policyFor } from '../consensus/block-error.ts';
+import type { ChainStore } from '../chain/blocks/chain-store.ts';
+import { powRange, verifyAuxPow } from '../chain/blocks/verify-auxpow.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
 import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
@@ -601,43 +602,23 @@ class ChainNode {
     await this.tryAccept(key);
   }
 
-  /**
-   * The hashes a proof of work covers, on our chain, from rangeStart to rangeEnd. Part of the range
-   * may already be final here (another proof finalized it first): those hashes come from our record
-   * of the finalized chain. Undefined: we cannot place the range (yet).
-   */
+  /** The chain as the pipeline's steps (src/chain/blocks) read it. */
+  private get store(): ChainStore {
+    return { spec: this.d.spec, tree: this.tree, finalized: this.finalized, requiredBits: (h) => this.requiredBits(h) };
+  }
+
   private powRange(pow: AuxPowHeader): Uint8Array[] | undefined {
-    const startKey = toHex(pow.rangeStart);
-    const endKey = toHex(pow.rangeEnd);
-    const finalStart = this.finalized.indexOf(startKey);
-    const finalEnd = this.finalized.indexOf(endKey);
-    if (finalStart > 0 && finalEnd >= finalStart) return this.finalized.slice(finalStart, finalEnd + 1).map(fromHex);
-    const chain = this.tree.chainTo(pow.rangeEnd);
-    if (chain.length === 0) return undefined;
-    if (finalStart > 0) return [...this.finalized.slice(finalStart).map(fromHex), ...chain.map((n) => n.hash)];
-    const start = chain.findIndex((n) => n.key === startKey);
-    return start < 0 ? undefined : chain.slice(start).map((n) => n.hash);
+    return powRange(this.store, pow);
   }
 
   /** 'unknown' when we cannot judge the proof yet (we are behind); a reason when it is wrong. */
   private checkPow(pow: AuxPowHeader, parentHash: Uint8Array): string | 'unknown' | undefined {
-    const range = this.powRange(pow);
-    if (range === undefined) return this.tree.has(pow.rangeStart) && this.tree.has(pow.rangeEnd) ? 'range start is not on the chain to its end' : 'unknown';
-    const end = this.tree.get(pow.rangeEnd);
-    if (end !== undefined) {
-      const anc = this.tree.ancestorAt(parentHash, end.height);
-      if (anc === undefined || !equalBytes(anc.hash, pow.rangeEnd)) return 'range end is not an ancestor of the block';
-    }
-    if (pow.chainId !== this.d.spec.auxPowChainId) return `wrong chain id ${pow.chainId}`;
-    const bits = this.requiredBits(parentHash);
-    if (pow.bits !== bits) return `bits ${pow.bits.toString(16)}, the chain requires ${bits.toString(16)}`;
     try {
-      checkAuxPow(decodeAuxPow(pow.auxPow), bundleHash(range), this.d.spec.auxPowChainId, pow.bits);
+      return verifyAuxPow(this.store, pow, parentHash);
     } catch (err) {
-      if (err instanceof AuxPowError) return err.message;
+      if (err instanceof BlockError) return err.detail;
       throw err;
     }
-    return undefined;
   }
 
   /** Committed blocks on our head chain from startHeight on, oldest first (finalized ones included). */
