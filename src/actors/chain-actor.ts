@@ -18,7 +18,8 @@ import { type SyncMsg, syncActorName } from './sync-actor.ts';
 import { payloadTimestampFor, proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
 import { BlockError, BlockErrorCode, policyFor } from '../consensus/block-error.ts';
 import type { ChainStore } from '../chain/blocks/chain-store.ts';
-import { powRange, verifyAuxPow } from '../chain/blocks/verify-auxpow.ts';
+import { powRange } from '../chain/blocks/verify-auxpow.ts';
+import { type ChainRulesDeps, type Deferred, verifyChainRules } from '../chain/blocks/verify-chain-rules.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
 import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
@@ -553,28 +554,17 @@ class ChainNode {
       // equivocation cannot stay hidden behind a split of the network.
       this.ctx.tell(this.network, { type: 'publish', message: { topic: 'block', block: signed } });
     }
-    if (b.auxPowHeader === null && b.height - this.tree.finalized().height > this.d.spec.maxBlocksWithoutPow) {
-      this.penalize(from, BlockErrorCode.TOO_MANY_WITHOUT_POW, `height ${b.height}`);
+    let deferred: Deferred | undefined;
+    try {
+      deferred = await verifyChainRules(this.store, this.rulesDeps, b, this.tree.finalized().height);
+    } catch (err) {
+      if (!(err instanceof BlockError)) throw err;
+      this.penalize(from, err.code, err.detail);
       return;
     }
-    if (b.auxPowHeader !== null) {
-      const problem = this.checkPow(b.auxPowHeader, b.parentHash);
-      if (problem === 'unknown') {
-        this.d.sometimes('chain.auxpow-not-yet-placeable');
-        return;
-      }
-      if (problem !== undefined) {
-        this.penalize(from, BlockErrorCode.BAD_AUXPOW, problem);
-        return;
-      }
-    }
-    if (b.pegIns.length > 0 || b.executionPayload.withdrawals.length > 0) {
-      const problem = await this.checkPegIns(b);
-      if (problem === 'retry') return;
-      if (problem !== undefined) {
-        this.penalize(from, BlockErrorCode.INVALID_PEG_IN, problem);
-        return;
-      }
+    if (deferred !== undefined) {
+      if (deferred.deferred === 'auxpow-range-unknown') this.d.sometimes('chain.auxpow-not-yet-placeable');
+      return;
     }
     const status = await this.engineCall({ type: 'execute', payload: b.executionPayload }, 10_000);
     if (status === undefined || status.status === 'UNAVAILABLE') {
@@ -611,15 +601,7 @@ class ChainNode {
     return powRange(this.store, pow);
   }
 
-  /** 'unknown' when we cannot judge the proof yet (we are behind); a reason when it is wrong. */
-  private checkPow(pow: AuxPowHeader, parentHash: Uint8Array): string | 'unknown' | undefined {
-    try {
-      return verifyAuxPow(this.store, pow, parentHash);
-    } catch (err) {
-      if (err instanceof BlockError) return err.detail;
-      throw err;
-    }
-  }
+  private readonly rulesDeps: ChainRulesDeps = { checkPegIns: (b) => this.checkPegIns(b) };
 
   /** Committed blocks on our head chain from startHeight on, oldest first (finalized ones included). */
   private canonicalRange(startHeight: number, count: number, max = MAX_RANGE): SignedConsensusBlock[] {
@@ -751,16 +733,12 @@ class ChainNode {
     if (!this.tree.has(b.parentHash)) return 'parent unknown';
     const linkage = this.payloadLinkageProblem(b);
     if (linkage !== undefined) return linkage;
-    if (b.auxPowHeader === null && b.height - finalizedHeight > this.d.spec.maxBlocksWithoutPow) return 'too many blocks without proof of work';
-    if (b.auxPowHeader !== null) {
-      const problem = this.checkPow(b.auxPowHeader, b.parentHash);
-      if (problem !== undefined) return problem === 'unknown' ? 'proof of work range not on the chain' : problem;
+    try {
+      return (await verifyChainRules(this.store, this.rulesDeps, b, finalizedHeight))?.reason;
+    } catch (err) {
+      if (!(err instanceof BlockError)) throw err;
+      return err.message;
     }
-    if (b.pegIns.length > 0 || b.executionPayload.withdrawals.length > 0) {
-      const problem = await this.checkPegIns(b);
-      if (problem !== undefined) return problem === 'retry' ? 'peg-ins not yet confirmed here' : problem;
-    }
-    return undefined;
   }
 
   // ---- approvals -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// The AuxPow step of the block pipeline, as a pure function over a chain store.
+// The chain-rules steps of the block pipeline (AuxPow, blocks without proof of work, peg-ins), as
+// pure functions over a chain store.
 import { describe, expect, it } from 'vitest';
 import { encodeAuxPow } from '../../src/auxpow/auxpow.ts';
 import { bundleHash } from '../../src/auxpow/bundle.ts';
@@ -9,7 +10,8 @@ import { BlockError, BlockErrorCode } from '../../src/consensus/block-error.ts';
 import { BlockTree } from '../../src/consensus/fork-choice.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
 import { toHex } from '../../src/types/hex.ts';
-import { keys, spec } from './fixtures.ts';
+import { emptyBlock, keys, spec } from './fixtures.ts';
+import { verifyChainRules } from '../../src/chain/blocks/verify-chain-rules.ts';
 
 const s = spec(keys(4, simScheme));
 const h = (n: number): Uint8Array => new Uint8Array(32).fill(n);
@@ -48,5 +50,26 @@ describe('verifyAuxPow', () => {
     expect(code(() => verifyAuxPow(st, proof(h(1), h(3), [h(1), h(2), h(3)]), h(2)))).toMatch(/not an ancestor/);
     // The proof commits to another bundle than the range's.
     expect(code(() => verifyAuxPow(st, { ...proof(h(1), h(3), [h(1), h(2), h(3)]), rangeStart: h(2) }, h(3)))).toMatch(new RegExp(`^${BlockErrorCode.BAD_AUXPOW}`));
+  });
+});
+
+describe('verifyChainRules', () => {
+  const block = (height: number, o: { pow?: ReturnType<typeof proof>; pegIns?: number } = {}) => ({
+    ...emptyBlock(h(3), height, height),
+    auxPowHeader: o.pow ?? null,
+    pegIns: Array.from({ length: o.pegIns ?? 0 }, (_, i) => ({ txid: h(40 + i), vout: 0, evmAddress: new Uint8Array(20), amountSats: 1_000 })),
+  });
+  const deps = (answer: string | 'retry' | undefined) => ({ checkPegIns: async () => answer });
+
+  it('refuses too many blocks without proof of work, and a bad peg-in, with their codes', async () => {
+    await expect(verifyChainRules(store(), deps(undefined), block(4), 0)).resolves.toBeUndefined();
+    await expect(verifyChainRules(store(), deps(undefined), block(s.maxBlocksWithoutPow + 1), 0)).rejects.toMatchObject({ code: BlockErrorCode.TOO_MANY_WITHOUT_POW });
+    await expect(verifyChainRules(store(), deps('minted twice'), block(4, { pegIns: 1 }), 0)).rejects.toMatchObject({ code: BlockErrorCode.INVALID_PEG_IN, detail: 'minted twice' });
+  });
+
+  it('defers what it cannot judge yet: a proof off our chain, deposits not confirmed here', async () => {
+    await expect(verifyChainRules(store(), deps(undefined), block(4, { pow: proof(h(1), h(9), [h(1), h(9)]) }), 0)).resolves.toMatchObject({ deferred: 'auxpow-range-unknown' });
+    await expect(verifyChainRules(store(), deps('retry'), block(4, { pegIns: 1 }), 0)).resolves.toMatchObject({ deferred: 'peg-ins-unconfirmed' });
+    await expect(verifyChainRules(store(), deps(undefined), block(4, { pow: proof(h(1), h(3), [h(1), h(2), h(3)], { chainId: 9 }) }), 0)).rejects.toMatchObject({ code: BlockErrorCode.BAD_AUXPOW });
   });
 });
