@@ -78,7 +78,12 @@ export function nodeLogger(): (line: string) => void {
   return (line) => logger.info(line);
 }
 
-export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger()): Promise<RunningNode> {
+/** Faults a test harness injects into an in-process node; `alys node` never passes any. */
+export interface NodeTestHooks {
+  readonly dropOutbound?: (to: string, payload: Uint8Array) => boolean;
+}
+
+export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger(), hooks: NodeTestHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   const storage = await LevelStorage.open(join(config.dataDir, 'db'));
   const scheduler = new Scheduler();
@@ -92,7 +97,12 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
   });
   const executionGenesis = await untilReady('execution client', () => execution.genesisPayload());
   const identitySeed = config.network.identitySeed === undefined ? undefined : fromHex(config.network.identitySeed);
-  const network = await createLibp2pNetwork({ listen: config.network.listen, bootstrap: config.network.bootstrap, ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}) });
+  const network = await createLibp2pNetwork({
+    listen: config.network.listen,
+    bootstrap: config.network.bootstrap,
+    ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
+    ...(hooks.dropOutbound !== undefined ? { dropOutbound: hooks.dropOutbound } : {}),
+  });
   const pool = new SignaturePool();
   const c = config.chain;
   const spec: ChainSpec = {
