@@ -61,6 +61,8 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'gossip-relay-before-validate': { scenario: 'gossip-garbage-relay', catches: ['no-honest-peer-banned'] },
   'storage-skip-checksum': { scenario: 'storage-corruption', catches: ['no-corrupt-read'] },
   'peg-no-lookup-after-build-failure': { scenario: 'pegout-lagging-node', catches: ['peg-outs-finished-once-paid'] },
+  'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires'] },
+  'chain-skip-payload-linkage': { scenario: 'byzantine-payload-fork', catches: ['payload-extends-parent'] },
 };
 
 export function allBugs(): PlantedBug[] {

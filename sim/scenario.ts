@@ -112,7 +112,9 @@ export const scenarioSchema = z
         /** Byzantine authorities' behaviour mix. */
         /** twins: each Byzantine node runs an honest node with a copy of an honest authority's key. */
         /** gossip-garbage: Byzantine peers are no authorities and flood every honest node's gossip with garbage. */
-        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'gossip-garbage']).default('mixed'),
+        /** payload-fork: in its own slots, a block whose execution payload builds on an older execution block. */
+        /** flood: bursts of blocks with unknown parents (each costs a validation) and status messages, to fill the chain actor's mailbox. */
+        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'gossip-garbage', 'payload-fork', 'flood']).default('mixed'),
         /** The honest nodes' feature flags (the features file of a production node). */
         features: featuresSchema.optional(),
       })

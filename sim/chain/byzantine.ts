@@ -2,16 +2,25 @@
 // be able to do is get the honest nodes to accept a block out of turn, twice in a slot, or with a
 // bad proof of work. It equivocates in its own slots (a different block to each half of the
 // network), signs blocks for slots that are not its own, sends garbage, bit-flipped and replayed
-// messages, and blocks carrying a forged AuxPow.
+// messages, and blocks carrying a forged AuxPow. In `payload-fork` mode it proposes, in its own
+// slots, blocks whose execution payload builds on an older execution block than its parent's. In
+// `flood` mode it floods the honest nodes' chain actors in bursts: blocks whose parent nobody has
+// (each costs the receiver a signature validation and no penalty, so it keeps the actor busy) and
+// then more status messages than the actor's mailbox holds.
+// Every block it makes carries a payload the execution client accepts (hash, state root, number,
+// time all right for the payload's own parent), so what refuses it is the rule under test.
 import { blockHash } from '../../src/codec/block-codec.ts';
 import { approvalMessage } from '../../src/consensus/approvals.ts';
-import { proposerIndexFor, slotAt, slotStartMs } from '../../src/consensus/aura.ts';
+import { payloadTimestampFor, proposerIndexFor, slotAt, slotStartMs } from '../../src/consensus/aura.ts';
 import { signBlock } from '../../src/consensus/sign-block.ts';
 import type { KeyPair } from '../../src/crypto/signature-scheme.ts';
-import type { SignedConsensusBlock } from '../../src/types/chain.ts';
+import type { ExecutionPayload, SignedConsensusBlock } from '../../src/types/chain.ts';
+import { childPayload } from '../../src/io/sim/execution.ts';
+import { toHex } from '../../src/types/hex.ts';
 import { decodeWire, encodeWire } from '../../src/chain/wire.ts';
 import type { ByzantineNode, SimNodeContext } from '../app.ts';
 import { buildChainNode } from './node.ts';
+import { genesisPayload } from '../../src/chain/genesis.ts';
 import { chainSetup } from './setup.ts';
 import { gossipGarbage } from './gossip-garbage.ts';
 import type { SimEndpoint } from '../../src/io/sim/network.ts';
@@ -33,6 +42,8 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
   const mode = ctx.scenario.chain.byzantine;
   const heard: Uint8Array[] = [];
   let best: SignedConsensusBlock | undefined;
+  /** Blocks heard, by hash: where a payload fork finds an older execution block to build on. */
+  const seen = new Map<string, SignedConsensusBlock>();
   let lastEquivocatedSlot = -1;
   // What a gossip kind's topic byte starts goes out as gossip, the way a peer reaches honest nodes'
   // gossip (they relay what their rules accept); the rest, garbage included, as unicast.
@@ -46,10 +57,55 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
     for (const o of others) send(o, bytes);
   };
 
-  const blockOn = (parent: SignedConsensusBlock, slot: number, salt: number): SignedConsensusBlock => {
-    const payload = { ...parent.message.executionPayload, extraData: new Uint8Array([salt & 0xff]) };
-    const message = { ...parent.message, parentHash: blockHash(parent.message), slot, height: parent.message.height + 1, executionPayload: payload, auxPowHeader: null };
-    return signBlock(message, proposerIndexFor(slot, spec.authorities.length), key, spec.authorities.length);
+  /** A payload for `slot` on `base`, valid for the execution client; `salt` tells siblings apart. */
+  const payloadOn = (base: ExecutionPayload, slot: number, salt: number): ExecutionPayload =>
+    childPayload(base, { timestamp: Math.max(payloadTimestampFor(slot, spec), base.timestamp + 1), feeRecipient: new Uint8Array(20).fill(0xbb), prevRandao: new Uint8Array(32), extraData: new Uint8Array([salt & 0xff]) });
+
+  const blockOn = (parent: SignedConsensusBlock, slot: number, salt: number, proposer = proposerIndexFor(slot, spec.authorities.length), payloadBase = parent.message.executionPayload): SignedConsensusBlock => {
+    const message = { ...parent.message, parentHash: blockHash(parent.message), slot, height: parent.message.height + 1, executionPayload: payloadOn(payloadBase, slot, salt), auxPowHeader: null, pegIns: [] };
+    return signBlock(message, proposer, key, spec.authorities.length);
+  };
+
+  /** In our own slot: a block on the best head whose payload forks off an older execution block. */
+  /**
+   * A flood round every FLOOD_EVERY slots, timed on a slot boundary: just before it, blocks with
+   * unknown parents (each holds the receiving chain actor for a signature validation); just after
+   * it, more status messages than the chain actor's mailbox holds, so that they arrive while the
+   * slot tick waits behind the orphans.
+   */
+  const FLOOD_EVERY = 10;
+  let orphansFor = -1;
+  const flood = (): void => {
+    if (best === undefined) return;
+    const now = ctx.io.clock.now();
+    const slot = slotAt(now, spec);
+    const toNext = slotStartMs(slot + 1, spec) - now;
+    const sinceStart = now - slotStartMs(slot, spec);
+    const honestOthers = others.filter((o) => !o.startsWith('byz'));
+    if ((slot + 1) % FLOOD_EVERY === 0 && toNext <= 250 && toNext > 100 && orphansFor !== slot + 1) {
+      orphansFor = slot + 1;
+      for (let i = 0; i < 300; i++) {
+        const parentHash = new Uint8Array(32);
+        for (let j = 0; j < 32; j++) parentHash[j] = rng.int(256);
+        const orphan = encodeWire({ topic: 'block', block: { ...best, message: { ...best.message, parentHash, height: best.message.height + 2 } } });
+        for (const o of honestOthers) send(o, orphan);
+      }
+      ctx.sometimes('byzantine.flood-sent');
+      return;
+    }
+    if (slot % FLOOD_EVERY !== 0 || orphansFor !== slot || sinceStart >= 450) return;
+    const status = encodeWire({ topic: 'status', headHeight: best.message.height });
+    for (let i = 0; i < 7_000; i++) for (const o of honestOthers) send(o, status);
+  };
+
+  const payloadFork = (slot: number): void => {
+    if (best === undefined || slot === lastEquivocatedSlot) return;
+    lastEquivocatedSlot = slot;
+    const grandparent = seen.get(toHex(best.message.parentHash));
+    const older = grandparent?.message.executionPayload ?? genesisPayload();
+    if (older.blockNumber >= best.message.executionPayload.blockNumber) return;
+    broadcast(encodeWire({ topic: 'block', block: blockOn(best, slot, 5, myIndex, older) }));
+    ctx.sometimes('byzantine.payload-fork-sent');
   };
 
   const equivocate = (slot: number): void => {
@@ -81,7 +137,11 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
       else heard[rng.int(heard.length)] = payload;
       try {
         const m = decodeWire(payload);
-        if ((m.topic === 'block' || m.topic === 'block-response') && (best === undefined || m.block.message.height > best.message.height)) best = m.block;
+        if (m.topic === 'block' || m.topic === 'block-response') {
+          if (seen.size >= 256) seen.delete(seen.keys().next().value as string);
+          seen.set(toHex(blockHash(m.block.message)), m.block);
+          if (best === undefined || m.block.message.height > best.message.height) best = m.block;
+        }
         if (m.topic === 'block' && mode === 'collude') {
           // Colluders keep the chain going by approving every block they see.
           const h = blockHash(m.block.message);
@@ -93,7 +153,16 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
     },
     tick() {
       const slot = slotAt(ctx.io.clock.now(), spec);
-      if (proposerIndexFor(slot, spec.authorities.length) === myIndex && mode !== 'garbage') {
+      const mine = proposerIndexFor(slot, spec.authorities.length) === myIndex;
+      if (mode === 'payload-fork') {
+        if (mine) payloadFork(slot);
+        return;
+      }
+      if (mode === 'flood') {
+        flood();
+        return;
+      }
+      if (mine && mode !== 'garbage') {
         equivocate(slot);
         return;
       }
@@ -124,9 +193,7 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
             const next = slot + 1;
             const early = slotStartMs(next, spec) - ctx.io.clock.now() < 400;
             const target = early ? next : slot;
-            const payload = { ...best.message.executionPayload, extraData: new Uint8Array([3]) };
-            const message = { ...best.message, parentHash: blockHash(best.message), slot: target, height: best.message.height + 1, executionPayload: payload, auxPowHeader: null };
-            broadcast(encodeWire({ topic: 'block', block: signBlock(message, myIndex, key, spec.authorities.length) }));
+            broadcast(encodeWire({ topic: 'block', block: blockOn(best, target, 3, myIndex) }));
             ctx.sometimes('byzantine.wrong-proposer-sent');
           }
           break;

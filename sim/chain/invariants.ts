@@ -7,6 +7,7 @@ import { AppendCursor } from '../chaos/append-cursor.ts';
 import { ProgressWindows } from '../chaos/liveness.ts';
 import { toHex } from '../../src/types/hex.ts';
 import { chainSetup } from './setup.ts';
+import { genesisBlock, genesisPayload } from '../../src/chain/genesis.ts';
 
 type Ctx = CheckContext<ChainView>;
 
@@ -300,6 +301,64 @@ export function noHonestPeerBanned(): Invariant<ChainView> {
         for (const b of n.view.bans ?? []) {
           if (honestIds.has(b.peer)) return `${n.id} banned honest ${b.peer} at ${b.atMs} ms until ${b.untilMs} ms: ${b.reason}`;
         }
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Every accepted block's execution payload extends its parent block's payload (the parent as any
+ * honest node accepted it, or genesis): the execution chain never forks under the consensus chain.
+ */
+export function payloadExtendsParent(): Invariant<ChainView> {
+  const payloads = new Map<string, { readonly hash: string; readonly number: number }>();
+  const cursor = new AppendCursor();
+  let seeded = false;
+  return {
+    name: 'payload-extends-parent',
+    check(ctx) {
+      if (!seeded) {
+        seeded = true;
+        const g = genesisBlock(0);
+        payloads.set(toHex(g.hash), { hash: toHex(genesisPayload().blockHash), number: 0 });
+      }
+      for (const n of honest(ctx)) {
+        const problem = cursor.scan(n.id, n.incarnation, n.view.accepted, (r) => {
+          payloads.set(toHex(r.hash), { hash: toHex(r.payload.blockHash), number: r.payload.blockNumber });
+          const parent = payloads.get(toHex(r.parentHash));
+          if (parent === undefined) return undefined;
+          if (parent.hash !== toHex(r.payload.parentHash)) {
+            return `${n.id} accepted height ${r.height} (slot ${r.slot}) whose payload builds on ${toHex(r.payload.parentHash).slice(0, 12)}, not its parent's payload ${parent.hash.slice(0, 12)}`;
+          }
+          if (r.payload.blockNumber !== parent.number + 1) return `${n.id} accepted height ${r.height} with payload number ${r.payload.blockNumber} on ${parent.number}`;
+          return undefined;
+        });
+        if (problem !== undefined) return problem;
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * The slot timer keeps firing: a recovered node handles a slot tick at least once per liveness
+ * window (a handler may hold the actor a while on a slow engine, but a tick that was dropped stops
+ * the timer for good: only the tick re-arms it).
+ */
+export function slotTimerFires(opts: InvariantOptions): Invariant<ChainView> {
+  const last = new Map<string, { incarnation: number; ticks: number; at: number }>();
+  return {
+    name: 'slot-timer-fires',
+    check(ctx) {
+      for (const n of honest(ctx)) {
+        const ticks = n.view.slotTicks ?? 0;
+        const prev = last.get(n.id);
+        if (prev === undefined || prev.incarnation !== n.incarnation || prev.ticks !== ticks) {
+          last.set(n.id, { incarnation: n.incarnation, ticks, at: ctx.now });
+          continue;
+        }
+        if (ctx.now - prev.at > opts.livenessWindowMs) return `${n.id} handled no slot tick from ${prev.at} ms to ${ctx.now} ms (${ticks} ticks in all): its slot timer stopped`;
       }
       return undefined;
     },

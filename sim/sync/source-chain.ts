@@ -5,8 +5,8 @@ import { blockHash, encodeBlock } from '../../src/codec/block-codec.ts';
 import { approve, aggregateApprovals, signBlock } from '../../src/consensus/sign-block.ts';
 import type { SignatureScheme, KeyPair } from '../../src/crypto/signature-scheme.ts';
 import { genesisBlock, genesisPayload } from '../../src/chain/genesis.ts';
-import { payloadHash } from '../../src/io/sim/execution.ts';
-import type { SignedConsensusBlock } from '../../src/types/chain.ts';
+import { childPayload } from '../../src/io/sim/execution.ts';
+import type { ExecutionPayload, SignedConsensusBlock } from '../../src/types/chain.ts';
 
 export interface SourceChain {
   readonly genesisHash: Uint8Array;
@@ -21,27 +21,13 @@ export function buildSourceChain(length: number, scheme: SignatureScheme, txsPer
   const genesis = genesisBlock(keys.length);
   const blocks: SignedConsensusBlock[] = [];
   let parent = forkParent ?? genesis.hash;
-  let parentPayload = genesisPayload().blockHash;
+  let parentPayload: ExecutionPayload = genesisPayload();
   let bytes = 0;
   for (let h = 1; h <= length; h++) {
     const txs = Array.from({ length: txsPerBlock }, (_, i) => new Uint8Array(txBytes).fill((h * 31 + i) & 0xff));
-    const body = {
-      parentHash: parentPayload,
-      feeRecipient: new Uint8Array(20),
-      stateRoot: new Uint8Array(32).fill(h & 0xff),
-      receiptsRoot: new Uint8Array(32),
-      logsBloom: new Uint8Array(256),
-      prevRandao: new Uint8Array(32),
-      blockNumber: h,
-      gasLimit: 30_000_000,
-      gasUsed: 21_000 * txsPerBlock,
-      timestamp: 1_767_225_600 + 2 * h,
-      extraData: new Uint8Array(0),
-      baseFeePerGas: 7n,
-      transactions: txs,
-      withdrawals: [],
-    };
-    const payload = { ...body, blockHash: payloadHash(body) };
+    // Built as the simulated execution client checks it: linked to the parent payload, with the
+    // state root, receipts and gas that executing it gives.
+    const payload = childPayload(parentPayload, { timestamp: 1_767_225_600 + 2 * h, feeRecipient: new Uint8Array(20), prevRandao: new Uint8Array(32), transactions: txs });
     const message = { parentHash: parent, slot: h, height: h, executionPayload: payload, auxPowHeader: null, pegIns: [], pegOutProposals: [], finalizedPegOuts: [] };
     const proposer = h % keys.length;
     const signed = signBlock(message, proposer, keys[proposer] as KeyPair, keys.length);
@@ -52,7 +38,7 @@ export function buildSourceChain(length: number, scheme: SignatureScheme, txsPer
     // What a block costs on the wire: its SSZ encoding plus the 4-byte offset of a list element.
     bytes += encodeBlock(full).length + 4;
     parent = hash;
-    parentPayload = payload.blockHash;
+    parentPayload = payload;
   }
   return { genesisHash: genesis.hash, blocks, keys, avgBlockBytes: length === 0 ? 0 : bytes / length };
 }

@@ -3,7 +3,6 @@
 // rules are the pure functions of src/consensus and src/auxpow; this actor sequences them with the
 // engine, storage and network actors, and is never reentrant (it must not import a block in the
 // middle of building one).
-import { checkAuxPow, decodeAuxPow, AuxPowError } from '../auxpow/auxpow.ts';
 import { bundleHash } from '../auxpow/bundle.ts';
 import { nextBits } from '../auxpow/retarget.ts';
 import type { Clock } from '../io/clock.ts';
@@ -16,18 +15,21 @@ import { approvalMessage, approvalThreshold, maxByzantine, signerIndices } from 
 import { type SyncProgress, canProduce, stateFor } from '../sync/sync-state.ts';
 import { MAX_BATCH, type SyncWire, encodeSync } from '../sync/range-protocol.ts';
 import { type SyncMsg, syncActorName } from './sync-actor.ts';
-import { proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
-import { BlockErrorCode, policyFor } from '../consensus/block-error.ts';
+import { payloadTimestampFor, proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
+import { BlockError, BlockErrorCode, policyFor } from '../consensus/block-error.ts';
+import type { ChainStore } from '../chain/blocks/chain-store.ts';
+import { powRange, verifyAuxPow } from '../chain/blocks/verify-auxpow.ts';
+import { type ChainRulesDeps, type Deferred, verifyChainRules } from '../chain/blocks/verify-chain-rules.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
 import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
 import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.ts';
-import { checkApprovals } from '../consensus/validate-block.ts';
+import { checkApprovals, checkPayloadLinkage } from '../consensus/validate-block.ts';
 import { type ValidationMsg, validationActorName } from './validation-actor.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
 import type { AuxPowHeader, ExecutionPayload, PegIn, SignedConsensusBlock } from '../types/chain.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
-import type { AcceptedRecord, ChainView } from '../chain/chain-view.ts';
+import type { AcceptedRecord, ChainReads, ChainView } from '../chain/chain-view.ts';
 import { genesisBlock } from '../chain/genesis.ts';
 import { MAX_RANGE, type WireMessage } from '../chain/wire.ts';
 import { type EngineMsg, engineActorName } from './engine-actor.ts';
@@ -108,6 +110,21 @@ interface Pending {
   readonly hash: Uint8Array;
 }
 
+function acceptedRecord(signed: SignedConsensusBlock, hash: Uint8Array): AcceptedRecord {
+  const p = signed.message.executionPayload;
+  return {
+    hash,
+    slot: signed.message.slot,
+    height: signed.message.height,
+    proposerIndex: signed.proposerIndex,
+    signature: signed.signature,
+    approvalSigners: signerIndices(signed.approvals.signers),
+    approvalSignature: signed.approvals.signature,
+    parentHash: signed.message.parentHash,
+    payload: { blockHash: p.blockHash, parentHash: p.parentHash, blockNumber: p.blockNumber },
+  };
+}
+
 export function chainActor(d: ChainDeps): ActorSpec<ChainMsg> {
   return actor<ChainMsg>({
     name: chainActorName,
@@ -150,6 +167,7 @@ class ChainNode {
   /** The SyncActor is catching us up: gossip is not imported meanwhile, range requests not sent. */
   private syncing = false;
   private syncProgress: SyncProgress | undefined;
+  private slotTicks = 0;
 
   constructor(
     private readonly ctx: ActorContext<ChainMsg>,
@@ -166,6 +184,20 @@ class ChainNode {
     this.committed.add(g);
     this.powState.set(g, { bits: d.spec.initialBits, lastPowSlot: 0 });
   }
+
+  /** What read-only queries see, published with the view (they do not queue behind the actor). */
+  private readonly reads: ChainReads = {
+    block: (m) => {
+      // Finalized blocks are pruned from the fork-choice tree: by height they come from the
+      // finalized record, by hash from the committed blocks.
+      const fin = this.tree.finalized().height;
+      const key =
+        m.hash !== undefined ? toHex(m.hash) : m.height === undefined ? undefined : m.height <= fin ? this.finalized[m.height] : this.tree.ancestorAt(this.tree.head().hash, m.height)?.key;
+      const block = key === undefined || !this.committed.has(key) ? undefined : this.blocks.get(key);
+      return block === undefined || key === undefined ? undefined : { block, hash: fromHex(key) };
+    },
+    queuedPow: () => this.queuedPow,
+  };
 
   /**
    * Difficulty follows the chain (src/auxpow/retarget.ts): a block carrying a proof retargets from
@@ -227,15 +259,7 @@ class ChainNode {
           this.queuedPow = m.header;
         },
         bundle: () => this.bundle(),
-        'get-block': (m: { hash?: Uint8Array; height?: number }) => {
-          // Finalized blocks are pruned from the fork-choice tree: by height they come from the
-          // finalized record, by hash from the committed blocks.
-          const fin = this.tree.finalized().height;
-          const key =
-            m.hash !== undefined ? toHex(m.hash) : m.height === undefined ? undefined : m.height <= fin ? this.finalized[m.height] : this.tree.ancestorAt(this.tree.head().hash, m.height)?.key;
-          const block = key === undefined || !this.committed.has(key) ? undefined : this.blocks.get(key);
-          return block === undefined || key === undefined ? undefined : { block, hash: fromHex(key) };
-        },
+        'get-block': (m: { hash?: Uint8Array; height?: number }) => this.reads.block(m),
         'queued-pow': () => this.queuedPow,
         'serve-sync': (m: { from: string; request: Extract<SyncWire, { kind: 'request' }> }) => this.serveSync(m.from, m.request),
         adopt: (m: { blocks: readonly SignedConsensusBlock[] }) => this.adopt(m.blocks),
@@ -273,6 +297,14 @@ class ChainNode {
       const hash = blockHash(b.message);
       const key = toHex(hash);
       if (this.tree.has(hash) || !this.tree.has(b.message.parentHash)) continue;
+      // Our own disk is checked as gossip is: a block whose payload does not extend its parent's
+      // (written by an older, laxer version, or corrupted) is not taken back into the chain.
+      const linkage = this.payloadLinkageProblem(b.message);
+      if (linkage !== undefined) {
+        this.d.sometimes('chain.recovery-refused-block');
+        this.d.log?.(`recovery: stored block ${b.message.height} refused: ${linkage}`);
+        continue;
+      }
       this.tree.add(hash, b.message.parentHash, b.message.height, b.message.slot);
       this.blocks.set(key, b);
       this.committed.add(key);
@@ -345,6 +377,8 @@ class ChainNode {
 
   private async onSlot(): Promise<void> {
     this.armSlotTimer();
+    this.slotTicks++;
+    this.publish();
     if (this.recovered) this.ctx.tell(this.network, { type: 'publish', message: { topic: 'status', headHeight: this.tree.head().height } });
     this.maybeStartSync();
     const slot = slotAt(this.d.clock.now(), this.d.spec);
@@ -377,7 +411,7 @@ class ChainNode {
         type: 'build',
         parentPayloadHash: parent.message.executionPayload.blockHash,
         finalizedPayloadHash: finalizedBlock.message.executionPayload.blockHash,
-        timestampSec: Math.floor(slotStartMs(slot, this.d.spec) / 1000),
+        timestampSec: payloadTimestampFor(slot, this.d.spec),
         feeRecipient: this.d.feeRecipient,
         withdrawals: withdrawalsFor(pegIns, head.height + 1),
       },
@@ -405,6 +439,16 @@ class ChainNode {
   }
 
   /** A queued AuxPow is usable if its range lies on our head chain after our finalized block. */
+  /** The pipeline's AuxPow step as a verdict: undefined (holds), 'unknown' (cannot place it yet), or why not. */
+  private checkPow(pow: AuxPowHeader, parentHash: Uint8Array): string | 'unknown' | undefined {
+    try {
+      return verifyAuxPow(this.store, pow, parentHash);
+    } catch (err) {
+      if (err instanceof BlockError) return err.detail;
+      throw err;
+    }
+  }
+
   private usablePow(): AuxPowHeader | undefined {
     const pow = this.queuedPow;
     if (pow === undefined) return undefined;
@@ -507,6 +551,7 @@ class ChainNode {
       return;
     }
     const parentNode = this.tree.get(b.parentHash);
+    const parentPayload = parentNode === undefined ? undefined : this.blocks.get(parentNode.key)?.message.executionPayload;
     // Validation (signatures) runs on the pool, round robin, so several can be in flight.
     const validator = this.ctx.lookup<ValidationMsg>(validationActorName(this.nextValidator++ % this.d.validators));
     const v = await this.ctx.ask(
@@ -514,9 +559,10 @@ class ChainNode {
       {
         type: 'validate',
         block: signed,
-        parent: parentNode === undefined ? undefined : { height: parentNode.height, slot: parentNode.slot },
+        parent: parentNode === undefined ? undefined : { height: parentNode.height, slot: parentNode.slot, ...(parentPayload !== undefined ? { payload: parentPayload } : {}) },
         requireApprovals: withApprovals,
         skipProposerCheck: this.d.bugs.has('chain-skip-proposer-check'),
+        skipPayloadLinkage: this.d.bugs.has('chain-skip-payload-linkage'),
       },
       10_000,
     );
@@ -540,28 +586,17 @@ class ChainNode {
     }
     // Relaying is the transport's (gossipsub forwards what the gossip rules accepted), so every
     // honest node sees every block and an equivocation cannot hide behind a split of the network.
-    if (b.auxPowHeader === null && b.height - this.tree.finalized().height > this.d.spec.maxBlocksWithoutPow) {
-      this.penalize(from, BlockErrorCode.TOO_MANY_WITHOUT_POW, `height ${b.height}`, blame);
+    let deferred: Deferred | undefined;
+    try {
+      deferred = await verifyChainRules(this.store, this.rulesDeps, b, this.tree.finalized().height);
+    } catch (err) {
+      if (!(err instanceof BlockError)) throw err;
+      this.penalize(from, err.code, err.detail, blame);
       return;
     }
-    if (b.auxPowHeader !== null) {
-      const problem = this.checkPow(b.auxPowHeader, b.parentHash);
-      if (problem === 'unknown') {
-        this.d.sometimes('chain.auxpow-not-yet-placeable');
-        return;
-      }
-      if (problem !== undefined) {
-        this.penalize(from, BlockErrorCode.BAD_AUXPOW, problem, blame);
-        return;
-      }
-    }
-    if (b.pegIns.length > 0 || b.executionPayload.withdrawals.length > 0) {
-      const problem = await this.checkPegIns(b);
-      if (problem === 'retry') return;
-      if (problem !== undefined) {
-        this.penalize(from, BlockErrorCode.INVALID_PEG_IN, problem, blame);
-        return;
-      }
+    if (deferred !== undefined) {
+      if (deferred.deferred === 'auxpow-range-unknown') this.d.sometimes('chain.auxpow-not-yet-placeable');
+      return;
     }
     const status = await this.engineCall({ type: 'execute', payload: b.executionPayload }, 10_000);
     if (status === undefined || status.status === 'UNAVAILABLE') {
@@ -589,44 +624,16 @@ class ChainNode {
     await this.tryAccept(key);
   }
 
-  /**
-   * The hashes a proof of work covers, on our chain, from rangeStart to rangeEnd. Part of the range
-   * may already be final here (another proof finalized it first): those hashes come from our record
-   * of the finalized chain. Undefined: we cannot place the range (yet).
-   */
-  private powRange(pow: AuxPowHeader): Uint8Array[] | undefined {
-    const startKey = toHex(pow.rangeStart);
-    const endKey = toHex(pow.rangeEnd);
-    const finalStart = this.finalized.indexOf(startKey);
-    const finalEnd = this.finalized.indexOf(endKey);
-    if (finalStart > 0 && finalEnd >= finalStart) return this.finalized.slice(finalStart, finalEnd + 1).map(fromHex);
-    const chain = this.tree.chainTo(pow.rangeEnd);
-    if (chain.length === 0) return undefined;
-    if (finalStart > 0) return [...this.finalized.slice(finalStart).map(fromHex), ...chain.map((n) => n.hash)];
-    const start = chain.findIndex((n) => n.key === startKey);
-    return start < 0 ? undefined : chain.slice(start).map((n) => n.hash);
+  /** The chain as the pipeline's steps (src/chain/blocks) read it. */
+  private get store(): ChainStore {
+    return { spec: this.d.spec, tree: this.tree, finalized: this.finalized, requiredBits: (h) => this.requiredBits(h) };
   }
 
-  /** 'unknown' when we cannot judge the proof yet (we are behind); a reason when it is wrong. */
-  private checkPow(pow: AuxPowHeader, parentHash: Uint8Array): string | 'unknown' | undefined {
-    const range = this.powRange(pow);
-    if (range === undefined) return this.tree.has(pow.rangeStart) && this.tree.has(pow.rangeEnd) ? 'range start is not on the chain to its end' : 'unknown';
-    const end = this.tree.get(pow.rangeEnd);
-    if (end !== undefined) {
-      const anc = this.tree.ancestorAt(parentHash, end.height);
-      if (anc === undefined || !equalBytes(anc.hash, pow.rangeEnd)) return 'range end is not an ancestor of the block';
-    }
-    if (pow.chainId !== this.d.spec.auxPowChainId) return `wrong chain id ${pow.chainId}`;
-    const bits = this.requiredBits(parentHash);
-    if (pow.bits !== bits) return `bits ${pow.bits.toString(16)}, the chain requires ${bits.toString(16)}`;
-    try {
-      checkAuxPow(decodeAuxPow(pow.auxPow), bundleHash(range), this.d.spec.auxPowChainId, pow.bits);
-    } catch (err) {
-      if (err instanceof AuxPowError) return err.message;
-      throw err;
-    }
-    return undefined;
+  private powRange(pow: AuxPowHeader): Uint8Array[] | undefined {
+    return powRange(this.store, pow);
   }
+
+  private readonly rulesDeps: ChainRulesDeps = { checkPegIns: (b) => this.checkPegIns(b) };
 
   /** Committed blocks on our head chain from startHeight on, oldest first (finalized ones included). */
   private canonicalRange(startHeight: number, count: number, max = MAX_RANGE): SignedConsensusBlock[] {
@@ -728,15 +735,7 @@ class ChainNode {
       this.committed.add(key);
       if (block.message.pegIns.length > 0) this.mintedIn.set(key, block.message.pegIns.map(pegInKey));
       if (signerIndices(block.approvals.signers).length > 0) this.bestSeen = Math.max(this.bestSeen, block.message.height);
-      this.accepted.push({
-        hash,
-        slot: block.message.slot,
-        height: block.message.height,
-        proposerIndex: block.proposerIndex,
-        signature: block.signature,
-        approvalSigners: signerIndices(block.approvals.signers),
-        approvalSignature: block.approvals.signature,
-      });
+      this.accepted.push(acceptedRecord(block, hash));
       const pow = block.message.auxPowHeader;
       if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
     }
@@ -750,20 +749,29 @@ class ChainNode {
     return { ok: true, height: this.tree.head().height };
   }
 
+  /** The payload linkage rule against the parent we hold (sync and recovery); undefined if it holds. */
+  private payloadLinkageProblem(b: SignedConsensusBlock['message']): string | undefined {
+    if (this.d.bugs.has('chain-skip-payload-linkage')) return undefined;
+    const parent = this.blocks.get(toHex(b.parentHash));
+    if (parent === undefined) return 'parent unknown';
+    const err = checkPayloadLinkage(b, parent.message.executionPayload, this.d.spec);
+    if (err === undefined) return undefined;
+    this.d.sometimes(`chain.rejected.${err.code}`);
+    return err.message;
+  }
+
   /** What stops a synced block from joining the chain, by the chain's own rules; undefined if nothing. */
   private async adoptionProblem(signed: SignedConsensusBlock, finalizedHeight: number): Promise<string | undefined> {
     const b = signed.message;
     if (!this.tree.has(b.parentHash)) return 'parent unknown';
-    if (b.auxPowHeader === null && b.height - finalizedHeight > this.d.spec.maxBlocksWithoutPow) return 'too many blocks without proof of work';
-    if (b.auxPowHeader !== null) {
-      const problem = this.checkPow(b.auxPowHeader, b.parentHash);
-      if (problem !== undefined) return problem === 'unknown' ? 'proof of work range not on the chain' : problem;
+    const linkage = this.payloadLinkageProblem(b);
+    if (linkage !== undefined) return linkage;
+    try {
+      return (await verifyChainRules(this.store, this.rulesDeps, b, finalizedHeight))?.reason;
+    } catch (err) {
+      if (!(err instanceof BlockError)) throw err;
+      return err.message;
     }
-    if (b.pegIns.length > 0 || b.executionPayload.withdrawals.length > 0) {
-      const problem = await this.checkPegIns(b);
-      if (problem !== undefined) return problem === 'retry' ? 'peg-ins not yet confirmed here' : problem;
-    }
-    return undefined;
   }
 
   // ---- approvals -----------------------------------------------------------------------------
@@ -832,15 +840,7 @@ class ChainNode {
     this.committed.add(key);
     this.notePowState(signed.message, key);
     if (signed.message.pegIns.length > 0) this.mintedIn.set(key, signed.message.pegIns.map(pegInKey));
-    this.accepted.push({
-      hash,
-      slot: signed.message.slot,
-      height: signed.message.height,
-      proposerIndex: signed.proposerIndex,
-      signature: signed.signature,
-      approvalSigners: signerIndices(signed.approvals.signers),
-      approvalSignature: signed.approvals.signature,
-    });
+    this.accepted.push(acceptedRecord(signed, hash));
     this.d.sometimes('chain.block-accepted');
     const pow = signed.message.auxPowHeader;
     if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
@@ -953,6 +953,8 @@ class ChainNode {
       sync: this.syncStatus(this.d.bugs.has('chain-status-reports-finalized') ? this.tree.finalized().height : head.height),
       mintedIn: this.mintedIn,
       finalizedPayloadHash: toHex((this.blocks.get(this.tree.finalized().key) ?? this.genesis.signed).message.executionPayload.blockHash),
+      slotTicks: this.slotTicks,
+      reads: this.reads,
     });
   }
 

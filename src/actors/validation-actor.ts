@@ -22,6 +22,8 @@ export type ValidationMsg =
         readonly parent: ParentInfo | undefined;
         readonly requireApprovals: boolean;
         readonly skipProposerCheck: boolean;
+        /** Planted bug `chain-skip-payload-linkage`. */
+        readonly skipPayloadLinkage?: boolean;
       },
       ValidationResult
     >
@@ -57,6 +59,7 @@ export function validationActor(i: number, d: ValidationDeps): ActorSpec<Validat
             parent: () => m.parent,
             requireApprovals: m.requireApprovals,
             skipProposerCheck: m.skipProposerCheck,
+            skipPayloadLinkage: m.skipPayloadLinkage === true,
           });
           let result: ValidationResult;
           if (!checked.ok) result = { ok: false, code: checked.error.code, detail: checked.error.detail };

@@ -1,3 +1,5 @@
+import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
+
 // What the simulation's checkers (and the node's status) may read of a chain node.
 import type { BanRecord } from '../network/network-counters.ts';
 
@@ -9,6 +11,9 @@ export interface AcceptedRecord {
   readonly signature: Uint8Array;
   readonly approvalSigners: readonly number[];
   readonly approvalSignature: Uint8Array;
+  readonly parentHash: Uint8Array;
+  /** The block's execution payload: its hash, and what it builds on (the linkage checker reads it). */
+  readonly payload: { readonly blockHash: Uint8Array; readonly parentHash: Uint8Array; readonly blockNumber: number };
 }
 
 export interface ChainView {
@@ -35,6 +40,13 @@ export interface ChainView {
   readonly finalizedPayloadHash: string;
   /** Peers this node banned (the PeerActor's record, added by the node's assembly for checkers). */
   readonly bans?: readonly BanRecord[];
+  /**
+   * Read-only queries (JSON-RPC getblockby…, getqueuedpow) answered from the chain as published,
+   * without a message to the chain actor: they never wait behind its engine calls.
+   */
+  readonly reads?: ChainReads;
+  /** Slot ticks handled since the chain actor started (the timer re-arms itself from each). */
+  readonly slotTicks?: number;
 }
 
 export interface ChainSyncStatus {
@@ -44,4 +56,10 @@ export interface ChainSyncStatus {
   readonly canProduce: boolean;
   /** Peers whose head we have heard of. */
   readonly peerCount: number;
+}
+
+export interface ChainReads {
+  /** A committed block by hash, or by height on the head's branch (finalized heights included). */
+  block(q: { readonly hash?: Uint8Array; readonly height?: number }): { readonly block: SignedConsensusBlock; readonly hash: Uint8Array } | undefined;
+  queuedPow(): AuxPowHeader | undefined;
 }

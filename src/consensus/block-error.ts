@@ -15,17 +15,45 @@ export const BlockErrorCode = {
   MALFORMED: 'BLOCK_ERROR_MALFORMED',
   /** Peg-ins that are not confirmed deposits, are minted twice, or do not match the withdrawals. */
   INVALID_PEG_IN: 'BLOCK_ERROR_INVALID_PEG_IN',
+  /** The execution payload does not build on the parent block's payload. */
+  PAYLOAD_PARENT_MISMATCH: 'BLOCK_ERROR_PAYLOAD_PARENT_MISMATCH',
+  /** The payload's block number is not the parent payload's plus one. */
+  PAYLOAD_NUMBER_MISMATCH: 'BLOCK_ERROR_PAYLOAD_NUMBER_MISMATCH',
+  /** The payload's timestamp is not the start of the block's slot (in seconds). */
+  PAYLOAD_TIMESTAMP_NOT_SLOT: 'BLOCK_ERROR_PAYLOAD_TIMESTAMP_NOT_SLOT',
+  /** The payload's timestamp is not after the parent payload's. */
+  PAYLOAD_TIMESTAMP_NOT_INCREASING: 'BLOCK_ERROR_PAYLOAD_TIMESTAMP_NOT_INCREASING',
 } as const;
 
 export type BlockErrorCode = (typeof BlockErrorCode)[keyof typeof BlockErrorCode];
 
-export class BlockError extends Error {
+/**
+ * The values that failed, for the codes whose policy or log needs them (hex strings for hashes).
+ * Codes not listed carry no data beyond the detail line.
+ */
+export interface BlockErrorDataByCode {
+  readonly BLOCK_ERROR_PAYLOAD_PARENT_MISMATCH: { readonly parentPayloadHash: string; readonly payloadParentHash: string };
+  readonly BLOCK_ERROR_PAYLOAD_NUMBER_MISMATCH: { readonly expected: number; readonly actual: number };
+  readonly BLOCK_ERROR_PAYLOAD_TIMESTAMP_NOT_SLOT: { readonly slot: number; readonly expected: number; readonly actual: number };
+  readonly BLOCK_ERROR_PAYLOAD_TIMESTAMP_NOT_INCREASING: { readonly parentTimestamp: number; readonly timestamp: number };
+  readonly BLOCK_ERROR_WRONG_HEIGHT: { readonly expected: number; readonly actual: number };
+  readonly BLOCK_ERROR_SLOT_NOT_INCREASING: { readonly parentSlot: number; readonly slot: number };
+  readonly BLOCK_ERROR_FUTURE_SLOT: { readonly currentSlot: number; readonly slot: number };
+  readonly BLOCK_ERROR_WRONG_PROPOSER: { readonly slot: number; readonly expected: number; readonly actual: number };
+}
+
+export type BlockErrorData<C extends BlockErrorCode = BlockErrorCode> = C extends keyof BlockErrorDataByCode ? BlockErrorDataByCode[C] : undefined;
+
+export class BlockError<C extends BlockErrorCode = BlockErrorCode> extends Error {
+  readonly data: BlockErrorData<C> | undefined;
   constructor(
-    readonly code: BlockErrorCode,
+    readonly code: C,
     readonly detail: string,
+    data?: BlockErrorData<C>,
   ) {
     super(`${code}: ${detail}`);
     this.name = 'BlockError';
+    this.data = data;
   }
 }
 
@@ -56,6 +84,10 @@ export function policyFor(code: BlockErrorCode): BlockErrorPolicy {
     case BlockErrorCode.EXECUTION_INVALID:
     case BlockErrorCode.MALFORMED:
     case BlockErrorCode.INVALID_PEG_IN:
+    case BlockErrorCode.PAYLOAD_PARENT_MISMATCH:
+    case BlockErrorCode.PAYLOAD_NUMBER_MISMATCH:
+    case BlockErrorCode.PAYLOAD_TIMESTAMP_NOT_SLOT:
+    case BlockErrorCode.PAYLOAD_TIMESTAMP_NOT_INCREASING:
       return { penalty: -40, requestParent: false, retryLater: false };
     case BlockErrorCode.EQUIVOCATION:
       return { penalty: -100, requestParent: false, retryLater: false };

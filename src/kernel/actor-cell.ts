@@ -149,14 +149,24 @@ export class ActorCell implements ActorRef<Message> {
     };
   }
 
-  private enqueue(env: Envelope, admitted?: () => void): TellResult {
+  /** A tick of a timer this actor set: the mailbox's timer lane, which nothing overflows. */
+  tellTimer(msg: Message): void {
+    const env = this.envelope(msg, { path: this.name, traceId: this.k.nextId() }, undefined, undefined);
+    if (this.k.bugs.has('timer-droppable')) {
+      this.enqueue(env);
+      return;
+    }
+    this.enqueue(env, undefined, true);
+  }
+
+  private enqueue(env: Envelope, admitted?: () => void, timer = false): TellResult {
     if (this.state === 'stopped' || this.state === 'stopping') {
       this.deadLetter(env, 'stopped');
       return 'dead';
     }
     this.k.probe?.enqueued(this.name, env);
     this.stats.received++;
-    const r = this.mailbox.offer(env, admitted);
+    const r = timer ? this.mailbox.offerTimer(env) : this.mailbox.offer(env, admitted);
     switch (r.kind) {
       case 'enqueued':
         if (this.k.bugs.has('reorder-sender') && this.mailbox.depth >= 2 && this.k.bugRng.chance(0.25)) this.mailbox.swapLastTwo();
@@ -469,7 +479,7 @@ export class ActorCell implements ActorRef<Message> {
         const t = cell.k.scheduler.schedule(
           delayMs,
           () => {
-            if (inc.alive) cell.tell(msg, { path: cell.name, traceId: cell.k.nextId() });
+            if (inc.alive) cell.tellTimer(msg);
           },
           undefined,
           cell.k.owner,

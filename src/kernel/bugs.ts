@@ -5,6 +5,7 @@ export const kernelBugs = {
   'deliver-twice': 'the kernel now and then delivers a message a second time',
   'lose-on-restart': 'an actor restart silently loses the first queued message',
   'reorder-sender': 'the mailbox now and then swaps two messages from one sender',
+  'timer-droppable': 'timer ticks go through the ordinary mailbox lane, where an overflow policy can drop them',
 } as const;
 
 export type KernelBug = keyof typeof kernelBugs;

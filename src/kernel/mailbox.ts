@@ -2,6 +2,11 @@
 // inbox may drop its oldest entry, a command inbox must reject so the sender knows, and a pipeline
 // stage makes its producer wait. Whatever the policy, nothing disappears silently: a dropped or
 // rejected envelope is handed back to the caller, which tells the sender.
+//
+// Timer ticks have a lane of their own that no overflow policy touches, served first: an actor
+// whose timer re-arms itself from its tick handler (the chain's slot timer) would otherwise stop
+// for good the first time a flood pushed a tick out. The lane is bounded by the timers the actor
+// itself sets, never by what others send it.
 import type { Envelope } from './message.ts';
 
 export type OverflowPolicy = 'reject' | 'drop-oldest' | 'block';
@@ -31,13 +36,27 @@ const WAITING: OfferResult = { kind: 'waiting' };
 export class Mailbox {
   private items: Envelope[] = [];
   private head = 0;
+  private readonly timerLane: Envelope[] = [];
   private readonly waiters: Waiter[] = [];
   maxDepth = 0;
 
   constructor(readonly options: MailboxOptions) {}
 
+  /** Everything queued, timer ticks included. */
   get depth(): number {
+    return this.items.length - this.head + this.timerLane.length;
+  }
+
+  /** The envelopes the capacity and the overflow policy apply to. */
+  private get queued(): number {
     return this.items.length - this.head;
+  }
+
+  /** A timer tick: queued whatever the depth, never dropped or rejected. */
+  offerTimer(env: Envelope): OfferResult {
+    this.timerLane.push(env);
+    if (this.depth > this.maxDepth) this.maxDepth = this.depth;
+    return ENQUEUED;
   }
 
   get waiting(): number {
@@ -53,7 +72,7 @@ export class Mailbox {
         return WAITING;
       }
     }
-    if (this.depth < this.options.capacity) {
+    if (this.queued < this.options.capacity) {
       this.push(env);
       admitted?.();
       return ENQUEUED;
@@ -62,7 +81,7 @@ export class Mailbox {
       case 'reject':
         return REJECTED;
       case 'drop-oldest': {
-        const dropped = this.take() as Envelope;
+        const dropped = this.takeQueued() as Envelope;
         this.push(env);
         return { kind: 'dropped-oldest', dropped };
       }
@@ -73,6 +92,12 @@ export class Mailbox {
   }
 
   take(): Envelope | undefined {
+    const tick = this.timerLane.shift();
+    if (tick !== undefined) return tick;
+    return this.takeQueued();
+  }
+
+  private takeQueued(): Envelope | undefined {
     if (this.head >= this.items.length) return undefined;
     const env = this.items[this.head] as Envelope;
     this.items[this.head] = undefined as unknown as Envelope;
@@ -107,7 +132,7 @@ export class Mailbox {
 
   /** Removes and returns everything, waiters included, in FIFO order. */
   drain(): Envelope[] {
-    const out = this.items.slice(this.head);
+    const out = [...this.timerLane.splice(0), ...this.items.slice(this.head)];
     this.items = [];
     this.head = 0;
     for (const w of this.waiters.splice(0)) out.push(w.env);
@@ -116,7 +141,7 @@ export class Mailbox {
 
   /** Read-only view of queued envelope ids, for checkers. */
   ids(): number[] {
-    const out: number[] = [];
+    const out: number[] = this.timerLane.map((e) => e.id);
     for (let i = this.head; i < this.items.length; i++) out.push((this.items[i] as Envelope).id);
     for (const w of this.waiters) out.push(w.env.id);
     return out;
@@ -124,12 +149,12 @@ export class Mailbox {
 
   private push(env: Envelope): void {
     this.items.push(env);
-    const d = this.items.length - this.head;
+    const d = this.depth;
     if (d > this.maxDepth) this.maxDepth = d;
   }
 
   private admitWaiters(): void {
-    while (this.waiters.length > 0 && this.depth < this.options.capacity) {
+    while (this.waiters.length > 0 && this.queued < this.options.capacity) {
       const w = this.waiters.shift() as Waiter;
       this.push(w.env);
       w.admitted?.();

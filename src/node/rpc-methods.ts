@@ -3,8 +3,7 @@
 // getqueuedpow, and status. Bad parameters get an RpcMethodError naming the parameter.
 import { type AuxPowMsg, auxPowActorName } from '../actors/auxpow-actor.ts';
 import type { BridgeView } from '../actors/bridge-actor.ts';
-import { type ChainMsg, chainActorName } from '../actors/chain-actor.ts';
-import type { ChainView } from '../chain/chain-view.ts';
+import type { ChainReads, ChainView } from '../chain/chain-view.ts';
 import { type PegInMsg, pegInActorName } from '../actors/peg-in-actor.ts';
 import { depositReport, pegCounters, pegOutReport, pegsStatus } from './peg-report.ts';
 import type { ActorSystem } from '../kernel/actor-system.ts';
@@ -73,8 +72,13 @@ const hexParam = (params: readonly unknown[], i: number, name: string, bytes?: n
   }
 };
 
+/** The published chain's reads; before the chain actor first publishes there is nothing to read. */
+function readsOf(v: ChainView | undefined): ChainReads {
+  if (v?.reads === undefined) throw new RpcMethodError(-1, 'the node is still loading its chain');
+  return v.reads;
+}
+
 export async function callRpcMethod(ctx: RpcContext, method: string, params: readonly unknown[]): Promise<unknown> {
-  const chain = ctx.system.ref<ChainMsg>(chainActorName);
   const auxpow = ctx.system.ref<AuxPowMsg>(auxPowActorName);
   switch (method) {
     case 'createauxblock': {
@@ -94,21 +98,21 @@ export async function callRpcMethod(ctx: RpcContext, method: string, params: rea
     case 'getheadblock': {
       const v = ctx.chainView();
       if (v === undefined || !v.recovered) throw new RpcMethodError(-1, 'the node is still loading its chain');
-      const b = await chain.ask({ type: 'get-block', hash: fromHex(v.headHash) }, 10_000);
+      const b = readsOf(v).block({ hash: fromHex(v.headHash) });
       return b === undefined ? null : blockJson(b);
     }
     case 'getblockbyheight': {
       const height = param(params, 0, 'height', isHeight);
-      const b = await chain.ask({ type: 'get-block', height }, 10_000);
+      const b = readsOf(ctx.chainView()).block({ height });
       return b === undefined ? null : blockJson(b);
     }
     case 'getblockbyhash': {
       const hash = hexParam(params, 0, 'hash', 32);
-      const b = await chain.ask({ type: 'get-block', hash }, 10_000);
+      const b = readsOf(ctx.chainView()).block({ hash });
       return b === undefined ? null : blockJson(b);
     }
     case 'getqueuedpow':
-      return powJson(await chain.ask({ type: 'queued-pow' }, 10_000));
+      return powJson(readsOf(ctx.chainView()).queuedPow());
     // ---- the peg (src/node/peg-report.ts) ----
     case 'getdeposit': {
       const txid = toHex(hexParam(params, 0, 'txid', 32));

@@ -7,7 +7,8 @@ import { proposerIndexFor, slotAt } from '../../src/consensus/aura.ts';
 import { BlockErrorCode, policyFor } from '../../src/consensus/block-error.ts';
 import { EquivocationDetector } from '../../src/consensus/equivocation.ts';
 import { BlockTree, ForkChoiceError } from '../../src/consensus/fork-choice.ts';
-import { validateBlock, type ValidationContext } from '../../src/consensus/validate-block.ts';
+import { checkPayloadLinkage, validateBlock, type ValidationContext } from '../../src/consensus/validate-block.ts';
+import { payloadTimestampFor } from '../../src/consensus/aura.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
 import { keys, signedBlock, spec } from './fixtures.ts';
 
@@ -105,6 +106,28 @@ describe('validateBlock', () => {
     // A block signed by another authority's key, claiming the right proposer index.
     const forged = signedBlock(ks, simScheme, genesis, 2, 1, [0, 1, 2]);
     rejects({ ...forged, message: { ...forged.message, slot: 1 }, proposerIndex: 1 }, 2_000, BlockErrorCode.BAD_SIGNATURE);
+  });
+
+  it('requires the payload to extend the parent payload, and says which value failed', () => {
+    const parentPayload = { blockHash: new Uint8Array(32).fill(5), blockNumber: 7, timestamp: payloadTimestampFor(1, s) };
+    const base = signedBlock(ks, simScheme, genesis, 2, 1, [0, 1, 2]).message;
+    const good = { ...base, executionPayload: { ...base.executionPayload, parentHash: parentPayload.blockHash, blockNumber: 8, timestamp: payloadTimestampFor(2, s) } };
+    expect(checkPayloadLinkage(good, parentPayload, s)).toBeUndefined();
+    const with_ = (change: Partial<typeof good.executionPayload>) => checkPayloadLinkage({ ...good, executionPayload: { ...good.executionPayload, ...change } }, parentPayload, s);
+    const wrongParent = with_({ parentHash: new Uint8Array(32).fill(6) });
+    expect(wrongParent?.code).toBe(BlockErrorCode.PAYLOAD_PARENT_MISMATCH);
+    expect(wrongParent?.data).toEqual({ parentPayloadHash: '05'.repeat(32), payloadParentHash: '06'.repeat(32) });
+    expect(with_({ blockNumber: 9 })?.data).toEqual({ expected: 8, actual: 9 });
+    expect(with_({ blockNumber: 9 })?.code).toBe(BlockErrorCode.PAYLOAD_NUMBER_MISMATCH);
+    expect(with_({ timestamp: payloadTimestampFor(2, s) + 1 })?.code).toBe(BlockErrorCode.PAYLOAD_TIMESTAMP_NOT_SLOT);
+    expect(with_({ timestamp: payloadTimestampFor(2, s) + 1 })?.data).toEqual({ slot: 2, expected: payloadTimestampFor(2, s), actual: payloadTimestampFor(2, s) + 1 });
+    const late = checkPayloadLinkage(good, { ...parentPayload, timestamp: payloadTimestampFor(2, s) }, s);
+    expect(late?.code).toBe(BlockErrorCode.PAYLOAD_TIMESTAMP_NOT_INCREASING);
+    // Through validateBlock, with the parent's payload known.
+    const parents = new Map([[Buffer.from(genesis).toString('hex'), { height: 0, slot: 0, payload: { ...parentPayload, blockNumber: 3 } }]]);
+    const r = validateBlock(signedBlock(ks, simScheme, genesis, 1, 1, [0, 1, 2]), { ...ctx(2_000, known), parent: (h) => parents.get(Buffer.from(h).toString('hex')) });
+    expect(r.ok ? 'ok' : r.error.code).toBe(BlockErrorCode.PAYLOAD_PARENT_MISMATCH);
+    expect(validateBlock(signedBlock(ks, simScheme, genesis, 1, 1, [0, 1, 2]), { ...ctx(2_000, known), parent: (h) => parents.get(Buffer.from(h).toString('hex')), skipPayloadLinkage: true }).ok).toBe(true);
   });
 
   it('has a policy for every error code', () => {

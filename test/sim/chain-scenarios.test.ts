@@ -19,12 +19,14 @@ const scenarios = [
   'engine-faults',
   'byzantine-twins',
   'chain-late-joiner',
+  'byzantine-payload-fork',
+  'gossip-flood',
 ];
 
 describe('chain scenarios', () => {
   for (const [i, name] of scenarios.entries()) {
     it(`${name} passes over its seeds`, async () => {
-      const seeds = name === 'chain-chaos' ? 16 : name === 'chain-late-joiner' ? 4 : 12;
+      const seeds = name === 'chain-chaos' ? 16 : name === 'chain-late-joiner' || name === 'gossip-flood' ? 4 : 12;
       const report = await runSwarm({ scenario: loadScenario(name), scenarioRef: name, firstSeed: 1000 + 100 * i, seeds, bugs: [] });
       expect(report.failures).toEqual([]);
       expect(report.probes['chain.block-accepted']).toBeGreaterThan(0);

@@ -1,12 +1,14 @@
-// An in-memory execution client for the simulation: payloads get deterministic hashes built from
-// the parent, timestamp, transactions and withdrawals; withdrawals credit balances; a scenario can
-// make it slow, answer SYNCING or INVALID, or crash (calls never answer until it is back).
+// An in-memory execution client for the simulation, as strict as Geth: a block hash that covers
+// every payload field, execution that must reproduce the state root, receipts, bloom and gas, and
+// the Engine API statuses Geth gives (see SimExecution). Withdrawals credit balances and burns on
+// the bridge contract emit logs; a scenario can make it slow, answer SYNCING or INVALID, or crash
+// (calls never answer until it is back).
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Owner } from '../../kernel/event-queue.ts';
 import type { Scheduler } from '../../kernel/scheduler.ts';
 import { completeLater } from './complete-later.ts';
 import type { ExecutionPayload } from '../../types/chain.ts';
-import { concat, toHex } from '../../types/hex.ts';
+import { concat, equalBytes, toHex } from '../../types/hex.ts';
 import type { EngineCallOptions, EvmLog, ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../execution.ts';
 import { BRIDGE_ADDRESS, encodePegOutLog } from '../../bridge/pegout-request.ts';
 
@@ -54,12 +56,160 @@ interface StoredBlock {
 }
 
 const enc = new TextEncoder();
+const ZERO32 = new Uint8Array(32);
 
+const u64 = (n: number | bigint): Uint8Array => {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  return out;
+};
+const u256 = (n: bigint): Uint8Array => {
+  const out = new Uint8Array(32);
+  let v = n;
+  for (let i = 31; i >= 0 && v > 0n; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+};
+/** A variable-length field, length-prefixed so that no two payloads serialize alike. */
+const bytes = (b: Uint8Array): Uint8Array => concat(u64(b.length), b);
+
+/**
+ * The block hash: a digest of every field of the payload but the hash itself, as Geth's is of the
+ * whole header (which commits to the transactions and withdrawals through their roots). Change any
+ * field and the hash no longer matches.
+ */
 export function payloadHash(p: Omit<ExecutionPayload, 'blockHash'>): Uint8Array {
-  const parts: Uint8Array[] = [p.parentHash, enc.encode(`${p.blockNumber}:${p.timestamp}:${p.gasUsed}`), p.feeRecipient, p.prevRandao];
+  const parts: Uint8Array[] = [
+    p.parentHash,
+    p.feeRecipient,
+    p.stateRoot,
+    p.receiptsRoot,
+    p.logsBloom,
+    p.prevRandao,
+    u64(p.blockNumber),
+    u64(p.gasLimit),
+    u64(p.gasUsed),
+    u64(p.timestamp),
+    bytes(p.extraData),
+    u256(p.baseFeePerGas),
+    u64(p.transactions.length),
+  ];
   for (const tx of p.transactions) parts.push(sha256(tx));
-  for (const w of p.withdrawals) parts.push(enc.encode(`${w.index}:${w.amount}:`), w.address);
+  parts.push(u64(p.withdrawals.length));
+  for (const w of p.withdrawals) parts.push(u64(w.index), u64(w.validatorIndex), w.address, u64(w.amount));
   return sha256(concat(...parts));
+}
+
+/** Gas of one transaction in the model (every transaction is a plain transfer's worth). */
+export const SIM_TX_GAS = 21_000;
+const ELASTICITY = 2;
+const BASE_FEE_CHANGE_DENOMINATOR = 8n;
+
+/** EIP-1559: the base fee a child of `parent` must carry (what Geth's CalcBaseFee computes). */
+export function nextBaseFee(parent: Pick<ExecutionPayload, 'gasLimit' | 'gasUsed' | 'baseFeePerGas'>): bigint {
+  const target = BigInt(Math.floor(parent.gasLimit / ELASTICITY));
+  const used = BigInt(parent.gasUsed);
+  const fee = parent.baseFeePerGas;
+  if (target === 0n || used === target) return fee;
+  if (used > target) {
+    const delta = (fee * (used - target)) / target / BASE_FEE_CHANGE_DENOMINATOR;
+    return fee + (delta > 1n ? delta : 1n);
+  }
+  const delta = (fee * (target - used)) / target / BASE_FEE_CHANGE_DENOMINATOR;
+  return fee - delta;
+}
+
+/** A gas limit Geth accepts after `parent`'s: within 1/1024 of it, and at least 5000. */
+export function gasLimitAllowed(parentLimit: number, limit: number): boolean {
+  return limit >= 5_000 && Math.abs(limit - parentLimit) < Math.floor(parentLimit / 1_024);
+}
+
+/** A 2048-bit bloom over the logs' addresses and topics (three bits each, as Ethereum's). */
+function bloomOf(logs: readonly EvmLog[]): Uint8Array {
+  const bloom = new Uint8Array(256);
+  for (const l of logs) {
+    for (const item of [l.address, ...l.topics]) {
+      const h = sha256(enc.encode(item));
+      for (let i = 0; i < 6; i += 2) {
+        const bit = (((h[i] as number) << 8) | (h[i + 1] as number)) & 2047;
+        bloom[255 - (bit >> 3)] = (bloom[255 - (bit >> 3)] as number) | (1 << (bit & 7));
+      }
+    }
+  }
+  return bloom;
+}
+
+/** The fields that executing the body on its parent's state determines. */
+interface Derived {
+  readonly stateRoot: Uint8Array;
+  readonly receiptsRoot: Uint8Array;
+  readonly logsBloom: Uint8Array;
+  readonly gasUsed: number;
+}
+
+/**
+ * The model's state commitment: unchanged by an empty block (no block reward after the merge, as in
+ * Geth), otherwise a digest of the parent's root and what the block applies. Receipts commit to each
+ * transaction and the logs it emitted.
+ */
+function derive(parentStateRoot: Uint8Array, body: Pick<ExecutionPayload, 'transactions' | 'withdrawals'>, logs: readonly EvmLog[]): Derived {
+  const txHashes = body.transactions.map((tx) => sha256(tx));
+  const stateRoot =
+    body.transactions.length === 0 && body.withdrawals.length === 0
+      ? parentStateRoot
+      : sha256(concat(parentStateRoot, ...body.withdrawals.flatMap((w) => [u64(w.index), w.address, u64(w.amount)]), ...txHashes));
+  const receiptsRoot = txHashes.length === 0 ? ZERO32 : sha256(concat(...txHashes, ...logs.map((l) => sha256(enc.encode(`${l.transactionHash}:${l.logIndex}:${l.data}`)))));
+  return { stateRoot, receiptsRoot, logsBloom: bloomOf(logs), gasUsed: SIM_TX_GAS * body.transactions.length };
+}
+
+export interface ChildFields {
+  readonly timestamp: number;
+  readonly feeRecipient: Uint8Array;
+  readonly prevRandao: Uint8Array;
+  readonly extraData?: Uint8Array;
+  readonly transactions?: readonly Uint8Array[];
+  readonly withdrawals?: ExecutionPayload['withdrawals'];
+}
+
+/**
+ * A payload on `parent` that this model (and its strictness) accepts, for transactions that emit no
+ * logs: what a builder outside the execution client (a Byzantine proposer, a prebuilt sync chain)
+ * can make from the parent payload alone.
+ */
+export function childPayload(parent: ExecutionPayload, f: ChildFields): ExecutionPayload {
+  const transactions = [...(f.transactions ?? [])];
+  const withdrawals = [...(f.withdrawals ?? [])];
+  return sealPayload(parent, f, transactions, withdrawals, derive(parent.stateRoot, { transactions, withdrawals }, []));
+}
+
+function sealPayload(parent: ExecutionPayload, f: ChildFields, transactions: Uint8Array[], withdrawals: ExecutionPayload['withdrawals'], d: Derived): ExecutionPayload {
+  const body = {
+    parentHash: parent.blockHash,
+    feeRecipient: f.feeRecipient,
+    stateRoot: d.stateRoot,
+    receiptsRoot: d.receiptsRoot,
+    logsBloom: d.logsBloom,
+    prevRandao: f.prevRandao,
+    blockNumber: parent.blockNumber + 1,
+    gasLimit: parent.gasLimit,
+    gasUsed: d.gasUsed,
+    timestamp: f.timestamp,
+    extraData: f.extraData ?? new Uint8Array(0),
+    baseFeePerGas: nextBaseFee(parent),
+    transactions,
+    withdrawals,
+  };
+  return { ...body, blockHash: payloadHash(body) };
+}
+
+/** Thrown by forkchoiceUpdated for attributes Geth refuses (its JSON-RPC error -38003). */
+export class InvalidPayloadAttributes extends Error {
+  constructor(detail: string) {
+    super(`invalid payload attributes: ${detail}`);
+    this.name = 'InvalidPayloadAttributes';
+  }
 }
 
 export class ExecutionUnavailable extends Error {
@@ -69,8 +219,22 @@ export class ExecutionUnavailable extends Error {
   }
 }
 
+/**
+ * The Engine API as Geth answers it (go-ethereum eth/catalyst/api.go), over an in-memory chain:
+ * - newPayload: a payload whose hash does not match its fields is INVALID; a known block is VALID at
+ *   once; a child of a block that failed execution is INVALID; a payload whose parent is unknown is
+ *   SYNCING; a number that is not the parent's plus one, or a timestamp not after the parent's, is
+ *   INVALID; then the block is executed on its parent's state, and a gas limit, base fee, state
+ *   root, receipts root, bloom or gas used that execution does not reproduce is INVALID (and
+ *   remembered as bad); a side branch executes and is VALID. (ACCEPTED, Geth's answer when the parent's state was pruned, never
+ *   arises: this model keeps every state.)
+ * - forkchoiceUpdated: the zero hash and a known-bad block are INVALID, an unknown head is SYNCING,
+ *   a known one becomes the head (a reorg included) and is VALID; attributes whose timestamp is not
+ *   after the head's are refused with an error, as Geth's builder refuses them.
+ */
 export class SimExecution implements ExecutionClient {
   private readonly blocks = new Map<string, StoredBlock>();
+  private readonly invalid = new Set<string>();
   private readonly building = new Map<string, ExecutionPayload>();
   private head: string;
   private nextPayloadId = 0;
@@ -107,34 +271,33 @@ export class SimExecution implements ExecutionClient {
     return this.head;
   }
 
+  /** The payload of a block this client holds (the head when absent). */
+  payloadOf(hash?: Uint8Array): ExecutionPayload | undefined {
+    return this.blocks.get(hash === undefined ? this.head : toHex(hash))?.payload;
+  }
+
   forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes, options?: EngineCallOptions): Promise<{ status: PayloadStatus; payloadId?: string }> {
     return this.later(() => {
       this.refuseV3(options, 'engine_forkchoiceUpdatedV3');
       if (this.mode === 'syncing') return { status: { status: 'SYNCING' } };
       const key = toHex(state.headBlockHash);
+      if (equalBytes(state.headBlockHash, ZERO32)) return { status: { status: 'INVALID', validationError: 'forkchoice update to the zero hash' } };
       const parent = this.blocks.get(key);
-      if (parent === undefined) return { status: { status: 'SYNCING' } };
+      if (parent === undefined) {
+        if (this.invalid.has(key)) return { status: { status: 'INVALID', validationError: 'links to previously rejected block' } };
+        return { status: { status: 'SYNCING' } };
+      }
       this.head = key;
       if (attributes === undefined) return { status: { status: 'VALID', latestValidHash: state.headBlockHash } };
+      if (attributes.timestamp <= parent.payload.timestamp) {
+        throw new InvalidPayloadAttributes(`timestamp ${attributes.timestamp} is not after the head's ${parent.payload.timestamp}`);
+      }
       const burns = (this.o.burns?.burns ?? []).filter((b) => !parent.included.has(b.id)).slice(0, 16);
       const txs = [...Array.from({ length: this.o.txsPerBlock }, (_, i) => enc.encode(`tx:${parent.payload.blockNumber + 1}:${i}`)), ...burns.map(encodeBurn)];
-      const body = {
-        parentHash: state.headBlockHash,
-        feeRecipient: attributes.suggestedFeeRecipient,
-        stateRoot: sha256(enc.encode(`state:${key}:${attributes.withdrawals.length}`)),
-        receiptsRoot: new Uint8Array(32),
-        logsBloom: new Uint8Array(256),
-        prevRandao: attributes.prevRandao,
-        blockNumber: parent.payload.blockNumber + 1,
-        gasLimit: 30_000_000,
-        gasUsed: 21_000 * txs.length,
-        timestamp: attributes.timestamp,
-        extraData: new Uint8Array(0),
-        baseFeePerGas: 7n,
-        transactions: txs,
-        withdrawals: [...attributes.withdrawals],
-      };
-      const payload: ExecutionPayload = { ...body, blockHash: payloadHash(body) };
+      const withdrawals = [...attributes.withdrawals];
+      const { logs } = applyBlock(parent, { transactions: txs, withdrawals });
+      const fields = { timestamp: attributes.timestamp, feeRecipient: attributes.suggestedFeeRecipient, prevRandao: attributes.prevRandao };
+      const payload = sealPayload(parent.payload, fields, txs, withdrawals, derive(parent.payload.stateRoot, { transactions: txs, withdrawals }, logs));
       const id = `p${this.nextPayloadId++}`;
       this.building.set(id, payload);
       return { status: { status: 'VALID', latestValidHash: state.headBlockHash }, payloadId: id };
@@ -154,20 +317,51 @@ export class SimExecution implements ExecutionClient {
     return this.later((): PayloadStatus => {
       this.refuseV3(options, 'engine_newPayloadV3');
       if (this.mode === 'syncing') return { status: 'SYNCING' };
+      if (this.mode === 'invalid') return { status: 'INVALID', validationError: 'engine fault: invalid' };
       const { blockHash, ...body } = payload;
       const want = payloadHash(body);
-      if (this.mode === 'invalid' || toHex(want) !== toHex(blockHash)) {
-        return { status: 'INVALID', validationError: 'block hash does not match the payload' };
-      }
-      const parent = this.blocks.get(toHex(payload.parentHash));
-      if (parent === undefined) return { status: 'SYNCING' };
+      if (!equalBytes(want, blockHash)) return { status: 'INVALID', validationError: `blockhash mismatch, want ${toHex(blockHash)}, got ${toHex(want)}` };
+      if (payload.extraData.length > 32) return { status: 'INVALID', validationError: `invalid extradata length: ${payload.extraData.length}` };
       const key = toHex(blockHash);
-      if (!this.blocks.has(key)) {
-        this.blocks.set(key, applyBlock(parent, payload));
-        this.executed++;
+      if (this.blocks.has(key)) return { status: 'VALID', latestValidHash: blockHash };
+      if (this.invalid.has(key)) return { status: 'INVALID', validationError: 'links to previously rejected block' };
+      const parentKey = toHex(payload.parentHash);
+      const parent = this.blocks.get(parentKey);
+      if (parent === undefined) {
+        if (this.invalid.has(parentKey)) {
+          this.invalid.add(key);
+          return { status: 'INVALID', validationError: 'links to previously rejected block' };
+        }
+        return { status: 'SYNCING' };
       }
+      // The pinned Geth (v1.17.10) answers this one before looking at anything else of the parent;
+      // the differential table caught our first guess (SYNCING, from older sources).
+      if (parent.payload.blockNumber + 1 !== payload.blockNumber) return { status: 'INVALID', validationError: 'invalid block number' };
+      if (payload.timestamp <= parent.payload.timestamp) return { status: 'INVALID', validationError: 'invalid timestamp' };
+      const problem = this.executionProblem(parent, payload);
+      if (problem !== undefined) {
+        this.invalid.add(key);
+        return { status: 'INVALID', validationError: problem };
+      }
+      this.blocks.set(key, { payload, ...applyBlock(parent, payload) });
+      this.executed++;
       return { status: 'VALID', latestValidHash: blockHash };
     });
+  }
+
+  /** What Geth's header verification and block processing would refuse; undefined if nothing. */
+  private executionProblem(parent: StoredBlock, p: ExecutionPayload): string | undefined {
+    if (!gasLimitAllowed(parent.payload.gasLimit, p.gasLimit)) return `invalid gas limit: have ${p.gasLimit}, parent ${parent.payload.gasLimit}`;
+    if (p.gasUsed > p.gasLimit) return `invalid gasUsed: have ${p.gasUsed}, gasLimit ${p.gasLimit}`;
+    const fee = nextBaseFee(parent.payload);
+    if (p.baseFeePerGas !== fee) return `invalid baseFee: have ${p.baseFeePerGas}, want ${fee}`;
+    const { logs } = applyBlock(parent, p);
+    const d = derive(parent.payload.stateRoot, p, logs);
+    if (d.gasUsed !== p.gasUsed) return `invalid gas used (remote: ${p.gasUsed} local: ${d.gasUsed})`;
+    if (!equalBytes(d.logsBloom, p.logsBloom)) return 'invalid bloom';
+    if (!equalBytes(d.receiptsRoot, p.receiptsRoot)) return `invalid receipt root hash (remote: ${toHex(p.receiptsRoot)} local: ${toHex(d.receiptsRoot)})`;
+    if (!equalBytes(d.stateRoot, p.stateRoot)) return `invalid merkle root (remote: ${toHex(p.stateRoot)} local: ${toHex(d.stateRoot)})`;
+    return undefined;
   }
 
   getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {
@@ -192,7 +386,7 @@ export class SimExecution implements ExecutionClient {
 }
 
 /** Executes a payload on its parent's state: withdrawals (peg-ins) credit, then burns debit and log. */
-function applyBlock(parent: StoredBlock, payload: ExecutionPayload): StoredBlock {
+function applyBlock(parent: StoredBlock, payload: Pick<ExecutionPayload, 'transactions' | 'withdrawals'>): Omit<StoredBlock, 'payload'> {
   const balances = new Map(parent.balances);
   // Alys mints peg-ins as withdrawals: amount in gwei, credited in wei.
   for (const w of payload.withdrawals) {
@@ -214,5 +408,5 @@ function applyBlock(parent: StoredBlock, payload: ExecutionPayload): StoredBlock
     const { topics, data } = encodePegOutLog(burn.from as `0x${string}`, burn.destination, burn.wei);
     logs.push({ address: BRIDGE_ADDRESS, topics, data, transactionHash: `0x${toHex(sha256(tx))}`, logIndex: logs.length });
   });
-  return { payload, balances, included: included ?? parent.included, logs };
+  return { balances, included: included ?? parent.included, logs };
 }

@@ -1,0 +1,75 @@
+// The chain-rules steps of the block pipeline (AuxPow, blocks without proof of work, peg-ins), as
+// pure functions over a chain store.
+import { describe, expect, it } from 'vitest';
+import { encodeAuxPow } from '../../src/auxpow/auxpow.ts';
+import { bundleHash } from '../../src/auxpow/bundle.ts';
+import { mineAuxPow } from '../../src/auxpow/miner.ts';
+import type { ChainStore } from '../../src/chain/blocks/chain-store.ts';
+import { verifyAuxPow } from '../../src/chain/blocks/verify-auxpow.ts';
+import { BlockError, BlockErrorCode } from '../../src/consensus/block-error.ts';
+import { BlockTree } from '../../src/consensus/fork-choice.ts';
+import { simScheme } from '../../src/crypto/sim-scheme.ts';
+import { toHex } from '../../src/types/hex.ts';
+import { emptyBlock, keys, spec } from './fixtures.ts';
+import { verifyChainRules } from '../../src/chain/blocks/verify-chain-rules.ts';
+
+const s = spec(keys(4, simScheme));
+const h = (n: number): Uint8Array => new Uint8Array(32).fill(n);
+
+function store(): ChainStore {
+  const tree = new BlockTree({ hash: h(0), height: 0, slot: 0 });
+  for (let i = 1; i <= 3; i++) tree.add(h(i), h(i - 1), i, i);
+  return { spec: s, tree, finalized: [toHex(h(0))], requiredBits: () => s.initialBits };
+}
+
+function proof(rangeStart: Uint8Array, rangeEnd: Uint8Array, range: Uint8Array[], o: { chainId?: number; bits?: number } = {}) {
+  const mined = mineAuxPow(bundleHash(range), s.auxPowChainId, s.initialBits, 0, 100_000);
+  if (mined === undefined) throw new Error('not mined');
+  return { rangeStart, rangeEnd, bits: o.bits ?? s.initialBits, chainId: o.chainId ?? s.auxPowChainId, height: 3, auxPow: encodeAuxPow(mined.auxPow), feeRecipient: new Uint8Array(20) };
+}
+
+const code = (f: () => unknown): string => {
+  try {
+    f();
+    return 'ok';
+  } catch (err) {
+    return err instanceof BlockError ? `${err.code}: ${err.detail}` : String(err);
+  }
+};
+
+describe('verifyAuxPow', () => {
+  it('accepts a proof of a range ending at an ancestor, and defers one it cannot place', () => {
+    expect(verifyAuxPow(store(), proof(h(1), h(3), [h(1), h(2), h(3)]), h(3))).toBeUndefined();
+    expect(verifyAuxPow(store(), proof(h(1), h(9), [h(1), h(9)]), h(3))).toBe('unknown');
+  });
+
+  it('refuses, with BAD_AUXPOW and the reason, a wrong chain id, difficulty, range or proof', () => {
+    const st = store();
+    expect(code(() => verifyAuxPow(st, proof(h(1), h(3), [h(1), h(2), h(3)], { chainId: 7 }), h(3)))).toMatch(new RegExp(`^${BlockErrorCode.BAD_AUXPOW}: wrong chain id`));
+    expect(code(() => verifyAuxPow(st, proof(h(1), h(3), [h(1), h(2), h(3)], { bits: 0x1d00ffff }), h(3)))).toMatch(/the chain requires/);
+    expect(code(() => verifyAuxPow(st, proof(h(1), h(3), [h(1), h(2), h(3)]), h(2)))).toMatch(/not an ancestor/);
+    // The proof commits to another bundle than the range's.
+    expect(code(() => verifyAuxPow(st, { ...proof(h(1), h(3), [h(1), h(2), h(3)]), rangeStart: h(2) }, h(3)))).toMatch(new RegExp(`^${BlockErrorCode.BAD_AUXPOW}`));
+  });
+});
+
+describe('verifyChainRules', () => {
+  const block = (height: number, o: { pow?: ReturnType<typeof proof>; pegIns?: number } = {}) => ({
+    ...emptyBlock(h(3), height, height),
+    auxPowHeader: o.pow ?? null,
+    pegIns: Array.from({ length: o.pegIns ?? 0 }, (_, i) => ({ txid: h(40 + i), vout: 0, evmAddress: new Uint8Array(20), amountSats: 1_000 })),
+  });
+  const deps = (answer: string | 'retry' | undefined) => ({ checkPegIns: async () => answer });
+
+  it('refuses too many blocks without proof of work, and a bad peg-in, with their codes', async () => {
+    await expect(verifyChainRules(store(), deps(undefined), block(4), 0)).resolves.toBeUndefined();
+    await expect(verifyChainRules(store(), deps(undefined), block(s.maxBlocksWithoutPow + 1), 0)).rejects.toMatchObject({ code: BlockErrorCode.TOO_MANY_WITHOUT_POW });
+    await expect(verifyChainRules(store(), deps('minted twice'), block(4, { pegIns: 1 }), 0)).rejects.toMatchObject({ code: BlockErrorCode.INVALID_PEG_IN, detail: 'minted twice' });
+  });
+
+  it('defers what it cannot judge yet: a proof off our chain, deposits not confirmed here', async () => {
+    await expect(verifyChainRules(store(), deps(undefined), block(4, { pow: proof(h(1), h(9), [h(1), h(9)]) }), 0)).resolves.toMatchObject({ deferred: 'auxpow-range-unknown' });
+    await expect(verifyChainRules(store(), deps('retry'), block(4, { pegIns: 1 }), 0)).resolves.toMatchObject({ deferred: 'peg-ins-unconfirmed' });
+    await expect(verifyChainRules(store(), deps(undefined), block(4, { pow: proof(h(1), h(3), [h(1), h(2), h(3)], { chainId: 9 }) }), 0)).rejects.toMatchObject({ code: BlockErrorCode.BAD_AUXPOW });
+  });
+});
