@@ -100,6 +100,7 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     'peg-mint-one-confirmation': 'peg-ins are minted after one Bitcoin confirmation instead of the required six',
     'peg-forget-signature-request': 'the bridge keeps a peg-out awaiting signatures only in memory (its record is deleted)',
     'peg-skip-payout-check': 'the bridge broadcasts what governance signed without checking it pays the peg-out right',
+    'pegin-no-rescan-for-late-federation': 'the peg-in scanner watches a federation it learns late (after a restart) only in blocks still to come, so it refuses blocks minting deposits to it',
   },
   probes: [
     ...chain.probes,

@@ -189,7 +189,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
               intensity,
               children: [
                 streamActor({ link: b.governance, config: streamDefaults, deliver: (message) => system.ref<BridgeMsg>(bridgeActorName).tell({ type: 'governance', message }), sometimes }),
-                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, sometimes, log: p.log }),
+                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, sometimes, log: p.log, bugs: t.bugs }),
                 bridgeActor({
                   bitcoin: b.bitcoin,
                   storage: io.storage,

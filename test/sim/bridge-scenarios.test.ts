@@ -14,6 +14,7 @@ const cases: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['malformed-deposits', ['pegin.rejected.DEPOSIT_MISSING_OP_RETURN', 'pegin.rejected.DEPOSIT_MALFORMED_OP_RETURN', 'pegin.rejected.DEPOSIT_SEVERAL_OP_RETURNS']],
   ['membership-rotation', ['bridge.federation-updated', 'pegin.federation-rotated', 'bridge.swept']],
   ['byzantine-governance', ['bridge.bad-witness-refused', 'bridge.wrong-payout-refused', 'stream.malformed-dropped']],
+  ['rotation-then-restart', ['world.node-restarted', 'bridge.federation-recovered', 'pegin.rescanned-for-federation']],
 ];
 
 describe('bridge scenarios', () => {

@@ -23,9 +23,25 @@ export interface Capabilities {
 export class GovernanceServer {
   constructor(private readonly o: GovernanceServerOptions) {}
 
-  /** Sent on every stream right after it is accepted: the node learns whom it talks to. */
+  /**
+   * Sent on every stream right after it is accepted: the node learns whom it talks to, and every
+   * federation so far (oldest first), so one that was down across a rotation misses none.
+   */
   opened(): GovernanceMessage[] {
-    return [{ kind: 'federation', update: this.o.signer.federationUpdate() }];
+    return this.o.signer.federationUpdates().map((update) => ({ kind: 'federation', update }));
+  }
+
+  /**
+   * Applies the rotations of `later` (oldest first) beyond those the signer already has; returns
+   * the announcements every open stream must hear. A rotation already applied is never redone.
+   */
+  rotate(later: ReadonlyArray<{ readonly privateKeys: readonly Uint8Array[]; readonly threshold: number; readonly previousValidUntilHeight: number }>): GovernanceMessage[] {
+    const applied = this.o.signer.federations.length - 1;
+    return later.slice(applied).map((r) => {
+      const update = this.o.signer.rotate(r.privateKeys, r.threshold, r.previousValidUntilHeight);
+      this.log('federation-rotated', { version: update.version, address: update.address, previousValidUntilHeight: update.previousValidUntilHeight });
+      return { kind: 'federation' as const, update };
+    });
   }
 
   heartbeat(atMs: number): GovernanceMessage {

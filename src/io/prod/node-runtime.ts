@@ -156,7 +156,10 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     system: node.system,
     chainView: () => node.chainView(),
     bridgeView: () => node.bridgeView(),
-    depositAddress: federation?.address,
+    // The current federation's: after a rotation governance announced, deposits go to the new address.
+    get depositAddress() {
+      return federation === undefined ? undefined : (node.bridgeView()?.federationAddress ?? federation.address);
+    },
     status: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, events: Object.fromEntries([...node.probes].sort(([a], [b]) => a.localeCompare(b))), execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey) }),
   };
   const onDriver = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));

@@ -64,7 +64,8 @@ export class SimGovernance {
                 },
                 close: () => this.close(s, 'closed by the node'),
               });
-              this.deliver(s, { kind: 'federation', update: this.signer.federationUpdate() });
+              // As the governance server does: every federation so far, oldest first.
+              for (const update of this.signer.federationUpdates()) this.deliver(s, { kind: 'federation', update });
             },
             undefined,
             owner,
