@@ -8,7 +8,7 @@ commands:
   node       the production node (alys node --config <file>)
   devnet     a local network of nodes (alys devnet [--nodes 3] [--duration 5m])
   governance the governance server (alys governance --listen 127.0.0.1:0 --token T --state F --keys F)
-  bench      benchmarks: alys bench kernel | sync | governance [--json] …
+  bench      benchmarks: alys bench kernel | sync | governance | sim [--json] …
   help       this text`;
 
 export async function main(argv: string[], print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -45,7 +45,11 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
           const { benchGovernance } = await import('../../bench/governance-bench.ts');
           return await benchGovernance(args);
         }
-        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync | governance`);
+        if (what === 'sim') {
+          const { benchSim } = await import('../../bench/sim-bench.ts');
+          return await benchSim(args);
+        }
+        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync | governance | sim`);
       }
       case undefined:
       case 'help':
