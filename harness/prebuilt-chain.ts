@@ -10,6 +10,7 @@
 // them, into a buffer that is flushed to LevelStorage in large batches.
 import { join } from 'node:path';
 import { storageActor, type StorageMsg } from '../src/actors/storage-actor.ts';
+import { checksummedStorage } from '../src/io/checksummed-storage.ts';
 import { genesisBlock } from '../src/chain/genesis.ts';
 import { blockHash } from '../src/codec/block-codec.ts';
 import { proposerIndexFor, slotStartMs } from '../src/consensus/aura.ts';
@@ -126,7 +127,8 @@ export async function prebuildChain(o: { geth: GethProcess; seedHex: string; blo
   try {
     if ((await db.scan('chain/h/')).length > 0) throw new Error(`${o.dataDir} already holds a chain`);
     const buffered = new BufferedStorage(db);
-    const storage = storageHandlers(buffered);
+    // Sealed as the node seals every record (src/node/assemble.ts), or it would find them corrupt.
+    const storage = storageHandlers(checksummedStorage(buffered));
     const payloads: ExecutionPayload[] = [];
     let parentHash = genesis.hash;
     let parentPayload = executionGenesis;
@@ -211,7 +213,7 @@ export async function measureGethImport(
 export async function loadPrebuilt(dataDir: string): Promise<{ readonly blocks: number; readonly headHash: string | undefined }> {
   const db = await LevelStorage.open(nodeDbDir(dataDir));
   try {
-    const stored = await storageHandlers(db).load();
+    const stored = await storageHandlers(checksummedStorage(db)).load();
     const last = stored.blocks[stored.blocks.length - 1];
     return { blocks: stored.blocks.length, headHash: last === undefined ? undefined : toHex(blockHash(last.message)) };
   } finally {

@@ -35,6 +35,8 @@ export interface SimNodeContext {
    * the app's `createShared` once per run, never torn down by a node's crash.
    */
   readonly shared: ReadonlyMap<string, unknown>;
+  /** Simulation only: sees every record read through the node's checksum layer (src/io/checksummed-storage.ts). */
+  readonly storageAudit?: import('../src/io/checksummed-storage.ts').StorageAudit;
   /** This incarnation: IO completions owned by it are dropped once the node crashes. */
   readonly owner: import('../src/kernel/event-queue.ts').Owner;
 }

@@ -28,6 +28,7 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'sync-trust-unlinked': { scenario: 'sync-byzantine-peer', caughtBy: 'synced-chain-equals-source' },
   'sync-checkpoint-before-persist': { scenario: 'sync-crash-and-resume', caughtBy: 'synced-chain-equals-source' },
   'chain-produce-while-syncing': { scenario: 'chain-late-joiner', caughtBy: 'production-above-threshold' },
+  'storage-skip-checksum': { scenario: 'storage-corruption', caughtBy: 'no-corrupt-read' },
   'toy-commit-early': { scenario: 'toy-partition-heal', caughtBy: 'state-machine-safety' },
   'peg-mint-one-confirmation': { scenario: 'peg-cycle', caughtBy: 'minted-after-confirmations' },
   'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', caughtBy: 'no-peg-operation-lost' },

@@ -10,7 +10,7 @@ import { TraceRecorder, type TraceSink } from '../src/kernel/trace.ts';
 import type { SimApp } from './app.ts';
 import { apps } from './apps.ts';
 import { type Fault, healTime } from './chaos/faults.ts';
-import { drawRates, drawSchedule } from './chaos/generate.ts';
+import { drawRates, drawSchedule, rateProbes } from './chaos/generate.ts';
 import type { Invariant } from './chaos/invariant.ts';
 import { KernelChecker, kernelInvariants } from './chaos/kernel-checker.ts';
 import { type Scenario, nodeIds } from './scenario.ts';
@@ -54,7 +54,7 @@ export interface RunResult {
   readonly violationStack?: string;
 }
 
-export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'storage-durability', 'determinism'] as const;
+export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'storage-durability', 'no-corrupt-read', 'determinism'] as const;
 
 export function reproduceCommand(o: RunOptions): string {
   const parts = ['alys sim', `--seed ${o.seed}`, `--scenario ${o.scenarioRef ?? o.scenario.name}`];
@@ -86,6 +86,8 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
     probes.set(p, (probes.get(p) ?? 0) + 1);
   };
   const { honest, byzantine } = nodeIds(s);
+  // Each fault kind the rates can draw is a probe: a swarm shows the kinds that never fired.
+  if (s.faults.rates !== undefined) for (const p of rateProbes(s.faults.rates)) probes.set(p, probes.get(p) ?? 0);
 
   let schedule: readonly Fault[] = o.schedule ?? s.faults.schedule;
   if (o.schedule === undefined && s.faults.rates !== undefined && s.faults.window !== undefined) {
@@ -147,6 +149,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       onCutDelivery: (from, to) =>
         failed('network-partition-respected', `a message from ${from} reached ${to} across an active cut`),
       onStorageViolation: (reason) => failed('storage-durability', reason),
+      onCorruptRead: (reason) => failed('no-corrupt-read', reason),
     });
     world.start();
     const step = s.checkEveryMs;

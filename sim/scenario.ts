@@ -13,12 +13,37 @@ export const faultRatesSchema = z.object({
   clockSkew: z.number().min(0).default(0),
   degradeNetwork: z.number().min(0).default(0),
   storageErrors: z.number().min(0).default(0),
+  // Disk faults past I/O errors (see `disk-fault` in sim/chaos/faults.ts): each picks an honest node.
+  /** A bit flipped at rest in one stored value (a latent sector error). */
+  bitFlip: z.number().min(0).default(0),
+  /** The node's next write lands under another of its keys (the intended key keeps its old value). */
+  misdirectedWrite: z.number().min(0).default(0),
+  /** The node's next write is acknowledged (synced, even) and never reaches the medium. */
+  lostWrite: z.number().min(0).default(0),
+  /** Drawn disk faults strike only keys with this prefix (e.g. `chain/` to spare the peg's records). */
+  diskFaultPrefix: z.string().default(''),
+  // World faults: the processes no node owns. All but engineFaults need the bridge app.
+  /** Governance unreachable for a drawn duration (`governance-down`). */
+  governanceOutage: z.number().min(0).default(0),
+  /** Governance lies for a drawn duration: bad witnesses, underpaying transactions, garbage (`governance-byzantine`). */
+  governanceByzantine: z.number().min(0).default(0),
+  /** Governance answers 3 s late for a drawn duration (`governance-slow`). */
+  governanceSlow: z.number().min(0).default(0),
+  /** Bitcoin reorganises three blocks deep, the winning branch double-spending the newest deposits (`bitcoin-reorg`). */
+  bitcoinReorg: z.number().min(0).default(0),
+  /** Governance rotates the federation to new keys and a new address (`federation-rotate`). */
+  federationRotation: z.number().min(0).default(0),
+  /** One node's execution client answers SYNCING, INVALID or nothing for a drawn duration (chain and bridge apps). */
+  engineFaults: z.number().min(0).default(0),
   /** How long a drawn fault lasts: uniform in [min, max] ms. */
   minDurationMs: z.number().int().positive().default(500),
   maxDurationMs: z.number().int().positive().default(5_000),
 });
 
 export type FaultRates = z.infer<typeof faultRatesSchema>;
+
+/** Rates of world-level faults, which only the bridge app's world (governance, Bitcoin) can apply. */
+export const worldRateKeys = ['governanceOutage', 'governanceByzantine', 'governanceSlow', 'bitcoinReorg', 'federationRotation'] as const;
 
 export const scenarioSchema = z
   .object({
@@ -125,6 +150,16 @@ export const scenarioSchema = z
   .superRefine((s, ctx) => {
     if (s.faults.rates !== undefined && s.faults.window === undefined) {
       ctx.addIssue({ code: 'custom', path: ['faults', 'window'], message: 'rates need a window' });
+    }
+    const r = s.faults.rates;
+    if (r !== undefined) {
+      for (const k of worldRateKeys) {
+        if (r[k] > 0 && s.app !== 'bridge') ctx.addIssue({ code: 'custom', path: ['faults', 'rates', k], message: `needs app bridge (governance and Bitcoin live there), not ${s.app}` });
+      }
+      if (r.engineFaults > 0 && s.app !== 'chain' && s.app !== 'bridge') {
+        ctx.addIssue({ code: 'custom', path: ['faults', 'rates', 'engineFaults'], message: `needs app chain or bridge, not ${s.app}` });
+      }
+      if (r.minDurationMs > r.maxDurationMs) ctx.addIssue({ code: 'custom', path: ['faults', 'rates', 'maxDurationMs'], message: 'must not be below minDurationMs' });
     }
     if (s.faults.window !== undefined && s.faults.window.endMs > s.durationMs) {
       ctx.addIssue({ code: 'custom', path: ['faults', 'window', 'endMs'], message: 'must not exceed durationMs' });

@@ -11,6 +11,7 @@ import type { Scheduler } from '../src/kernel/scheduler.ts';
 import type { TraceRecorder } from '../src/kernel/trace.ts';
 import type { ByzantineNode, SimApp, SimNodeHandle, WorldAccess } from './app.ts';
 import { type Fault, describeFault } from './chaos/faults.ts';
+import { faultProbe } from './chaos/generate.ts';
 import type { NodeSnapshot } from './chaos/invariant.ts';
 import type { KernelChecker } from './chaos/kernel-checker.ts';
 import type { Scenario } from './scenario.ts';
@@ -47,6 +48,8 @@ export interface WorldOptions<View> {
   readonly onCutDelivery: (from: string, to: string) => void;
   /** Called if a crash loses an acknowledged durable write (a disk-model bug). */
   readonly onStorageViolation: (reason: string) => void;
+  /** Called if a node's storage hands up a value a disk fault left (a corrupt record used). */
+  readonly onCorruptRead?: (reason: string) => void;
 }
 
 export class World<View> implements WorldAccess<View> {
@@ -149,6 +152,7 @@ export class World<View> implements WorldAccess<View> {
       up: s.up,
       byzantine: s.byzantine,
       incarnation: s.incarnation,
+      diskFaults: s.disk.faults,
       view: s.up && s.handle !== undefined ? s.handle.view() : undefined,
     }));
   }
@@ -178,6 +182,12 @@ export class World<View> implements WorldAccess<View> {
       network: this.network.endpoint(slot.id),
       storage: slot.disk.open(slot.owner),
     };
+    // Ground truth for the checksum layer: the disk knows which bytes its faults left.
+    const storageAudit = (key: string, raw: Uint8Array, served: boolean): void => {
+      if (!slot.disk.isCorrupt(key, raw)) return;
+      if (served) this.o.onCorruptRead?.(`${slot.id} used the corrupt record ${key} a disk fault left`);
+      else this.o.sometimes('storage.corrupt-detected');
+    };
     const ctx = {
       id: slot.id,
       scenario: this.o.scenario,
@@ -193,6 +203,7 @@ export class World<View> implements WorldAccess<View> {
       persistent: slot.persistent,
       shared: this.shared,
       owner: slot.owner,
+      storageAudit,
     };
     if (slot.byzantine) {
       const byz = this.o.app.buildByzantine(ctx);
@@ -227,23 +238,27 @@ export class World<View> implements WorldAccess<View> {
 
   private apply(f: Fault): void {
     this.o.trace.fault(this.now, describeFault(f));
-    this.o.sometimes(`fault.${f.kind}`);
+    this.o.sometimes(faultProbe(f));
     const later = (ms: number | undefined, fn: () => void): void => {
       if (ms !== undefined) this.o.scheduler.schedule(ms, fn, undefined, this.owner);
     };
     switch (f.kind) {
-      case 'partition':
-        this.network.partition(f.groups);
-        later(f.durationMs, () => this.network.heal());
+      // Each cut heals on its own: a short isolation that expires must not end a longer partition.
+      case 'partition': {
+        const cut = this.network.partition(f.groups);
+        later(f.durationMs, () => this.network.heal(cut));
         break;
-      case 'isolate':
-        this.network.isolate(f.node);
-        later(f.durationMs, () => this.network.heal());
+      }
+      case 'isolate': {
+        const cut = this.network.isolate(f.node);
+        later(f.durationMs, () => this.network.heal(cut));
         break;
-      case 'block-link':
-        this.network.blockLink(f.from, f.to);
-        later(f.durationMs, () => this.network.heal());
+      }
+      case 'block-link': {
+        const cut = this.network.blockLink(f.from, f.to);
+        later(f.durationMs, () => this.network.heal(cut));
         break;
+      }
       case 'heal':
         this.network.heal();
         break;
@@ -288,6 +303,11 @@ export class World<View> implements WorldAccess<View> {
         if (apply === undefined) throw new Error(`app ${this.o.app.name} has no world faults (${f.action})`);
         apply(this.shared, f.action, true);
         later(f.durationMs, () => apply(this.shared, f.action, false));
+        break;
+      }
+      case 'disk-fault': {
+        const hit = this.slot(f.node).disk.injectFault(f.fault, f.prefix);
+        if (!hit) this.o.sometimes('fault.disk.missed');
         break;
       }
       case 'storage-errors': {

@@ -57,6 +57,7 @@ export const chainApp: SimApp<ChainView> = {
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
+    'storage-skip-checksum': 'the storage layer hands records up without checking their checksums',
   },
   probes: [
     'chain.block-produced',
@@ -66,6 +67,10 @@ export const chainApp: SimApp<ChainView> = {
     'chain.range-requested',
     'chain.range-served',
     'chain.recovered-from-disk',
+    'chain.finalized-record-unusable',
+    'storage.corrupt-record',
+    'storage.corrupt-detected',
+    'storage.record-repaired',
     'chain.malformed-rejected',
     'chain.equivocation-detected',
     'auxpow.submission-accepted',

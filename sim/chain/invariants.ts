@@ -12,6 +12,27 @@ type Ctx = CheckContext<ChainView>;
 const honest = (ctx: Ctx): Array<NodeSnapshot<ChainView> & { view: ChainView }> =>
   ctx.nodes.filter((n): n is NodeSnapshot<ChainView> & { view: ChainView } => !n.byzantine && n.view !== undefined && n.view.recovered);
 
+/**
+ * Which restarts follow a disk fault on that node (a bit flip, a misdirected or a lost write, during
+ * the incarnation before or while the node was down). Such a disk broke the contract that the
+ * durability checkers assume: what must hold then is that the node never uses a corrupt record
+ * (no-corrupt-read), never finalizes a block another node did not (finalized-agreement), and
+ * catches up again from its peers (liveness).
+ */
+class DiskFaultEpochs {
+  /** Disk faults counted when each node's current incarnation was first seen. */
+  private readonly base = new Map<string, { incarnation: number; faults: number }>();
+
+  /** Call once per node per check; true when this node restarted on a disk faulted since its last start. */
+  restartedOnFaultedDisk(n: { readonly id: string; readonly incarnation: number; readonly diskFaults?: number }): boolean {
+    const faults = n.diskFaults ?? 0;
+    const prev = this.base.get(n.id);
+    if (prev !== undefined && prev.incarnation === n.incarnation) return false;
+    this.base.set(n.id, { incarnation: n.incarnation, faults });
+    return prev !== undefined && prev.faults !== faults;
+  }
+}
+
 /** No two honest nodes ever finalize different blocks at one height. */
 export function finalizedAgreement(): Invariant<ChainView> {
   const byHeight: string[] = [];
@@ -36,11 +57,14 @@ export function finalizedAgreement(): Invariant<ChainView> {
 /** A node's finalized height never goes down, not even across a crash and restart. */
 export function finalizedNeverReverted(): Invariant<ChainView> {
   const high = new Map<string, number>();
+  const epochs = new DiskFaultEpochs();
   return {
     name: 'finalized-never-reverted',
     check(ctx) {
       for (const n of honest(ctx)) {
         const h = n.view.finalized.length - 1;
+        // A restart on a faulted disk may have lost the finalized block's record: finality is learned again.
+        if (epochs.restartedOnFaultedDisk(n)) high.set(n.id, h);
         const before = high.get(n.id) ?? 0;
         if (h < before) return `${n.id} finalized height went from ${before} back to ${h}`;
         high.set(n.id, h);
@@ -79,12 +103,14 @@ export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainV
 /** A restarted node still has every block it reported committed before the crash. */
 export function committedSurvivesRestart(): Invariant<ChainView> {
   const last = new Map<string, { incarnation: number; committed: ReadonlySet<string> }>();
+  const epochs = new DiskFaultEpochs();
   return {
     name: 'committed-survives-restart',
     check(ctx) {
       for (const n of honest(ctx)) {
         const prev = last.get(n.id);
-        if (prev !== undefined && prev.incarnation !== n.incarnation) {
+        const faulted = epochs.restartedOnFaultedDisk(n);
+        if (prev !== undefined && prev.incarnation !== n.incarnation && !faulted) {
           for (const h of prev.committed) if (!n.view.committed.has(h)) return `${n.id} lost committed block ${h.slice(0, 12)} across a restart`;
         }
         last.set(n.id, { incarnation: n.incarnation, committed: n.view.committed });

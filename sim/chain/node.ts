@@ -66,6 +66,7 @@ export function buildChainNode(ctx: SimNodeContext, bridge?: NonNullable<NodeIOs
       network: ctx.io.network,
       execution: el,
       executionGenesis: genesisPayload(),
+      ...(ctx.storageAudit !== undefined ? { storageAudit: ctx.storageAudit } : {}),
       system: { trace: ctx.trace, ...(ctx.probe !== undefined ? { probe: ctx.probe } : {}), bugs: ctx.bugs },
       ...(bridge !== undefined ? { bridge } : {}),
     },

@@ -34,6 +34,19 @@ export const faultSchema = z.discriminatedUnion('kind', [
     probability: z.number().min(0).max(1),
     durationMs: duration,
   }),
+  /**
+   * A disk fault at a named fault point of one node's disk (src/io/sim/storage.ts): `bit-flip` flips
+   * one bit of a stored value at rest; `misdirected-write` sends the node's next write of a value to
+   * another of its keys; `lost-write` acknowledges the next write and drops it. `prefix` limits the
+   * fault to keys starting with it (e.g. `chain/h/`); a fault with nothing to hit does nothing.
+   */
+  z.object({
+    kind: z.literal('disk-fault'),
+    at,
+    node: nodeId,
+    fault: z.enum(['bit-flip', 'misdirected-write', 'lost-write']),
+    prefix: z.string().default(''),
+  }),
 ]);
 
 export type Fault = z.infer<typeof faultSchema>;
@@ -49,7 +62,9 @@ export const faultKinds: readonly FaultKind[] = [
   'clock-skew',
   'degrade-network',
   'storage-errors',
+  'disk-fault',
   'app',
+  'world',
 ];
 
 /** When every fault of the schedule has healed: the start of the liveness window. */
@@ -75,6 +90,9 @@ export function healTime(schedule: readonly Fault[]): number {
         break;
       case 'restart':
         down.delete(f.node);
+        t = Math.max(t, f.at);
+        break;
+      case 'disk-fault':
         t = Math.max(t, f.at);
         break;
       case 'clock-skew':
@@ -111,6 +129,8 @@ export function describeFault(f: Fault): string {
       return `network loss=${f.loss} dup=${f.duplicate} reorder=${f.reorder}`;
     case 'storage-errors':
       return `storage errors on ${f.node} p=${f.probability}`;
+    case 'disk-fault':
+      return `${f.fault} on ${f.node}${f.prefix === '' ? '' : ` under ${f.prefix}`}`;
     case 'app':
       return `${f.action} on ${f.node}${f.durationMs ? ` for ${f.durationMs}ms` : ''}`;
     case 'world':

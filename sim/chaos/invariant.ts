@@ -8,6 +8,8 @@ export interface NodeSnapshot<View> {
   readonly byzantine: boolean;
   /** Bumped on each restart of the node. */
   readonly incarnation: number;
+  /** Disk faults (bit flips, misdirected and lost writes) that hit this node's disk so far. */
+  readonly diskFaults?: number;
   /** undefined while the node is down or Byzantine. */
   readonly view: View | undefined;
 }

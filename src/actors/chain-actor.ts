@@ -281,7 +281,11 @@ class ChainNode {
       if (b.message.pegIns.length > 0) this.mintedIn.set(key, b.message.pegIns.map(pegInKey));
       this.notePowState(b.message, key);
     }
-    if (stored.finalized !== undefined && stored.finalized.height > 0) {
+    // The finalized record may name a block whose own record failed its checksum or was lost: then
+    // finality is learned again (from peers and AuxPow) rather than trusted without its block.
+    const finalKnown = stored.finalized !== undefined && this.tree.has(fromHex(stored.finalized.hash));
+    if (stored.finalized !== undefined && stored.finalized.height > 0 && !finalKnown) this.d.sometimes('chain.finalized-record-unusable');
+    if (stored.finalized !== undefined && stored.finalized.height > 0 && finalKnown) {
       const chain = this.tree.chainTo(fromHex(stored.finalized.hash));
       for (const node of chain) this.finalized[node.height] = node.key;
       this.tree.finalize(fromHex(stored.finalized.hash));

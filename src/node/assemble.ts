@@ -27,6 +27,7 @@ import type { ExecutionClient } from '../io/execution.ts';
 import type { GovernanceLink } from '../io/governance.ts';
 import type { NetworkIO } from '../io/network.ts';
 import type { StorageIO } from '../io/storage.ts';
+import { type StorageAudit, checksummedStorage, describeCorrupt } from '../io/checksummed-storage.ts';
 import { ActorSystem, type ActorSystemOptions } from '../kernel/actor-system.ts';
 import { type BugSwitches, noBugs } from '../kernel/bugs.ts';
 import type { Rng } from '../kernel/rng.ts';
@@ -56,6 +57,8 @@ export interface NodeIOs {
     readonly startHeight: number;
     readonly minPegOutSats: bigint;
   };
+  /** Simulation only: sees every record read through the checksum layer (the corrupt-read checker). */
+  readonly storageAudit?: StorageAudit;
   /** Trace, probe and planted bugs of a simulated node (none in production). */
   readonly system?: Pick<ActorSystemOptions, 'trace' | 'probe' | 'bugs'>;
 }
@@ -124,13 +127,26 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
   const bridgeBackoff = { kind: 'backoff' as const, ...t.bridgeBackoff, multiplier: 2, jitter: 0.2 };
   const intensity = t.intensity;
   const b = io.bridge;
+  // Every actor stores through the checksum layer: a record that fails its check is absent to them.
+  const storage = checksummedStorage(io.storage, {
+    bugs: t.bugs,
+    onCorrupt: (c) => {
+      sometimes('storage.corrupt-record');
+      p.log(describeCorrupt(c));
+    },
+    onRepaired: (key) => {
+      sometimes('storage.record-repaired');
+      p.log(`corrupt record ${key} written again`);
+    },
+    ...(io.storageAudit !== undefined ? { audit: io.storageAudit } : {}),
+  });
   const tree = supervisor({
     name: 'root',
     strategy: 'one-for-one',
     restart: { kind: 'immediate' },
     intensity: t.rootIntensity,
     children: [
-      supervisor({ name: 'storage-supervisor', strategy: 'one-for-one', restart: backoff, intensity, children: [storageActor(io.storage, t.bugs)] }),
+      supervisor({ name: 'storage-supervisor', strategy: 'one-for-one', restart: backoff, intensity, children: [storageActor(storage, t.bugs)] }),
       supervisor({
         name: 'network-supervisor',
         strategy: 'one-for-one',
@@ -192,7 +208,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                 pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, sometimes, log: p.log, bugs: t.bugs }),
                 bridgeActor({
                   bitcoin: b.bitcoin,
-                  storage: io.storage,
+                  storage,
                   network: b.network,
                   federation: b.federation,
                   payoutConfirmations: b.payoutConfirmations ?? b.confirmations,
@@ -208,7 +224,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                 }),
                 pegOutActor({
                   execution: io.execution,
-                  storage: io.storage,
+                  storage,
                   network: b.network,
                   minSats: b.minPegOutSats,
                   pollEveryMs: t.bridgePollMs,

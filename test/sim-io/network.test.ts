@@ -99,6 +99,36 @@ describe('SimNetwork', () => {
     expect(inbox.get('b')).toHaveLength(1);
   });
 
+  it('overlapping cuts heal separately; an explicit heal lifts them all', async () => {
+    const { scheduler, net, inbox } = world({ latencyMs: 1, jitterMs: 0 });
+    const send = (from: string, to: string) => net.endpoint(from).send(to, msg(1));
+    const partition = net.partition([['a'], ['b', 'c']]);
+    const isolation = net.isolate('a');
+    const link = net.blockLink('b', 'c');
+    expect(net.activeCuts()).toEqual([partition, isolation, link]);
+    // The isolation ends first: a is still cut off by the partition, b->c by its own block.
+    net.heal(isolation);
+    send('a', 'b');
+    send('b', 'c');
+    send('c', 'b');
+    await scheduler.runToQuiescence();
+    expect(net.isCut('a', 'b')).toBe(true);
+    expect(inbox.get('b')?.map((m) => m.from)).toEqual(['c']);
+    expect(inbox.get('c')).toHaveLength(0);
+    // Healing a cut twice, or one that is gone, changes nothing.
+    net.heal(isolation);
+    expect(net.isCut('b', 'a')).toBe(true);
+    net.heal(partition);
+    send('a', 'b');
+    await scheduler.runToQuiescence();
+    expect(inbox.get('b')?.map((m) => m.from)).toEqual(['c', 'a']);
+    expect(net.isCut('b', 'c')).toBe(true);
+    net.isolate('c');
+    net.heal();
+    expect(net.activeCuts()).toEqual([]);
+    expect(net.isCut('b', 'c') || net.isCut('a', 'c') || net.isCut('c', 'a')).toBe(false);
+  });
+
   it('drops messages in flight when a cut starts before they arrive, and messages to a down node', async () => {
     const { scheduler, net, inbox, events } = world({ latencyMs: 10, jitterMs: 0 });
     net.endpoint('a').send('b', msg(1));

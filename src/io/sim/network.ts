@@ -10,6 +10,9 @@ import type { Scheduler } from '../../kernel/scheduler.ts';
 import type { NetworkIO, NodeId, ReceiveHandler } from '../network.ts';
 import { type LinkModel, defaultLinkModel, drawLatency } from './link-model.ts';
 
+/** The identity of one cut (a partition, an isolation, a blocked link), so it heals on its own. */
+export type CutId = number;
+
 export type DropReason = 'loss' | 'partition' | 'node-down' | 'no-handler';
 
 export type NetworkEvent =
@@ -52,8 +55,14 @@ export class SimNetwork {
   private readonly nodes = new Map<NodeId, NodeState>();
   private model: LinkModel;
   private readonly overrides = new Map<string, Partial<LinkModel>>();
-  /** Directed cuts "from>to". */
-  private readonly cuts = new Set<string>();
+  /**
+   * Active cuts by identity, each the directed links "from>to" it severs, and how many active cuts
+   * sever each link: overlapping cuts heal separately, so a short isolation that expires does not
+   * end a longer partition early.
+   */
+  private readonly cuts = new Map<CutId, readonly string[]>();
+  private readonly severed = new Map<string, number>();
+  private nextCut = 1;
   /** When each directed link finishes transmitting what it already has (bandwidth queueing). */
   private readonly busyUntil = new Map<string, number>();
   private readonly rng: Rng;
@@ -116,7 +125,8 @@ export class SimNetwork {
     this.overrides.set(`${from}>${to}`, model);
   }
 
-  partition(groups: readonly (readonly NodeId[])[]): void {
+  partition(groups: readonly (readonly NodeId[])[]): CutId {
+    const links: string[] = [];
     const groupOf = new Map<NodeId, number>();
     groups.forEach((g, i) => {
       for (const n of g) groupOf.set(n, i);
@@ -127,29 +137,56 @@ export class SimNetwork {
         const ga = groupOf.get(a);
         const gb = groupOf.get(b);
         // Nodes named in no group keep talking to everyone.
-        if (ga !== undefined && gb !== undefined && ga !== gb) this.cuts.add(`${a}>${b}`);
+        if (ga !== undefined && gb !== undefined && ga !== gb) links.push(`${a}>${b}`);
       }
     }
+    return this.cut(links);
   }
 
-  isolate(id: NodeId): void {
+  isolate(id: NodeId): CutId {
+    const links: string[] = [];
     for (const other of this.nodes.keys()) {
       if (other === id) continue;
-      this.cuts.add(`${id}>${other}`);
-      this.cuts.add(`${other}>${id}`);
+      links.push(`${id}>${other}`, `${other}>${id}`);
+    }
+    return this.cut(links);
+  }
+
+  blockLink(from: NodeId, to: NodeId): CutId {
+    return this.cut([`${from}>${to}`]);
+  }
+
+  /** Lifts one cut (the others stay), or with no argument every cut (an explicit heal). */
+  heal(cut?: CutId): void {
+    if (cut === undefined) {
+      this.cuts.clear();
+      this.severed.clear();
+      return;
+    }
+    const links = this.cuts.get(cut);
+    if (links === undefined) return;
+    this.cuts.delete(cut);
+    for (const l of links) {
+      const n = (this.severed.get(l) ?? 0) - 1;
+      if (n > 0) this.severed.set(l, n);
+      else this.severed.delete(l);
     }
   }
 
-  blockLink(from: NodeId, to: NodeId): void {
-    this.cuts.add(`${from}>${to}`);
-  }
-
-  heal(): void {
-    this.cuts.clear();
+  /** Cuts still active, by identity. */
+  activeCuts(): CutId[] {
+    return [...this.cuts.keys()];
   }
 
   isCut(from: NodeId, to: NodeId): boolean {
-    return this.cuts.has(`${from}>${to}`);
+    return this.severed.has(`${from}>${to}`);
+  }
+
+  private cut(links: readonly string[]): CutId {
+    const id = this.nextCut++;
+    this.cuts.set(id, links);
+    for (const l of links) this.severed.set(l, (this.severed.get(l) ?? 0) + 1);
+    return id;
   }
 
   private linkModel(from: NodeId, to: NodeId): LinkModel {
@@ -192,7 +229,7 @@ export class SimNetwork {
       this.drop(p, 'node-down');
       return;
     }
-    if (this.cuts.has(`${p.from}>${p.to}`)) {
+    if (this.severed.has(`${p.from}>${p.to}`)) {
       const leak = this.o.bugs?.has('leaky-partition') === true && this.rng.chance(0.05);
       if (!leak) {
         this.drop(p, 'partition');

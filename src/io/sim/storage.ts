@@ -1,7 +1,10 @@
 // The simulated disk of one node. What a node reads is its visible state; only what a completed
 // synced write (or sync) covered is durable. A crash resets the visible state to the durable one,
 // so unsynced writes are lost exactly as on a real machine, and a synced batch still in flight may
-// be torn (a prefix of it lands) when the scenario allows it.
+// be torn (a prefix of it lands) when the scenario allows it. Disk faults past that strike at named
+// fault points (DiskFaultKind): a bit flipped at rest, a write misdirected to another key, a write
+// acknowledged and lost. The disk remembers every value a fault left, so a checker can tell a
+// corrupt value from one the node wrote.
 import type { BugSwitches } from '../../kernel/bugs.ts';
 import type { Owner } from '../../kernel/event-queue.ts';
 import type { Rng } from '../../kernel/rng.ts';
@@ -22,7 +25,7 @@ export class StorageFault extends Error {
 
 export interface DiskEvent {
   readonly time: number;
-  readonly op: 'read' | 'write' | 'sync' | 'scan' | 'crash' | 'torn' | 'error';
+  readonly op: 'read' | 'write' | 'sync' | 'scan' | 'crash' | 'torn' | 'error' | DiskFaultKind;
   readonly keys: number;
 }
 
@@ -41,6 +44,13 @@ export interface SimDiskOptions {
 
 type Entry = readonly [string, Uint8Array];
 
+/**
+ * The named fault points: `bit-flip` (at rest: one bit of one stored value), `misdirected-write`
+ * (the next matching write lands under another existing key; its own key keeps its old value),
+ * `lost-write` (the next matching write is acknowledged, synced even, and never lands).
+ */
+export type DiskFaultKind = 'bit-flip' | 'misdirected-write' | 'lost-write';
+
 export class SimDisk {
   private durable = new Map<string, Uint8Array>();
   private visible = new Map<string, Uint8Array>();
@@ -51,7 +61,14 @@ export class SimDisk {
   private errorRate = 0;
   /** What every acknowledged durable write says each key holds (null: deleted): the contract. */
   private readonly acknowledged = new Map<string, Uint8Array | null>();
+  /** Write faults armed for the next matching write, in order. */
+  private armed: Array<{ readonly kind: 'misdirected-write' | 'lost-write'; readonly prefix: string }> = [];
+  /** Every value a fault left under a key (a value the node never wrote there). */
+  private readonly corrupt = new Map<string, Uint8Array[]>();
+  /** Keys a fault touched: a crash may legitimately find them differing from what was acknowledged. */
+  private readonly faulted = new Set<string>();
   crashes = 0;
+  faults = 0;
 
   constructor(private readonly o: SimDiskOptions) {}
 
@@ -89,7 +106,7 @@ export class SimDisk {
       write: (ops, options: WriteOptions) => {
         // A crashed incarnation's late continuation must not reach the disk: a dead process writes nothing.
         if (!owner.alive) return new Promise<void>(() => undefined);
-        const batch = ops.map(copyOp);
+        const batch = disk.strikeWrite(ops.map(copyOp));
         // Reads see a write at once; durability is another matter.
         disk.applyTo(disk.visible, batch);
         disk.unsynced.push(batch);
@@ -109,6 +126,70 @@ export class SimDisk {
         });
       },
     };
+  }
+
+  /**
+   * Applies a fault at its fault point: a bit flip at once (if a stored value matches the prefix),
+   * a write fault on the next write with a put under the prefix. Returns whether a bit flip hit.
+   */
+  injectFault(kind: DiskFaultKind, prefix = ''): boolean {
+    if (kind !== 'bit-flip') {
+      this.armed.push({ kind, prefix });
+      return true;
+    }
+    const keys = [...this.durable.keys()].filter((k) => k.startsWith(prefix) && (this.durable.get(k)?.length ?? 0) > 0).sort();
+    if (keys.length === 0) return false;
+    const key = this.o.rng.pick(keys);
+    const before = this.durable.get(key) as Uint8Array;
+    const after = before.slice();
+    const i = this.o.rng.int(after.length);
+    after[i] = (after[i] as number) ^ (1 << this.o.rng.int(8));
+    this.durable.set(key, after);
+    // The medium holds one copy: a cached read of the same bytes sees the flip too.
+    const seen = this.visible.get(key);
+    if (seen !== undefined && equalBytes(seen, before)) this.visible.set(key, after.slice());
+    this.noteCorrupt(key, after);
+    this.observe('bit-flip', 1);
+    return true;
+  }
+
+  /** Whether these bytes under this key were left by a fault rather than written by the node. */
+  isCorrupt(key: string, value: Uint8Array): boolean {
+    return this.corrupt.get(key)?.some((v) => equalBytes(v, value)) === true;
+  }
+
+  /** A write fault armed for this batch rewrites it: one put lost, or moved under another key. */
+  private strikeWrite(batch: BatchOp[]): BatchOp[] {
+    const fault = this.armed[0];
+    if (fault === undefined) return batch;
+    const i = batch.findIndex((op) => op.type === 'put' && op.key.startsWith(fault.prefix));
+    if (i < 0) return batch;
+    const op = batch[i] as Extract<BatchOp, { type: 'put' }>;
+    if (fault.kind === 'lost-write') {
+      this.armed.shift();
+      this.faults++;
+      this.faulted.add(op.key);
+      this.observe('lost-write', 1);
+      return batch.filter((_, j) => j !== i);
+    }
+    const others = [...this.visible.keys()].filter((k) => k !== op.key && !batch.some((b) => b.key === k)).sort();
+    const near = others.filter((k) => k.startsWith(fault.prefix));
+    const pool = near.length > 0 ? near : others;
+    if (pool.length === 0) return batch;
+    this.armed.shift();
+    const target = this.o.rng.pick(pool);
+    this.faulted.add(op.key);
+    this.noteCorrupt(target, op.value);
+    this.observe('misdirected-write', 1);
+    return batch.map((b, j) => (j === i ? { type: 'put', key: target, value: op.value } : b));
+  }
+
+  private noteCorrupt(key: string, value: Uint8Array): void {
+    this.faults++;
+    this.faulted.add(key);
+    const list = this.corrupt.get(key) ?? [];
+    list.push(value.slice());
+    this.corrupt.set(key, list);
   }
 
   /** Power loss: the visible state falls back to what was durable (plus maybe a torn prefix). */
@@ -135,7 +216,7 @@ export class SimDisk {
     if (report === undefined) return;
     const tornKeys = new Set((torn ?? []).map((op) => op.key));
     for (const [key, want] of this.acknowledged) {
-      if (tornKeys.has(key)) continue;
+      if (tornKeys.has(key) || this.faulted.has(key)) continue;
       const have = this.durable.get(key);
       const same = want === null ? have === undefined : have !== undefined && equalBytes(have, want);
       if (!same) {
