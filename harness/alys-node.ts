@@ -72,8 +72,9 @@ export function startNodeProcess(configPath: string): Promise<NodeProcess> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`alys node not ready in 90 s:\n${err}`));
-    }, 90_000);
+      reject(new Error(`alys node not ready in 180 s:\n${err}`));
+      // Generous: on a loaded 2-core CI machine loading the TypeScript sources alone takes tens of seconds.
+    }, 180_000);
     let ready = false;
     child.once('exit', (code) => {
       clearTimeout(timer);

@@ -116,6 +116,11 @@ export class FederationSigner {
     return this.federationUpdate();
   }
 
+  /** Whether peg-outs are paused (an emergency proposal in force). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   setPaused(paused: boolean): void {
     this.paused = paused;
   }

@@ -20,15 +20,24 @@ export interface Capabilities {
   readonly accepts: readonly NodeMessage['kind'][];
 }
 
+/**
+ * What a stream hears when it opens: whom the node talks to, every federation so far (oldest first),
+ * and whether peg-outs are paused. A node learns these only from governance; one that was down or
+ * disconnected across a rotation or a pause's end would otherwise keep a stale view for good.
+ */
+export function openingMessages(signer: FederationSigner): GovernanceMessage[] {
+  return [
+    ...signer.federationUpdates().map((update): GovernanceMessage => ({ kind: 'federation', update })),
+    { kind: 'proposal', proposalId: 'pause-state', action: signer.isPaused ? 'emergency-pause' : 'resume', description: 'peg-out pause state when the stream opened' },
+  ];
+}
+
 export class GovernanceServer {
   constructor(private readonly o: GovernanceServerOptions) {}
 
-  /**
-   * Sent on every stream right after it is accepted: the node learns whom it talks to, and every
-   * federation so far (oldest first), so one that was down across a rotation misses none.
-   */
+  /** Sent on every stream right after it is accepted (see openingMessages). */
   opened(): GovernanceMessage[] {
-    return this.o.signer.federationUpdates().map((update) => ({ kind: 'federation', update }));
+    return openingMessages(this.o.signer);
   }
 
   /**
