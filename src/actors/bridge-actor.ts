@@ -303,9 +303,18 @@ class BridgeNode {
     if (r.kind === 'refused') {
       if (r.conflictingTxHex !== undefined) {
         try {
-          for (const i of bitcoin.Transaction.fromHex(r.conflictingTxHex).ins) this.knownSpent.add(outpointOf(i));
+          const other = bitcoin.Transaction.fromHex(r.conflictingTxHex);
+          for (const i of other.ins) this.knownSpent.add(outpointOf(i));
+          // Governance already signed a sweep of these outputs that its requester never broadcast (it
+          // crashed: sweeps are not persisted). Unless someone sends it, the outputs stay locked for
+          // good; it pays only federations, so any node may, and Bitcoin checks its witnesses.
+          const feds = this.federations.map((f) => toHex(f.scriptPubKey));
+          if (other.outs.length > 0 && other.outs.every((o) => feds.includes(toHex(o.script)))) {
+            await this.d.bitcoin.sendRawTransaction(r.conflictingTxHex);
+            this.d.sometimes('bridge.stale-sweep-broadcast');
+          }
         } catch {
-          // Unreadable: the next sweep starts from fresh UTXOs anyway.
+          // Unreadable, or already in the chain: the next sweep starts from fresh UTXOs anyway.
         }
       }
       return;
