@@ -1,5 +1,5 @@
 // A federation rotation must reach a node whatever happened to it meanwhile: governance announces
-// every federation (oldest first) on each stream, keeps rotations across its own restart (the key
+// every federation (oldest first) and the pause state on each stream, keeps rotations across its own restart (the key
 // file) and applies only new ones on SIGHUP; the PegInActor finds deposits to a federation it learns
 // after it had scanned their blocks, and drops deposits to an earlier one above its grace height.
 import * as bitcoin from 'bitcoinjs-lib';
@@ -33,11 +33,15 @@ describe('governance announces every federation', () => {
     s.rotate(devMemberKeys('rot-v2', 3), 2, 120);
     s.rotate(devMemberKeys('rot-v3', 3), 2, 300);
     const opened = new GovernanceServer({ signer: s, network: 'regtest', maxFeeSats: 10_000n }).opened();
-    expect(opened.map((m) => (m.kind === 'federation' ? [m.update.version, m.update.previousValidUntilHeight] : m.kind))).toEqual([
+    expect(opened.map((m) => (m.kind === 'federation' ? [m.update.version, m.update.previousValidUntilHeight] : m.kind === 'proposal' ? m.action : m.kind))).toEqual([
       [1, 0],
       [2, 120],
       [3, 300],
+      'resume',
     ]);
+    // And whether peg-outs are paused: a node that missed the resume learns it on its next stream.
+    s.setPaused(true);
+    expect(new GovernanceServer({ signer: s, network: 'regtest', maxFeeSats: 10_000n }).opened().at(-1)).toMatchObject({ kind: 'proposal', action: 'emergency-pause' });
   });
 
   it('keeps its rotations across a restart and applies only new ones', () => {
