@@ -27,6 +27,7 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'chain-unsynced-commit': { scenario: 'crash-during-import', caughtBy: 'committed-survives-restart' },
   'sync-trust-unlinked': { scenario: 'sync-byzantine-peer', caughtBy: 'synced-chain-equals-source' },
   'sync-checkpoint-before-persist': { scenario: 'sync-crash-and-resume', caughtBy: 'synced-chain-equals-source' },
+  'sync-strict-peer-exclusion': { scenario: 'sync-single-peer-lossy', caughtBy: 'sync-never-idle-while-behind' },
   'chain-produce-while-syncing': { scenario: 'chain-late-joiner', caughtBy: 'production-above-threshold' },
   'storage-skip-checksum': { scenario: 'storage-corruption', caughtBy: 'no-corrupt-read' },
   'toy-commit-early': { scenario: 'toy-partition-heal', caughtBy: 'state-machine-safety' },
@@ -34,6 +35,7 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', caughtBy: 'no-peg-operation-lost' },
   'peg-skip-payout-check': { scenario: 'byzantine-governance', caughtBy: 'burns-paid-once-and-right' },
   'pegin-no-rescan-for-late-federation': { scenario: 'rotation-then-restart', caughtBy: 'liveness' },
+  'rollout-ignore-gates': { scenario: 'v3-rollout', caughtBy: 'rollout-rolls-back' },
 };
 
 export function allBugs(): PlantedBug[] {

@@ -2,6 +2,7 @@
 // Byzantine), the network and storage models, the faults (a fixed schedule or probabilities from
 // which each seed draws its own schedule), how long, and which invariants must hold.
 import { z } from 'zod';
+import { featuresSchema } from '../src/node/features.ts';
 import { faultSchema } from './chaos/faults.ts';
 
 export const faultRatesSchema = z.object({
@@ -81,6 +82,8 @@ export const scenarioSchema = z
     sync: z
       .object({
         blocks: z.number().int().positive().default(2_000),
+        /** The source chain's signatures: simulated (cheap) or real BLS (blst, as in production). */
+        crypto: z.enum(['sim', 'bls']).default('sim'),
         /** The serving peers' chain grows by one block this often (0: a fixed chain). */
         growEveryMs: z.number().int().nonnegative().default(0),
         strategy: z.enum(['parallel', 'sequential']).default('parallel'),
@@ -107,6 +110,8 @@ export const scenarioSchema = z
         /** Byzantine authorities' behaviour mix. */
         /** twins: each Byzantine node runs an honest node with a copy of an honest authority's key. */
         byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins']).default('mixed'),
+        /** The honest nodes' feature flags (the features file of a production node). */
+        features: featuresSchema.optional(),
       })
       .prefault({}),
     nodes: z.number().int().min(1).max(64),

@@ -15,7 +15,7 @@ export async function nodeCommand(argv: string[], print: (line: string) => void)
   const { loadNodeConfig, startNode } = await import('../io/prod/node-runtime.ts');
   let running;
   try {
-    running = await startNode(loadNodeConfig(values.config));
+    running = await startNode(loadNodeConfig(values.config), undefined, { configPath: values.config });
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;

@@ -24,6 +24,8 @@ export const nodeConfigSchema = z.object({
     initialBits: z.number().int().positive().default(0x207fffff),
     auxPowTargetSpacingSlots: z.number().int().positive().default(4),
   }),
+  /** The feature flags file (src/node/features.ts): reloaded on change and on SIGHUP. */
+  featuresFile: z.string().min(1).optional(),
   /** This node's authority (BLS) key seed file, if it is an authority: a consensus key, not a federation key. */
   authorityKeyFile: z.string().optional(),
   execution: z.object({
@@ -64,7 +66,13 @@ export const nodeConfigSchema = z.object({
       identitySeed: hex(32).optional(),
     })
     .prefault({}),
-  rpc: z.object({ listen: z.string().default('127.0.0.1:0') }).prefault({}),
+  rpc: z
+    .object({
+      listen: z.string().default('127.0.0.1:0'),
+      /** A file holding the admin token: the rollout and backup methods need it as a bearer. */
+      adminTokenFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
   sync: z
     .object({
       productionThreshold: z.number().min(0).max(1).default(0.995),

@@ -3,8 +3,8 @@
 // pool, the optional bridge links (bitcoind/btcd and governance), assembles the actors
 // (src/node/assemble.ts) on the real-time driver, and serves JSON-RPC, /metrics and /status.
 import { type SyncConfig, parallelDefaults, sequentialDefaults } from '../../actors/sync-actor.ts';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -17,6 +17,12 @@ import { Scheduler } from '../../kernel/scheduler.ts';
 import { assembleNode, type AssembledNode } from '../../node/assemble.ts';
 import { type NodeConfig, ConfigError, parseNodeConfig } from '../../node/config.ts';
 import { callRpcMethod } from '../../node/rpc-methods.ts';
+import { callAdminMethod, isAdminMethod } from '../../node/admin-methods.ts';
+import { FeatureStore } from '../../node/feature-store.ts';
+import { type Features, FeaturesError, defaultFeatures } from '../../node/features.ts';
+import { registerOpsMetrics } from '../../node/ops-metrics.ts';
+import { writeBackup } from './backup-files.ts';
+import { loadFeatures, watchFeatures } from './features-watcher.ts';
 import { registerSyncMetrics } from '../../sync/metrics.ts';
 import { fromHex, toHex } from '../../types/hex.ts';
 import { BitcoinRpc } from './bitcoin-rpc.ts';
@@ -72,13 +78,38 @@ async function untilReady<T>(what: string, f: () => Promise<T>, timeoutMs = 60_0
   }
 }
 
-/** Structured JSON logs on stderr (pino); ALYS_LOG_LEVEL sets the level. */
+let activeLogger: { level: string; error: (line: string) => void } | undefined;
+
+/** Structured JSON logs on stderr (pino); ALYS_LOG_LEVEL sets the level, and so does the features file's logLevel. */
 export function nodeLogger(): (line: string) => void {
   const logger = pino({ name: 'alys', level: process.env.ALYS_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  activeLogger = { get level() { return logger.level; }, set level(l: string) { logger.level = l; }, error: (line: string) => logger.error(line) };
   return (line) => logger.info(line);
 }
 
-export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger()): Promise<RunningNode> {
+export interface StartOptions {
+  /** The config file the node was started from: a backup carries it. */
+  readonly configPath?: string;
+  /** A fault a test harness injects into an in-process node; `alys node` never passes one. */
+  readonly dropOutbound?: (to: string, payload: Uint8Array) => boolean;
+}
+
+/** The features at start: the file's, or (without one) the defaults the config's own settings imply. */
+function initialFeatures(config: NodeConfig): Features {
+  if (config.featuresFile !== undefined) return loadFeatures(config.featuresFile);
+  return { ...defaultFeatures, improvedSync: config.sync.strategy === 'parallel', lighthouseV5: { ...defaultFeatures.lighthouseV5, mode: config.execution.migration } };
+}
+
+export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger(), options: StartOptions = {}): Promise<RunningNode> {
+  let features: FeatureStore;
+  try {
+    features = new FeatureStore(initialFeatures(config));
+  } catch (err) {
+    if (err instanceof FeaturesError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const adminToken = config.rpc.adminTokenFile === undefined ? undefined : readTokenFile(config.rpc.adminTokenFile);
+  if (activeLogger !== undefined) activeLogger.level = features.current().logLevel;
   mkdirSync(config.dataDir, { recursive: true });
   const storage = await LevelStorage.open(join(config.dataDir, 'db'));
   const scheduler = new Scheduler();
@@ -87,12 +118,18 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     engineUrl: config.execution.engineUrl,
     rpcUrl: config.execution.rpcUrl,
     jwtSecret: readJwtSecret(config.execution.jwtSecretFile),
-    mode: config.execution.migration,
+    // In the rollout mode the router picks each call's version; the client's own mode is then moot.
+    mode: features.current().lighthouseV5.mode === 'rollout' ? 'v2-only' : (features.current().lighthouseV5.mode as NodeConfig['execution']['migration']),
     ...(config.execution.cancunTime !== undefined ? { cancunTime: config.execution.cancunTime } : {}),
   });
   const executionGenesis = await untilReady('execution client', () => execution.genesisPayload());
   const identitySeed = config.network.identitySeed === undefined ? undefined : fromHex(config.network.identitySeed);
-  const network = await createLibp2pNetwork({ listen: config.network.listen, bootstrap: config.network.bootstrap, ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}) });
+  const network = await createLibp2pNetwork({
+    listen: config.network.listen,
+    bootstrap: config.network.bootstrap,
+    ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
+    ...(options.dropOutbound !== undefined ? { dropOutbound: options.dropOutbound } : {}),
+  });
   const pool = new SignaturePool();
   const c = config.chain;
   const spec: ChainSpec = {
@@ -142,11 +179,20 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
       verifier: (sets) => settleVia(driver, pool.verify(sets)),
       ...(bridge !== undefined ? { bridge } : {}),
     },
-    { id: network.self, spec, scheme: blsScheme, key, feeRecipient: new Uint8Array(20), productionThreshold: config.sync.productionThreshold, validators: 4, sync: syncConfigOf(config), log },
+    { id: network.self, spec, scheme: blsScheme, key, feeRecipient: new Uint8Array(20), productionThreshold: config.sync.productionThreshold, validators: 4, sync: syncConfigOf(config), log, features },
   );
+  features.subscribe((f) => {
+    if (activeLogger !== undefined) activeLogger.level = f.logLevel;
+    if (f.lighthouseV5.mode !== 'rollout') execution.setMode(f.lighthouseV5.mode);
+  });
+  const watcher =
+    config.featuresFile === undefined
+      ? undefined
+      : watchFeatures(config.featuresFile, features, { info: log, error: (line) => (activeLogger !== undefined ? activeLogger.error(line) : log(line)) });
   driver.post(() => node.system.start());
   driver.start();
   const registry = registerActorMetrics(() => [node.system], new Registry());
+  registerOpsMetrics(registry, features, () => node.rolloutView());
   registerSyncMetrics(registry, () => {
     const v = node.chainView();
     if (v === undefined) return undefined;
@@ -160,15 +206,25 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     get depositAddress() {
       return federation === undefined ? undefined : (node.bridgeView()?.federationAddress ?? federation.address);
     },
-    status: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, events: Object.fromEntries([...node.probes].sort(([a], [b]) => a.localeCompare(b))), execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey) }),
+    status: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, events: Object.fromEntries([...node.probes].sort(([a], [b]) => a.localeCompare(b))), execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey), features: { generation: features.generation(), engineMode: features.current().lighthouseV5.mode, rolloutPercent: node.rolloutView()?.percent ?? null } }),
+  };
+  const adminCtx = {
+    system: node.system,
+    token: adminToken,
+    backup: (path: string) => {
+      const v = node.chainView();
+      return writeBackup(storage, resolve(path), { ...(options.configPath !== undefined ? { configPath: options.configPath } : {}), ...(config.featuresFile !== undefined ? { featuresPath: config.featuresFile } : {}) }, v === undefined ? null : { height: v.headHeight, hash: v.headHash });
+    },
   };
   const onDriver = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));
   const rpc = await startRpcServer({
     listen: config.rpc.listen,
-    call: (method, params) => onDriver(() => callRpcMethod(ctx, method, params)),
+    call: (method, params, bearer) => (isAdminMethod(method) ? onDriver(() => callAdminMethod(adminCtx, method, params, bearer)) : onDriver(() => callRpcMethod(ctx, method, params))),
     metrics: () => registry.metrics(),
     status: () => onDriver(() => callRpcMethod(ctx, 'status', [])),
   });
+  // Where tools (alys backup, alys status) find a running node from its data directory.
+  writeFileSync(join(config.dataDir, 'rpc.json'), JSON.stringify({ url: rpc.url, pid: process.pid }));
   log(`alys node: ${network.self} rpc ${rpc.url} ${key === undefined ? 'follower' : 'authority'}${bridge === undefined ? '' : `, bridge to ${federation?.address}`}`);
   return {
     config,
@@ -177,6 +233,7 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     multiaddrs: network.libp2p.getMultiaddrs().map((m) => m.toString()),
     node,
     stop: async () => {
+      watcher?.stop();
       await rpc.close();
       await new Promise<void>((resolve) => driver.post(() => void node.system.shutdown().then(resolve, resolve)));
       await driver.stop();
@@ -185,6 +242,17 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
       await storage.close();
     },
   };
+}
+
+function readTokenFile(path: string): string {
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`rpc.adminTokenFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (token.length < 16) throw new ConfigError(`rpc.adminTokenFile ${path}: the token must be at least 16 characters`);
+  return token;
 }
 
 /** The config's sync section over the strategy's defaults. */

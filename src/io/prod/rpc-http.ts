@@ -7,7 +7,8 @@ import { RPC_INVALID_PARAMS, RpcMethodError } from '../../node/rpc-methods.ts';
 
 export interface RpcHttpOptions {
   readonly listen: string;
-  readonly call: (method: string, params: readonly unknown[]) => Promise<unknown>;
+  /** `bearer`: the request's Authorization bearer token, for the admin methods. */
+  readonly call: (method: string, params: readonly unknown[], bearer: string | undefined) => Promise<unknown>;
   readonly metrics: () => Promise<string>;
   readonly status: () => Promise<unknown>;
   /** Largest request body accepted. */
@@ -35,7 +36,7 @@ async function body(req: IncomingMessage, max: number): Promise<string> {
 const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
 export async function startRpcServer(o: RpcHttpOptions): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
-  const one = async (r: JsonRpcRequest): Promise<Record<string, unknown>> => {
+  const one = async (r: JsonRpcRequest, bearer: string | undefined): Promise<Record<string, unknown>> => {
     const v1 = r.jsonrpc !== '2.0';
     const reply = (result: unknown, error: { code: number; message: string } | null) =>
       v1 ? { result: error === null ? result : null, error, id: r.id ?? null } : error === null ? { jsonrpc: '2.0', result, id: r.id ?? null } : { jsonrpc: '2.0', error, id: r.id ?? null };
@@ -43,7 +44,7 @@ export async function startRpcServer(o: RpcHttpOptions): Promise<{ server: Serve
     const params = r.params === undefined ? [] : r.params;
     if (!Array.isArray(params)) return reply(null, { code: RPC_INVALID_PARAMS, message: 'params must be an array' });
     try {
-      return reply(await o.call(r.method, params), null);
+      return reply(await o.call(r.method, params, bearer), null);
     } catch (err) {
       const code = err instanceof RpcMethodError ? err.code : -32603;
       return reply(null, { code, message: err instanceof Error ? err.message : String(err) });
@@ -63,7 +64,9 @@ export async function startRpcServer(o: RpcHttpOptions): Promise<{ server: Serve
     } catch (err) {
       return send(200, JSON.stringify({ jsonrpc: '2.0', error: { code: -32700, message: `parse error: ${(err as Error).message}` }, id: null }));
     }
-    const out = Array.isArray(parsed) ? await Promise.all(parsed.map((r) => one((r ?? {}) as JsonRpcRequest))) : await one((parsed ?? {}) as JsonRpcRequest);
+    const auth = req.headers.authorization;
+    const bearer = auth !== undefined && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined;
+    const out = Array.isArray(parsed) ? await Promise.all(parsed.map((r) => one((r ?? {}) as JsonRpcRequest, bearer))) : await one((parsed ?? {}) as JsonRpcRequest, bearer);
     send(200, JSON.stringify(out, bigintSafe));
   };
   const server = createServer((req, res) => {
