@@ -73,10 +73,11 @@ export function startNodeProcess(configPath: string, faults?: readonly string[])
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-20_000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return new Promise((resolve, reject) => {
+    // Generous: on a loaded 2-core machine loading the TypeScript sources alone takes tens of seconds.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`alys node not ready in 90 s:\n${err}`));
-    }, 90_000);
+      reject(new Error(`alys node not ready in 180 s:\n${err}`));
+    }, 180_000);
     let ready = false;
     child.once('exit', (code) => {
       clearTimeout(timer);

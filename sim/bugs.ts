@@ -63,6 +63,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'peg-no-lookup-after-build-failure': { scenario: 'pegout-lagging-node', catches: ['peg-outs-finished-once-paid'] },
   'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires'] },
   'chain-skip-payload-linkage': { scenario: 'byzantine-payload-fork', catches: ['payload-extends-parent'] },
+  'pegin-no-rescan-for-late-federation': { scenario: 'rotation-then-restart', catches: ['liveness'] },
 };
 
 export function allBugs(): PlantedBug[] {

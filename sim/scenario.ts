@@ -34,6 +34,8 @@ export const faultRatesSchema = z.object({
   bitcoinReorg: z.number().min(0).default(0),
   /** Governance rotates the federation to new keys and a new address (`federation-rotate`). */
   federationRotation: z.number().min(0).default(0),
+  /** Governance pauses peg-outs (an emergency proposal) for a drawn duration, then resumes (`emergency-pause`). */
+  emergencyPause: z.number().min(0).default(0),
   /** One node's execution client answers SYNCING, INVALID or nothing for a drawn duration (chain and bridge apps). */
   engineFaults: z.number().min(0).default(0),
   /** How long a drawn fault lasts: uniform in [min, max] ms. */
@@ -44,7 +46,7 @@ export const faultRatesSchema = z.object({
 export type FaultRates = z.infer<typeof faultRatesSchema>;
 
 /** Rates of world-level faults, which only the bridge app's world (governance, Bitcoin) can apply. */
-export const worldRateKeys = ['governanceOutage', 'governanceByzantine', 'governanceSlow', 'bitcoinReorg', 'federationRotation'] as const;
+export const worldRateKeys = ['governanceOutage', 'governanceByzantine', 'governanceSlow', 'bitcoinReorg', 'federationRotation', 'emergencyPause'] as const;
 
 export const scenarioSchema = z
   .object({

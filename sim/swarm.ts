@@ -9,6 +9,8 @@ export interface SwarmReport {
   readonly firstSeed: number;
   readonly failures: ReadonlyArray<{ seed: number; reproduce: string; failed: Record<string, string> }>;
   readonly probes: Record<string, number>;
+  /** How many seeds each probe fired in (a fault kind drawn in too few seeds is barely tested). */
+  readonly probeSeeds: Record<string, number>;
   /** Probes that never fired over the whole swarm: paths the swarm did not explore. */
   readonly gaps: readonly string[];
   readonly simulatedMs: number;
@@ -31,6 +33,7 @@ export async function runSwarm(
 ): Promise<SwarmReport> {
   const failures: Array<{ seed: number; reproduce: string; failed: Record<string, string> }> = [];
   const probes: Record<string, number> = {};
+  const probeSeeds: Record<string, number> = {};
   let simulatedMs = 0;
   let wall = 0;
   for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
@@ -45,7 +48,10 @@ export async function runSwarm(
     onResult?.(r);
     simulatedMs += r.simulatedMs;
     wall += r.wallMs;
-    for (const [k, v] of Object.entries(r.probes)) probes[k] = (probes[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.probes)) {
+      probes[k] = (probes[k] ?? 0) + v;
+      probeSeeds[k] = (probeSeeds[k] ?? 0) + (v > 0 ? 1 : 0);
+    }
     if (!r.ok) {
       const failed: Record<string, string> = {};
       for (const [k, v] of Object.entries(r.invariants)) if (v !== 'pass') failed[k] = v;
@@ -63,6 +69,7 @@ export async function runSwarm(
     firstSeed: o.firstSeed,
     failures,
     probes,
+    probeSeeds,
     gaps,
     simulatedMs,
     wallMs: Math.round(wall),

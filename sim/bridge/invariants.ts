@@ -26,17 +26,20 @@ type Ctx = CheckContext<BridgeNodeView>;
 const honest = (ctx: Ctx): Array<NodeSnapshot<BridgeNodeView> & { view: BridgeNodeView }> =>
   ctx.nodes.filter((n): n is NodeSnapshot<BridgeNodeView> & { view: BridgeNodeView } => !n.byzantine && n.view !== undefined && n.view.recovered);
 
-/** Recomputes `f` only when Bitcoin's tip (or governance's record) changed. */
+/**
+ * Recomputes `f` only when Bitcoin's tip (or governance's record) changed. A passing check's value is
+ * undefined, so whether one was computed is kept apart from the value.
+ */
 function onChange<T>(key: (sh: BridgeShared) => string, f: (sh: BridgeShared) => T): (sh: BridgeShared) => T {
   let last: string | undefined;
-  let value: T | undefined;
+  let value: { readonly v: T } | undefined;
   return (sh) => {
     const k = key(sh);
     if (k !== last || value === undefined) {
       last = k;
-      value = f(sh);
+      value = { v: f(sh) };
     }
-    return value;
+    return value.v;
   };
 }
 
@@ -204,7 +207,7 @@ function payouts(sh: BridgeShared): Map<string, Array<{ txid: string; value: big
       const dest = wanted.get(toHex(o.script));
       if (dest === undefined) continue;
       const list = out.get(dest) ?? [];
-      list.push({ txid: tx.getId(), value: o.value, vsize: tx.virtualSize() });
+      list.push({ txid: sh.bitcoin.idOf(tx), value: o.value, vsize: tx.virtualSize() });
       out.set(dest, list);
     }
   }
@@ -304,7 +307,7 @@ export function federationConserved(): Invariant<BridgeNodeView> {
     let deposited = 0n;
     let sweepFees = 0n;
     for (const { tx } of sh.bitcoin.confirmedTxs()) {
-      const id = tx.getId();
+      const id = sh.bitcoin.idOf(tx);
       if (depositTxids.has(id)) for (const d of sh.ledger.deposits) if (d.txid === id) deposited += d.amountSats;
       const spent = tx.ins.map((i) => outpointOf(i)).filter((op) => fedOutputs.has(op));
       if (spent.length > 0) {
@@ -344,12 +347,16 @@ export function federationConserved(): Invariant<BridgeNodeView> {
 /** A peg-out operation a node knew of is still known to it after any crash and restart. */
 export function noPegLost(): Invariant<BridgeNodeView> {
   const known = new Map<string, Set<string>>();
+  // A node publishes a new list whenever its operations change: the same list needs no second look.
+  const judged = new Map<string, readonly unknown[]>();
   return {
     name: 'no-peg-operation-lost',
     check(ctx) {
       for (const n of honest(ctx)) {
         const br = n.view.bridge;
         if (br === undefined || !br.recovered) continue;
+        if (judged.get(n.id) === br.operations) continue;
+        judged.set(n.id, br.operations);
         const mine = known.get(n.id) ?? new Set<string>();
         known.set(n.id, mine);
         const now = new Set(br.operations.map((o) => o.id));

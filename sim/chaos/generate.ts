@@ -76,6 +76,7 @@ export function drawSchedule(
     ['governance-down', rates.governanceOutage],
     ['governance-byzantine', rates.governanceByzantine],
     ['governance-slow', rates.governanceSlow],
+    ['emergency-pause', rates.emergencyPause],
   ] as const;
   for (const [action, rate] of lasting) {
     for (let i = count(rate); i > 0; i--) {
@@ -123,6 +124,7 @@ export function rateProbes(rates: FaultRates): string[] {
   add(rates.governanceSlow, 'fault.world.governance-slow');
   add(rates.bitcoinReorg, 'fault.world.bitcoin-reorg');
   add(rates.federationRotation, 'fault.world.federation-rotate');
+  add(rates.emergencyPause, 'fault.world.emergency-pause');
   add(rates.engineFaults, ...engineFaultActions.map((a) => `fault.app.${a}`));
   return out;
 }
@@ -149,6 +151,7 @@ export function drawRates(base: FaultRates, rng: Rng): FaultRates {
     governanceSlow: scaleIfAsked(base.governanceSlow),
     bitcoinReorg: scaleIfAsked(base.bitcoinReorg),
     federationRotation: scaleIfAsked(base.federationRotation),
+    emergencyPause: scaleIfAsked(base.emergencyPause),
     engineFaults: scaleIfAsked(base.engineFaults),
   };
 }

@@ -7,6 +7,7 @@
 // each of them with that one, so the payout happens once.
 import * as bitcoin from 'bitcoinjs-lib';
 import { type Federation, federationFromHex, scriptOfAddress, type BitcoinNetworkName } from '../bridge/federation.ts';
+import { FEDERATION_PREFIX, decodeFederationRecord, encodeFederationRecord, federationKey } from '../bridge/federation-record.ts';
 import { PegOut, type PegOutOperation, decodePegOut, encodePegOut } from '../bridge/peg-operation.ts';
 import type { PegOutRequest, RefusedPegOut } from '../bridge/pegout-request.ts';
 import { FEE_TOLERANCE_PERCENT, type FederationUtxo, buildPegOutTx, estimateVsize, outpointOf } from '../bridge/pegout-tx.ts';
@@ -33,6 +34,8 @@ export interface BridgeView {
   readonly operations: readonly PegOutOperation[];
   readonly paused: boolean;
   readonly federationVersion: number;
+  /** The current federation's deposit address. */
+  readonly federationAddress: string;
 }
 
 export interface BridgeDeps {
@@ -126,6 +129,9 @@ class BridgeNode {
           this.ops.set(op.id, op);
           if (op.requestId !== undefined) this.byRequest.set(op.requestId, op.id);
         }
+        // Federations learned before the crash, oldest first: known again before governance answers.
+        const feds = (await this.d.storage.scan(FEDERATION_PREFIX)).map(([, v]) => decodeFederationRecord(v)).filter((u) => u !== undefined);
+        for (const u of feds.sort((a, b) => a.version - b.version)) await this.onFederation(u, false);
         this.recovered = true;
         if (this.ops.size > 0) this.d.sometimes('bridge.recovered-operations');
         this.publish();
@@ -153,7 +159,8 @@ class BridgeNode {
   }
 
   private publish(): void {
-    this.d.publish({ recovered: this.recovered, operations: [...this.ops.values()], paused: this.paused, federationVersion: (this.federations[0] as Federation).version });
+    const current = this.federations[0] as Federation;
+    this.d.publish({ recovered: this.recovered, operations: [...this.ops.values()], paused: this.paused, federationVersion: current.version, federationAddress: current.address });
   }
 
   private async save(op: PegOutOperation): Promise<void> {
@@ -498,9 +505,18 @@ class BridgeNode {
     if (r.kind === 'refused') {
       if (r.conflictingTxHex !== undefined) {
         try {
-          for (const i of bitcoin.Transaction.fromHex(r.conflictingTxHex).ins) this.knownSpent.add(outpointOf(i));
+          const other = bitcoin.Transaction.fromHex(r.conflictingTxHex);
+          for (const i of other.ins) this.knownSpent.add(outpointOf(i));
+          // Governance already signed a sweep of these outputs that its requester never broadcast (it
+          // crashed: sweeps are not persisted). Unless someone sends it, the outputs stay locked for
+          // good; it pays only federations, so any node may, and Bitcoin checks its witnesses.
+          const feds = this.federations.map((f) => toHex(f.scriptPubKey));
+          if (other.outs.length > 0 && other.outs.every((o) => feds.includes(toHex(o.script)))) {
+            await this.d.bitcoin.sendRawTransaction(r.conflictingTxHex);
+            this.d.sometimes('bridge.stale-sweep-broadcast');
+          }
         } catch {
-          // Unreadable: the next sweep starts from fresh UTXOs anyway.
+          // Unreadable, or already in the chain: the next sweep starts from fresh UTXOs anyway.
         }
       }
       return;
@@ -547,7 +563,7 @@ class BridgeNode {
     }
   }
 
-  private onFederation(u: FederationUpdate): void {
+  private async onFederation(u: FederationUpdate, fromGovernance = true): Promise<void> {
     let f: Federation;
     try {
       f = federationFromHex(u.publicKeysHex, u.threshold, this.d.network, u.version);
@@ -563,8 +579,17 @@ class BridgeNode {
       this.d.log?.(`federation update ${u.version} rejected: address ${u.address} is not what its keys give (${f.address})`);
       return;
     }
-    if (this.federations.some((x) => x.version >= f.version)) return;
-    this.federations = [f, ...this.federations];
+    if (this.federations.some((x) => x.version === f.version)) return;
+    if (fromGovernance) {
+      try {
+        await this.d.storage.write([{ type: 'put', key: federationKey(f.version), value: encodeFederationRecord(u) }], { sync: true });
+      } catch {
+        // Not kept: governance announces every federation again on each connect.
+        this.d.sometimes('bridge.federation-not-persisted');
+      }
+    } else this.d.sometimes('bridge.federation-recovered');
+    // Newest first, in whatever order the announcements come (a reconnect replays them all).
+    this.federations = [f, ...this.federations].sort((a, b) => b.version - a.version);
     this.d.onFederation(f, u.previousValidUntilHeight);
     this.d.sometimes('bridge.federation-updated');
   }

@@ -140,6 +140,8 @@ class ChainNode {
   private readonly genesis = genesisBlock(0);
   private tree: BlockTree;
   private readonly blocks = new Map<string, SignedConsensusBlock>();
+  /** Branch key → deposits minted on it (see mintedOn). */
+  private readonly mintedMemo = new Map<string, ReadonlySet<string>>();
   private readonly pending = new Map<string, Pending>();
   private readonly approvals = new Map<string, Map<number, Uint8Array>>();
   private readonly myApprovals = new Map<number, string>();
@@ -853,12 +855,43 @@ class ChainNode {
     }
   }
 
-  /** Deposits minted on the branch ending at `key` (walks back to genesis; peg-ins are rare). */
-  private mintedOn(key: string): Set<string> {
+  /**
+   * Deposits minted on the branch ending at `key`. Blocks are content-addressed, so a branch's set
+   * never changes: it is kept for recent blocks, and a new block walks back only to the nearest one
+   * kept (its parent, as a rule) instead of to genesis; blocks without peg-ins share their parent's.
+   */
+  private mintedOn(key: string): ReadonlySet<string> {
+    if (this.d.bugs.has('peg-minted-above-finality-only')) return this.mintedAboveFinality(key);
+    const path: Array<{ key: string; block: SignedConsensusBlock }> = [];
+    let k = key;
+    let b = this.blocks.get(k);
+    while (!this.mintedMemo.has(k) && b !== undefined && b.message.height > 0) {
+      path.push({ key: k, block: b });
+      k = toHex(b.message.parentHash);
+      b = this.blocks.get(k);
+    }
+    // A walk that ran into a block we do not hold gives what it saw, as before, but is not kept.
+    const complete = this.mintedMemo.has(k) || b !== undefined;
+    let acc: ReadonlySet<string> = this.mintedMemo.get(k) ?? new Set<string>();
+    for (let i = path.length - 1; i >= 0; i--) {
+      const { key: at, block } = path[i] as { key: string; block: SignedConsensusBlock };
+      if (block.message.pegIns.length > 0) {
+        const next = new Set<string>(acc);
+        for (const p of block.message.pegIns) next.add(pegInKey(p));
+        acc = next;
+      }
+      if (!complete) continue;
+      this.mintedMemo.set(at, acc);
+      if (this.mintedMemo.size > 4_096) this.mintedMemo.delete(this.mintedMemo.keys().next().value as string);
+    }
+    return acc;
+  }
+
+  /** Planted bug: the walk stops at the finalized block, as if what is final could not be minted again. */
+  private mintedAboveFinality(key: string): Set<string> {
     const out = new Set<string>();
     let b = this.blocks.get(key);
-    // Planted bug: stops at the finalized block, as if what is final could not be minted again.
-    const floor = this.d.bugs.has('peg-minted-above-finality-only') ? this.tree.finalized().height : 0;
+    const floor = this.tree.finalized().height;
     while (b !== undefined && b.message.height > floor) {
       for (const p of b.message.pegIns) out.add(pegInKey(p));
       b = this.blocks.get(toHex(b.message.parentHash));

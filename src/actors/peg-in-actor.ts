@@ -3,11 +3,16 @@
 // counts confirmations from the tip it last saw, walks back on a Bitcoin reorg (dropping what the
 // losing branch held), and answers the chain: which deposits are confirmed (to mint), and whether a
 // block's peg-ins are (to import). Malformed deposits are logged with their reason and counted.
+//
+// Which deposits count is a consensus rule, so it must not depend on when this node heard of a
+// federation: a federation learned late (after a restart, or with governance down at the rotation)
+// has the blocks already scanned scanned again for it, and deposits to an earlier federation found
+// above its grace height are dropped. Every node then finds the same deposits, whenever it learned.
 import { type Deposit, outpointKey, scanDeposit } from '../bridge/deposit.ts';
 import type { Federation } from '../bridge/federation.ts';
 import type { BitcoinClient } from '../io/bitcoin.ts';
-import type { BugSwitches } from '../kernel/bugs.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import { type BugSwitches, noBugs } from '../kernel/bugs.ts';
 import type { Ask } from '../kernel/message.ts';
 
 export const pegInActorName = 'peg-in';
@@ -59,8 +64,17 @@ export function pegInActor(d: PegInDeps): ActorSpec<PegInMsg> {
   });
 }
 
+interface Known {
+  readonly federation: Federation;
+  /** Announced with this federation: earlier ones count up to this Bitcoin height. */
+  readonly previousValidUntil: number;
+}
+
 class PegInNode {
-  private federations: Array<{ federation: Federation; validUntil: number }>;
+  /** Newest first. */
+  private known: Known[];
+  /** Federations learned since the last scan: the blocks already scanned are scanned again for them. */
+  private rescanFor: Federation[] = [];
   /** Hash of every scanned block by height (index = height - startHeight). */
   private readonly scanned: string[] = [];
   private readonly found = new Map<string, FoundDeposit>();
@@ -74,7 +88,34 @@ class PegInNode {
     private readonly ctx: ActorContext<PegInMsg>,
     private readonly d: PegInDeps,
   ) {
-    this.federations = [{ federation: d.federation, validUntil: Number.POSITIVE_INFINITY }];
+    this.known = [{ federation: d.federation, previousValidUntil: Number.POSITIVE_INFINITY }];
+  }
+
+  /** The last Bitcoin height at which deposits to `f` count: the earliest grace any later federation gave it. */
+  private validUntil(f: Federation): number {
+    let until = Number.POSITIVE_INFINITY;
+    for (const k of this.known) if (k.federation.version > f.version) until = Math.min(until, k.previousValidUntil);
+    return until;
+  }
+
+  private federationsAt(height: number): Federation[] {
+    // Planted bug: after a rotation, deposits to the previous address (still valid in its grace period) go unseen.
+    const live = this.d.bugs?.has('peg-scan-current-federation-only') === true ? this.known.slice(0, 1) : this.known;
+    return live.filter((k) => height <= this.validUntil(k.federation)).map((k) => k.federation);
+  }
+
+  private learn(f: Federation, previousValidUntil: number): void {
+    if (this.known.some((k) => k.federation.version === f.version)) return;
+    // In version order whatever order they arrive in (a stream replays the history on connect).
+    this.known = [...this.known, { federation: f, previousValidUntil }].sort((a, b) => b.federation.version - a.federation.version);
+    // Planted bug: a federation learned late is watched only in blocks still to come.
+    if (!(this.d.bugs ?? noBugs).has('pegin-no-rescan-for-late-federation')) this.rescanFor.push(f);
+    // What an earlier federation's address received after its grace height no longer counts.
+    for (const [key, x] of this.found) {
+      const fed = this.known.find((k) => k.federation.version === x.deposit.federationVersion)?.federation;
+      if (fed !== undefined && x.height > this.validUntil(fed)) this.found.delete(key);
+    }
+    this.d.sometimes('pegin.federation-rotated');
   }
 
   behavior() {
@@ -87,15 +128,13 @@ class PegInNode {
           await this.scan();
           this.ctx.setTimer(this.d.pollEveryMs, { type: 'poll' });
         },
-        federation: (m: { federation: Federation; previousValidUntilHeight: number }) => {
-          if (this.federations.some((f) => f.federation.version >= m.federation.version)) return;
-          // The old addresses keep counting for deposits mined up to the grace height.
-          this.federations = [{ federation: m.federation, validUntil: Number.POSITIVE_INFINITY }, ...this.federations.map((f) => ({ ...f, validUntil: Math.min(f.validUntil, m.previousValidUntilHeight) }))];
-          this.d.sometimes('pegin.federation-rotated');
+        federation: async (m: { federation: Federation; previousValidUntilHeight: number }) => {
+          this.learn(m.federation, m.previousValidUntilHeight);
+          await this.scanUpToDate();
         },
         confirmed: () => this.confirmed(),
         verify: async (m: { deposits: readonly Deposit[] }) => {
-          if (m.deposits.some((x) => !this.isConfirmed(x))) await this.scan();
+          if (m.deposits.some((x) => !this.isConfirmed(x))) await this.scanUpToDate();
           for (const x of m.deposits) {
             if (!this.isConfirmed(x)) return { ok: false as const, reason: `deposit ${outpointKey(x.txid, x.vout)} is not a confirmed deposit of ${x.amountSats} to ${x.evmAddress}` };
           }
@@ -137,6 +176,12 @@ class PegInNode {
     return this.scanning;
   }
 
+  /** A scan that started before a federation was learned does not cover it: then one more. */
+  private async scanUpToDate(): Promise<void> {
+    await this.scan();
+    if (this.rescanFor.length > 0) await this.scan();
+  }
+
   private async scanOnce(): Promise<void> {
     const tip = await this.d.bitcoin.getBlockCount();
     // Walk back while our last scanned block is no longer in the chain (a reorg).
@@ -148,30 +193,41 @@ class PegInNode {
       for (const [k, r] of this.rejectedTx) if (r.height === h) this.rejectedTx.delete(k);
       this.d.sometimes('pegin.reorg-rewound');
     }
+    const late = this.rescanFor.splice(0);
+    if (late.length > 0 && this.scanned.length > 0) {
+      this.d.sometimes('pegin.rescanned-for-federation');
+      for (let i = 0; i < this.scanned.length; i++) {
+        const h = this.d.startHeight + i;
+        const feds = late.filter((f) => h <= this.validUntil(f));
+        if (feds.length > 0) this.scanBlock(h, await this.d.bitcoin.getBlock(this.scanned[i] as string), feds, false);
+      }
+    }
     for (let h = this.d.startHeight + this.scanned.length; h <= tip; h++) {
       const block = await this.d.bitcoin.getBlock(await this.d.bitcoin.getBlockHash(h));
-      // Planted bug: after a rotation, deposits to the previous address (still valid in its grace period) go unseen.
-      const live = this.d.bugs?.has('peg-scan-current-federation-only') === true ? this.federations.slice(0, 1) : this.federations;
-      const feds = live.filter((f) => h <= f.validUntil).map((f) => f.federation);
-      const all = this.federations.map((f) => f.federation);
-      for (const raw of block.txs) {
-        const r = scanDeposit(raw, feds, all);
-        if (r.kind === 'deposits') {
-          for (const dep of r.deposits) {
-            const key = outpointKey(dep.txid, dep.vout);
-            if (!this.found.has(key)) this.found.set(key, { deposit: dep, height: h });
-          }
-          this.d.sometimes('pegin.deposit-found');
-        } else if (r.kind === 'rejected') {
-          this.rejected[r.reason] = (this.rejected[r.reason] ?? 0) + 1;
-          if (this.rejectedTx.size >= 10_000) this.rejectedTx.delete(this.rejectedTx.keys().next().value as string);
-          this.rejectedTx.set(r.txid, { reason: r.reason, detail: r.detail, height: h });
-          this.d.sometimes(`pegin.rejected.${r.reason}`);
-          this.d.log?.(`peg-in ${r.txid} rejected: ${r.reason}: ${r.detail}`);
-        }
-      }
+      this.scanBlock(h, block, this.federationsAt(h), true);
       this.scanned.push(block.hash);
     }
     this.tip = tip;
+  }
+
+  /** Records the deposits to `feds` in one block; rejections are counted on the first scan only. */
+  private scanBlock(h: number, block: { readonly txs: readonly Uint8Array[] }, feds: readonly Federation[], first: boolean): void {
+    const all = this.known.map((k) => k.federation);
+    for (const raw of block.txs) {
+      const r = scanDeposit(raw, feds, all);
+      if (r.kind === 'deposits') {
+        for (const dep of r.deposits) {
+          const key = outpointKey(dep.txid, dep.vout);
+          if (!this.found.has(key)) this.found.set(key, { deposit: dep, height: h });
+        }
+        this.d.sometimes('pegin.deposit-found');
+      } else if (r.kind === 'rejected' && first) {
+        this.rejected[r.reason] = (this.rejected[r.reason] ?? 0) + 1;
+        if (this.rejectedTx.size >= 10_000) this.rejectedTx.delete(this.rejectedTx.keys().next().value as string);
+        this.rejectedTx.set(r.txid, { reason: r.reason, detail: r.detail, height: h });
+        this.d.sometimes(`pegin.rejected.${r.reason}`);
+        this.d.log?.(`peg-in ${r.txid} rejected: ${r.reason}: ${r.detail}`);
+      }
+    }
   }
 }

@@ -54,11 +54,22 @@ export interface SignerOptions {
   readonly version?: number;
   /** Planted bugs (none in production: the governance server never passes any). */
   readonly bugs?: BugSwitches;
+  /** Rotations already made (oldest first), replayed at start so a restarted governance keeps its history. */
+  readonly rotations?: readonly FederationRotation[];
+}
+
+/** A later federation: its members' keys, and until which Bitcoin height the earlier addresses still count. */
+export interface FederationRotation {
+  readonly privateKeys: readonly Uint8Array[];
+  readonly threshold: number;
+  readonly previousValidUntilHeight: number;
 }
 
 interface Keyring {
   readonly federation: Federation;
   readonly keys: readonly ECPairInterface[];
+  /** Announced with this federation: deposits to the earlier ones count up to this Bitcoin height. */
+  readonly previousValidUntilHeight: number;
 }
 
 const emptyState = (): SignedState => ({ spentBy: {}, paidBy: {}, signedTx: {}, pegOuts: {} });
@@ -67,10 +78,10 @@ export class FederationSigner {
   private keyrings: Keyring[];
   private state: SignedState;
   private paused = false;
-  private previousValidUntilHeight = 0;
 
   constructor(private readonly o: SignerOptions) {
-    this.keyrings = [keyring(o.privateKeys, o.threshold, o.network, o.version ?? 1)];
+    this.keyrings = [keyring(o.privateKeys, o.threshold, o.network, o.version ?? 1, 0)];
+    for (const r of o.rotations ?? []) this.rotate(r.privateKeys, r.threshold, r.previousValidUntilHeight);
     this.state = o.store.load() ?? emptyState();
   }
 
@@ -88,24 +99,29 @@ export class FederationSigner {
     return (this.keyrings[0] as Keyring).federation;
   }
 
+  /** The current federation's announcement. */
   federationUpdate(): FederationUpdate {
-    const f = this.current;
-    return {
-      version: f.version,
-      threshold: f.threshold,
-      publicKeysHex: f.publicKeys.map(toHex),
-      address: f.address,
-      witnessScriptHex: toHex(f.witnessScript),
-      previousValidUntilHeight: this.previousValidUntilHeight,
-    };
+    return updateOf(this.keyrings[0] as Keyring);
+  }
+
+  /**
+   * Every federation's announcement, oldest first: what a stream hears when it opens. A node that
+   * was down across rotations learns each address and grace period, not only the newest.
+   */
+  federationUpdates(): FederationUpdate[] {
+    return this.keyrings.map(updateOf).reverse();
   }
 
   /** New members (new keys, new address); the old keyring still signs spends of old outputs. */
   rotate(privateKeys: readonly Uint8Array[], threshold: number, previousValidUntilHeight: number): FederationUpdate {
-    const next = keyring(privateKeys, threshold, this.o.network, this.current.version + 1);
+    const next = keyring(privateKeys, threshold, this.o.network, this.current.version + 1, previousValidUntilHeight);
     this.keyrings = [next, ...this.keyrings];
-    this.previousValidUntilHeight = previousValidUntilHeight;
     return this.federationUpdate();
+  }
+
+  /** Whether peg-outs are paused (an emergency proposal in force). */
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   setPaused(paused: boolean): void {
@@ -271,7 +287,7 @@ export class FederationSigner {
   }
 }
 
-function keyring(privateKeys: readonly Uint8Array[], threshold: number, network: BitcoinNetworkName, version: number): Keyring {
+function keyring(privateKeys: readonly Uint8Array[], threshold: number, network: BitcoinNetworkName, version: number, previousValidUntilHeight: number): Keyring {
   const keys = privateKeys.map((k) => ECPair.fromPrivateKey(k));
   const federation = federationFrom(
     keys.map((k) => k.publicKey),
@@ -279,7 +295,19 @@ function keyring(privateKeys: readonly Uint8Array[], threshold: number, network:
     network,
     version,
   );
-  return { federation, keys };
+  return { federation, keys, previousValidUntilHeight };
+}
+
+function updateOf(k: Keyring): FederationUpdate {
+  const f = k.federation;
+  return {
+    version: f.version,
+    threshold: f.threshold,
+    publicKeysHex: f.publicKeys.map(toHex),
+    address: f.address,
+    witnessScriptHex: toHex(f.witnessScript),
+    previousValidUntilHeight: k.previousValidUntilHeight,
+  };
 }
 
 /** Deterministic member keys for tests, devnets and the simulation (never for real funds). */

@@ -22,7 +22,7 @@ function paidOp(): ReturnType<typeof PegOut.create> {
 
 describe('peg reports', () => {
   const refused = PegOut.refuse(PegOut.create({ id: '0xcd:1', burnTxHash: '0xcd', blockHeight: 6, destination: 'nonsense', amountSats: 5n }), 'PEGOUT_BAD_DESTINATION', "'nonsense' is not a regtest Bitcoin address");
-  const view: BridgeView = { recovered: true, operations: [paidOp(), refused], paused: false, federationVersion: 1 };
+  const view: BridgeView = { recovered: true, operations: [paidOp(), refused], paused: false, federationVersion: 1, federationAddress: 'bcrt1qfederation' };
   const chain = { finalized: ['g', 'b1'], mintedIn: new Map([['b1', ['aa:0', 'bb:1']]]) } as unknown as ChainView;
 
   it('getpegout: state, payout txid and its fee; or refused with the reason', () => {

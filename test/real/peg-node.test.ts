@@ -2,9 +2,12 @@
 // server, Geth, and `alys node` with its bridge. A deposit to the address the node's
 // getdepositaddress gives is minted: Geth reports the EVM balance increased by exactly the amount.
 // A burn made as a wallet makes it (viem writeContract with the bridge contract's ABI) ends as a btcd
-// transaction paying the right address,
-// signed through governance; and a peg-out during which governance is SIGKILLed and restarted is
-// paid exactly once. Fails, never skips, if a component cannot start.
+// transaction paying the right address, signed through governance; a peg-out during which governance
+// is SIGKILLed and restarted is paid exactly once; and after governance rotates the federation
+// (SIGHUP on an extended key file), the authority SIGKILLed and restarted catches up and mints a
+// deposit to the new address that Bitcoin confirmed while it was down. Fails, never skips, if a
+// component cannot start.
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as bitcoin from 'bitcoinjs-lib';
 import { createWalletClient, defineChain, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -13,6 +16,7 @@ import { DEV_MINER, DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from '../..
 import { DEV_CHAIN_ID, DEV_USER_KEY, type GethProcess, startGeth } from '../../harness/geth.ts';
 import { requestPegOut } from '../../harness/bridge-contract.ts';
 import { type GovernanceProcess, spawnGovernanceServer } from '../../src/io/prod/governance-server/spawn.ts';
+import { devMemberKeys, FederationSigner, MemorySignedStore } from '../../src/governance/signer.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import { TOKEN, connect, tempGovernanceDir } from '../governance/fixtures.ts';
 import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
@@ -26,6 +30,7 @@ let gov: GovernanceProcess;
 let node: NodeProcess;
 const dir = tempGovernanceDir();
 let background: { stop: () => Promise<void> } | undefined;
+let configPath = '';
 
 async function ethCall<T>(method: string, params: unknown[]): Promise<T> {
   const r = await fetch(geth.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
@@ -54,6 +59,35 @@ async function feeOf(txid: string): Promise<bigint> {
   return inSum - tx.outs.reduce((t, o) => t + o.value, 0n);
 }
 
+/** Pays `sats` from the miner's coinbase of block `coinbaseHeight` to `address`, naming `evm` in an OP_RETURN. */
+async function deposit(coinbaseHeight: number, address: string, evm: string, sats: bigint): Promise<void> {
+  const coinbase = bitcoin.Transaction.fromBuffer((await btcd.rpc.getBlock(await btcd.rpc.getBlockHash(coinbaseHeight))).txs[0] as Uint8Array);
+  const minerScript = bitcoin.payments.p2wpkh({ pubkey: DEV_MINER.publicKey, network: regtest }).output as Uint8Array;
+  const vout = coinbase.outs.findIndex((o) => toHex(o.script) === toHex(minerScript));
+  const value = (coinbase.outs[vout] as bitcoin.Transaction['outs'][number]).value;
+  const psbt = new bitcoin.Psbt({ network: regtest });
+  psbt.addInput({ hash: coinbase.getId(), index: vout, witnessUtxo: { script: minerScript, value } });
+  psbt.addOutput({ address, value: sats });
+  psbt.addOutput({ script: bitcoin.payments.embed({ data: [fromHex(evm)] }).output as Uint8Array, value: 0n });
+  psbt.addOutput({ address: DEV_MINER_ADDRESS, value: value - sats - 10_000n });
+  psbt.signInput(0, DEV_MINER);
+  psbt.finalizeAllInputs();
+  await btcd.rpc.sendRawTransaction(psbt.extractTransaction().toHex());
+}
+
+/** Waits until Geth reports a balance at `evm`, and returns it. */
+function mintedTo(evm: string, timeoutMs = 180_000): Promise<bigint> {
+  return waitFor(
+    `the peg-in to ${evm} to be minted`,
+    async () => {
+      const b = BigInt(await ethCall<string>('eth_getBalance', [evm, 'latest']));
+      return b > 0n ? b : undefined;
+    },
+    timeoutMs,
+    1_000,
+  );
+}
+
 function burnTo(dest: string, sats: bigint): Promise<string> {
   const chain = defineChain({ id: DEV_CHAIN_ID, name: 'alys-dev', nativeCurrency: { name: 'BTC', symbol: 'BTC', decimals: 18 }, rpcUrls: { default: { http: [geth.rpcUrl] } } });
   const wallet = createWalletClient({ account: privateKeyToAccount(DEV_USER_KEY), chain, transport: http(geth.rpcUrl) });
@@ -73,7 +107,8 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
       governance: { address: gov.listening, token: TOKEN, federation: { publicKeys: fed.publicKeysHex, threshold: fed.threshold } },
     };
     const cfg = writeNodeConfig(geth, { authority: true, authorities: [publicKeyOf(SEED)], seedHex: SEED, genesisTimeMs: Math.floor(Date.now() / 1_000) * 1_000, bridge });
-    node = await startRecovered(cfg.configPath);
+    configPath = cfg.configPath;
+    node = await startRecovered(configPath);
     // A merged miner and a Bitcoin miner in the background, as on a real network.
     let on = true;
     const loop = (async () => {
@@ -96,28 +131,8 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
 
   it('mints a deposit to the address getdepositaddress gives: Geth reports exactly the amount', async () => {
     const address = await node.call<string>('getdepositaddress');
-    const coinbase = bitcoin.Transaction.fromBuffer((await btcd.rpc.getBlock(await btcd.rpc.getBlockHash(2))).txs[0] as Uint8Array);
-    const minerScript = bitcoin.payments.p2wpkh({ pubkey: DEV_MINER.publicKey, network: regtest }).output as Uint8Array;
-    const vout = coinbase.outs.findIndex((o) => toHex(o.script) === toHex(minerScript));
-    const value = (coinbase.outs[vout] as bitcoin.Transaction['outs'][number]).value;
-    const psbt = new bitcoin.Psbt({ network: regtest });
-    psbt.addInput({ hash: coinbase.getId(), index: vout, witnessUtxo: { script: minerScript, value } });
-    psbt.addOutput({ address, value: 5_000_000n });
-    psbt.addOutput({ script: bitcoin.payments.embed({ data: [fromHex(MINT_TO)] }).output as Uint8Array, value: 0n });
-    psbt.addOutput({ address: DEV_MINER_ADDRESS, value: value - 5_000_000n - 10_000n });
-    psbt.signInput(0, DEV_MINER);
-    psbt.finalizeAllInputs();
-    await btcd.rpc.sendRawTransaction(psbt.extractTransaction().toHex());
-    const balance = await waitFor(
-      'the peg-in to be minted',
-      async () => {
-        const b = BigInt(await ethCall<string>('eth_getBalance', [MINT_TO, 'latest']));
-        return b > 0n ? b : undefined;
-      },
-      180_000,
-      1_000,
-    );
-    expect(balance).toBe(5_000_000n * 10_000_000_000n);
+    await deposit(2, address, MINT_TO, 2_000_000n);
+    expect(await mintedTo(MINT_TO)).toBe(2_000_000n * 10_000_000_000n);
   }, 240_000);
 
   it('pays a burn on the bridge contract with a btcd transaction signed through governance', async () => {
@@ -180,4 +195,36 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
     await new Promise((r) => setTimeout(r, 10_000));
     expect(await payoutsTo(dest)).toHaveLength(1);
   }, 420_000);
+
+  it('after a federation rotation, an authority SIGKILLed and restarted catches up and mints a deposit to the new address', async () => {
+    // Governance rotates: a second federation appended to its key file, applied on SIGHUP.
+    const v2Keys = devMemberKeys('test-rotated', 5);
+    const keys = JSON.parse(readFileSync(dir.keysPath, 'utf8')) as Record<string, unknown>;
+    const grace = (await btcd.rpc.getBlockCount()) + 50;
+    writeFileSync(dir.keysPath, JSON.stringify({ ...keys, rotations: [{ threshold: 3, privateKeysHex: v2Keys.map(toHex), previousValidUntilHeight: grace }] }));
+    const expected = new FederationSigner({ network: 'regtest', privateKeys: v2Keys, threshold: 3, store: new MemorySignedStore(), maxFeeSats: 1n, version: 2 }).current.address;
+    gov.child.kill('SIGHUP');
+    const address = await waitFor('the node to take the new federation', async () => {
+      const a = await node.call<string>('getdepositaddress');
+      return a === expected ? a : undefined;
+    }, 60_000);
+    // A deposit to the new address goes into a Bitcoin block, and the authority dies right after.
+    const MINT_TO_NEW = `0x${'6c'.repeat(20)}`;
+    await deposit(3, address, MINT_TO_NEW, 1_500_000n);
+    await btcd.rpc.mine(1, DEV_MINER_ADDRESS);
+    const before = await node.call<{ height: number }>('getheadblock');
+    await node.stop('SIGKILL');
+    await btcd.rpc.mine(2, DEV_MINER_ADDRESS);
+    node = await startRecovered(configPath);
+    // It remembers the rotation, catches up past where it died, and mints the deposit.
+    expect(await node.call<string>('getdepositaddress')).toBe(expected);
+    expect(await mintedTo(MINT_TO_NEW, 240_000)).toBe(1_500_000n * 10_000_000_000n);
+    const after = await waitFor('the chain to move past where it died', async () => {
+      const h = await node.call<{ height: number }>('getheadblock');
+      return h.height > before.height + 3 ? h : undefined;
+    }, 120_000);
+    expect(after.height).toBeGreaterThan(before.height);
+    const status = await node.call<{ finalized: number }>('status');
+    expect(status.finalized).toBeGreaterThan(0);
+  }, 480_000);
 });

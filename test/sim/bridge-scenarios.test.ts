@@ -15,6 +15,8 @@ const cases: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['membership-rotation', ['bridge.federation-updated', 'pegin.federation-rotated', 'bridge.swept']],
   ['byzantine-governance', ['bridge.bad-witness-refused', 'bridge.wrong-payout-refused', 'stream.malformed-dropped']],
   ['pegout-lagging-node', ['bridge.build-failed.INSUFFICIENT_FUNDS', 'bridge.lookup-adopted', 'bridge.payout-found-on-bitcoin']],
+  ['rotation-then-restart', ['world.node-restarted', 'bridge.federation-recovered', 'pegin.rescanned-for-federation']],
+  ['bridge-chaos', ['fault.crash', 'fault.world.governance-slow']],
 ];
 
 describe('bridge scenarios', () => {

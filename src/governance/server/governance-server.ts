@@ -20,12 +20,37 @@ export interface Capabilities {
   readonly accepts: readonly NodeMessage['kind'][];
 }
 
+/**
+ * What a stream hears when it opens: whom the node talks to, every federation so far (oldest first),
+ * and whether peg-outs are paused. A node learns these only from governance; one that was down or
+ * disconnected across a rotation or a pause's end would otherwise keep a stale view for good.
+ */
+export function openingMessages(signer: FederationSigner): GovernanceMessage[] {
+  return [
+    ...signer.federationUpdates().map((update): GovernanceMessage => ({ kind: 'federation', update })),
+    { kind: 'proposal', proposalId: 'pause-state', action: signer.isPaused ? 'emergency-pause' : 'resume', description: 'peg-out pause state when the stream opened' },
+  ];
+}
+
 export class GovernanceServer {
   constructor(private readonly o: GovernanceServerOptions) {}
 
-  /** Sent on every stream right after it is accepted: the node learns whom it talks to. */
+  /** Sent on every stream right after it is accepted (see openingMessages). */
   opened(): GovernanceMessage[] {
-    return [{ kind: 'federation', update: this.o.signer.federationUpdate() }];
+    return openingMessages(this.o.signer);
+  }
+
+  /**
+   * Applies the rotations of `later` (oldest first) beyond those the signer already has; returns
+   * the announcements every open stream must hear. A rotation already applied is never redone.
+   */
+  rotate(later: ReadonlyArray<{ readonly privateKeys: readonly Uint8Array[]; readonly threshold: number; readonly previousValidUntilHeight: number }>): GovernanceMessage[] {
+    const applied = this.o.signer.federations.length - 1;
+    return later.slice(applied).map((r) => {
+      const update = this.o.signer.rotate(r.privateKeys, r.threshold, r.previousValidUntilHeight);
+      this.log('federation-rotated', { version: update.version, address: update.address, previousValidUntilHeight: update.previousValidUntilHeight });
+      return { kind: 'federation' as const, update };
+    });
   }
 
   heartbeat(atMs: number): GovernanceMessage {

@@ -4,6 +4,7 @@
 //
 //   alys governance --listen 127.0.0.1:0 --token T --state gov-state.json --keys keys.json
 //                   [--threshold 3] [--max-fee-sats 100000] [--heartbeat-ms 5000] [--tls-cert f --tls-key f]
+//   (kill -HUP <pid> applies rotations appended to the key file; see keys-file.ts)
 //   alys governance --write-dev-keys --keys keys.json [--members 5] [--threshold 3] [--label dev]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -73,7 +74,7 @@ export async function governanceCommand(argv: string[], print: (line: string) =>
   if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   const tls = v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { certPem: readFileSync(v['tls-cert']), keyPem: readFileSync(v['tls-key']) } : undefined;
 
-  const signer = new FederationSigner({ network: keys.network, privateKeys: keys.privateKeys, threshold, store: new FileSignedStore(statePath), maxFeeSats });
+  const signer = new FederationSigner({ network: keys.network, privateKeys: keys.privateKeys, threshold, store: new FileSignedStore(statePath), maxFeeSats, rotations: keys.rotationKeys });
   const server = new GovernanceServer({ signer, network: keys.network, maxFeeSats, log });
   const running = await serveGovernance({
     listen: v.listen,
@@ -85,6 +86,16 @@ export async function governanceCommand(argv: string[], print: (line: string) =>
     ...(tls !== undefined ? { tls } : {}),
   });
   print(JSON.stringify({ listening: running.listening, address: signer.current.address }));
+
+  // SIGHUP re-reads the key file: rotations appended to it are applied and announced to every stream.
+  process.on('SIGHUP', () => {
+    try {
+      const again = parseKeysFile(readFileSync(need('keys'), 'utf8'));
+      running.broadcast(server.rotate(again.rotationKeys));
+    } catch (err) {
+      log('rotation-failed', { error: (err as Error).message });
+    }
+  });
 
   // Runs until told to stop; a clean stop lets in-flight replies go out first.
   await new Promise<void>((resolve) => {

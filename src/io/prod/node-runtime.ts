@@ -221,7 +221,10 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     ...(b !== undefined ? { depositConfirmations: b.confirmations } : {}),
     chainView: () => node.chainView(),
     bridgeView: () => node.bridgeView(),
-    depositAddress: federation?.address,
+    // The current federation's: after a rotation governance announced, deposits go to the new address.
+    get depositAddress() {
+      return federation === undefined ? undefined : (node.bridgeView()?.federationAddress ?? federation.address);
+    },
     status: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, events: Object.fromEntries([...node.probes].sort(([a], [b]) => a.localeCompare(b))), execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey), features: { generation: features.generation(), engineMode: features.current().lighthouseV5.mode, rolloutPercent: node.rolloutView()?.percent ?? null } }),
   };
   const adminCtx = {

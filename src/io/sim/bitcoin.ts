@@ -33,6 +33,15 @@ export class SimBitcoin {
   feeRateSatPerVb = 2n;
   /** Unreachable (the node's bitcoind is down): every call fails. */
   down = false;
+  // Indexes of the main chain, kept as blocks are mined and rebuilt on a reorg, as a node keeps its
+  // UTXO set: a transaction id is hashed once, and no query walks the whole chain.
+  private readonly ids = new WeakMap<bitcoin.Transaction, string>();
+  private readonly heightOf = new Map<string, number>();
+  private readonly confirmedTx = new Map<string, bitcoin.Transaction>();
+  private readonly utxo = new Map<string, Output & { height: number }>();
+  private readonly spentOnChain = new Set<string>();
+  /** Serialized transactions of a block, as getblock returns them. */
+  private readonly raw = new WeakMap<SimBlock, Uint8Array[]>();
 
   constructor(private readonly scheduler: Scheduler) {
     this.chain = [{ hash: toHex(sha256(new TextEncoder().encode('sim-bitcoin-genesis'))), height: 0, previousHash: '00'.repeat(32), txs: [] }];
@@ -46,55 +55,86 @@ export class SimBitcoin {
     return this.chain;
   }
 
+  /** A transaction's id, hashed once per transaction object. */
+  idOf(tx: bitcoin.Transaction): string {
+    let id = this.ids.get(tx);
+    if (id === undefined) {
+      id = tx.getId();
+      this.ids.set(tx, id);
+    }
+    return id;
+  }
+
   /** Every transaction in the main chain, with the height it is in. */
   *confirmedTxs(): Generator<{ tx: bitcoin.Transaction; height: number }> {
     for (const b of this.chain) for (const tx of b.txs) yield { tx, height: b.height };
   }
 
   confirmations(txid: string): number | undefined {
-    for (let h = this.chain.length - 1; h >= 0; h--) if ((this.chain[h] as SimBlock).txs.some((t) => t.getId() === txid)) return this.chain.length - h;
+    const h = this.heightOf.get(txid);
+    if (h !== undefined) return this.chain.length - h;
     return this.mempool.has(txid) ? 0 : undefined;
   }
 
-  /** Outputs of the main chain (and, with `withMempool`, the mempool) not spent by either. */
-  private outputs(withMempool: boolean): { unspent: Map<string, Output & { height: number | undefined }>; spent: Set<string>; known: Set<string> } {
-    const unspent = new Map<string, Output & { height: number | undefined }>();
+  private applyBlock(b: SimBlock): void {
+    for (const tx of b.txs) {
+      const id = this.idOf(tx);
+      this.heightOf.set(id, b.height);
+      this.confirmedTx.set(id, tx);
+      for (const i of tx.ins) {
+        const op = outpointOf(i);
+        this.spentOnChain.add(op);
+        this.utxo.delete(op);
+      }
+      tx.outs.forEach((o, vout) => {
+        const op = `${id}:${vout}`;
+        if (!this.spentOnChain.has(op)) this.utxo.set(op, { script: o.script, value: o.value, height: b.height });
+      });
+    }
+  }
+
+  private reindex(): void {
+    this.heightOf.clear();
+    this.confirmedTx.clear();
+    this.utxo.clear();
+    this.spentOnChain.clear();
+    for (const b of this.chain) this.applyBlock(b);
+  }
+
+  /** What the mempool spends and creates (outputs it does not itself spend). */
+  private mempoolState(): { spent: Set<string>; created: Map<string, Output> } {
     const spent = new Set<string>();
-    const known = new Set<string>();
-    const add = (tx: bitcoin.Transaction, height: number | undefined): void => {
-      const id = tx.getId();
-      known.add(id);
+    const created = new Map<string, Output>();
+    for (const [id, tx] of this.mempool) {
       for (const i of tx.ins) {
         const op = outpointOf(i);
         spent.add(op);
-        unspent.delete(op);
+        created.delete(op);
       }
       tx.outs.forEach((o, vout) => {
-        if (!spent.has(`${id}:${vout}`)) unspent.set(`${id}:${vout}`, { script: o.script, value: o.value, height });
+        if (!spent.has(`${id}:${vout}`)) created.set(`${id}:${vout}`, { script: o.script, value: o.value });
       });
-    };
-    for (const b of this.chain) for (const tx of b.txs) add(tx, b.height);
-    if (withMempool) for (const tx of this.mempool.values()) add(tx, undefined);
-    return { unspent, spent, known };
+    }
+    return { spent, created };
   }
 
   /** Accepts a transaction into the mempool, or says why Bitcoin would not. */
   submit(tx: bitcoin.Transaction): { ok: true; txid: string } | { ok: false; reason: string } {
-    const txid = tx.getId();
+    const txid = this.idOf(tx);
     if (this.mempool.has(txid) || this.confirmations(txid) !== undefined) return { ok: true, txid };
-    const { unspent, spent, known } = this.outputs(true);
+    const pool = this.mempoolState();
     let inSum = 0n;
     let allKnown = true;
     for (let i = 0; i < tx.ins.length; i++) {
       const input = tx.ins[i] as bitcoin.Transaction['ins'][number];
       const op = outpointOf(input);
       const prevTxid = op.slice(0, op.lastIndexOf(':'));
-      if (spent.has(op)) return { ok: false, reason: `bad-txns-inputs-missingorspent: ${op} is already spent` };
-      if (!known.has(prevTxid)) {
+      if (this.spentOnChain.has(op) || pool.spent.has(op)) return { ok: false, reason: `bad-txns-inputs-missingorspent: ${op} is already spent` };
+      if (!this.heightOf.has(prevTxid) && !this.mempool.has(prevTxid)) {
         allKnown = false;
         continue;
       }
-      const prev = unspent.get(op);
+      const prev = this.utxo.get(op) ?? pool.created.get(op);
       if (prev === undefined) return { ok: false, reason: `bad-txns-inputs-missingorspent: ${op} does not exist` };
       inSum += prev.value;
       const program = prev.script;
@@ -116,9 +156,10 @@ export class SimBitcoin {
     const txs = [...this.mempool.values()];
     this.mempool.clear();
     const prev = this.chain[this.chain.length - 1] as SimBlock;
-    const hash = toHex(sha256(new TextEncoder().encode(`${prev.hash}:${this.nonce++}:${txs.map((t) => t.getId()).join(',')}`)));
+    const hash = toHex(sha256(new TextEncoder().encode(`${prev.hash}:${this.nonce++}:${txs.map((t) => this.idOf(t)).join(',')}`)));
     const block = { hash, height: prev.height + 1, previousHash: prev.hash, txs };
     this.chain.push(block);
+    this.applyBlock(block);
     return block;
   }
 
@@ -129,10 +170,11 @@ export class SimBitcoin {
   reorg(depth: number, evict: (tx: bitcoin.Transaction) => boolean): void {
     const d = Math.min(depth, this.chain.length - 1);
     const dropped = this.chain.splice(this.chain.length - d, d);
+    this.reindex();
     const pending = [...this.mempool.values()];
     this.mempool.clear();
-    for (const b of dropped) for (const tx of b.txs) if (!evict(tx)) this.mempool.set(tx.getId(), tx);
-    for (const tx of pending) if (!evict(tx)) this.mempool.set(tx.getId(), tx);
+    for (const b of dropped) for (const tx of b.txs) if (!evict(tx)) this.mempool.set(this.idOf(tx), tx);
+    for (const tx of pending) if (!evict(tx)) this.mempool.set(this.idOf(tx), tx);
     // The winning branch is mined empty first, so the returning transactions confirm later.
     const keep = new Map(this.mempool);
     this.mempool.clear();
@@ -141,15 +183,18 @@ export class SimBitcoin {
   }
 
   listUnspent(scriptPubKey: Uint8Array, minConfirmations: number): UnspentOutput[] {
-    const { unspent } = this.outputs(true);
     const out: UnspentOutput[] = [];
-    for (const [op, o] of unspent) {
-      if (!equalBytes(o.script, scriptPubKey)) continue;
-      const confirmations = o.height === undefined ? 0 : this.chain.length - o.height;
-      if (confirmations < minConfirmations) continue;
+    const push = (op: string, confirmations: number, value: bigint): void => {
       const i = op.lastIndexOf(':');
-      out.push({ txid: op.slice(0, i), vout: Number(op.slice(i + 1)), amountSats: o.value, confirmations });
+      out.push({ txid: op.slice(0, i), vout: Number(op.slice(i + 1)), amountSats: value, confirmations });
+    };
+    const pool = this.mempoolState();
+    for (const [op, o] of this.utxo) {
+      if (pool.spent.has(op) || !equalBytes(o.script, scriptPubKey)) continue;
+      const confirmations = this.chain.length - o.height;
+      if (confirmations >= minConfirmations) push(op, confirmations, o.value);
     }
+    if (minConfirmations <= 0) for (const [op, o] of pool.created) if (equalBytes(o.script, scriptPubKey)) push(op, 0, o.value);
     return out.sort((a, b) => (a.txid === b.txid ? a.vout - b.vout : a.txid < b.txid ? -1 : 1));
   }
 
@@ -169,12 +214,18 @@ export class SimBitcoin {
         later('getblock', (): BitcoinBlock => {
           const b = this.chain.find((x) => x.hash === hash);
           if (b === undefined) throw new BitcoinRpcError('getblock', `Block not found: ${hash}`);
-          return { hash: b.hash, height: b.height, previousHash: b.previousHash, txs: b.txs.map((t) => t.toBuffer()) };
+          let txs = this.raw.get(b);
+          if (txs === undefined) {
+            txs = b.txs.map((t) => t.toBuffer());
+            this.raw.set(b, txs);
+          }
+          // Each caller gets its own copies, as from a real RPC.
+          return { hash: b.hash, height: b.height, previousHash: b.previousHash, txs: txs.map((t) => t.slice()) };
         }),
       getConfirmations: (txid) => later('getrawtransaction', () => this.confirmations(txid)),
       getOutput: (txid, vout) =>
         later('getrawtransaction', () => {
-          const tx = this.mempool.get(txid) ?? [...this.confirmedTxs()].find((t) => t.tx.getId() === txid)?.tx;
+          const tx = this.mempool.get(txid) ?? this.confirmedTx.get(txid);
           const o = tx?.outs[vout];
           return o === undefined ? undefined : { amountSats: o.value, scriptPubKey: o.script };
         }),

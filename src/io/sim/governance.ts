@@ -5,6 +5,7 @@
 import * as bitcoin from 'bitcoinjs-lib';
 import type { FederationSigner } from '../../governance/signer.ts';
 import type { GovernanceMessage, NodeMessage } from '../../governance/messages.ts';
+import { openingMessages } from '../../governance/server/governance-server.ts';
 import type { Owner } from '../../kernel/event-queue.ts';
 import type { Rng } from '../../kernel/rng.ts';
 import type { Scheduler } from '../../kernel/scheduler.ts';
@@ -64,7 +65,8 @@ export class SimGovernance {
                 },
                 close: () => this.close(s, 'closed by the node'),
               });
-              this.deliver(s, { kind: 'federation', update: this.signer.federationUpdate() });
+              // What the governance server says on every new stream.
+              for (const m of openingMessages(this.signer)) this.deliver(s, m);
             },
             undefined,
             owner,

@@ -24,6 +24,8 @@ export interface RunningGovernanceServer {
   /** host:port actually bound. */
   readonly listening: string;
   readonly port: number;
+  /** Writes messages to every open stream (a federation rotation). */
+  broadcast(messages: readonly GovernanceMessage[]): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +114,9 @@ export async function serveGovernance(o: ServeGovernanceOptions): Promise<Runnin
   return {
     listening: `${host}:${port}`,
     port,
+    broadcast: (messages) => {
+      for (const call of streams) write(call, messages);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(beat);
