@@ -49,7 +49,8 @@ export const nodeConfigSchema = z.object({
   governance: z
     .object({
       address: z.string().min(1),
-      token: z.string().min(1),
+      // Sent as an HTTP/2 header: far below the 64 KiB a header field may take.
+      token: z.string().min(1).max(4_096),
       tlsCaFile: z.string().optional(),
       /** The federation's public side: compressed secp256k1 keys and the threshold. */
       federation: z.object({ publicKeys: z.array(hex(33)).min(1), threshold: z.number().int().positive() }),
