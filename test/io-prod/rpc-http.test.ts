@@ -3,8 +3,9 @@
 // routes (404, 405, query strings) and the JSON-RPC spec's empty batch.
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseHostPort } from '../../src/node/host-port.ts';
 import { RPC_INVALID_REQUEST, RpcMethodError } from '../../src/node/rpc-methods.ts';
-import { type RpcLimits, type RunningRpcServer, RpcListenError, splitHostPort, startRpcServer } from '../../src/io/prod/rpc-http.ts';
+import { type RpcLimits, type RunningRpcServer, RpcListenError, startRpcServer } from '../../src/io/prod/rpc-http.ts';
 
 interface Recorder {
   calls: string[];
@@ -193,9 +194,9 @@ describe('JSON-RPC over HTTP: routes and the spec', () => {
 
 describe('rpc.listen', () => {
   it('is host:port with a port from 0 to 65535', () => {
-    expect(splitHostPort('127.0.0.1:8545')).toEqual(['127.0.0.1', 8545]);
-    expect(splitHostPort('[::1]:0')).toEqual(['::1', 0]);
-    expect(splitHostPort('localhost:65535')).toEqual(['localhost', 65535]);
-    for (const bad of ['127.0.0.1', '127.0.0.1:65536', ':8545', '127.0.0.1:-1', '127.0.0.1:80a', 'a b:1', '::1:80']) expect(() => splitHostPort(bad), bad).toThrow(/is not host:port/);
+    expect(parseHostPort('127.0.0.1:8545')).toEqual({ host: '127.0.0.1', port: 8545 });
+    expect(parseHostPort('[::1]:0')).toEqual({ host: '::1', port: 0 });
+    expect(parseHostPort('localhost:65535')).toEqual({ host: 'localhost', port: 65535 });
+    for (const bad of ['127.0.0.1', '127.0.0.1:65536', ':8545', '127.0.0.1:-1', '127.0.0.1:80a', 'a b:1', '::1:80', 'http://x:1']) expect(() => parseHostPort(bad), bad).toThrow(/is not host:port/);
   });
 });

@@ -10,6 +10,7 @@
 // the node at any moment is at most one call per connection.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { parseHostPort } from '../../node/host-port.ts';
 import { RPC_INVALID_PARAMS, RPC_INVALID_REQUEST, RPC_PARSE_ERROR, RpcMethodError } from '../../node/rpc-methods.ts';
 
 export interface RpcLimits {
@@ -159,7 +160,7 @@ export async function startRpcServer(o: RpcHttpOptions): Promise<RunningRpcServe
   });
   server.maxConnections = limits.maxConnections;
   server.keepAliveTimeout = 5_000;
-  const [host, port] = splitHostPort(o.listen);
+  const { host, port } = parseHostPort(o.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'address not available on this machine' : err.code === 'EACCES' ? 'permission denied' : err.message;
@@ -178,13 +179,4 @@ export async function startRpcServer(o: RpcHttpOptions): Promise<RunningRpcServe
         server.closeAllConnections();
       }),
   };
-}
-
-/** "host:port" (an IPv6 host in brackets) with a port in 0..65535, or an error naming what is wrong. */
-export function splitHostPort(listen: string): [string, number] {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(listen);
-  const port = m === null ? Number.NaN : Number(m[2]);
-  if (m === null || port > 65_535) throw new Error(`'${listen}' is not host:port with a port from 0 to 65535`);
-  const host = (m[1] as string).replace(/^\[(.*)\]$/, '$1');
-  return [host, port];
 }
