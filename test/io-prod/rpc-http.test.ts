@@ -142,6 +142,27 @@ describe('JSON-RPC over HTTP: limits', () => {
     expect(rec.maxInFlight).toBe(1);
   });
 
+  it('closes connections past the limit as they arrive', async () => {
+    const { url } = await serve({ maxConnections: 2 });
+    const port = Number(new URL(url).port);
+    const open = () =>
+      new Promise<{ closed: Promise<boolean>; destroy: () => void }>((resolve, reject) => {
+        const sock = connect(port, '127.0.0.1', () => resolve({ closed, destroy: () => sock.destroy() }));
+        const closed = new Promise<boolean>((r) => {
+          sock.once('close', () => r(true));
+          setTimeout(() => r(false), 2_000);
+        });
+        sock.on('error', reject);
+      });
+    const held = [await open(), await open()];
+    const third = await open();
+    expect(await third.closed).toBe(true);
+    for (const h of held) h.destroy();
+    // Once the others are gone, a new connection is served.
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await post(url, '{"method":"status"}')).status).toBe(200);
+  });
+
   it('says which address it could not bind', async () => {
     const { url } = await serve();
     const { port } = new URL(url);
