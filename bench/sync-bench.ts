@@ -1,12 +1,12 @@
-// `alys bench sync` / `npm run bench:sync`: one seeded world synced with both strategies in the same
-// run. Blocks/s are in simulated time (network, execution and signature costs are modelled); the
-// bound is the slowest stage of the pipeline; wall-clock figures say what the simulation cost.
+// `alys bench sync` / `npm run bench:sync`: one seeded world (the simulation's one World, with the
+// sync app: sim/sync/run.ts) synced with both strategies in the same run. Blocks/s are in simulated
+// time (network, execution and signature costs are modelled); the bound is the slowest stage of the
+// pipeline; wall-clock figures say what the simulation cost.
 import { parseArgs } from 'node:util';
 import { parallelDefaults, sequentialDefaults } from '../src/actors/sync-actor.ts';
 import { blsScheme } from '../src/crypto/bls.ts';
-import { simScheme } from '../src/crypto/sim-scheme.ts';
-import { buildSourceChain } from '../sim/sync/source-chain.ts';
-import { runSyncWorld } from '../sim/sync/world.ts';
+import { sourceFor } from '../sim/sync/app.ts';
+import { runSyncWorld, syncScenario } from '../sim/sync/run.ts';
 import { UsageError, parsePositiveInt } from '../src/cli/errors.ts';
 import type { SignatureSet } from '../src/consensus/signature-sets.ts';
 import { SignaturePool } from '../src/io/prod/signature-pool.ts';
@@ -107,16 +107,18 @@ export async function benchSync(argv: string[]): Promise<number> {
   if (v.crypto !== 'bls' && v.crypto !== 'sim') throw new UsageError(`--crypto must be bls or sim, got '${v.crypto}'`);
   // Real BLS by default: blocks are signed and every signature is verified with blst (wall time);
   // the simulated validation pool charges the measured cost per check in virtual time.
-  const scheme = v.crypto === 'bls' ? blsScheme : simScheme;
+  const crypto: 'bls' | 'sim' = v.crypto;
   const verifyMs = measureBlsVerifyMs();
   const t0 = performance.now();
-  const chain = buildSourceChain(blocks, scheme);
+  const maxSimMs = 24 * 3_600_000;
+  const world = { blocks, crypto, seed, peers, byzantinePeers: byz, rttMs, bandwidthBytesPerMs, execMs, forkchoiceMs, maxSimMs };
+  // The same chain the run's serving peers hold (built once, kept for both runs).
+  const chain = sourceFor(syncScenario({ ...world, config: parallelDefaults, cores, verifyCostMs: verifyMs })).honest;
   const buildMs = performance.now() - t0;
   // Sequential checks signatures in-thread (the measured single-core cost); parallel through the
   // worker pool, charged at the pool's measured throughput on this machine, not an ideal per core.
   const poolMeasured = await measurePool(cores);
   const poolVerifyMs = (cores * 1000) / poolMeasured.poolPerSec;
-  const world = { chain, scheme, seed, peers, byzantinePeers: byz, rttMs, bandwidthBytesPerMs, execMs, forkchoiceMs, verificationsPerBlock: 2, maxSimMs: 24 * 3_600_000 };
   const ts = performance.now();
   const sequential = await runSyncWorld({ ...world, config: sequentialDefaults, cores: 1, byzantinePeers: 0, verifyCostMs: verifyMs });
   const seqWall = performance.now() - ts;

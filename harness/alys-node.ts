@@ -11,6 +11,7 @@ import { fromHex, toHex } from '../src/types/hex.ts';
 import { tempDir } from './temp-dirs.ts';
 
 const ALYS = join(import.meta.dirname, '..', 'bin', 'alys.mjs');
+const FAULTY_NODE = join(import.meta.dirname, 'faulty-node.ts');
 
 export interface NodeSetup {
   readonly configPath: string;
@@ -67,8 +68,13 @@ export interface NodeProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startNodeProcess(configPath: string, o: { readonly logFile?: string } = {}): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [ALYS, 'node', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `faults`: start the node through harness/faulty-node.ts with these arguments (transport faults).
+ * `logFile`: also write the node's stderr and stdout there.
+ */
+export function startNodeProcess(configPath: string, faults?: readonly string[], o: { readonly logFile?: string } = {}): Promise<NodeProcess> {
+  const args = faults === undefined ? [ALYS, 'node', '--config', configPath] : ['--import', 'tsx', FAULTY_NODE, '--config', configPath, ...faults];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const log = o.logFile === undefined ? undefined : createWriteStream(o.logFile, { flags: 'a' });
@@ -161,8 +167,8 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined>, 
 }
 
 /** Starts the node and waits until it has loaded its chain from disk (getheadblock answers). */
-export async function startRecovered(configPath: string, o: { readonly logFile?: string } = {}): Promise<NodeProcess> {
-  const n = await startNodeProcess(configPath, o);
+export async function startRecovered(configPath: string, faults?: readonly string[], o: { readonly logFile?: string } = {}): Promise<NodeProcess> {
+  const n = await startNodeProcess(configPath, faults, o);
   await waitFor('the node to load its chain', () => n.call<{ height: number }>('getheadblock'), 60_000);
   return n;
 }

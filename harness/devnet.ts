@@ -66,7 +66,7 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
       const geth = await startGeth();
       geths.push(geth);
       const cfg = writeNodeConfig(geth, { authority: true, authorities, seedHex, genesisTimeMs, bootstrap: nodes.flatMap((n) => n.multiaddrs), slotDurationMs: 2_000, bridge });
-      const node = await startRecovered(cfg.configPath, { logFile: join(logs, `n${i}.log`) });
+      const node = await startRecovered(cfg.configPath, undefined, { logFile: join(logs, `n${i}.log`) });
       nodes.push(node);
       o.print(`devnet: n${i} up`);
       o.print(`devnet: n${i} rpc     ${node.rpc}`);

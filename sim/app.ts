@@ -71,6 +71,11 @@ export interface SimApp<View> {
   readonly bugs: Readonly<Record<string, string>>;
   /** Probe names the app reports through `sometimes`, so a swarm can report the ones that never fired. */
   readonly probes: readonly string[];
+  /**
+   * Swarm mode: the app's own draw over a scenario's shape (how many serving peers, say), from the
+   * seed, on top of the drawn fault rates.
+   */
+  swarmVariant?(scenario: import('./scenario.ts').Scenario, rng: Rng): import('./scenario.ts').Scenario;
   /** Builds the world-level processes of a run (see SimNodeContext.shared). */
   createShared?(o: { readonly scheduler: Scheduler; readonly rng: Rng; readonly scenario: import('./scenario.ts').Scenario; readonly sometimes: (probe: string) => void; readonly bugs: BugSwitches }): Map<string, unknown>;
   /** Applies or lifts a world-level fault (no node: governance down, a Bitcoin reorg). */

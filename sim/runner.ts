@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly schedule?: readonly Fault[];
   /** Called once the run is over, before the world is torn down (tests inspect disks and shared state). */
   readonly inspect?: (world: World<unknown>) => void;
+  /** Ends the run early once this holds (checked with the invariants): benchmarks stop when done. */
+  readonly stopWhen?: (world: World<unknown>) => boolean;
 }
 
 export interface RunResult {
@@ -72,11 +74,11 @@ export function appFor(s: Scenario): SimApp<unknown> {
 }
 
 export async function runSimulation(o: RunOptions): Promise<RunResult> {
-  const s = o.scenario;
-  const app = appFor(s);
+  const app = appFor(o.scenario);
   const started = wallMs();
   const scheduler = new Scheduler();
   const rng = new SeededRng(o.seed);
+  const s = o.swarm === true && app.swarmVariant !== undefined ? app.swarmVariant(o.scenario, rng.fork('swarm-shape')) : o.scenario;
   const trace = new TraceRecorder(o.trace);
   scheduler.onEvent = (t, seq) => trace.event(t, seq);
   const bugs = bugSet(o.bugs ?? []);
@@ -157,7 +159,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       check(false);
       // A negative scenario runs on until every expected violation has shown.
       const awaiting = s.expectViolated.some((name) => verdicts[name] === 'pass');
-      if ((failedAt !== undefined && !awaiting) || until >= duration) break;
+      if ((failedAt !== undefined && !awaiting) || until >= duration || o.stopWhen?.(world) === true) break;
     }
     if (failedAt === undefined) check(true);
     o.inspect?.(world);

@@ -54,6 +54,8 @@ export const scenarioSchema = z
     sync: z
       .object({
         blocks: z.number().int().positive().default(2_000),
+        /** The source chain's signatures: simulated (cheap) or real BLS (blst, as in production). */
+        crypto: z.enum(['sim', 'bls']).default('sim'),
         /** The serving peers' chain grows by one block this often (0: a fixed chain). */
         growEveryMs: z.number().int().nonnegative().default(0),
         strategy: z.enum(['parallel', 'sequential']).default('parallel'),

@@ -2,12 +2,14 @@
 // nodes serve forged batches (altered payloads, or a validly signed fork that does not link). The
 // world's faults apply as usual: crash n0 mid-sync, partition the servers away, and so on.
 import { type CheckpointMsg, checkpointActor, checkpointActorName } from '../../src/actors/checkpoint-actor.ts';
-import { type SyncMsg, parallelDefaults, sequentialDefaults, syncActor, syncActorName } from '../../src/actors/sync-actor.ts';
+import { type SyncActivity, type SyncMsg, parallelDefaults, sequentialDefaults, syncActor, syncActorName } from '../../src/actors/sync-actor.ts';
 import { type ValidationMsg, validationActor, validationActorName } from '../../src/actors/validation-actor.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
 import { type EngineMsg, engineActor, engineActorName } from '../../src/actors/engine-actor.ts';
 import { blockHash, decodeBlock, encodeBlock } from '../../src/codec/block-codec.ts';
 import type { ChainSpec } from '../../src/consensus/chain-spec.ts';
+import { blsScheme } from '../../src/crypto/bls.ts';
+import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
 import { SimExecution } from '../../src/io/sim/execution.ts';
 import { actor } from '../../src/kernel/actor.ts';
@@ -25,10 +27,16 @@ export interface SyncView {
   readonly role: 'syncer' | 'server';
   readonly recovered: boolean;
   readonly progress: SyncProgress | undefined;
+  /** What the sync pipeline waits on (requests, its timer, answers), as it last published it. */
+  readonly activity: SyncActivity | undefined;
   /** Height this incarnation resumed from (its checkpoint, or 0). */
   readonly resumedFrom: number;
   /** Heights this incarnation sent to the execution client more than once. */
   readonly executedTwice: readonly number[];
+  /** Blocks this node's execution client executed (over all its incarnations). */
+  readonly executed: number;
+  /** When this incarnation's sync first reported itself synced. */
+  readonly syncedAt: number | undefined;
   /** What is on this node's disk: height → block hash (hex). */
   readonly persisted: ReadonlyMap<number, string>;
   /** The serving peers' chain: height → hash, for the checker to compare with. */
@@ -36,16 +44,22 @@ export interface SyncView {
   readonly sourceHeight: number;
 }
 
-const chains = new Map<string, { honest: SourceChain; fork: SourceChain }>();
+const chains = new Map<string, { honest: SourceChain; fork: () => SourceChain }>();
 
-function sourceFor(s: Scenario): { honest: SourceChain; fork: SourceChain } {
+export const schemeFor = (s: Scenario): SignatureScheme => (s.sync.crypto === 'bls' ? blsScheme : simScheme);
+
+/** The serving peers' chain for a scenario (built once per shape and kept for the process). */
+export function sourceFor(s: Scenario): { honest: SourceChain; fork: () => SourceChain } {
   const growth = s.sync.growEveryMs > 0 ? Math.ceil(s.durationMs / s.sync.growEveryMs) + 10 : 0;
   const length = s.sync.blocks + growth;
-  const key = String(length);
+  const key = `${s.sync.crypto}|${length}`;
   let c = chains.get(key);
   if (c === undefined) {
-    // The fork has the same authorities (so its signatures verify) but hangs off another parent.
-    c = { honest: buildSourceChain(length, simScheme), fork: buildSourceChain(length, simScheme, 8, 100, new Uint8Array(32).fill(0xf0)) };
+    const scheme = schemeFor(s);
+    let fork: SourceChain | undefined;
+    // The fork has the same authorities (so its signatures verify) but hangs off another parent;
+    // built only when a Byzantine server first needs it.
+    c = { honest: buildSourceChain(length, scheme), fork: () => (fork ??= buildSourceChain(length, scheme, 8, 100, new Uint8Array(32).fill(0xf0))) };
     chains.set(key, c);
   }
   return c;
@@ -78,7 +92,7 @@ function server(ctx: SimNodeContext, forge: boolean): { tick: () => void; onRece
       if (forge && blocks.length > 0) {
         served++;
         if (served % 2 === 0) {
-          blocks = fork.blocks.slice(m.startHeight - 1, end) as SignedConsensusBlock[];
+          blocks = fork().blocks.slice(m.startHeight - 1, end) as SignedConsensusBlock[];
           ctx.sometimes('sync.fork-batch-served');
         } else {
           const k = Math.floor(blocks.length / 2);
@@ -122,6 +136,8 @@ function buildSyncer(ctx: SimNodeContext) {
   const executed = new Set<number>();
   const executedTwice: number[] = [];
   let progress: SyncProgress | undefined;
+  let activity: SyncActivity | undefined;
+  let syncedAt: number | undefined;
   let recovered = false;
   let resumedFrom = 0;
   let nextValidator = 0;
@@ -129,7 +145,7 @@ function buildSyncer(ctx: SimNodeContext) {
   void enc;
   const elRef = el;
   const system: ActorSystem = new ActorSystem(nodeSystemOptions(ctx), [
-    ...Array.from({ length: cores }, (_, i) => validationActor(i, { spec, scheme: simScheme, clock: ctx.io.clock, modelledCostMs: s.sync.verifyCostMs * 2 })),
+    ...Array.from({ length: cores }, (_, i) => validationActor(i, { spec, scheme: schemeFor(s), clock: ctx.io.clock, modelledCostMs: s.sync.verifyCostMs * 2 })),
     checkpointActor(storage),
     engineActor(elRef),
     syncActor({
@@ -175,9 +191,13 @@ function buildSyncer(ctx: SimNodeContext) {
       },
       onProgress: (p) => {
         progress = p;
+        if (p.state === 'synced' && p.targetHeight > 0) syncedAt ??= ctx.scheduler.now();
+      },
+      publish: (a) => {
+        activity = a;
       },
       sometimes: ctx.sometimes,
-      trustWithoutLinking: ctx.bugs.has('sync-trust-unlinked'),
+      bugs: ctx.bugs,
     }),
     actor<BootMsg>({
       name: 'boot',
@@ -208,8 +228,11 @@ function buildSyncer(ctx: SimNodeContext) {
       role: 'syncer',
       recovered,
       progress,
+      activity,
       resumedFrom,
       executedTwice,
+      executed: elRef.executed,
+      syncedAt,
       persisted,
       source,
       sourceHeight: heightAt(s, ctx.scheduler.now()),
@@ -233,7 +256,7 @@ export const syncApp: SimApp<SyncView> = {
     const source = sourceFor(ctx.scenario).honest;
     return {
       system,
-      view: (): SyncView => ({ role: 'server', recovered: true, progress: undefined, resumedFrom: 0, executedTwice: [], persisted: new Map(), source, sourceHeight: heightAt(ctx.scenario, ctx.scheduler.now()) }),
+      view: (): SyncView => ({ role: 'server', recovered: true, progress: undefined, activity: undefined, resumedFrom: 0, executedTwice: [], executed: 0, syncedAt: undefined, persisted: new Map(), source, sourceHeight: heightAt(ctx.scenario, ctx.scheduler.now()) }),
     };
   },
   buildByzantine(ctx) {
@@ -241,9 +264,15 @@ export const syncApp: SimApp<SyncView> = {
     return { onReceive: srv.onReceive, tick: srv.tick };
   },
   invariants: syncInvariants,
+  swarmVariant(s, rng) {
+    // Small networks are normal (a node bootstrapping from one authority): a swarm draws 1 to 4
+    // honest serving peers besides the syncing n0, so the one-peer case is always covered.
+    return { ...s, nodes: 2 + rng.int(4) };
+  },
   bugs: {
+    'sync-strict-peer-exclusion': 'sync never retries a batch from the peer that last failed it, and nothing wakes it when no other peer is left',
     'sync-trust-unlinked': 'sync trusts a batch without checking that it links to the previous one',
     'sync-checkpoint-before-persist': 'sync writes its checkpoint before the blocks it covers are on disk',
   },
-  probes: ['sync.resumed-from-checkpoint', 'sync.forged-batch-refetched', 'sync.unlinked-batch-refetched', 'sync.request-timed-out'],
+  probes: ['sync.resumed-from-checkpoint', 'sync.forged-batch-refetched', 'sync.unlinked-batch-refetched', 'sync.request-timed-out', 'sync.retried-failed-peer', 'sync.waiting-for-peer'],
 };

@@ -113,7 +113,30 @@ function syncLiveness(opts: InvariantOptions): Invariant<SyncView> {
   };
 }
 
+/**
+ * Sync never waits on nothing: while n0 is behind its target and an honest peer really is ahead,
+ * its pipeline has a request in flight (each with a timeout), a timer set, or an answer awaited
+ * from the validation pool or the execution client. The legacy sequential strategy stops at its
+ * first error by design, and is exempt once failed.
+ */
+function neverIdleWhileBehind(opts: InvariantOptions): Invariant<SyncView> {
+  return {
+    name: 'sync-never-idle-while-behind',
+    check(ctx) {
+      const s = syncer(ctx);
+      const a = s?.view.activity;
+      if (s === undefined || a === undefined) return undefined;
+      const p = a.progress;
+      if (p.state === 'failed' && opts.scenario.sync.strategy === 'sequential') return undefined;
+      if (p.targetHeight <= p.currentHeight || s.view.sourceHeight <= p.currentHeight) return undefined;
+      if (a.requestsInFlight > 0 || a.awaiting > 0 || a.wakeAt !== undefined) return undefined;
+      return `idle while behind: at ${p.currentHeight} of ${p.targetHeight} (${p.state}, ${a.pendingBatches} batches pending) with no request in flight, no timer set and no answer awaited`;
+    },
+  };
+}
+
 export const syncInvariants = {
+  'sync-never-idle-while-behind': neverIdleWhileBehind,
   'synced-chain-equals-source': syncedChainEqualsSource,
   'no-double-execution': noDoubleExecution,
   'progress-never-back': progressMonotonic,

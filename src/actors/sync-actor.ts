@@ -6,6 +6,7 @@
 // SyncProgress; a checkpoint is persisted every N blocks so that a restart resumes from there.
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { Ask } from '../kernel/message.ts';
+import type { BugSwitches } from '../kernel/bugs.ts';
 import { blockHash } from '../codec/block-codec.ts';
 import type { Clock } from '../io/clock.ts';
 import { BatchScheduler } from '../sync/batch-scheduler.ts';
@@ -56,9 +57,27 @@ export interface SyncDeps {
   /** Persists executed blocks, then the checkpoint when one is due (in that order). */
   readonly persist: (blocks: readonly SignedConsensusBlock[], checkpoint: { height: number; hash: Uint8Array } | undefined) => Promise<void>;
   readonly onProgress: (p: SyncProgress) => void;
+  /** What the pipeline is waiting on, after every message it handles (for status and the checkers). */
+  readonly publish?: (a: SyncActivity) => void;
   readonly sometimes: (probe: string) => void;
-  /** Planted bug: trust batches without checking that they link. */
-  readonly trustWithoutLinking?: boolean;
+  /** Planted bugs (sync-trust-unlinked, sync-strict-peer-exclusion); none in production. */
+  readonly bugs?: BugSwitches;
+}
+
+/**
+ * What will move the pipeline on. While behind its target, a healthy pipeline always has a request
+ * in flight (each with its timeout), a timer set, or an answer awaited from the validation pool or
+ * the execution client; with none of these it would wait on nothing.
+ */
+export interface SyncActivity {
+  readonly progress: SyncProgress;
+  readonly requestsInFlight: number;
+  /** When the pipeline's own timer (retry after a back-off, recovery, recheck) fires, if one is set. */
+  readonly wakeAt: number | undefined;
+  /** Batches at the validation pool, plus one when a batch is executing. */
+  readonly awaiting: number;
+  /** Batches cut and not yet processed. */
+  readonly pendingBatches: number;
 }
 
 export type SyncMsg =
@@ -70,13 +89,29 @@ export type SyncMsg =
   /** `generation` tells a batch of an earlier start (or recovery) from one of the current run. */
   | { readonly type: 'executed'; readonly generation: number; readonly batch: number; readonly last: { height: number; hash: Uint8Array } | undefined; readonly error?: string }
   | { readonly type: 'recover' }
+  /** The pipeline's own timer: a peer's back-off is over, or time to look for a peer again. */
+  | { readonly type: 'wake'; readonly token: number }
   | Ask<{ readonly type: 'progress' }, SyncProgress>;
 
 export const syncActorName = 'sync';
 const RECOVER_AFTER_MS = 5_000;
+/**
+ * With batches to fetch and no peer to ask (all backing off, busy, or not yet high enough), the
+ * pipeline looks again at the end of the shortest back-off, and at least this often: it never
+ * depends on a peer's status arriving to move on.
+ */
+const RECHECK_MS = 2_000;
 
 export function syncActor(d: SyncDeps): ActorSpec<SyncMsg> {
-  return actor<SyncMsg>({ name: syncActorName, mailbox: { capacity: 65_536, overflow: 'reject' }, create: (ctx) => new SyncNode(ctx, d).behavior() });
+  return actor<SyncMsg>({
+    name: syncActorName,
+    mailbox: { capacity: 65_536, overflow: 'reject' },
+    create: (ctx) => {
+      const node = new SyncNode(ctx, d);
+      node.publish();
+      return node.behavior();
+    },
+  });
 }
 
 class SyncNode {
@@ -91,6 +126,11 @@ class SyncNode {
   private startedAt = 0;
   private startHeight = 0;
   private generation = 0;
+  private validating = 0;
+  private wakeAt: number | undefined;
+  private wakeToken = 0;
+  /** When the recovery timer after a failed batch fires, while one is set. */
+  private recoverAt: number | undefined;
 
   constructor(
     private readonly ctx: ActorContext<SyncMsg>,
@@ -99,49 +139,92 @@ class SyncNode {
     this.peers = new PeerManager(d.config.maxInFlightPerPeer);
   }
 
+  private bug(name: string): boolean {
+    return this.d.bugs?.has(name) === true;
+  }
+
   behavior() {
+    const handlers = this.handlers();
+    // Every message may change what the pipeline waits on: publish it after each one.
+    const published = Object.fromEntries(
+      Object.entries(handlers).map(([k, h]) => [
+        k,
+        (m: never) => {
+          const r = (h as (m: never) => unknown)(m);
+          this.publish();
+          return r;
+        },
+      ]),
+    ) as typeof handlers;
+    return { handlers: published };
+  }
+
+  publish(): void {
+    this.d.publish?.({
+      progress: this.progress(),
+      requestsInFlight: this.requests.size,
+      wakeAt: this.recoverAt === undefined ? this.wakeAt : Math.min(this.recoverAt, this.wakeAt ?? Number.POSITIVE_INFINITY),
+      awaiting: this.validating + (this.executing ? 1 : 0),
+      pendingBatches: this.scheduler?.pending ?? 0,
+    });
+  }
+
+  private handlers() {
     return {
-      handlers: {
-        start: (m: Extract<SyncMsg, { type: 'start' }>) => {
-          // Started again (the chain fell behind again, or after a failure): from the new anchor.
-          if (this.state.kind === 'failed') this.setState({ kind: 'discovering' });
-          this.requests.clear();
-          this.validated.clear();
-          this.generation++;
-          for (const p of m.peers) this.peers.upsert(p.id, p.height);
-          this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.d.trustWithoutLinking === true);
-          this.startedAt = this.d.clock.now();
-          this.startHeight = m.anchor.height;
-          this.setState(stateFor(m.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
-          this.pump();
-        },
-        'peer-height': (m: { peer: string; height: number }) => {
-          this.peers.upsert(m.peer, m.height);
-          this.scheduler?.extendTo(this.peers.bestHeight());
-          this.pump();
-        },
-        inbound: (m: { from: string; bytes: Uint8Array }) => this.onInbound(m.from, m.bytes),
-        timeout: (m: { batch: number; requestId: number }) => {
-          if (!this.requests.has(m.requestId)) return;
-          this.requests.delete(m.requestId);
-          const peer = this.scheduler?.timedOut(m.batch);
-          this.scheduler?.adapt('timeout', this.d.config.requestTimeoutMs / 2);
-          if (peer !== undefined) {
-            this.peers.timedOut(peer);
-            this.d.sometimes('sync.request-timed-out');
-            if (this.stopOnError(`request to ${peer} timed out`)) return;
-          }
-          this.pump();
-        },
-        validated: (m: { batch: number; ok: boolean }) => {
-          this.validated.set(m.batch, m.ok);
-          this.pump();
-        },
-        executed: (m: Extract<SyncMsg, { type: 'executed' }>) => this.onExecuted(m),
-        recover: () => this.recover(),
-        progress: () => this.progress(),
+      start: (m: Extract<SyncMsg, { type: 'start' }>) => {
+        // Started again (the chain fell behind again, or after a failure): from the new anchor.
+        if (this.state.kind === 'failed') this.setState({ kind: 'discovering' });
+        this.requests.clear();
+        this.validated.clear();
+        this.generation++;
+        for (const p of m.peers) this.peers.upsert(p.id, p.height);
+        this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
+        this.startedAt = this.d.clock.now();
+        this.startHeight = m.anchor.height;
+        this.setState(stateFor(m.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
+        this.pump();
       },
+      'peer-height': (m: { peer: string; height: number }) => {
+        this.peers.upsert(m.peer, m.height);
+        this.scheduler?.extendTo(this.peers.bestHeight());
+        this.pump();
+      },
+      inbound: (m: { from: string; bytes: Uint8Array }) => this.onInbound(m.from, m.bytes),
+      timeout: (m: { batch: number; requestId: number }) => {
+        if (!this.requests.has(m.requestId)) return;
+        this.requests.delete(m.requestId);
+        const peer = this.scheduler?.timedOut(m.batch);
+        this.scheduler?.adapt('timeout', this.d.config.requestTimeoutMs / 2);
+        if (peer !== undefined) {
+          this.peers.timedOut(peer, this.d.clock.now());
+          this.d.sometimes('sync.request-timed-out');
+          if (this.stopOnError(`request to ${peer} timed out`)) return;
+        }
+        this.pump();
+      },
+      validated: (m: { batch: number; ok: boolean }) => {
+        this.validating = Math.max(0, this.validating - 1);
+        this.validated.set(m.batch, m.ok);
+        this.pump();
+      },
+      executed: (m: Extract<SyncMsg, { type: 'executed' }>) => this.onExecuted(m),
+      recover: () => {
+        this.recoverAt = undefined;
+        this.recover();
+      },
+      wake: (m: { token: number }) => {
+        if (m.token === this.wakeToken) this.wakeAt = undefined;
+        this.pump();
+      },
+      progress: () => this.progress(),
     };
+  }
+
+  /** Sets the pipeline's timer for `at`, unless one already fires by then. */
+  private wakeBy(at: number): void {
+    if (this.wakeAt !== undefined && this.wakeAt <= at) return;
+    this.wakeAt = at;
+    this.ctx.setTimer(Math.max(1, at - this.d.clock.now()), { type: 'wake', token: ++this.wakeToken });
   }
 
   private setState(next: SyncState): void {
@@ -187,7 +270,11 @@ class SyncNode {
     this.requests.delete(m.requestId);
     const s = this.scheduler as BatchScheduler;
     const problem = s.accept(req.batch, m.blocks);
-    if (problem !== undefined) {
+    if (problem !== undefined && !problem.ban) {
+      this.peers.timedOut(from, this.d.clock.now());
+      this.d.sometimes('sync.peer-had-nothing');
+      if (this.stopOnError(problem.reason)) return;
+    } else if (problem !== undefined) {
       this.peers.invalid(from);
       this.d.sometimes('sync.peer-banned-bad-batch');
       if (this.stopOnError(problem.reason)) return;
@@ -208,6 +295,7 @@ class SyncNode {
 
   private validateBatch(batch: number, blocks: readonly SignedConsensusBlock[]): void {
     this.validated.delete(batch);
+    this.validating++;
     this.d.validate(blocks).then(
       (ok) => this.ctx.self.tell({ type: 'validated', batch, ok }),
       () => this.ctx.self.tell({ type: 'validated', batch, ok: false }),
@@ -218,9 +306,23 @@ class SyncNode {
   private pump(): void {
     const s = this.scheduler;
     if (s === undefined || this.state.kind === 'failed') return;
+    // Planted bug (the old rule): a batch's last failed peer is excluded outright, and nothing wakes
+    // the pipeline when that leaves no peer.
+    const strict = this.bug('sync-strict-peer-exclusion');
+    const now = this.d.clock.now();
     for (const b of s.awaitingDownload()) {
-      const peer = this.peers.pick(b.endHeight, [...b.failedPeers].at(-1));
-      if (peer === undefined) break;
+      const last = [...b.failedPeers].at(-1);
+      const peer = strict ? this.peers.pick(b.endHeight, now, new Set(last === undefined ? [] : [last]), true) : this.peers.pick(b.endHeight, now, b.failedPeers);
+      if (peer === undefined) {
+        // Nobody can take it now: look again when a back-off ends, and in any case soon.
+        if (!strict) {
+          const retry = this.peers.nextRetryAt(b.endHeight, now);
+          this.wakeBy(Math.min(retry ?? Number.POSITIVE_INFINITY, now + RECHECK_MS));
+          this.d.sometimes('sync.waiting-for-peer');
+        }
+        break;
+      }
+      if (b.failedPeers.has(peer.id)) this.d.sometimes('sync.retried-failed-peer');
       const requestId = this.nextRequest++;
       b.startDownload(peer.id, this.d.clock.now());
       this.peers.started(peer.id);
@@ -298,7 +400,7 @@ class SyncNode {
     this.validated.clear();
     this.requests.clear();
     this.generation++;
-    this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.d.trustWithoutLinking === true);
+    this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
     this.setState(stateFor(s.anchor.height, this.peers.bestHeight(), this.d.config.productionThreshold));
     this.d.sometimes('sync.recovered-after-failure');
     this.pump();
@@ -317,7 +419,10 @@ class SyncNode {
       this.d.sometimes('sync.execution-failed');
       // Recoverable: start over from the last block we did execute (never from genesis), unless
       // this is the legacy strategy, which stops at the first error.
-      if (this.d.config.strategy === 'parallel') this.ctx.setTimer(RECOVER_AFTER_MS, { type: 'recover' });
+      if (this.d.config.strategy === 'parallel') {
+        this.recoverAt = this.d.clock.now() + RECOVER_AFTER_MS;
+        this.ctx.setTimer(RECOVER_AFTER_MS, { type: 'recover' });
+      }
       return;
     }
     if (Math.floor(m.last.height / this.d.config.checkpointEvery) > Math.floor(s.anchor.height / this.d.config.checkpointEvery)) {

@@ -5,7 +5,7 @@ import { type AuxPowMsg, auxPowActor } from '../actors/auxpow-actor.ts';
 import { type BridgeMsg, type BridgeView, bridgeActor, bridgeActorName } from '../actors/bridge-actor.ts';
 import { type ChainMsg, chainActor, chainActorName } from '../actors/chain-actor.ts';
 import { type EngineMsg, engineActor, engineActorName } from '../actors/engine-actor.ts';
-import { type SyncConfig, type SyncMsg, syncActor, syncActorName } from '../actors/sync-actor.ts';
+import { type SyncActivity, type SyncConfig, type SyncMsg, syncActor, syncActorName } from '../actors/sync-actor.ts';
 import { type ValidationMsg, validationActorName } from '../actors/validation-actor.ts';
 import type { NetworkMsg } from '../actors/network-actor.ts';
 import { networkActor } from '../actors/network-actor.ts';
@@ -108,12 +108,15 @@ export interface AssembledNode {
   readonly system: ActorSystem;
   chainView(): ChainView | undefined;
   bridgeView(): BridgeView | undefined;
+  /** What the sync pipeline waits on, once it has handled a message. */
+  syncActivity(): SyncActivity | undefined;
   readonly probes: ReadonlyMap<string, number>;
 }
 
 export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = productionTuning): AssembledNode {
   let chainView: ChainView | undefined;
   let bridgeView: BridgeView | undefined;
+  let syncActivity: SyncActivity | undefined;
   const probes = new Map<string, number>();
   const sometimes =
     p.sometimes ??
@@ -258,11 +261,15 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         if (!r.ok) throw new Error(r.reason);
       },
       onProgress: (progress) => system.ref<ChainMsg>(chainActorName).tell({ type: 'sync-progress', progress }),
+      publish: (a) => {
+        syncActivity = a;
+      },
       sometimes,
+      bugs: t.bugs,
     };
   }
   const system: ActorSystem = new ActorSystem({ ...io.system, node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
-  return { system, chainView: () => chainView, bridgeView: () => bridgeView, probes };
+  return { system, chainView: () => chainView, bridgeView: () => bridgeView, syncActivity: () => syncActivity, probes };
 }
 
 export type { AuxPowMsg };

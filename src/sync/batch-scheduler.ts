@@ -7,7 +7,8 @@ import type { SignedConsensusBlock } from '../types/chain.ts';
 import { equalBytes } from '../types/hex.ts';
 import { Batch } from './batch.ts';
 
-export type LinkProblem = { readonly batch: number; readonly peer: string; readonly reason: string };
+/** `ban`: forged or unlinkable data (a Byzantine peer); otherwise the peer only had nothing to give. */
+export type LinkProblem = { readonly batch: number; readonly peer: string; readonly reason: string; readonly ban: boolean };
 
 /** Batch sizes the scheduler adapts between. */
 export const MIN_BATCH = 32;
@@ -83,6 +84,11 @@ export class BatchScheduler {
     return this.batches.find((b) => b.id === id);
   }
 
+  /** Batches cut and not yet processed. */
+  get pending(): number {
+    return this.batches.length;
+  }
+
   get finished(): boolean {
     return this.anchorHeight >= this.target && this.batches.length === 0;
   }
@@ -95,11 +101,12 @@ export class BatchScheduler {
     const b = this.find(id);
     if (b === undefined || b.state.kind !== 'downloading') return undefined;
     const peer = b.state.peer;
-    const fail = (reason: string): LinkProblem => {
+    const fail = (reason: string, ban = true): LinkProblem => {
       b.retry();
-      return { batch: id, peer, reason };
+      return { batch: id, peer, reason, ban };
     };
-    if (blocks.length === 0) return fail('empty batch');
+    // An honest peer whose head moved back (a reorg) can have nothing at these heights.
+    if (blocks.length === 0) return fail('empty batch', false);
     if (blocks.length > b.count) return fail(`${blocks.length} blocks for a batch of ${b.count}`);
     let prevHash: Uint8Array | undefined;
     for (let i = 0; i < blocks.length; i++) {
@@ -132,7 +139,7 @@ export class BatchScheduler {
     if (!this.trustWithoutLinking && !equalBytes(first.parentHash, this.anchorHash)) {
       const peer = b.state.peer;
       b.retry();
-      return { batch: b.id, peer, reason: `batch at ${b.startHeight} does not link to the block at ${this.anchorHeight}` };
+      return { batch: b.id, peer, reason: `batch at ${b.startHeight} does not link to the block at ${this.anchorHeight}`, ban: true };
     }
     return { batch: b, blocks: b.state.blocks };
   }

@@ -1,6 +1,7 @@
 // Which peer gets the next batch: ranked by measured latency, throughput and failures, never more
-// requests in flight per peer than the limit, penalised on timeouts and invalid data, banned when a
-// peer serves forged blocks. Pure: the SyncActor feeds it observations and asks it for a peer.
+// requests in flight per peer than the limit. A peer that times out or has nothing to give is
+// penalised and backs off for a while (a lost message is no proof of malice); only forged or
+// unlinkable data bans it. Pure: the SyncActor feeds it observations and asks it for a peer.
 export interface PeerStats {
   readonly id: string;
   latencyMs: number;
@@ -10,16 +11,32 @@ export interface PeerStats {
   banned: boolean;
   /** Best height the peer announced. */
   height: number;
+  /** Timeouts since its last good answer: how long it backs off grows with them. */
+  strikes: number;
+  /** No new request to this peer before this time (ms). */
+  retryAt: number;
 }
+
+export interface PeerManagerOptions {
+  readonly maxInFlightPerPeer: number;
+  /** Back-off after a peer's first timeout; doubles with each one after, up to maxBackoffMs. */
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
+export const peerDefaults: Omit<PeerManagerOptions, 'maxInFlightPerPeer'> = { backoffMs: 500, maxBackoffMs: 8_000 };
 
 export class PeerManager {
   private readonly peers = new Map<string, PeerStats>();
+  readonly o: PeerManagerOptions;
 
-  constructor(readonly maxInFlightPerPeer: number) {}
+  constructor(o: number | PeerManagerOptions) {
+    this.o = typeof o === 'number' ? { maxInFlightPerPeer: o, ...peerDefaults } : o;
+  }
 
   upsert(id: string, height: number): void {
     const p = this.peers.get(id);
-    if (p === undefined) this.peers.set(id, { id, latencyMs: 100, blocksPerSec: 0, failures: 0, inFlight: 0, banned: false, height });
+    if (p === undefined) this.peers.set(id, { id, latencyMs: 100, blocksPerSec: 0, failures: 0, inFlight: 0, banned: false, height, strikes: 0, retryAt: 0 });
     else p.height = Math.max(p.height, height);
   }
 
@@ -35,20 +52,42 @@ export class PeerManager {
     return Math.max(0, ...this.usable().map((p) => p.height));
   }
 
-  /** The best-ranked peer with a free slot that has the blocks up to `needHeight`; undefined if none. */
-  pick(needHeight: number, exclude?: string): PeerStats | undefined {
+  /**
+   * The best-ranked peer that can take a request for blocks up to `needHeight` now (not banned, not
+   * backing off, a free slot, the height). Peers in `avoid` (those that already failed this batch)
+   * are a last resort, not excluded: with a single peer, that peer is retried once its back-off is
+   * over. `strict` (a planted bug: the old rule) excludes them outright.
+   */
+  pick(needHeight: number, now = 0, avoid: ReadonlySet<string> = new Set(), strict = false): PeerStats | undefined {
     let best: PeerStats | undefined;
-    let bestScore = Number.NEGATIVE_INFINITY;
+    let bestKey: [number, number] = [1, Number.NEGATIVE_INFINITY];
     for (const p of this.peers.values()) {
-      if (p.banned || p.inFlight >= this.maxInFlightPerPeer || p.height < needHeight || p.id === exclude) continue;
-      // Fast, proven and reliable first; ties by id so that the choice is deterministic.
+      if (p.banned || p.inFlight >= this.o.maxInFlightPerPeer || p.height < needHeight || p.retryAt > now) continue;
+      const avoided = avoid.has(p.id) ? 1 : 0;
+      if (avoided === 1 && strict) continue;
+      // Peers that have not failed this batch first; then fast, proven and reliable; ties by id so
+      // that the choice is deterministic.
       const score = p.blocksPerSec / 100 - p.latencyMs / 100 - 2 * p.failures - p.inFlight * 0.5;
-      if (score > bestScore || (score === bestScore && best !== undefined && p.id < best.id)) {
+      const better = avoided < bestKey[0] || (avoided === bestKey[0] && (score > bestKey[1] || (score === bestKey[1] && best !== undefined && p.id < best.id)));
+      if (best === undefined || better) {
         best = p;
-        bestScore = score;
+        bestKey = [avoided, score];
       }
     }
     return best;
+  }
+
+  /**
+   * When a peer that has the blocks up to `needHeight` ends its back-off, if one is backing off
+   * after `now`: the time to try again.
+   */
+  nextRetryAt(needHeight: number, now: number): number | undefined {
+    let at: number | undefined;
+    for (const p of this.peers.values()) {
+      if (p.banned || p.height < needHeight || p.retryAt <= now) continue;
+      if (at === undefined || p.retryAt < at) at = p.retryAt;
+    }
+    return at;
   }
 
   started(id: string): void {
@@ -64,13 +103,17 @@ export class PeerManager {
     const rate = elapsedMs > 0 ? (blocks * 1000) / elapsedMs : blocks;
     p.blocksPerSec = 0.7 * p.blocksPerSec + 0.3 * rate;
     p.failures = Math.max(0, p.failures - 0.25);
+    p.strikes = 0;
   }
 
-  timedOut(id: string): void {
+  /** No answer in time, or nothing to give: penalised and backs off; never banned for it. */
+  timedOut(id: string, now = 0): void {
     const p = this.peers.get(id);
     if (p === undefined) return;
     p.inFlight = Math.max(0, p.inFlight - 1);
     p.failures += 1;
+    p.strikes++;
+    p.retryAt = now + Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** (p.strikes - 1));
   }
 
   /** Forged or unlinkable data: a Byzantine peer, banned from sync. */

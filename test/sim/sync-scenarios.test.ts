@@ -8,7 +8,7 @@ import { loadScenario } from '../../sim/scenarios/index.ts';
 import { runSimulation } from '../../sim/runner.ts';
 import { runSwarm } from '../../sim/swarm.ts';
 
-const scenarios = ['sync-from-genesis', 'sync-crash-and-resume', 'sync-byzantine-peer', 'sync-partition', 'sync-while-producing'];
+const scenarios = ['sync-from-genesis', 'sync-crash-and-resume', 'sync-byzantine-peer', 'sync-partition', 'sync-while-producing', 'sync-single-peer-lossy', 'sync-few-peers-byzantine'];
 
 describe('sync scenarios', () => {
   for (const [i, name] of scenarios.entries()) {
@@ -29,5 +29,33 @@ describe('sync scenarios', () => {
     const r = await runSimulation({ scenario: loadScenario('sync-byzantine-peer'), seed: 2 });
     expect(r.ok).toBe(true);
     expect((r.probes['sync.forged-batch-refetched'] ?? 0) + (r.probes['sync.unlinked-batch-refetched'] ?? 0) + (r.probes['sync.peer-banned-bad-batch'] ?? 0)).toBeGreaterThan(0);
+  });
+
+  it('the old strict exclusion of a failed peer stalls a one-peer sync for good: liveness catches it too', async () => {
+    // The planted bug's registered catch is sync-never-idle-while-behind (test/sim/planted-bugs.test.ts);
+    // here only liveness is checked, so it shows the stall is real and not a checker's opinion.
+    const scenario = { ...loadScenario('sync-single-peer-lossy'), invariants: ['liveness'] };
+    const report = await runSwarm({ scenario, scenarioRef: 'sync-single-peer-lossy', firstSeed: 1, seeds: 20, bugs: ['sync-strict-peer-exclusion'], stopOnFailure: true });
+    expect(report.failures).toHaveLength(1);
+    expect(report.failures[0]?.failed.liveness).toMatch(/not synced/);
+  });
+
+  it('a swarm draws 1 to 4 honest serving peers for every sync scenario, so the one-peer case is covered', async () => {
+    const servers = new Set<number>();
+    for (let seed = 1; seed <= 16; seed++) {
+      await runSimulation({
+        scenario: loadScenario('sync-byzantine-peer'),
+        seed,
+        swarm: true,
+        durationMs: 20,
+        inspect: (world) => {
+          const nodes = world.snapshots();
+          servers.add(nodes.filter((n) => !n.byzantine && n.id !== 'n0').length);
+          // The scenario's Byzantine servers stay as they are.
+          expect(nodes.filter((n) => n.byzantine)).toHaveLength(1);
+        },
+      });
+    }
+    expect([...servers].sort()).toEqual([1, 2, 3, 4]);
   });
 });

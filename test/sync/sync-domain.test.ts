@@ -53,6 +53,35 @@ describe('peer manager', () => {
     expect(pm.usable().map((p) => p.id)).toEqual(['a', 'b']);
     expect(pm.pick(2_000)).toBeUndefined();
   });
+
+  it('a peer that failed a batch is a last resort, retried after its back-off; only forgery bans', () => {
+    const pm = new PeerManager({ maxInFlightPerPeer: 2, backoffMs: 500, maxBackoffMs: 8_000 });
+    pm.upsert('only', 1_000);
+    pm.started('only');
+    pm.timedOut('only', 10_000);
+    const failed = new Set(['only']);
+    // Backing off: nobody to ask now, and the time to try again is known.
+    expect(pm.pick(500, 10_000, failed)).toBeUndefined();
+    expect(pm.nextRetryAt(500, 10_000)).toBe(10_500);
+    // After the back-off the same peer serves the batch again (the old rule excluded it for good).
+    expect(pm.pick(500, 10_500, failed)?.id).toBe('only');
+    expect(pm.pick(500, 10_500, failed, true)).toBeUndefined();
+    // Another timeout doubles the back-off; a success clears it.
+    pm.started('only');
+    pm.timedOut('only', 11_000);
+    expect(pm.nextRetryAt(500, 11_000)).toBe(12_000);
+    pm.started('only');
+    pm.succeeded('only', 32, 100);
+    pm.started('only');
+    pm.timedOut('only', 20_000);
+    expect(pm.nextRetryAt(500, 20_000)).toBe(20_500);
+    // A peer that has not failed the batch goes first when there is one.
+    pm.upsert('other', 1_000);
+    expect(pm.pick(500, 30_000, failed)?.id).toBe('other');
+    expect(pm.usable().map((p) => p.id)).toEqual(['only', 'other']);
+    pm.invalid('other');
+    expect(pm.usable().map((p) => p.id)).toEqual(['only']);
+  });
 });
 
 describe('batches', () => {

@@ -1,14 +1,12 @@
-// The sync pipeline in a simulated world: both strategies sync a small chain; the parallel one is
-// faster on the same world; a Byzantine peer's forged batch is refetched from an honest peer and the
-// peer is banned from sync; checkpoints are written as sync advances.
+// The sync pipeline in a simulated world (a configuration of the one World: sim/sync/run.ts): both
+// strategies sync a small chain; the parallel one is faster on the same world; a Byzantine peer's
+// forged batch is refetched from an honest peer and the peer is banned from sync; checkpoints are
+// written as sync advances.
 import { describe, expect, it } from 'vitest';
 import { parallelDefaults, sequentialDefaults } from '../../src/actors/sync-actor.ts';
-import { simScheme } from '../../src/crypto/sim-scheme.ts';
-import { buildSourceChain } from '../../sim/sync/source-chain.ts';
-import { runSyncWorld } from '../../sim/sync/world.ts';
+import { runSyncWorld } from '../../sim/sync/run.ts';
 
-const chain = buildSourceChain(1_200, simScheme);
-const world = { chain, scheme: simScheme, seed: 1, peers: 3, byzantinePeers: 0, rttMs: 50, bandwidthBytesPerMs: 400, execMs: 1.2, forkchoiceMs: 0.6, verifyCostMs: 1.1, verificationsPerBlock: 2, maxSimMs: 3_600_000 };
+const world = { blocks: 1_200, crypto: 'sim' as const, seed: 1, peers: 3, byzantinePeers: 0, rttMs: 50, bandwidthBytesPerMs: 400, execMs: 1.2, forkchoiceMs: 0.6, verifyCostMs: 1.1, maxSimMs: 3_600_000 };
 
 describe('sync world', () => {
   it('both strategies sync the whole chain, every block executed once; parallel is faster', async () => {
@@ -18,6 +16,8 @@ describe('sync world', () => {
       expect(r.ok).toBe(true);
       expect(r.height).toBe(1_200);
       expect(r.executed).toBe(1_200);
+      // Run in the one World, with its checkers on: every invariant held.
+      expect(r.run.ok).toBe(true);
     }
     expect(par.blocksPerSec).toBeGreaterThan(2 * seq.blocksPerSec);
     expect(par.lastCheckpoint).toBe(1_200);

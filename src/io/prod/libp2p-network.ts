@@ -34,6 +34,12 @@ export interface Libp2pNetworkOptions {
   /** Topics subscribed at start; default all three Alys topics. */
   readonly gossipTopics?: readonly string[];
   readonly redialMs?: number;
+  /**
+   * Test-only fault injection at the transport: a message for which this answers true is dropped
+   * as a lost packet would be. No configuration sets it: only a test harness that starts the node
+   * in-process (harness/faulty-node.ts) can.
+   */
+  readonly dropOutbound?: (to: NodeId, payload: Uint8Array) => boolean;
 }
 
 /** What became of this node's own gossip (for tests and metrics). */
@@ -70,6 +76,7 @@ export class Libp2pNetwork implements NetworkIO {
     private readonly bootstrap: readonly Multiaddr[],
     readonly maxMessageBytes: number,
     redialMs: number,
+    private readonly dropOutbound?: (to: NodeId, payload: Uint8Array) => boolean,
   ) {
     this.self = libp2p.peerId.toString();
     this.redial = setInterval(() => this.dialBootstrap(), redialMs);
@@ -87,6 +94,7 @@ export class Libp2pNetwork implements NetworkIO {
   /** Ordered per peer, best effort: refused when too big, dropped when the peer cannot be reached. */
   send(to: NodeId, payload: Uint8Array): void {
     if (this.stopped || payload.length > this.maxMessageBytes || this.gate.isBanned(to)) return;
+    if (this.dropOutbound?.(to, payload) === true) return;
     const copy = payload.slice();
     const next = (this.queues.get(to) ?? Promise.resolve())
       .then(() => this.write(to, copy))
@@ -244,7 +252,7 @@ export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise
       }),
     },
   });
-  const net = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000);
+  const net = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000, o.dropOutbound);
   try {
     await node.handle(MSG_PROTOCOL, (stream, connection) => {
       void net.readFrames(stream, connection);

@@ -112,19 +112,24 @@ export function nodeLogger(): (line: string) => void {
   return (line) => logger.info(line);
 }
 
-export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger()): Promise<RunningNode> {
+/** Faults a test harness injects into an in-process node; `alys node` never passes any. */
+export interface NodeTestHooks {
+  readonly dropOutbound?: (to: string, payload: Uint8Array) => boolean;
+}
+
+export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger(), hooks: NodeTestHooks = {}): Promise<RunningNode> {
   // What has been opened so far, closed in reverse order if start-up fails: a node that cannot start
   // must not hold its ports or its data directory's lock.
   const opened: Array<() => Promise<unknown>> = [];
   try {
-    return await startOpening(config, log, opened);
+    return await startOpening(config, log, hooks, opened);
   } catch (err) {
     for (const close of opened.reverse()) await close().catch(() => undefined);
     throw err;
   }
 }
 
-async function startOpening(config: NodeConfig, log: (line: string) => void, opened: Array<() => Promise<unknown>>): Promise<RunningNode> {
+async function startOpening(config: NodeConfig, log: (line: string) => void, hooks: NodeTestHooks, opened: Array<() => Promise<unknown>>): Promise<RunningNode> {
   // Everything that can be checked without opening anything comes first.
   const key = config.authorityKeyFile === undefined ? undefined : blsScheme.keyFromSeed(readHexFile(config.authorityKeyFile, 'authorityKeyFile', 32));
   let jwtSecret: Uint8Array;
@@ -184,7 +189,12 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, ope
   const identitySeed = config.network.identitySeed === undefined ? undefined : fromHex(config.network.identitySeed);
   let network: Awaited<ReturnType<typeof createLibp2pNetwork>>;
   try {
-    network = await createLibp2pNetwork({ listen: config.network.listen, bootstrap: config.network.bootstrap, ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}) });
+    network = await createLibp2pNetwork({
+      listen: config.network.listen,
+      bootstrap: config.network.bootstrap,
+      ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
+      ...(hooks.dropOutbound !== undefined ? { dropOutbound: hooks.dropOutbound } : {}),
+    });
   } catch (err) {
     const why = reasonOf(err);
     throw new StartupError('network', `network.listen ${config.network.listen}: ${why === 'EADDRINUSE' ? 'address already in use' : why}`);
