@@ -60,3 +60,31 @@ export function ensureBinaries(log: (line: string) => void = () => undefined): R
   writeFileSync(join(binDir, '.stamp'), stamp());
   return paths;
 }
+
+/**
+ * promtool (from Debian's prometheus package) checks /metrics in the real-IO suite. CI machines are
+ * fresh, so the suite installs it when it is missing and it may (root, apt-get present); otherwise it
+ * says how, and the suite fails rather than skipping the check.
+ */
+export function ensurePromtool(log: (line: string) => void = () => undefined): string {
+  const found = (): boolean => {
+    try {
+      execFileSync('promtool', ['--version'], { stdio: 'pipe' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (found()) return 'promtool';
+  if (process.getuid?.() !== 0) throw new HarnessError('promtool is missing: install Debian\'s prometheus package (apt-get install prometheus)');
+  log('harness: installing promtool (Debian package prometheus)');
+  try {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'pipe' });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], { stdio: 'pipe', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    throw new HarnessError(`installing promtool failed: ${e.stderr?.toString().slice(-1_000) ?? e.message}`);
+  }
+  if (!found()) throw new HarnessError('promtool is still missing after installing the prometheus package');
+  return 'promtool';
+}

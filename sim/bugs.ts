@@ -33,6 +33,7 @@ const exposure: Readonly<Record<string, { scenario: string; caughtBy: string }>>
   'peg-mint-one-confirmation': { scenario: 'peg-cycle', caughtBy: 'minted-after-confirmations' },
   'peg-forget-signature-request': { scenario: 'node-crash-mid-pegout', caughtBy: 'no-peg-operation-lost' },
   'peg-skip-payout-check': { scenario: 'byzantine-governance', caughtBy: 'burns-paid-once-and-right' },
+  'rollout-ignore-gates': { scenario: 'v3-rollout', caughtBy: 'rollout-rolls-back' },
 };
 
 export function allBugs(): PlantedBug[] {

@@ -2,6 +2,7 @@
 // Byzantine), the network and storage models, the faults (a fixed schedule or probabilities from
 // which each seed draws its own schedule), how long, and which invariants must hold.
 import { z } from 'zod';
+import { featuresSchema } from '../src/node/features.ts';
 import { faultSchema } from './chaos/faults.ts';
 
 export const faultRatesSchema = z.object({
@@ -82,6 +83,8 @@ export const scenarioSchema = z
         /** Byzantine authorities' behaviour mix. */
         /** twins: each Byzantine node runs an honest node with a copy of an honest authority's key. */
         byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins']).default('mixed'),
+        /** The honest nodes' feature flags (the features file of a production node). */
+        features: featuresSchema.optional(),
       })
       .prefault({}),
     nodes: z.number().int().min(1).max(64),

@@ -11,6 +11,7 @@ import type { SimApp } from '../app.ts';
 import { chainByzantine } from './byzantine.ts';
 import { acceptedBySlotProposer, chainLiveness, committedSurvivesRestart, finalizedAgreement, finalizedNeverReverted, productionOnlyWhenSynced, syncStatusConsistent, uniqueAcceptedPerSlot } from './invariants.ts';
 import { buildChainNode } from './node.ts';
+import { rolloutRollsBack } from './rollout-invariant.ts';
 
 export const chainApp: SimApp<ChainView> = {
   name: 'chain',
@@ -36,11 +37,12 @@ export const chainApp: SimApp<ChainView> = {
       })
       .catch(() => undefined);
   },
-  faultActions: ['engine-syncing', 'engine-invalid', 'engine-down'],
+  faultActions: ['engine-syncing', 'engine-invalid', 'engine-down', 'engine-v3-fail'],
   applyFault(node, action, active) {
     const el = node.persistent.get('el') as SimExecution | undefined;
     if (el === undefined) return;
     if (action === 'engine-down') el.down = active;
+    else if (action === 'engine-v3-fail') el.v3Failing = active;
     else el.mode = active ? (action === 'engine-syncing' ? 'syncing' : 'invalid') : 'ok';
   },
   invariants: {
@@ -52,11 +54,13 @@ export const chainApp: SimApp<ChainView> = {
     'production-above-threshold': productionOnlyWhenSynced,
     'sync-status-consistent': syncStatusConsistent,
     liveness: chainLiveness,
+    'rollout-rolls-back': rolloutRollsBack,
   },
   bugs: {
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
+    'rollout-ignore-gates': 'the staged V3 rollout never judges its health gates, so it stays on a failing V3',
   },
   probes: [
     'chain.block-produced',
@@ -70,6 +74,8 @@ export const chainApp: SimApp<ChainView> = {
     'chain.equivocation-detected',
     'auxpow.submission-accepted',
     'auxpow.retargeted',
+    'rollout.advanced',
+    'rollout.rolled-back',
   ],
 };
 

@@ -6,9 +6,14 @@ import type { BridgeView } from '../../src/actors/bridge-actor.ts';
 import type { ChainView } from '../../src/chain/chain-view.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
 import { type BurnPool, SimExecution } from '../../src/io/sim/execution.ts';
+import type { RolloutView } from '../../src/actors/rollout-actor.ts';
 import { type NodeIOs, type NodeTuning, assembleNode } from '../../src/node/assemble.ts';
+import { FeatureStore } from '../../src/node/feature-store.ts';
 import { type SimNodeContext, type SimNodeHandle } from '../app.ts';
 import { chainSetup } from './setup.ts';
+
+/** A chain node's view for the checkers: the chain's, and the staged V3 rollout's when one runs. */
+export type ChainNodeView = ChainView & { readonly rollout?: RolloutView };
 
 export interface ChainHandle extends SimNodeHandle<ChainView> {
   readonly el: SimExecution;
@@ -80,9 +85,28 @@ export function buildChainNode(ctx: SimNodeContext, bridge?: NonNullable<NodeIOs
       sync: parallelDefaults,
       log: () => undefined,
       sometimes: ctx.sometimes,
+      ...(ctx.scenario.chain.features !== undefined ? { features: new FeatureStore(ctx.scenario.chain.features) } : {}),
     },
     simTuning(ctx),
   );
   node.system.start();
-  return { system: node.system, el, view: () => node.chainView() ?? notRecovered, bridgeView: () => node.bridgeView() };
+  const withRollout = rolloutViewer(() => node.chainView() ?? notRecovered, () => node.rolloutView());
+  return { system: node.system, el, view: ctx.scenario.chain.features === undefined ? () => node.chainView() ?? notRecovered : withRollout, bridgeView: () => node.bridgeView() };
+}
+
+/** The chain view with the rollout's beside it, made anew only when either changes (checks run often). */
+function rolloutViewer(chain: () => ChainView, rollout: () => RolloutView | undefined): () => ChainNodeView {
+  let lastChain: ChainView | undefined;
+  let lastRollout: RolloutView | undefined;
+  let out: ChainNodeView = notRecovered;
+  return () => {
+    const c = chain();
+    const r = rollout();
+    if (c !== lastChain || r !== lastRollout) {
+      lastChain = c;
+      lastRollout = r;
+      out = r === undefined ? c : { ...c, rollout: r };
+    }
+    return out;
+  };
 }

@@ -51,6 +51,8 @@ export interface BridgeDeps {
   /** A new federation (from governance): the peg-in scanner must watch its address too. */
   readonly onFederation: (federation: Federation, previousValidUntilHeight: number) => void;
   readonly log?: (line: string) => void;
+  /** This node's own emergency pause (the features file): no new signature requests or sweeps. */
+  readonly pausedLocally?: () => boolean;
 }
 
 const OP_PREFIX = 'peg/op/';
@@ -151,8 +153,13 @@ class BridgeNode {
 
   // ---- the loop ---------------------------------------------------------------------------------
 
+  /** Paused by governance, or by this node's operator. */
+  private halted(): boolean {
+    return this.paused || this.d.pausedLocally?.() === true;
+  }
+
   private async drive(): Promise<void> {
-    if (this.federations.length > 1 && !this.paused) await this.sweep();
+    if (this.federations.length > 1 && !this.halted()) await this.sweep();
     const open = [...this.ops.values()].filter((o) => o.status !== 'completed').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
     if (open.length === 0) return;
     await this.refreshUtxos();
@@ -160,7 +167,7 @@ class BridgeNode {
       const now = this.ctx.clock.now();
       switch (op.status) {
         case 'confirmed':
-          if (!this.paused) await this.requestSignature(op);
+          if (!this.halted()) await this.requestSignature(op);
           break;
         case 'signature-requested':
           if (now - (this.askedAt.get(op.id) ?? Number.NEGATIVE_INFINITY) >= this.d.reaskAfterMs) this.ask(op);

@@ -301,16 +301,22 @@ class ChainNode {
     const head = this.tree.head();
     if (head.height === 0) return;
     const from = Math.max(1, head.height - REPLAY_ON_RECOVERY);
+    const statuses = new Map<string, number>();
     for (let h = from; h <= head.height; h++) {
-      const node = this.tree.ancestorAt(head.hash, h);
-      const b = node === undefined ? undefined : this.blocks.get(node.key);
+      // Finalized blocks are pruned from the fork-choice tree: below it they come from the finalized
+      // record (skipping them left a fresh execution client without their parents, for ever SYNCING).
+      const key = h <= this.tree.finalized().height ? this.finalized[h] : this.tree.ancestorAt(head.hash, h)?.key;
+      const b = key === undefined ? undefined : this.blocks.get(key);
       if (b === undefined) continue;
       const r = await this.engineCall({ type: 'execute', payload: b.message.executionPayload }, 10_000);
       if (r === undefined || r.status === 'UNAVAILABLE') {
         this.d.sometimes('chain.replay-engine-unavailable');
+        this.d.log?.(`chain: replay to the execution client stopped at height ${h}: ${r === undefined ? 'no answer' : r.error}`);
         return;
       }
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     }
+    this.d.log?.(`chain: replayed heights ${from}..${head.height} to the execution client: ${[...statuses].map(([s, n]) => `${s} ${n}`).join(', ')}`);
   }
 
   private armSlotTimer(): void {

@@ -8,6 +8,9 @@ commands:
   node       the production node (alys node --config <file>)
   devnet     a local network of nodes (alys devnet [--nodes 3] [--duration 5m])
   governance the governance server (alys governance --listen 127.0.0.1:0 --token T --state F --keys F)
+  features   alys features validate <file>: check a feature flags file
+  backup     alys backup --config <node.json> --out <file>: back up a running node
+  restore    alys restore --from <file> --data-dir <dir> [--force]
   bench      benchmarks: alys bench kernel | sync | governance [--json] …
   help       this text`;
 
@@ -30,6 +33,18 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
       case 'devnet': {
         const { devnet } = await import('./devnet.ts');
         return await devnet(rest, print);
+      }
+      case 'features': {
+        const { featuresCommand } = await import('./features.ts');
+        return await featuresCommand(rest, print);
+      }
+      case 'backup': {
+        const { backupCommand } = await import('./backup.ts');
+        return await backupCommand(rest, print);
+      }
+      case 'restore': {
+        const { restoreCommand } = await import('./backup.ts');
+        return await restoreCommand(rest, print);
       }
       case 'bench': {
         const [what, ...args] = rest;

@@ -25,7 +25,7 @@ export async function nodeCommand(argv: string[], print: (line: string) => void)
   const { StartupError, exitIfStuck, startNode } = await import('../io/prod/node-runtime.ts');
   let running;
   try {
-    running = await startNode(config);
+    running = await startNode(config, undefined, { configPath: values.config });
   } catch (err) {
     // startNode has released whatever it opened; should anything still hold the process, it exits
     // anyway: a node that failed to start must never linger holding a port or its data directory.

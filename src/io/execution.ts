@@ -30,10 +30,18 @@ export interface EvmLog {
   readonly logIndex: number;
 }
 
+/**
+ * Per call: which Engine API method version to use. Absent, the client's own migration mode decides;
+ * the staged V3 rollout sets it per block height. A client whose fork does not allow V3 uses V2.
+ */
+export interface EngineCallOptions {
+  readonly version?: 2 | 3;
+}
+
 export interface ExecutionClient {
-  forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes): Promise<{ status: PayloadStatus; payloadId?: string }>;
+  forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes, options?: EngineCallOptions): Promise<{ status: PayloadStatus; payloadId?: string }>;
   getPayload(payloadId: string): Promise<ExecutionPayload>;
-  newPayload(payload: ExecutionPayload): Promise<PayloadStatus>;
+  newPayload(payload: ExecutionPayload, options?: EngineCallOptions): Promise<PayloadStatus>;
   /** Logs `address` emitted in one execution block (plain JSON-RPC, not the Engine API). */
   getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]>;
 }

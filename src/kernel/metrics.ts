@@ -1,6 +1,6 @@
 // Per-actor metrics through prom-client. The hot path only bumps plain counters on the cell; the
 // registry reads them at scrape time (collect), so metrics cost nothing per delivery.
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { ActorSystem } from './actor-system.ts';
 
 export function registerActorMetrics(systems: () => readonly ActorSystem[], registry: Registry = new Registry()): Registry {
@@ -19,15 +19,30 @@ export function registerActorMetrics(systems: () => readonly ActorSystem[], regi
       },
     });
   };
+  // Counts are counters (promtool wants _total on counters only); times are in seconds.
+  const counter = (name: string, help: string, read: (s: ActorSystem, c: ReturnType<ActorSystem['cellsForMetrics']>[number]) => number): void => {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of systems()) {
+          for (const c of s.cellsForMetrics()) this.inc({ node: s.node, actor: c.name }, read(s, c));
+        }
+      },
+    });
+  };
   gauge('alys_actor_mailbox_depth', 'Messages waiting in the mailbox', (_s, c) => c.mailbox.depth + c.mailbox.waiting);
   gauge('alys_actor_mailbox_max_depth', 'Largest mailbox depth seen', (_s, c) => c.mailbox.maxDepth);
-  gauge('alys_actor_messages_total', 'Messages handled', (_s, c) => c.stats.processed);
-  gauge('alys_actor_handling_ms_total', 'Time spent in handlers (virtual ms)', (_s, c) => c.stats.handlingMsTotal);
-  gauge('alys_actor_handling_ms_max', 'Longest handler (virtual ms)', (_s, c) => c.stats.handlingMsMax);
-  gauge('alys_actor_restarts_total', 'Restarts by the supervisor', (_s, c) => c.stats.restarts);
-  gauge('alys_actor_failures_total', 'Handler failures', (_s, c) => c.stats.failures);
-  gauge('alys_actor_dead_letters_total', 'Messages rejected, dropped or discarded', (_s, c) => c.stats.deadLetters);
-  gauge('alys_actor_ask_timeouts_total', 'Asks to this actor that timed out', (_s, c) => c.stats.asksTimedOut);
+  counter('alys_actor_messages_total', 'Messages handled', (_s, c) => c.stats.processed);
+  counter('alys_actor_handling_seconds_total', 'Time spent in handlers (scheduler time)', (_s, c) => c.stats.handlingMsTotal / 1_000);
+  gauge('alys_actor_handling_seconds_max', 'Longest handler (scheduler time)', (_s, c) => c.stats.handlingMsMax / 1_000);
+  counter('alys_actor_restarts_total', 'Restarts by the supervisor', (_s, c) => c.stats.restarts);
+  counter('alys_actor_failures_total', 'Handler failures', (_s, c) => c.stats.failures);
+  counter('alys_actor_dead_letters_total', 'Messages rejected, dropped or discarded', (_s, c) => c.stats.deadLetters);
+  counter('alys_actor_ask_timeouts_total', 'Asks to this actor that timed out', (_s, c) => c.stats.asksTimedOut);
   new Gauge({
     name: 'alys_system_degraded',
     help: '1 when the root supervisor gave up',

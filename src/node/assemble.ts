@@ -5,7 +5,8 @@ import { type AuxPowMsg, auxPowActor } from '../actors/auxpow-actor.ts';
 import { type BridgeMsg, type BridgeView, bridgeActor, bridgeActorName } from '../actors/bridge-actor.ts';
 import { type ChainMsg, chainActor, chainActorName } from '../actors/chain-actor.ts';
 import { type EngineMsg, engineActor, engineActorName } from '../actors/engine-actor.ts';
-import { type SyncActivity, type SyncConfig, type SyncMsg, syncActor, syncActorName } from '../actors/sync-actor.ts';
+import { type RolloutMsg, type RolloutView, rolloutActor, rolloutActorName } from '../actors/rollout-actor.ts';
+import { type SyncActivity, type SyncConfig, type SyncMsg, parallelDefaults, sequentialDefaults, syncActor, syncActorName } from '../actors/sync-actor.ts';
 import { type ValidationMsg, validationActorName } from '../actors/validation-actor.ts';
 import type { NetworkMsg } from '../actors/network-actor.ts';
 import { networkActor } from '../actors/network-actor.ts';
@@ -19,7 +20,7 @@ import { networkActorName } from '../actors/network-actor.ts';
 import type { Federation } from '../bridge/federation.ts';
 import type { ChainView } from '../chain/chain-view.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
-import type { SetVerifier } from '../consensus/signature-sets.ts';
+import { type SetVerifier, inThreadVerifier } from '../consensus/signature-sets.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
 import type { BitcoinClient } from '../io/bitcoin.ts';
 import type { Clock } from '../io/clock.ts';
@@ -34,6 +35,9 @@ import type { Scheduler } from '../kernel/scheduler.ts';
 import { supervisor } from '../kernel/supervisor.ts';
 import type { ExecutionPayload } from '../types/chain.ts';
 import { fromHex } from '../types/hex.ts';
+import { EngineRouter } from '../rollout/engine-router.ts';
+import { FeatureStore } from './feature-store.ts';
+import { defaultFeatures } from './features.ts';
 
 export interface NodeIOs {
   readonly scheduler: Scheduler;
@@ -102,6 +106,8 @@ export interface NodeParams {
   readonly log: (line: string) => void;
   /** Counts interesting paths; a simulated node reports them to the swarm. */
   readonly sometimes?: (probe: string) => void;
+  /** The live feature flags (reloaded by the operator); the defaults when absent. */
+  readonly features?: FeatureStore;
 }
 
 export interface AssembledNode {
@@ -111,12 +117,16 @@ export interface AssembledNode {
   /** What the sync pipeline waits on, once it has handled a message. */
   syncActivity(): SyncActivity | undefined;
   readonly probes: ReadonlyMap<string, number>;
+  rolloutView(): RolloutView | undefined;
+  readonly features: FeatureStore;
 }
 
 export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = productionTuning): AssembledNode {
   let chainView: ChainView | undefined;
   let bridgeView: BridgeView | undefined;
   let syncActivity: SyncActivity | undefined;
+  let rolloutView: RolloutView | undefined;
+  const features = p.features ?? new FeatureStore({ ...defaultFeatures, improvedSync: p.sync.strategy === 'parallel' });
   const probes = new Map<string, number>();
   const sometimes =
     p.sometimes ??
@@ -127,6 +137,18 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
   const bridgeBackoff = { kind: 'backoff' as const, ...t.bridgeBackoff, multiplier: 2, jitter: 0.2 };
   const intensity = t.intensity;
   const b = io.bridge;
+  // Every engine call goes through the router: outside the staged V3 rollout it passes calls through.
+  const execution = new EngineRouter({
+    inner: io.execution,
+    genesis: io.executionGenesis,
+    mode: () => features.current().lighthouseV5.mode,
+    percent: () => rolloutView?.percent ?? 0,
+    record: (outcome) => void system.ref<RolloutMsg>(rolloutActorName).tell({ type: 'outcome', outcome }),
+  });
+  // The parallelValidation flag, read at each verification: the worker pool, or the main thread.
+  const inThread = inThreadVerifier(p.scheme);
+  const pool = io.verifier;
+  const verifier: SetVerifier | undefined = pool === undefined ? undefined : (sets) => (features.current().parallelValidation ? pool(sets) : inThread(sets));
   const tree = supervisor({
     name: 'root',
     strategy: 'one-for-one',
@@ -151,9 +173,20 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         intensity,
         children: [
           ...Array.from({ length: p.validators }, (_, i) =>
-            validationActor(i, { spec: p.spec, scheme: p.scheme, clock: io.clock, modelledCostMs: t.validationCostMs, ...(io.verifier !== undefined ? { verifier: io.verifier } : {}) }),
+            validationActor(i, { spec: p.spec, scheme: p.scheme, clock: io.clock, modelledCostMs: t.validationCostMs, ...(verifier !== undefined ? { verifier } : {}) }),
           ),
-          engineActor(io.execution, t.engineBuildWaitMs > 0 ? { ms: t.engineBuildWaitMs, clock: io.clock } : undefined),
+          rolloutActor({
+            storage: io.storage,
+            settings: () => features.current().lighthouseV5.rollout,
+            startPercent: () => features.current().lighthouseV5.startPercent,
+            publish: (v) => {
+              rolloutView = v;
+            },
+            log: p.log,
+            sometimes,
+            ignoreGates: t.bugs.has('rollout-ignore-gates'),
+          }),
+          engineActor(execution, t.engineBuildWaitMs > 0 ? { ms: t.engineBuildWaitMs, clock: io.clock } : undefined),
           syncActor(syncDeps()),
           chainActor({
             spec: p.spec,
@@ -206,6 +239,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                   publish: (v) => {
                     bridgeView = v;
                   },
+                  pausedLocally: () => features.current().peg.paused,
                   onFederation: (f, until) => system.ref<PegInMsg>(pegInActorName).tell({ type: 'federation', federation: f, previousValidUntilHeight: until }),
                   log: p.log,
                 }),
@@ -229,7 +263,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
     const engine = () => system.ref<EngineMsg>(engineActorName);
     const status = (s: string): 'valid' | 'invalid' | 'unavailable' => (s === 'VALID' ? 'valid' : s === 'INVALID' ? 'invalid' : 'unavailable');
     return {
-      config: { ...p.sync, productionThreshold: p.productionThreshold },
+      config: liveSyncConfig(p.sync, p.productionThreshold, features),
       clock: io.clock,
       send: (peer, bytes) => system.ref<NetworkMsg>(networkActorName).tell({ type: 'send-bytes', peer, bytes }),
       validate: async (blocks) => {
@@ -269,7 +303,25 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
     };
   }
   const system: ActorSystem = new ActorSystem({ ...io.system, node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
-  return { system, chainView: () => chainView, bridgeView: () => bridgeView, syncActivity: () => syncActivity, probes };
+  return { system, chainView: () => chainView, bridgeView: () => bridgeView, syncActivity: () => syncActivity, rolloutView: () => rolloutView, probes, features };
+}
+
+/**
+ * The sync config as the SyncActor reads it: the improvedSync flag picks the strategy's defaults at
+ * each read, so a reload takes effect at the sync's next decision without restarting it. Settings
+ * the operator gave explicitly (the batch size) stay as given.
+ */
+function liveSyncConfig(base: SyncConfig, productionThreshold: number, features: FeatureStore): SyncConfig {
+  const pick = (): SyncConfig => {
+    const wanted = features.current().improvedSync ? 'parallel' : 'sequential';
+    if (wanted === base.strategy) return base;
+    const defaults = wanted === 'parallel' ? parallelDefaults : sequentialDefaults;
+    return { ...base, strategy: wanted, window: defaults.window, maxInFlightPerPeer: defaults.maxInFlightPerPeer, requestTimeoutMs: defaults.requestTimeoutMs };
+  };
+  const keys = Object.keys(base) as Array<keyof SyncConfig>;
+  const live = {} as SyncConfig;
+  for (const k of keys) Object.defineProperty(live, k, { enumerable: true, get: () => (k === 'productionThreshold' ? productionThreshold : pick()[k]) });
+  return live;
 }
 
 export type { AuxPowMsg };

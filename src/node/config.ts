@@ -43,6 +43,8 @@ export const nodeConfigSchema = z.strictObject({
     initialBits: z.number().int().positive().default(0x207fffff),
     auxPowTargetSpacingSlots: z.number().int().positive().default(4),
   }),
+  /** The feature flags file (src/node/features.ts): reloaded on change and on SIGHUP. */
+  featuresFile: z.string().min(1).optional(),
   /** This node's authority (BLS) key seed file, if it is an authority: a consensus key, not a federation key. */
   authorityKeyFile: z.string().optional(),
   execution: z.strictObject({
@@ -95,6 +97,8 @@ export const nodeConfigSchema = z.strictObject({
       maxBodyBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
       /** Most open connections at once. */
       maxConnections: z.number().int().min(1).max(10_000).default(64),
+      /** A file holding the admin token: the rollout and backup methods need it as a bearer. */
+      adminTokenFile: z.string().min(1).optional(),
     })
     .prefault({}),
   sync: z
@@ -188,5 +192,7 @@ export function configFiles(c: NodeConfig): Array<{ readonly field: string; read
   if (c.authorityKeyFile !== undefined) files.push({ field: 'authorityKeyFile', path: c.authorityKeyFile });
   if (c.bitcoin?.cookieFile !== undefined) files.push({ field: 'bitcoin.cookieFile', path: c.bitcoin.cookieFile });
   if (c.governance?.tlsCaFile !== undefined) files.push({ field: 'governance.tlsCaFile', path: c.governance.tlsCaFile });
+  if (c.rpc.adminTokenFile !== undefined) files.push({ field: 'rpc.adminTokenFile', path: c.rpc.adminTokenFile });
+  if (c.featuresFile !== undefined) files.push({ field: 'featuresFile', path: c.featuresFile });
   return files;
 }

@@ -9,7 +9,7 @@
 // Plain JSON-RPC (logs) goes through viem. Network errors are retried with backoff; a health state
 // (online, syncing, offline, auth-failed) follows every call.
 import { createPublicClient, http, type Hex as ViemHex } from 'viem';
-import type { EvmLog, ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../execution.ts';
+import type { EngineCallOptions, EvmLog, ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../execution.ts';
 import type { ExecutionPayload } from '../../types/chain.ts';
 import { engineJwt } from './jwt.ts';
 import { type Hex, attributesToJson, payloadFromJson, payloadToJson, statusFromJson } from './engine-json.ts';
@@ -24,6 +24,7 @@ export interface EngineClientOptions {
   /** Plain JSON-RPC (geth --http), for logs. */
   readonly rpcUrl: string;
   readonly jwtSecret: Uint8Array;
+  /** The migration mode at start; setMode changes it on a running node (a features reload). */
   readonly mode: EngineMigrationMode;
   /** Cancun (Deneb) activation time in seconds; undefined: not scheduled, V2 only. */
   readonly cancunTime?: number;
@@ -54,8 +55,10 @@ export class EngineApiClient implements ExecutionClient {
   private readonly rpc;
   /** Versions of payloads we built, so getPayload uses the matching method. */
   private readonly built = new Map<string, 2 | 3>();
+  private mode: EngineMigrationMode;
 
   constructor(private readonly o: EngineClientOptions) {
+    this.mode = o.mode;
     this.rpc = createPublicClient({ transport: http(o.rpcUrl, { retryCount: o.retries ?? 3, timeout: o.timeoutMs ?? 8_000 }) });
   }
 
@@ -97,9 +100,14 @@ export class EngineApiClient implements ExecutionClient {
     return status;
   }
 
-  /** Runs the call in the versions the migration mode asks for. */
-  private async versioned<T>(allowsV3: boolean, run: (v: 2 | 3) => Promise<T>, same: (a: T, b: T) => boolean): Promise<T> {
-    switch (this.o.mode) {
+  setMode(mode: EngineMigrationMode): void {
+    this.mode = mode;
+  }
+
+  /** Runs the call in the version asked for, or else in the versions the migration mode asks for. */
+  private async versioned<T>(allowsV3: boolean, run: (v: 2 | 3) => Promise<T>, same: (a: T, b: T) => boolean, options?: EngineCallOptions): Promise<T> {
+    if (options?.version !== undefined) return run(options.version === 3 && allowsV3 ? 3 : 2);
+    switch (this.mode) {
       case 'v2-only':
         return run(2);
       case 'v3-only':
@@ -127,7 +135,7 @@ export class EngineApiClient implements ExecutionClient {
     }
   }
 
-  async forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes): Promise<{ status: PayloadStatus; payloadId?: string }> {
+  async forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes, options?: EngineCallOptions): Promise<{ status: PayloadStatus; payloadId?: string }> {
     const fcs = { headBlockHash: data(state.headBlockHash), safeBlockHash: data(state.safeBlockHash), finalizedBlockHash: data(state.finalizedBlockHash) };
     const allowsV3 = attributes !== undefined && this.forkAllowsV3(attributes.timestamp);
     const run = async (v: 2 | 3) => {
@@ -137,7 +145,7 @@ export class EngineApiClient implements ExecutionClient {
       if (out.payloadId !== undefined) this.built.set(out.payloadId, v);
       return out;
     };
-    return this.versioned(allowsV3, run, (a, b) => a.status.status === b.status.status);
+    return this.versioned(allowsV3, run, (a, b) => a.status.status === b.status.status, options);
   }
 
   async getPayload(payloadId: string): Promise<ExecutionPayload> {
@@ -147,14 +155,14 @@ export class EngineApiClient implements ExecutionClient {
     return payloadFromJson(r.executionPayload);
   }
 
-  async newPayload(payload: ExecutionPayload): Promise<PayloadStatus> {
+  async newPayload(payload: ExecutionPayload, options?: EngineCallOptions): Promise<PayloadStatus> {
     const allowsV3 = this.forkAllowsV3(payload.timestamp);
     const run = async (v: 2 | 3) => {
       const params: unknown[] = [payloadToJson(payload, v)];
       if (v === 3) params.push([], data(new Uint8Array(32)));
       return this.note(statusFromJson(await this.call(`engine_newPayloadV${v}`, params)));
     };
-    return this.versioned(allowsV3, run, (a, b) => a.status === b.status);
+    return this.versioned(allowsV3, run, (a, b) => a.status === b.status, options);
   }
 
   async getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {

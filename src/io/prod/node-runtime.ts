@@ -3,9 +3,9 @@
 // pool, the optional bridge links (bitcoind/btcd and governance), assembles the actors
 // (src/node/assemble.ts) on the real-time driver, and serves JSON-RPC, /metrics and /status.
 import { type SyncConfig, parallelDefaults, sequentialDefaults } from '../../actors/sync-actor.ts';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import * as bitcoin from 'bitcoinjs-lib';
 import { pino } from 'pino';
@@ -19,6 +19,13 @@ import { Scheduler } from '../../kernel/scheduler.ts';
 import { assembleNode, type AssembledNode } from '../../node/assemble.ts';
 import { type NodeConfig, ConfigError } from '../../node/config.ts';
 import { RpcMethodError, callRpcMethod } from '../../node/rpc-methods.ts';
+import { callAdminMethod, isAdminMethod } from '../../node/admin-methods.ts';
+import { FeatureStore } from '../../node/feature-store.ts';
+import { type Features, FeaturesError, defaultFeatures } from '../../node/features.ts';
+import { registerOpsMetrics } from '../../node/ops-metrics.ts';
+import { registerChainMetrics } from '../../node/chain-metrics.ts';
+import { writeBackup } from './backup-files.ts';
+import { loadFeatures, watchFeatures } from './features-watcher.ts';
 import { registerSyncMetrics } from '../../sync/metrics.ts';
 import { fromHex, toHex } from '../../types/hex.ts';
 import { BitcoinRpc } from './bitcoin-rpc.ts';
@@ -106,31 +113,51 @@ export function exitIfStuck(code: number, graceMs = 3_000): void {
   setTimeout(() => process.exit(code), graceMs).unref();
 }
 
-/** Structured JSON logs on stderr (pino); ALYS_LOG_LEVEL sets the level. */
+let activeLogger: { level: string; error: (line: string) => void } | undefined;
+
+/** Structured JSON logs on stderr (pino); ALYS_LOG_LEVEL sets the level, and so does the features file's logLevel. */
 export function nodeLogger(): (line: string) => void {
   const logger = pino({ name: 'alys', level: process.env.ALYS_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  activeLogger = { get level() { return logger.level; }, set level(l: string) { logger.level = l; }, error: (line: string) => logger.error(line) };
   return (line) => logger.info(line);
 }
 
-/** Faults a test harness injects into an in-process node; `alys node` never passes any. */
-export interface NodeTestHooks {
+export interface StartOptions {
+  /** The config file the node was started from: a backup carries it. */
+  readonly configPath?: string;
+  /** A fault a test harness injects into an in-process node; `alys node` never passes one. */
   readonly dropOutbound?: (to: string, payload: Uint8Array) => boolean;
 }
 
-export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger(), hooks: NodeTestHooks = {}): Promise<RunningNode> {
+/** The features at start: the file's, or (without one) the defaults the config's own settings imply. */
+function initialFeatures(config: NodeConfig): Features {
+  if (config.featuresFile !== undefined) return loadFeatures(config.featuresFile);
+  return { ...defaultFeatures, improvedSync: config.sync.strategy === 'parallel', lighthouseV5: { ...defaultFeatures.lighthouseV5, mode: config.execution.migration } };
+}
+
+export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger(), options: StartOptions = {}): Promise<RunningNode> {
   // What has been opened so far, closed in reverse order if start-up fails: a node that cannot start
   // must not hold its ports or its data directory's lock.
   const opened: Array<() => Promise<unknown>> = [];
   try {
-    return await startOpening(config, log, hooks, opened);
+    return await startOpening(config, log, options, opened);
   } catch (err) {
     for (const close of opened.reverse()) await close().catch(() => undefined);
     throw err;
   }
 }
 
-async function startOpening(config: NodeConfig, log: (line: string) => void, hooks: NodeTestHooks, opened: Array<() => Promise<unknown>>): Promise<RunningNode> {
+async function startOpening(config: NodeConfig, log: (line: string) => void, options: StartOptions, opened: Array<() => Promise<unknown>>): Promise<RunningNode> {
   // Everything that can be checked without opening anything comes first.
+  let features: FeatureStore;
+  try {
+    features = new FeatureStore(initialFeatures(config));
+  } catch (err) {
+    if (err instanceof FeaturesError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const adminToken = config.rpc.adminTokenFile === undefined ? undefined : readTokenFile(config.rpc.adminTokenFile);
+  if (activeLogger !== undefined) activeLogger.level = features.current().logLevel;
   const key = config.authorityKeyFile === undefined ? undefined : blsScheme.keyFromSeed(readHexFile(config.authorityKeyFile, 'authorityKeyFile', 32));
   let jwtSecret: Uint8Array;
   try {
@@ -154,7 +181,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
   }
   opened.push(() => storage.close());
   // The RPC port is taken early, so that it too fails fast; until the node runs, calls are refused.
-  const serving: { current?: { call: (method: string, params: readonly unknown[]) => Promise<unknown>; metrics: () => Promise<string>; status: () => Promise<unknown> } } = {};
+  const serving: { current?: { call: (method: string, params: readonly unknown[], bearer: string | undefined) => Promise<unknown>; metrics: () => Promise<string>; status: () => Promise<unknown> } } = {};
   const starting = (): never => {
     throw new RpcMethodError(-1, 'the node is starting');
   };
@@ -163,7 +190,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
     rpc = await startRpcServer({
       listen: config.rpc.listen,
       limits: { maxBatch: config.rpc.maxBatch, maxBodyBytes: config.rpc.maxBodyBytes, maxConnections: config.rpc.maxConnections },
-      call: async (method, params) => (serving.current === undefined ? starting() : serving.current.call(method, params)),
+      call: async (method, params, bearer) => (serving.current === undefined ? starting() : serving.current.call(method, params, bearer)),
       metrics: async () => (serving.current === undefined ? '' : serving.current.metrics()),
       status: async () => (serving.current === undefined ? { starting: true } : serving.current.status()),
     });
@@ -178,7 +205,8 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
     engineUrl: config.execution.engineUrl,
     rpcUrl: config.execution.rpcUrl,
     jwtSecret,
-    mode: config.execution.migration,
+    // In the rollout mode the router picks each call's version; the client's own mode is then moot.
+    mode: features.current().lighthouseV5.mode === 'rollout' ? 'v2-only' : (features.current().lighthouseV5.mode as NodeConfig['execution']['migration']),
     ...(config.execution.cancunTime !== undefined ? { cancunTime: config.execution.cancunTime } : {}),
   });
   const executionGenesis = await untilReady(
@@ -193,7 +221,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
       listen: config.network.listen,
       bootstrap: config.network.bootstrap,
       ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
-      ...(hooks.dropOutbound !== undefined ? { dropOutbound: hooks.dropOutbound } : {}),
+      ...(options.dropOutbound !== undefined ? { dropOutbound: options.dropOutbound } : {}),
     });
   } catch (err) {
     const why = reasonOf(err);
@@ -249,8 +277,16 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
       verifier: (sets) => settleVia(driver, pool.verify(sets)),
       ...(bridge !== undefined ? { bridge } : {}),
     },
-    { id: network.self, spec, scheme: blsScheme, key, feeRecipient: new Uint8Array(20), productionThreshold: config.sync.productionThreshold, validators: 4, sync: syncConfigOf(config), log },
+    { id: network.self, spec, scheme: blsScheme, key, feeRecipient: new Uint8Array(20), productionThreshold: config.sync.productionThreshold, validators: 4, sync: syncConfigOf(config), log, features },
   );
+  features.subscribe((f) => {
+    if (activeLogger !== undefined) activeLogger.level = f.logLevel;
+    if (f.lighthouseV5.mode !== 'rollout') execution.setMode(f.lighthouseV5.mode);
+  });
+  const watcher =
+    config.featuresFile === undefined
+      ? undefined
+      : watchFeatures(config.featuresFile, features, { info: log, error: (line) => (activeLogger !== undefined ? activeLogger.error(line) : log(line)) });
   driver.post(() => node.system.start());
   driver.start();
   opened.push(async () => {
@@ -258,6 +294,8 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
     await driver.stop();
   });
   const registry = registerActorMetrics(() => [node.system], new Registry());
+  registerOpsMetrics(registry, features, () => node.rolloutView());
+  registerChainMetrics(registry, () => node.chainView(), () => network.peers().length);
   registerSyncMetrics(registry, () => {
     const v = node.chainView();
     if (v === undefined) return undefined;
@@ -268,14 +306,24 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
     chainView: () => node.chainView(),
     bridgeView: () => node.bridgeView(),
     depositAddress: federation?.address,
-    status: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, events: Object.fromEntries([...node.probes].sort(([a], [b]) => a.localeCompare(b))), execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey) }),
+    status: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, events: Object.fromEntries([...node.probes].sort(([a], [b]) => a.localeCompare(b))), execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey), features: { generation: features.generation(), engineMode: features.current().lighthouseV5.mode, rolloutPercent: node.rolloutView()?.percent ?? null } }),
+  };
+  const adminCtx = {
+    system: node.system,
+    token: adminToken,
+    backup: (path: string) => {
+      const v = node.chainView();
+      return writeBackup(storage, resolve(path), { ...(options.configPath !== undefined ? { configPath: options.configPath } : {}), ...(config.featuresFile !== undefined ? { featuresPath: config.featuresFile } : {}) }, v === undefined ? null : { height: v.headHeight, hash: v.headHash });
+    },
   };
   const onDriver = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));
   serving.current = {
-    call: (method, params) => onDriver(() => callRpcMethod(ctx, method, params)),
+    call: (method, params, bearer) => (isAdminMethod(method) ? onDriver(() => callAdminMethod(adminCtx, method, params, bearer)) : onDriver(() => callRpcMethod(ctx, method, params))),
     metrics: () => registry.metrics(),
     status: () => onDriver(() => callRpcMethod(ctx, 'status', [])),
   };
+  // Where tools (alys backup, alys status) find a running node from its data directory.
+  writeFileSync(join(config.dataDir, 'rpc.json'), JSON.stringify({ url: rpc.url, pid: process.pid }));
   log(`alys node: ${network.self} rpc ${rpc.url} ${key === undefined ? 'follower' : 'authority'}${bridge === undefined ? '' : `, bridge to ${federation?.address}`}`);
   return {
     config,
@@ -284,6 +332,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
     multiaddrs: network.libp2p.getMultiaddrs().map((m) => m.toString()),
     node,
     stop: async () => {
+      watcher?.stop();
       await rpc.close();
       await new Promise<void>((resolve) => driver.post(() => void node.system.shutdown().then(resolve, resolve)));
       await driver.stop();
@@ -292,6 +341,17 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, hoo
       await storage.close();
     },
   };
+}
+
+function readTokenFile(path: string): string {
+  let token: string;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`rpc.adminTokenFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (token.length < 16) throw new ConfigError(`rpc.adminTokenFile ${path}: the token must be at least 16 characters`);
+  return token;
 }
 
 /** The config's sync section over the strategy's defaults. */

@@ -28,7 +28,8 @@ export const defaultRpcLimits: RpcLimits = { maxBodyBytes: 1024 * 1024, maxBatch
 
 export interface RpcHttpOptions {
   readonly listen: string;
-  readonly call: (method: string, params: readonly unknown[]) => Promise<unknown>;
+  /** `bearer`: the request's Authorization bearer token, for the admin methods. */
+  readonly call: (method: string, params: readonly unknown[], bearer: string | undefined) => Promise<unknown>;
   readonly metrics: () => Promise<string>;
   readonly status: () => Promise<unknown>;
   readonly limits?: Partial<RpcLimits>;
@@ -90,7 +91,7 @@ export function pathOf(url: string | undefined): string {
 export async function startRpcServer(o: RpcHttpOptions): Promise<RunningRpcServer> {
   const limits: RpcLimits = { ...defaultRpcLimits, ...o.limits };
 
-  const one = async (r: unknown): Promise<Record<string, unknown>> => {
+  const one = async (r: unknown, bearer: string | undefined): Promise<Record<string, unknown>> => {
     const req: JsonRpcRequest = typeof r === 'object' && r !== null && !Array.isArray(r) ? r : {};
     const v1 = req.jsonrpc !== '2.0';
     const id = req.id ?? null;
@@ -100,20 +101,20 @@ export async function startRpcServer(o: RpcHttpOptions): Promise<RunningRpcServe
     const params = req.params === undefined ? [] : req.params;
     if (!Array.isArray(params)) return reply(null, { code: RPC_INVALID_PARAMS, message: 'params must be an array' });
     try {
-      return reply(await o.call(req.method, params), null);
+      return reply(await o.call(req.method, params, bearer), null);
     } catch (err) {
       const code = err instanceof RpcMethodError ? err.code : -32603;
       return reply(null, { code, message: err instanceof Error ? err.message : String(err) });
     }
   };
 
-  const rpc = async (parsed: unknown): Promise<unknown> => {
-    if (!Array.isArray(parsed)) return one(parsed);
+  const rpc = async (parsed: unknown, bearer: string | undefined): Promise<unknown> => {
+    if (!Array.isArray(parsed)) return one(parsed, bearer);
     if (parsed.length === 0) return errorReply({ code: RPC_INVALID_REQUEST, message: 'empty batch' });
     if (parsed.length > limits.maxBatch) return errorReply({ code: RPC_INVALID_REQUEST, message: `batch of ${parsed.length} calls is over the limit of ${limits.maxBatch}` });
     // One after another: a batch holds at most one call on the node at a time.
     const out: unknown[] = [];
-    for (const r of parsed) out.push(await one(r));
+    for (const r of parsed) out.push(await one(r, bearer));
     return out;
   };
 
@@ -144,7 +145,9 @@ export async function startRpcServer(o: RpcHttpOptions): Promise<RunningRpcServe
     } catch (err) {
       return send(200, JSON.stringify(errorReply({ code: RPC_PARSE_ERROR, message: `parse error: ${(err as Error).message}` })));
     }
-    send(200, JSON.stringify(await rpc(parsed), bigintSafe));
+    const auth = req.headers.authorization;
+    const bearer = auth !== undefined && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : undefined;
+    send(200, JSON.stringify(await rpc(parsed, bearer), bigintSafe));
   };
 
   // A connection's requests run one at a time, in arrival order (HTTP/1.1 may pipeline them).

@@ -7,7 +7,7 @@ import type { Scheduler } from '../../kernel/scheduler.ts';
 import { completeLater } from './complete-later.ts';
 import type { ExecutionPayload } from '../../types/chain.ts';
 import { concat, toHex } from '../../types/hex.ts';
-import type { EvmLog, ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../execution.ts';
+import type { EngineCallOptions, EvmLog, ExecutionClient, ForkchoiceState, PayloadAttributes, PayloadStatus } from '../execution.ts';
 import { BRIDGE_ADDRESS, encodePegOutLog } from '../../bridge/pegout-request.ts';
 
 export interface SimExecutionOptions {
@@ -78,6 +78,8 @@ export class SimExecution implements ExecutionClient {
   mode: 'ok' | 'syncing' | 'invalid' = 'ok';
   /** While down, calls fail as a refused connection would. */
   down = false;
+  /** While set, every V3 method fails as a client without Cancun answers (the rollout scenario's fault). */
+  v3Failing = false;
   calls = 0;
   executed = 0;
 
@@ -103,8 +105,9 @@ export class SimExecution implements ExecutionClient {
     return this.head;
   }
 
-  forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes): Promise<{ status: PayloadStatus; payloadId?: string }> {
+  forkchoiceUpdated(state: ForkchoiceState, attributes?: PayloadAttributes, options?: EngineCallOptions): Promise<{ status: PayloadStatus; payloadId?: string }> {
     return this.later(() => {
+      this.refuseV3(options, 'engine_forkchoiceUpdatedV3');
       if (this.mode === 'syncing') return { status: { status: 'SYNCING' } };
       const key = toHex(state.headBlockHash);
       const parent = this.blocks.get(key);
@@ -145,8 +148,9 @@ export class SimExecution implements ExecutionClient {
     });
   }
 
-  newPayload(payload: ExecutionPayload): Promise<PayloadStatus> {
+  newPayload(payload: ExecutionPayload, options?: EngineCallOptions): Promise<PayloadStatus> {
     return this.later((): PayloadStatus => {
+      this.refuseV3(options, 'engine_newPayloadV3');
       if (this.mode === 'syncing') return { status: 'SYNCING' };
       const { blockHash, ...body } = payload;
       const want = payloadHash(body);
@@ -170,6 +174,10 @@ export class SimExecution implements ExecutionClient {
       if (b === undefined) throw new Error(`unknown block 0x${toHex(blockHash)}`);
       return b.logs.filter((l) => l.address === address.toLowerCase());
     }, 1);
+  }
+
+  private refuseV3(options: EngineCallOptions | undefined, method: string): void {
+    if (options?.version === 3 && this.v3Failing) throw new Error(`${method}: Unsupported fork`);
   }
 
   private later<T>(fn: () => T, latencyMs = this.o.latencyMs): Promise<T> {
