@@ -1,7 +1,7 @@
 // Running `alys node` as a real process for the real-IO suite: a config over a real Geth, the ready
 // line, JSON-RPC calls, and a CPU miner that merges-mines through createauxblock/submitauxblock.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GethProcess } from './geth.ts';
 import { encodeAuxPow } from '../src/auxpow/auxpow.ts';
@@ -58,20 +58,37 @@ export const publicKeyOf = (seedHex: string): string => toHex(blsScheme.keyFromS
 export interface NodeProcess {
   readonly child: ChildProcess;
   readonly rpc: string;
+  readonly peerId: string;
   readonly multiaddrs: readonly string[];
+  /** Where the node's log (its stderr and stdout) goes, when it was started with one. */
+  readonly logFile: string | undefined;
   output(): string;
-  call<T>(method: string, params?: unknown[]): Promise<T>;
+  /** One JSON-RPC call; with timeoutMs, a call the node does not answer in time rejects. */
+  call<T>(method: string, params?: unknown[], o?: { readonly timeoutMs?: number }): Promise<T>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `faults`: start the node through harness/faulty-node.ts with these arguments (transport faults). */
-export function startNodeProcess(configPath: string, faults?: readonly string[]): Promise<NodeProcess> {
+/**
+ * `faults`: start the node through harness/faulty-node.ts with these arguments (transport faults).
+ * `logFile`: also write the node's stderr and stdout there.
+ */
+export function startNodeProcess(configPath: string, faults?: readonly string[], o: { readonly logFile?: string } = {}): Promise<NodeProcess> {
   const args = faults === undefined ? [ALYS, 'node', '--config', configPath] : ['--import', 'tsx', FAULTY_NODE, '--config', configPath, ...faults];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-20_000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const log = o.logFile === undefined ? undefined : createWriteStream(o.logFile, { flags: 'a' });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err = (err + d).slice(-20_000);
+    log?.write(d);
+  });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => log?.write(d));
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      if (log === undefined) return r();
+      log.end(() => r());
+    }),
+  );
   return new Promise((resolve, reject) => {
     // Generous: on a loaded 2-core machine loading the TypeScript sources alone takes tens of seconds.
     const timer = setTimeout(() => {
@@ -83,20 +100,27 @@ export function startNodeProcess(configPath: string, faults?: readonly string[])
       clearTimeout(timer);
       if (!ready) reject(new Error(`alys node exited with ${code} before it was ready:\n${err}`));
     });
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout.on('data', (d: string) => {
       out += d;
       const line = out.split('\n').find((l) => l.startsWith('{') && l.includes('"ready"'));
       if (line === undefined) return;
       clearTimeout(timer);
       ready = true;
-      const r = JSON.parse(line) as { rpc: string; multiaddrs: string[] };
+      const r = JSON.parse(line) as { rpc: string; peerId: string; multiaddrs: string[] };
       resolve({
         child,
         rpc: r.rpc,
+        peerId: r.peerId,
         multiaddrs: r.multiaddrs,
+        logFile: o.logFile,
         output: () => err,
-        call: async <T>(method: string, params: unknown[] = []): Promise<T> => {
-          const res = await fetch(r.rpc, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+        call: async <T>(method: string, params: unknown[] = [], c: { readonly timeoutMs?: number } = {}): Promise<T> => {
+          const res = await fetch(r.rpc, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+            ...(c.timeoutMs !== undefined ? { signal: AbortSignal.timeout(c.timeoutMs) } : {}),
+          });
           const body = (await res.json()) as { result?: T; error?: { message: string } };
           if (body.error) throw new Error(`${method}: ${body.error.message}`);
           return body.result as T;
@@ -144,8 +168,8 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined>, 
 }
 
 /** Starts the node and waits until it has loaded its chain from disk (getheadblock answers). */
-export async function startRecovered(configPath: string, faults?: readonly string[]): Promise<NodeProcess> {
-  const n = await startNodeProcess(configPath, faults);
+export async function startRecovered(configPath: string, faults?: readonly string[], o: { readonly logFile?: string } = {}): Promise<NodeProcess> {
+  const n = await startNodeProcess(configPath, faults, o);
   await waitFor('the node to load its chain', () => n.call<{ height: number }>('getheadblock'), 60_000);
   return n;
 }

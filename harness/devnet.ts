@@ -1,7 +1,11 @@
 // `alys devnet` on real components: one Geth per node, one btcd (regtest), the governance server,
 // and N Alys authorities (`alys node` processes) meshed over libp2p on loopback, with a merged miner
-// and a Bitcoin miner; prints a status line per node each second until stopped.
-import { writeFileSync } from 'node:fs';
+// and a Bitcoin miner. It prints what an operator needs of each node (RPC URL, peer id, libp2p
+// addresses, log file), then a status line each second until stopped, then where the logs are. Node
+// logs go to files under the devnet's directory, which is kept after exit (Geth's and the nodes' data
+// directories, gigabytes, are not).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devKeysFile } from '../src/governance/server/keys-file.ts';
 import { GrpcGovernanceLink } from '../src/io/prod/governance-grpc.ts';
@@ -10,8 +14,8 @@ import type { FederationUpdate } from '../src/governance/messages.ts';
 import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, writeNodeConfig } from './alys-node.ts';
 import { DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from './btcd.ts';
 import { type GethProcess, startGeth } from './geth.ts';
-import { type PegsStatus, pegSettingsLine, pegStatusCell } from './devnet-peg.ts';
-import { tempDir } from './temp-dirs.ts';
+import { pegSettingsLine } from './devnet-peg.ts';
+import { statusLine } from './devnet-status.ts';
 
 async function federationOf(gov: GovernanceProcess, token: string): Promise<FederationUpdate> {
   const link = new GrpcGovernanceLink({ address: gov.listening, token });
@@ -32,9 +36,14 @@ async function federationOf(gov: GovernanceProcess, token: string): Promise<Fede
   });
 }
 
+const STATUS_TIMEOUT_MS = 800;
+
 export async function runRealDevnet(o: { nodes: number; durationMs: number | undefined; print: (line: string) => void; stopSignal: Promise<void> }): Promise<number> {
   const token = 'devnet-token';
-  const dir = tempDir('alys-devnet-');
+  const dir = mkdtempSync(join(tmpdir(), 'alys-devnet-'));
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  o.print(`devnet: directory ${dir} (node logs in ${logs}; kept after exit)`);
   const keysPath = join(dir, 'governance-keys.json');
   writeFileSync(keysPath, JSON.stringify(devKeysFile('devnet', 5, 3)));
   const geths: GethProcess[] = [];
@@ -58,8 +67,14 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
       const geth = await startGeth();
       geths.push(geth);
       const cfg = writeNodeConfig(geth, { authority: true, authorities, seedHex, genesisTimeMs, bootstrap: nodes.flatMap((n) => n.multiaddrs), slotDurationMs: 2_000, bridge });
-      nodes.push(await startRecovered(cfg.configPath));
-      o.print(`devnet: node n${i} up (rpc ${nodes[i]?.rpc}, geth ${geth.rpcUrl})`);
+      const node = await startRecovered(cfg.configPath, undefined, { logFile: join(logs, `n${i}.log`) });
+      nodes.push(node);
+      o.print(`devnet: n${i} up`);
+      o.print(`devnet: n${i} rpc     ${node.rpc}`);
+      o.print(`devnet: n${i} peer id ${node.peerId}`);
+      for (const m of node.multiaddrs) o.print(`devnet: n${i} libp2p  ${m.includes('/p2p/') ? m : `${m}/p2p/${node.peerId}`}`);
+      o.print(`devnet: n${i} log     ${node.logFile ?? ''}`);
+      o.print(`devnet: n${i} geth    ${geth.rpcUrl}`);
     }
     o.print(`devnet: federation deposit address ${fed.address}; btcd RPC ${btcd.url} (user ${btcd.user}); governance ${gov.listening}`);
     o.print(pegSettingsLine({ depositConfirmations: bridge.bitcoin.confirmations, federationAddress: fed.address }));
@@ -71,20 +86,18 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
         await new Promise((r) => setTimeout(r, 4_000));
       }
     })();
-    const status = setInterval(() => {
-      void Promise.all(
-        nodes.map(async (n, i) => {
-          const s = await n.call<{ head: { height: number } | null; finalized: number | null; peers: number; sync: { currentHeight: number; targetHeight: number } | null; pegs: PegsStatus | null }>('status').catch(() => undefined);
-          if (s === undefined) return `n${i} down`;
-          const pct = s.sync === null || s.sync.targetHeight === 0 ? 100 : Math.floor((s.sync.currentHeight / s.sync.targetHeight) * 1000) / 10;
-          return `n${i} h${s.head?.height ?? 0} f${s.finalized ?? 0} peers ${s.peers} sync ${pct}% ${pegStatusCell(s.pegs)}`;
-        }),
-      ).then((cells) => o.print(cells.join(' | ')));
-    }, 1_000);
+    // Each line waits for no node longer than STATUS_TIMEOUT_MS: a slow node shows as "?".
+    const status = (async () => {
+      const targets = nodes.map((n, i) => ({ name: `n${i}`, rpc: n.rpc }));
+      while (on) {
+        const started = Date.now();
+        o.print(await statusLine(targets, STATUS_TIMEOUT_MS));
+        await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - (Date.now() - started))));
+      }
+    })();
     await Promise.race([o.stopSignal, ...(o.durationMs === undefined ? [] : [new Promise((r) => setTimeout(r, o.durationMs))])]);
-    clearInterval(status);
     on = false;
-    await background;
+    await Promise.all([background, status]);
     return 0;
   } finally {
     on = false;
@@ -92,5 +105,6 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
     for (const g of geths) await g.stop();
     await gov?.stop('SIGTERM');
     await btcd?.stop();
+    o.print(`devnet: stopped; node logs in ${logs}`);
   }
 }

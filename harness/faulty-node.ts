@@ -3,7 +3,8 @@
 // `--drop-sync-response N` the node's libp2p network drops the Nth range response it sends, as a
 // lost packet would. Prints the same ready line as `alys node` and stops on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { loadNodeConfig, startNode } from '../src/io/prod/node-runtime.ts';
+import { loadNodeConfig } from '../src/io/prod/node-config-file.ts';
+import { startNode } from '../src/io/prod/node-runtime.ts';
 import { decodeSync, isSyncFrame } from '../src/sync/range-protocol.ts';
 
 const { values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { config: { type: 'string' }, 'drop-sync-response': { type: 'string' } } });

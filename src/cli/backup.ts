@@ -8,7 +8,7 @@ import { UsageError } from './errors.ts';
 export async function backupCommand(argv: string[], print: (line: string) => void): Promise<number> {
   const { values } = parseStrict(argv, { config: { type: 'string' }, out: { type: 'string' } }, 'alys backup --config <node.json> --out <file>');
   if (values.config === undefined || values.out === undefined) throw new UsageError('usage: alys backup --config <node.json> --out <file>');
-  const { loadNodeConfig } = await import('../io/prod/node-runtime.ts');
+  const { loadNodeConfig } = await import('../io/prod/node-config-file.ts');
   const { ConfigError } = await import('../node/config.ts');
   let config;
   try {

@@ -6,6 +6,7 @@ import type { BridgeView } from '../actors/bridge-actor.ts';
 import type { ChainReads, ChainView } from '../chain/chain-view.ts';
 import { type PegInMsg, pegInActorName } from '../actors/peg-in-actor.ts';
 import { depositReport, pegCounters, pegOutReport, pegsStatus } from './peg-report.ts';
+import { decodeAuxPow } from '../auxpow/auxpow.ts';
 import type { ActorSystem } from '../kernel/actor-system.ts';
 import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
 import { fromHex, toHex } from '../types/hex.ts';
@@ -20,8 +21,10 @@ export class RpcMethodError extends Error {
   }
 }
 
-export const RPC_INVALID_PARAMS = -32602;
+export const RPC_PARSE_ERROR = -32700;
+export const RPC_INVALID_REQUEST = -32600;
 export const RPC_METHOD_NOT_FOUND = -32601;
+export const RPC_INVALID_PARAMS = -32602;
 
 export interface RpcContext {
   readonly system: ActorSystem;
@@ -60,7 +63,8 @@ const param = <T>(params: readonly unknown[], i: number, name: string, check: (v
   return v;
 };
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isHeight = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+// Past 2^53 a JSON number no longer names one height (1e20 once read as some block's height).
+const isHeight = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const hexParam = (params: readonly unknown[], i: number, name: string, bytes?: number): Uint8Array => {
   const s = param(params, i, name, isString);
   try {
@@ -86,9 +90,16 @@ export async function callRpcMethod(ctx: RpcContext, method: string, params: rea
       return (await auxpow.ask({ type: 'createauxblock', feeRecipient: address }, 10_000)) ?? null;
     }
     case 'submitauxblock': {
-      const hash = param(params, 0, 'hash', isString);
-      const auxPowHex = param(params, 1, 'auxpow', isString);
-      const r = await auxpow.ask({ type: 'submitauxblock', hash, auxPowHex }, 10_000);
+      // Malformed parameters are the caller's mistake (-32602), as for createauxblock; only a
+      // well-formed proof goes on to be checked against the work it claims.
+      const hash = toHex(hexParam(params, 0, 'hash', 32));
+      const auxPowBytes = hexParam(params, 1, 'auxpow');
+      try {
+        decodeAuxPow(auxPowBytes);
+      } catch (err) {
+        throw new RpcMethodError(RPC_INVALID_PARAMS, `parameter 1 (auxpow) is not an AuxPow: ${(err as Error).message}`);
+      }
+      const r = await auxpow.ask({ type: 'submitauxblock', hash, auxPowHex: toHex(auxPowBytes) }, 10_000);
       if (!r.accepted && r.error !== undefined) throw new RpcMethodError(-1, r.error);
       return r.accepted;
     }

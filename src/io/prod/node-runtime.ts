@@ -4,7 +4,9 @@
 // (src/node/assemble.ts) on the real-time driver, and serves JSON-RPC, /metrics and /status.
 import { type SyncConfig, parallelDefaults, sequentialDefaults } from '../../actors/sync-actor.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { multiaddr } from '@multiformats/multiaddr';
 import * as bitcoin from 'bitcoinjs-lib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -15,8 +17,8 @@ import { registerActorMetrics } from '../../kernel/metrics.ts';
 import { SeededRng } from '../../kernel/rng.ts';
 import { Scheduler } from '../../kernel/scheduler.ts';
 import { assembleNode, type AssembledNode } from '../../node/assemble.ts';
-import { type NodeConfig, ConfigError, parseNodeConfig } from '../../node/config.ts';
-import { callRpcMethod } from '../../node/rpc-methods.ts';
+import { type NodeConfig, ConfigError } from '../../node/config.ts';
+import { RpcMethodError, callRpcMethod } from '../../node/rpc-methods.ts';
 import { callAdminMethod, isAdminMethod } from '../../node/admin-methods.ts';
 import { FeatureStore } from '../../node/feature-store.ts';
 import { type Features, FeaturesError, defaultFeatures } from '../../node/features.ts';
@@ -32,13 +34,14 @@ import { fromHex, toHex } from '../../types/hex.ts';
 import { BitcoinRpc } from './bitcoin-rpc.ts';
 import { EngineApiClient } from './engine-client.ts';
 import { GrpcGovernanceLink } from './governance-grpc.ts';
-import { readJwtSecret } from './jwt.ts';
-import { LevelStorage } from './level-storage.ts';
+import { JwtSecretError, readJwtSecret } from './jwt.ts';
+import { LevelStorage, StorageError } from './level-storage.ts';
+import { reasonOf } from './node-config-file.ts';
 import { createLibp2pNetwork } from './libp2p-network.ts';
 import { gossipsubMetrics } from './gossipsub-metrics.ts';
 import { registerNetworkMetrics } from '../../network/metrics.ts';
 import { RealTimeDriver } from './realtime-driver.ts';
-import { startRpcServer } from './rpc-http.ts';
+import { RpcListenError, startRpcServer } from './rpc-http.ts';
 import { SignaturePool } from './signature-pool.ts';
 import { governanceViaDriver, networkViaDriver, settleVia, viaDriver } from './via-driver.ts';
 
@@ -51,14 +54,18 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export function loadNodeConfig(path: string, env: Readonly<Record<string, string | undefined>> = process.env): NodeConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${path}: ${(err as Error).message}`);
+/**
+ * A start-up failure the operator can fix, as one line: a port in use, the data directory held by
+ * another node, the execution client unreachable. What the node opened before it is released.
+ */
+export class StartupError extends Error {
+  constructor(
+    readonly resource: 'data-dir' | 'network' | 'rpc' | 'execution',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StartupError';
   }
-  return parseNodeConfig(json, env, path);
 }
 
 function readHexFile(path: string, what: string, bytes: number): Uint8Array {
@@ -66,22 +73,49 @@ function readHexFile(path: string, what: string, bytes: number): Uint8Array {
   try {
     text = readFileSync(path, 'utf8').trim().replace(/^0x/, '');
   } catch (err) {
-    throw new ConfigError(`${what} ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`${what} ${path}: ${reasonOf(err)}`);
   }
   if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(text)) throw new ConfigError(`${what} ${path}: must hold ${bytes} bytes as hex`);
   return fromHex(text);
 }
 
-async function untilReady<T>(what: string, f: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+async function untilReady<T>(f: () => Promise<T>, timeoutMs: number, fail: (waitedMs: number, lastError: unknown) => Error): Promise<T> {
   const start = Date.now();
   for (;;) {
     try {
       return await f();
     } catch (err) {
-      if (Date.now() - start > timeoutMs) throw new Error(`${what} not reachable after ${timeoutMs} ms: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 500));
+      const waited = Date.now() - start;
+      if (waited >= timeoutMs) throw fail(waited, err);
+      await new Promise((r) => setTimeout(r, Math.min(500, timeoutMs - waited)));
     }
   }
+}
+
+/**
+ * Whether a TCP listen address can be bound, tried before anything else starts so that a port in use
+ * is one clear line rather than a failure after the node has opened its database and waited for Geth.
+ */
+async function probeListen(ma: string): Promise<void> {
+  const parts = multiaddr(ma).getComponents();
+  const host = parts[0]?.name === 'ip4' || parts[0]?.name === 'ip6' ? parts[0].value : undefined;
+  const port = parts[1]?.name === 'tcp' ? Number(parts[1].value) : 0;
+  if (host === undefined || port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(new StartupError('network', `network.listen ${ma}: ${err.code === 'EADDRINUSE' ? 'address already in use' : reasonOf(err)}`)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+const isLocked = (err: unknown): boolean => {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if ((e as { code?: unknown }).code === 'LEVEL_LOCKED') return true;
+  return false;
+};
+
+/** Exits with `code` in a moment unless the process has already ended by itself. */
+export function exitIfStuck(code: number, graceMs = 3_000): void {
+  setTimeout(() => process.exit(code), graceMs).unref();
 }
 
 let activeLogger: { level: string; error: (line: string) => void } | undefined;
@@ -107,6 +141,19 @@ function initialFeatures(config: NodeConfig): Features {
 }
 
 export async function startNode(config: NodeConfig, log: (line: string) => void = nodeLogger(), options: StartOptions = {}): Promise<RunningNode> {
+  // What has been opened so far, closed in reverse order if start-up fails: a node that cannot start
+  // must not hold its ports or its data directory's lock.
+  const opened: Array<() => Promise<unknown>> = [];
+  try {
+    return await startOpening(config, log, options, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startOpening(config: NodeConfig, log: (line: string) => void, options: StartOptions, opened: Array<() => Promise<unknown>>): Promise<RunningNode> {
+  // Everything that can be checked without opening anything comes first.
   let features: FeatureStore;
   try {
     features = new FeatureStore(initialFeatures(config));
@@ -116,29 +163,80 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
   }
   const adminToken = config.rpc.adminTokenFile === undefined ? undefined : readTokenFile(config.rpc.adminTokenFile);
   if (activeLogger !== undefined) activeLogger.level = features.current().logLevel;
-  mkdirSync(config.dataDir, { recursive: true });
-  const storage = await LevelStorage.open(join(config.dataDir, 'db'));
+  const key = config.authorityKeyFile === undefined ? undefined : blsScheme.keyFromSeed(readHexFile(config.authorityKeyFile, 'authorityKeyFile', 32));
+  let jwtSecret: Uint8Array;
+  try {
+    jwtSecret = readJwtSecret(config.execution.jwtSecretFile);
+  } catch (err) {
+    if (err instanceof JwtSecretError) throw new ConfigError(`execution.jwtSecretFile: ${err.message}`);
+    throw err;
+  }
+  await probeListen(config.network.listen);
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (err) {
+    throw new StartupError('data-dir', `dataDir ${config.dataDir}: ${reasonOf(err)}`);
+  }
+  let storage: LevelStorage;
+  try {
+    storage = await LevelStorage.open(join(config.dataDir, 'db'));
+  } catch (err) {
+    if (err instanceof StorageError && isLocked(err)) throw new StartupError('data-dir', `another node is using ${config.dataDir} (its database is locked)`);
+    throw new StartupError('data-dir', `dataDir ${config.dataDir}: cannot open the database: ${reasonOf(err)}`);
+  }
+  opened.push(() => storage.close());
+  // The RPC port is taken early, so that it too fails fast; until the node runs, calls are refused.
+  const serving: { current?: { call: (method: string, params: readonly unknown[], bearer: string | undefined) => Promise<unknown>; metrics: () => Promise<string>; status: () => Promise<unknown> } } = {};
+  const starting = (): never => {
+    throw new RpcMethodError(-1, 'the node is starting');
+  };
+  let rpc: Awaited<ReturnType<typeof startRpcServer>>;
+  try {
+    rpc = await startRpcServer({
+      listen: config.rpc.listen,
+      limits: { maxBatch: config.rpc.maxBatch, maxBodyBytes: config.rpc.maxBodyBytes, maxConnections: config.rpc.maxConnections },
+      call: async (method, params, bearer) => (serving.current === undefined ? starting() : serving.current.call(method, params, bearer)),
+      metrics: async () => (serving.current === undefined ? '' : serving.current.metrics()),
+      status: async () => (serving.current === undefined ? { starting: true } : serving.current.status()),
+    });
+  } catch (err) {
+    if (err instanceof RpcListenError) throw new StartupError('rpc', err.message);
+    throw err;
+  }
+  opened.push(() => rpc.close());
   const scheduler = new Scheduler();
   const driver = new RealTimeDriver(scheduler);
   const execution = new EngineApiClient({
     engineUrl: config.execution.engineUrl,
     rpcUrl: config.execution.rpcUrl,
-    jwtSecret: readJwtSecret(config.execution.jwtSecretFile),
+    jwtSecret,
     // In the rollout mode the router picks each call's version; the client's own mode is then moot.
     mode: features.current().lighthouseV5.mode === 'rollout' ? 'v2-only' : (features.current().lighthouseV5.mode as NodeConfig['execution']['migration']),
     ...(config.execution.cancunTime !== undefined ? { cancunTime: config.execution.cancunTime } : {}),
   });
-  const executionGenesis = await untilReady('execution client', () => execution.genesisPayload());
+  const executionGenesis = await untilReady(
+    () => execution.genesisPayload(),
+    config.execution.startupTimeoutMs,
+    (waited, last) => new StartupError('execution', `execution client ${config.execution.rpcUrl} not reachable after ${(waited / 1000).toFixed(1)} s: ${reasonOf(last)}`),
+  );
   const identitySeed = config.network.identitySeed === undefined ? undefined : fromHex(config.network.identitySeed);
   const registry = new Registry();
-  const network = await createLibp2pNetwork({
-    listen: config.network.listen,
-    bootstrap: config.network.bootstrap,
-    metricsRegister: gossipsubMetrics(registry),
-    ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
-    ...(options.dropOutbound !== undefined ? { dropOutbound: options.dropOutbound } : {}),
-  });
+  let network: Awaited<ReturnType<typeof createLibp2pNetwork>>;
+  try {
+    network = await createLibp2pNetwork({
+      listen: config.network.listen,
+      bootstrap: config.network.bootstrap,
+      metricsRegister: gossipsubMetrics(registry),
+      ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
+      ...(options.dropOutbound !== undefined ? { dropOutbound: options.dropOutbound } : {}),
+    });
+  } catch (err) {
+    const why = reasonOf(err);
+    throw new StartupError('network', `network.listen ${config.network.listen}: ${why === 'EADDRINUSE' ? 'address already in use' : why}`);
+  }
+  opened.push(() => network.stop());
   const pool = new SignaturePool();
+  opened.push(() => pool.close());
   const c = config.chain;
   const spec: ChainSpec = {
     chainId: c.chainId,
@@ -151,7 +249,6 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     initialBits: c.initialBits,
     auxPowTargetSpacingSlots: c.auxPowTargetSpacingSlots,
   };
-  const key = config.authorityKeyFile === undefined ? undefined : blsScheme.keyFromSeed(readHexFile(config.authorityKeyFile, 'authorityKeyFile', 32));
   const b = config.bitcoin;
   const g = config.governance;
   const federation = g === undefined || b === undefined ? undefined : federationFromHex(g.federation.publicKeys, g.federation.threshold, b.network);
@@ -199,6 +296,10 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
       : watchFeatures(config.featuresFile, features, { info: log, error: (line) => (activeLogger !== undefined ? activeLogger.error(line) : log(line)) });
   driver.post(() => node.system.start());
   driver.start();
+  opened.push(async () => {
+    await new Promise<void>((resolve) => driver.post(() => void node.system.shutdown().then(resolve, resolve)));
+    await driver.stop();
+  });
   registerActorMetrics(() => [node.system], registry);
   registerNetworkMetrics(registry, () => node.counters);
   registerOpsMetrics(registry, features, () => node.rolloutView());
@@ -236,12 +337,11 @@ export async function startNode(config: NodeConfig, log: (line: string) => void 
     },
   };
   const onDriver = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));
-  const rpc = await startRpcServer({
-    listen: config.rpc.listen,
+  serving.current = {
     call: (method, params, bearer) => (isAdminMethod(method) ? onDriver(() => callAdminMethod(adminCtx, method, params, bearer)) : onDriver(() => callRpcMethod(ctx, method, params))),
     metrics: () => registry.metrics(),
     status: () => onDriver(() => callRpcMethod(ctx, 'status', [])),
-  });
+  };
   // Where tools (alys backup, alys status) find a running node from its data directory.
   writeFileSync(join(config.dataDir, 'rpc.json'), JSON.stringify({ url: rpc.url, pid: process.pid }));
   log(`alys node: ${network.self} rpc ${rpc.url} ${key === undefined ? 'follower' : 'authority'}${bridge === undefined ? '' : `, bridge to ${federation?.address}`}`);

@@ -35,10 +35,17 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export async function serveGovernance(o: ServeGovernanceOptions): Promise<RunningGovernanceServer> {
   const expected = digest(`Bearer ${o.token}`);
-  // Compared as digests in constant time: the token must not leak through response timing.
+  // Compared as digests in constant time: the token must not leak through response timing, and a
+  // token of any length the transport delivers is judged the same way (UNAUTHENTICATED when wrong).
+  // A header too large for HTTP/2 to decode (nghttp2 refuses a field over 64 KiB encoded) never
+  // reaches this code: the library closes that one connection and the server serves on.
   const authorized = (md: grpc.Metadata): boolean => {
     const got = md.get(AUTHORIZATION_KEY)[0];
     return typeof got === 'string' && timingSafeEqual(digest(got), expected);
+  };
+  const tokenBytes = (md: grpc.Metadata): number => {
+    const got = md.get(AUTHORIZATION_KEY)[0];
+    return typeof got === 'string' ? Buffer.byteLength(got) : got === undefined ? 0 : got.length;
   };
   const unauthenticated = { code: grpc.status.UNAUTHENTICATED, details: 'authentication failed: missing or wrong bearer token' };
   const streams = new Set<Duplex>();
@@ -49,7 +56,7 @@ export async function serveGovernance(o: ServeGovernanceOptions): Promise<Runnin
 
   const stream = (call: Duplex): void => {
     if (!authorized(call.metadata)) {
-      o.log('stream-refused', { peer: call.getPeer(), reason: 'unauthenticated' });
+      o.log('stream-refused', { peer: call.getPeer(), reason: 'unauthenticated', tokenBytes: tokenBytes(call.metadata) });
       call.emit('error', unauthenticated);
       return;
     }
