@@ -33,11 +33,12 @@ describe('sync scenarios', () => {
 
   it('the old strict exclusion of a failed peer stalls a one-peer sync for good: liveness catches it too', async () => {
     // The planted bug's registered catch is sync-never-idle-while-behind (test/sim/planted-bugs.test.ts);
-    // here only liveness is checked, so it shows the stall is real and not a checker's opinion.
-    const scenario = { ...loadScenario('sync-single-peer-lossy'), invariants: ['liveness'] };
+    // here that checker may fail and the run goes on, so liveness alone shows the stall is real and
+    // not a checker's opinion.
+    const scenario = { ...loadScenario('sync-single-peer-lossy'), mayFail: ['sync-never-idle-while-behind'] };
     const report = await runSwarm({ scenario, scenarioRef: 'sync-single-peer-lossy', firstSeed: 1, seeds: 20, bugs: ['sync-strict-peer-exclusion'], stopOnFailure: true });
     expect(report.failures).toHaveLength(1);
-    expect(report.failures[0]?.failed.liveness).toMatch(/not synced/);
+    expect(report.failures[0]?.failed.liveness).toMatch(/no progress|not synced/);
   });
 
   it('a swarm draws 1 to 4 honest serving peers for every sync scenario, so the one-peer case is covered', async () => {
