@@ -26,6 +26,8 @@ import { registerOpsMetrics } from '../../node/ops-metrics.ts';
 import { registerChainMetrics } from '../../node/chain-metrics.ts';
 import { writeBackup } from './backup-files.ts';
 import { loadFeatures, watchFeatures } from './features-watcher.ts';
+import { fieldsNeedingRestart } from '../../node/config-diff.ts';
+import { loadNodeConfig } from './node-config-file.ts';
 import { registerSyncMetrics } from '../../sync/metrics.ts';
 import { type PegInMsg, pegInActorName } from '../../actors/peg-in-actor.ts';
 import { pegCounters } from '../../node/peg-report.ts';
@@ -294,6 +296,22 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
     config.featuresFile === undefined
       ? undefined
       : watchFeatures(config.featuresFile, features, { info: log, error: (line) => (activeLogger !== undefined ? activeLogger.error(line) : log(line)) });
+  // SIGHUP also re-reads the node config: nothing in it is live, so the node names what changed.
+  const configPath = options.configPath;
+  const onHup = (): void => {
+    if (configPath === undefined) return;
+    try {
+      const changed = fieldsNeedingRestart(config, loadNodeConfig(configPath));
+      if (changed.length > 0) log(`config: ${configPath} changed ${changed.join(', ')}; these fields need a restart (live settings belong in the features file)`);
+    } catch (err) {
+      log(`config: ${configPath} not reread: ${(err as Error).message}`);
+    }
+  };
+  process.on('SIGHUP', onHup);
+  opened.push(() => {
+    process.off('SIGHUP', onHup);
+    return Promise.resolve();
+  });
   driver.post(() => node.system.start());
   driver.start();
   opened.push(async () => {
@@ -353,6 +371,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
     node,
     stop: async () => {
       watcher?.stop();
+      process.off('SIGHUP', onHup);
       await rpc.close();
       await new Promise<void>((resolve) => driver.post(() => void node.system.shutdown().then(resolve, resolve)));
       await driver.stop();
