@@ -4,8 +4,9 @@
 // network), signs blocks for slots that are not its own, sends garbage, bit-flipped and replayed
 // messages, and blocks carrying a forged AuxPow. In `payload-fork` mode it proposes, in its own
 // slots, blocks whose execution payload builds on an older execution block than its parent's. In
-// `flood` mode it floods the honest nodes' chain actors in bursts: blocks whose parent nobody has
-// (each costs the receiver a signature validation and no penalty, so it keeps the actor busy) and
+// `flood` mode it floods the honest nodes' chain actors in bursts: blocks whose parent nobody has,
+// sent directly as block responses (gossip validation would ignore them before the chain actor saw
+// them; a response reaches it, costs a signature validation and no penalty, so it keeps the actor busy) and
 // then more status messages than the actor's mailbox holds.
 // Every block it makes carries a payload the execution client accepts (hash, state root, number,
 // time all right for the payload's own parent), so what refuses it is the rule under test.
@@ -87,8 +88,10 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
       for (let i = 0; i < 300; i++) {
         const parentHash = new Uint8Array(32);
         for (let j = 0; j < 32; j++) parentHash[j] = rng.int(256);
-        const orphan = encodeWire({ topic: 'block', block: { ...best, message: { ...best.message, parentHash, height: best.message.height + 2 } } });
-        for (const o of honestOthers) send(o, orphan);
+        // Sent directly as unsolicited block responses: gossip validation ignores a block whose parent
+        // is unknown before it is relayed, but a response goes straight to the chain actor.
+        const orphan = encodeWire({ topic: 'block-response', block: { ...best, message: { ...best.message, parentHash, height: best.message.height + 2 } } });
+        for (const o of honestOthers) ctx.io.network.send(o, orphan);
       }
       ctx.sometimes('byzantine.flood-sent');
       return;
