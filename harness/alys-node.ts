@@ -173,3 +173,16 @@ export async function startRecovered(configPath: string, faults?: readonly strin
   await waitFor('the node to load its chain', () => n.call<{ height: number }>('getheadblock'), 60_000);
   return n;
 }
+
+/** Mines in the background while a test waits, as a merged miner would, on whichever node `n` names now. */
+export function backgroundMiner(n: () => NodeProcess | undefined, everyMs = 1_500): { stop: () => void } {
+  let on = true;
+  void (async () => {
+    while (on) {
+      const cur = n();
+      if (cur !== undefined) await mineOnce(cur).catch(() => false);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return { stop: () => (on = false) };
+}

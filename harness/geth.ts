@@ -104,3 +104,9 @@ async function launch(geth: string, dataDir: string, secret: Uint8Array, jwtPath
   };
   return self;
 }
+
+/** The execution chain's height as Geth reports it (eth_blockNumber). */
+export async function gethHeight(geth: Pick<GethProcess, 'rpcUrl'>): Promise<number> {
+  const r = await fetch(geth.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }) });
+  return Number(((await r.json()) as { result: string }).result);
+}

@@ -55,3 +55,16 @@ export function registerActorMetrics(systems: () => readonly ActorSystem[], regi
   });
   return registry;
 }
+
+/** A gauge read at scrape time; an undefined reading leaves it unset (nothing known yet). */
+export function scrapeGauge(registry: Registry, name: string, help: string, read: () => number | undefined): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const v = read();
+      if (v !== undefined) this.set(v);
+    },
+  });
+}

@@ -2,22 +2,13 @@
 // scrape time: each flag's value, the engine mode, how many reloads were accepted, and the rollout's
 // stage, pause, rollbacks and current gate window.
 import { Gauge, type Registry } from 'prom-client';
+import { scrapeGauge } from '../kernel/metrics.ts';
 import type { RolloutView } from '../actors/rollout-actor.ts';
 import type { FeatureStore } from './feature-store.ts';
 import { engineModes } from './features.ts';
 
 export function registerOpsMetrics(registry: Registry, features: FeatureStore, rollout: () => RolloutView | undefined): void {
-  const gauge = (name: string, help: string, read: () => number | undefined): void => {
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const v = read();
-        if (v !== undefined) this.set(v);
-      },
-    });
-  };
+  const gauge = (name: string, help: string, read: () => number | undefined): void => scrapeGauge(registry, name, help, read);
   new Gauge({
     name: 'alys_feature_flag',
     help: 'Active feature flags: 1 when on',

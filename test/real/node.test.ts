@@ -3,31 +3,15 @@
 // after a SIGKILL in the middle of producing, loses no block it had committed. Fails, never skips,
 // when Geth or the node cannot start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GethProcess, startGeth } from '../../harness/geth.ts';
-import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
+import { type GethProcess, gethHeight, startGeth } from '../../harness/geth.ts';
+import { type NodeProcess, backgroundMiner, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
 
 const SEED = '21'.repeat(32);
 let geth: GethProcess;
 let node: NodeProcess | undefined;
 let configPath = '';
 
-async function gethHeight(): Promise<number> {
-  const r = await fetch(geth.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }) });
-  return Number(((await r.json()) as { result: string }).result);
-}
 
-/** Mines in the background while the test waits, as a merged miner would. */
-function miner(n: () => NodeProcess | undefined): { stop: () => void } {
-  let on = true;
-  void (async () => {
-    while (on) {
-      const cur = n();
-      if (cur !== undefined) await mineOnce(cur).catch(() => false);
-      await new Promise((r) => setTimeout(r, 1_500));
-    }
-  })();
-  return { stop: () => (on = false) };
-}
 
 describe('alys node against a real Geth', () => {
   beforeAll(async () => {
@@ -42,9 +26,9 @@ describe('alys node against a real Geth', () => {
   });
 
   it('produces 100 blocks that Geth reports, finalized by merged mining through its JSON-RPC', async () => {
-    const m = miner(() => node);
+    const m = backgroundMiner(() => node);
     try {
-      await waitFor('Geth at height 100', async () => ((await gethHeight()) >= 100 ? true : undefined), 240_000);
+      await waitFor('Geth at height 100', async () => ((await gethHeight(geth)) >= 100 ? true : undefined), 240_000);
     } finally {
       m.stop();
     }
@@ -64,17 +48,17 @@ describe('alys node against a real Geth', () => {
     node = await startRecovered(configPath);
     const again = await (node as NodeProcess).call<{ hash: string } | null>('getblockbyheight', [before.height]);
     expect(again?.hash).toBe(before.hash);
-    const m = miner(() => node);
+    const m = backgroundMiner(() => node);
     try {
       await waitFor('new blocks after the restart', async () => ((await (node as NodeProcess).call<{ height: number }>('getheadblock')).height >= before.height + 5 ? true : undefined), 120_000);
     } finally {
       m.stop();
     }
-    expect(await gethHeight()).toBeGreaterThanOrEqual(before.height + 5);
+    expect(await gethHeight(geth)).toBeGreaterThanOrEqual(before.height + 5);
   }, 300_000);
 
   it('loses no committed block to a SIGKILL in the middle of producing', async () => {
-    const m = miner(() => node);
+    const m = backgroundMiner(() => node);
     const seen: Array<{ height: number; hash: string }> = [];
     try {
       for (let i = 0; i < 3; i++) {

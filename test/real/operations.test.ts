@@ -7,8 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
-import { type GethProcess, startGeth } from '../../harness/geth.ts';
+import { type NodeProcess, backgroundMiner, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
+import { type GethProcess, gethHeight, startGeth } from '../../harness/geth.ts';
 import { tempDir } from '../../harness/temp-dirs.ts';
 
 const ALYS = join(import.meta.dirname, '..', '..', 'bin', 'alys.mjs');
@@ -32,22 +32,7 @@ async function admin<T>(node: NodeProcess, method: string, params: unknown[] = [
   return (await res.json()) as { result?: T; error?: { code: number; message: string } };
 }
 
-async function gethHeight(g: GethProcess): Promise<number> {
-  const r = await fetch(g.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }) });
-  return Number(((await r.json()) as { result: string }).result);
-}
 
-function miner(n: () => NodeProcess | undefined): { stop: () => void } {
-  let on = true;
-  void (async () => {
-    while (on) {
-      const cur = n();
-      if (cur !== undefined) await mineOnce(cur).catch(() => false);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  })();
-  return { stop: () => (on = false) };
-}
 
 /** An authority over its own Geth, with a features file and the admin token. */
 async function operatedNode(o: { cancun: boolean; seed: string; features: Record<string, unknown> }) {
@@ -88,7 +73,7 @@ describe('operating a real node', () => {
     expect(denied.error?.message).toMatch(/needs the admin token/);
     const wrong = await admin<RolloutStatus>(node, 'rollout_rollback', ['wrong token'], 'not-the-token-at-all-0000');
     expect(wrong.error?.code).toBe(-32001);
-    const m = miner(() => node);
+    const m = backgroundMiner(() => node, 1_000);
     try {
       const seen = new Set<number>();
       await waitFor(
@@ -113,7 +98,7 @@ describe('operating a real node', () => {
 
   it('rolls a Shanghai Geth back to 0 % by itself, keeps producing, and keeps the rollback across a restart', async () => {
     const { geth, node, setup } = await operatedNode({ cancun: false, seed: '42'.repeat(32), features: rolloutFeatures });
-    const m = miner(() => nodes.at(-1));
+    const m = backgroundMiner(() => nodes.at(-1), 1_000);
     try {
       const s = await waitFor('the automatic rollback', async () => {
         const r = (await admin<RolloutStatus>(node, 'rollout_status')).result;
@@ -139,7 +124,7 @@ describe('operating a real node', () => {
 
   it('backs up a producing node without stopping it, and a restore on a fresh Geth resumes from the backup and syncs the rest', async () => {
     const { geth, node, setup, featuresFile } = await operatedNode({ cancun: false, seed: '43'.repeat(32), features: {} });
-    const m = miner(() => node);
+    const m = backgroundMiner(() => node, 1_000);
     try {
       await waitFor('20 blocks', async () => ((await gethHeight(geth)) >= 20 ? true : undefined), 120_000);
       const out = join(tempDir('alys-bak-'), 'node.bak');

@@ -5,7 +5,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GethProcess, startGeth } from '../../harness/geth.ts';
+import { type GethProcess, gethHeight, startGeth } from '../../harness/geth.ts';
 import { type NodeProcess, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
 import { type PrebuiltChain, measureGethImport, prebuildChain } from '../../harness/prebuilt-chain.ts';
 
@@ -22,10 +22,6 @@ let genesisTimeMs = 0;
 let nodeDir: string | undefined;
 let chain: PrebuiltChain;
 
-async function gethHeight(geth: GethProcess): Promise<number> {
-  const r = await fetch(geth.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }) });
-  return Number(((await r.json()) as { result: string }).result);
-}
 
 describe('a prebuilt chain', () => {
   beforeAll(async () => {
