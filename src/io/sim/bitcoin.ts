@@ -40,6 +40,8 @@ export class SimBitcoin {
   private readonly confirmedTx = new Map<string, bitcoin.Transaction>();
   private readonly utxo = new Map<string, Output & { height: number }>();
   private readonly spentOnChain = new Set<string>();
+  /** Transactions a reorg double-spent away: their outputs exist nowhere, so nothing may spend them. */
+  private readonly conflicted = new Set<string>();
   /** Serialized transactions of a block, as getblock returns them. */
   private readonly raw = new WeakMap<SimBlock, Uint8Array[]>();
 
@@ -130,6 +132,7 @@ export class SimBitcoin {
       const op = outpointOf(input);
       const prevTxid = op.slice(0, op.lastIndexOf(':'));
       if (this.spentOnChain.has(op) || pool.spent.has(op)) return { ok: false, reason: `bad-txns-inputs-missingorspent: ${op} is already spent` };
+      if (this.conflicted.has(prevTxid)) return { ok: false, reason: `bad-txns-inputs-missingorspent: ${op} was double-spent away by a reorg` };
       if (!this.heightOf.has(prevTxid) && !this.mempool.has(prevTxid)) {
         allKnown = false;
         continue;
@@ -173,8 +176,22 @@ export class SimBitcoin {
     this.reindex();
     const pending = [...this.mempool.values()];
     this.mempool.clear();
-    for (const b of dropped) for (const tx of b.txs) if (!evict(tx)) this.mempool.set(this.idOf(tx), tx);
-    for (const tx of pending) if (!evict(tx)) this.mempool.set(this.idOf(tx), tx);
+    // As Bitcoin does, a transaction spending an evicted one's output goes with it (and so on down).
+    const gone = new Set<string>();
+    const returning = [...dropped.flatMap((b) => b.txs), ...pending];
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const tx of returning) {
+        const id = this.idOf(tx);
+        if (gone.has(id)) continue;
+        if (evict(tx) || tx.ins.some((i) => gone.has(outpointOf(i).slice(0, 64)))) {
+          gone.add(id);
+          changed = true;
+        }
+      }
+    }
+    for (const id of gone) this.conflicted.add(id);
+    for (const tx of returning) if (!gone.has(this.idOf(tx))) this.mempool.set(this.idOf(tx), tx);
     // The winning branch is mined empty first, so the returning transactions confirm later.
     const keep = new Map(this.mempool);
     this.mempool.clear();
