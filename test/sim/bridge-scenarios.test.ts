@@ -14,8 +14,10 @@ const cases: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['malformed-deposits', ['pegin.rejected.DEPOSIT_MISSING_OP_RETURN', 'pegin.rejected.DEPOSIT_MALFORMED_OP_RETURN', 'pegin.rejected.DEPOSIT_SEVERAL_OP_RETURNS']],
   ['membership-rotation', ['bridge.federation-updated', 'pegin.federation-rotated', 'bridge.swept']],
   ['byzantine-governance', ['bridge.bad-witness-refused', 'bridge.wrong-payout-refused', 'stream.malformed-dropped']],
-  ['pegout-lagging-node', ['bridge.build-failed.INSUFFICIENT_FUNDS', 'bridge.lookup-adopted', 'bridge.payout-found-on-bitcoin']],
-  ['rotation-then-restart', ['world.node-restarted', 'bridge.federation-recovered', 'pegin.rescanned-for-federation']],
+  // On seeds 1-2 the late node's lookup is answered only after it found the payout on Bitcoin (the
+  // answer is then stale); adopting a lookup's answer is exercised by rotation-then-restart.
+  ['pegout-lagging-node', ['bridge.build-failed.INSUFFICIENT_FUNDS', 'bridge.lookup-sent', 'bridge.payout-found-on-bitcoin']],
+  ['rotation-then-restart', ['world.node-restarted', 'bridge.federation-recovered', 'pegin.rescanned-for-federation', 'bridge.lookup-adopted']],
   ['bridge-chaos', ['fault.crash', 'fault.world.governance-slow']],
 ];
 
