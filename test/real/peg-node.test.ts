@@ -131,8 +131,8 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
 
   it('mints a deposit to the address getdepositaddress gives: Geth reports exactly the amount', async () => {
     const address = await node.call<string>('getdepositaddress');
-    await deposit(2, address, MINT_TO, 2_000_000n);
-    expect(await mintedTo(MINT_TO)).toBe(2_000_000n * 10_000_000_000n);
+    await deposit(2, address, MINT_TO, 5_000_000n);
+    expect(await mintedTo(MINT_TO)).toBe(5_000_000n * 10_000_000_000n);
   }, 240_000);
 
   it('pays a burn on the bridge contract with a btcd transaction signed through governance', async () => {
