@@ -37,7 +37,7 @@ describe('gossip dropped by gossipsub before validation', () => {
       await until(() => signer.services.pubsub.getSubscribers(GossipTopic.block).some((p) => p.toString() === n.self), "the node's subscription at the signer");
       await signer.services.pubsub.publish(GossipTopic.block, new TextEncoder().encode('signed'));
       const invalid = async (): Promise<number> => {
-        const line = (await registry.metrics()).split('\n').find((l) => l.startsWith('gossipsub_msg_received_invalid_total{error="signature_present"}'));
+        const line = (await registry.metrics()).split('\n').find((l) => l.startsWith('gossipsub_msg_received_invalid{error="signature_present"}'));
         return line === undefined ? 0 : Number(line.split(' ')[1]);
       };
       const deadline = Date.now() + 10_000;

@@ -128,7 +128,7 @@ describe('an outside libp2p peer publishing garbage to one node of three', () =>
     y.services.pubsub.subscribe(BLOCK_TOPIC);
     await waitFor("n0 to know the signer's subscription", async () => (y.services.pubsub.getSubscribers(BLOCK_TOPIC).some((p) => p.equals(n0Id)) ? true : undefined), 30_000, 100);
     await y.services.pubsub.publish(BLOCK_TOPIC, new TextEncoder().encode('signed garbage'));
-    await waitFor('the dropped signed message in /metrics', async () => (sample(await metrics(n0), 'gossipsub_msg_received_invalid_total', { error: 'signature_present' }) >= 1 ? true : undefined), 10_000);
+    await waitFor('the dropped signed message in /metrics', async () => (sample(await metrics(n0), 'gossipsub_msg_received_invalid', { error: 'signature_present' }) >= 1 ? true : undefined), 10_000);
 
     // n1 and n2 never got the garbage (n0 relayed none of it), banned nobody, and still follow n0.
     const before = await height(n1);

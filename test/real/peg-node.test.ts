@@ -210,7 +210,7 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
     }, 60_000);
     // A deposit to the new address goes into a Bitcoin block, and the authority dies right after.
     const MINT_TO_NEW = `0x${'6c'.repeat(20)}`;
-    await deposit(3, address, MINT_TO_NEW, 1_500_000n);
+    await deposit(4, address, MINT_TO_NEW, 1_500_000n);
     await btcd.rpc.mine(1, DEV_MINER_ADDRESS);
     const before = await node.call<{ height: number }>('getheadblock');
     await node.stop('SIGKILL');

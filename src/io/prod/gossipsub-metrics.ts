@@ -13,7 +13,15 @@ interface Config {
   readonly buckets?: number[];
 }
 
-const split = <V>(a: Labels | V, b: V | undefined): [Labels | undefined, V] => (typeof a === 'object' && a !== null && !Array.isArray(a) ? [a as Labels, b as V] : [undefined, a as V]);
+/**
+ * Gossipsub names some gauges like counters (`_total`, `_count`) and uses camelCase labels, which
+ * Prometheus tooling (promtool check metrics) refuses; they are exported under conforming names.
+ */
+export const promName = (name: string): string => name.replace(/_total$/, '').replace(/_count$/, '_number');
+const snake = (label: string): string => label.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+const snakeLabels = (labels: Labels): Labels => Object.fromEntries(Object.entries(labels).map(([k, v]) => [snake(k), v]));
+
+const split = <V>(a: Labels | V, b: V | undefined): [Labels | undefined, V] => (typeof a === 'object' && a !== null && !Array.isArray(a) ? [snakeLabels(a as Labels), b as V] : [undefined, a as V]);
 
 export function gossipsubMetrics(registry: Registry): MetricsRegister {
   const gauge = (c: Config) => {
@@ -34,9 +42,9 @@ export function gossipsubMetrics(registry: Registry): MetricsRegister {
       },
     };
     const g: Gauge = new Gauge({
-      name: c.name,
+      name: promName(c.name),
       help: c.help,
-      labelNames: [...(c.labelNames ?? [])],
+      labelNames: (c.labelNames ?? []).map(snake),
       registers: [registry],
       collect() {
         for (const fn of collects) fn(adapter);
@@ -45,7 +53,7 @@ export function gossipsubMetrics(registry: Registry): MetricsRegister {
     return adapter;
   };
   const histogram = (c: Config) => {
-    const h = new Histogram({ name: c.name, help: c.help, labelNames: [...(c.labelNames ?? [])], registers: [registry], ...(c.buckets !== undefined ? { buckets: c.buckets } : {}) });
+    const h = new Histogram({ name: c.name, help: c.help, labelNames: (c.labelNames ?? []).map(snake), registers: [registry], ...(c.buckets !== undefined ? { buckets: c.buckets } : {}) });
     return {
       startTimer: (): (() => void) => {
         const end = h.startTimer();
@@ -62,7 +70,7 @@ export function gossipsubMetrics(registry: Registry): MetricsRegister {
     };
   };
   const avgMinMax = (c: Config) => {
-    const g = new Gauge({ name: c.name, help: c.help, labelNames: [...(c.labelNames ?? []), 'stat'], registers: [registry] });
+    const g = new Gauge({ name: promName(c.name), help: c.help, labelNames: [...(c.labelNames ?? []).map(snake), 'stat'], registers: [registry] });
     return {
       set: (a: Labels | number[], b?: number[]): void => {
         const [labels, values] = split(a, b);
