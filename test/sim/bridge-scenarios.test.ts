@@ -27,12 +27,9 @@ const cases: ReadonlyArray<readonly [string, readonly string[]]> = [
  * - bitcoin-reorg-before-confirmation: a reorg double-spends the inputs of a payout governance already
  *   signed; governance keeps answering every request for that peg-out with the dead transaction, so the
  *   burn is never paid (the simulated Bitcoin now refuses spends of reorged-out outputs, as btcd does).
- * - node-crash-mid-pegout: after its restart n0 lists a deposit as minted in its finalized chain that
- *   its execution client never credited (a mint lost on the restart's replay).
  */
 const knownFaults: Readonly<Record<string, ReadonlyArray<readonly [number, string]>>> = {
   'bitcoin-reorg-before-confirmation': [[1, 'burns-paid']],
-  'node-crash-mid-pegout': [[1, 'minted-as-deposited']],
 };
 
 describe('bridge scenarios', () => {
