@@ -165,6 +165,12 @@ class ChainNode {
   private bestSeen = 0;
   /** Accepted head heights peers announced. */
   private readonly peerHeads = new Map<string, number>();
+  /**
+   * A node that came back from its disk knows nothing of how far the others got while it was down:
+   * until a peer's status arrives (each node announces one every slot) it must not take its own
+   * head for the chain's, or it would produce on a stale head.
+   */
+  private restartedBlind = false;
   private readonly productions: Array<{ readonly height: number; readonly bestSeen: number }> = [];
   /** The SyncActor is catching us up: gossip is not imported meanwhile, range requests not sent. */
   private syncing = false;
@@ -323,7 +329,10 @@ class ChainNode {
       for (const node of chain) this.finalized[node.height] = node.key;
       this.tree.finalize(fromHex(stored.finalized.hash));
     }
-    if (stored.blocks.length > 0) this.d.sometimes('chain.recovered-from-disk');
+    if (stored.blocks.length > 0) {
+      this.d.sometimes('chain.recovered-from-disk');
+      this.restartedBlind = this.n > 1;
+    }
     await this.replayToExecution();
     this.recovered = true;
     this.publish();
@@ -395,6 +404,10 @@ class ChainNode {
     const sync = stateFor(head.height, Math.max(target, head.height), this.d.productionThreshold);
     if (!canProduce(sync, this.d.productionThreshold) && !this.d.bugs.has('chain-produce-while-syncing')) {
       this.d.sometimes('chain.production-gated-by-sync');
+      return;
+    }
+    if (this.restartedBlind && this.peerHeads.size === 0 && !this.d.bugs.has('chain-produce-while-syncing')) {
+      this.d.sometimes('chain.production-gated-after-restart');
       return;
     }
     this.productions.push({ height: head.height + 1, bestSeen: target });
@@ -496,6 +509,7 @@ class ChainNode {
       }
       case 'status':
         this.peerHeads.set(from, m.headHeight);
+        this.restartedBlind = false;
         if (this.syncing) this.ctx.tell(this.sync, { type: 'peer-height', peer: from, height: m.headHeight });
         return;
       case 'range-request': {
