@@ -27,9 +27,14 @@ const cases: ReadonlyArray<readonly [string, readonly string[]]> = [
  * - bitcoin-reorg-before-confirmation: a reorg double-spends the inputs of a payout governance already
  *   signed; governance keeps answering every request for that peg-out with the dead transaction, so the
  *   burn is never paid (the simulated Bitcoin now refuses spends of reorged-out outputs, as btcd does).
+ * - node-crash-mid-pegout: after its restart n0 lists a deposit as minted in its finalized chain that
+ *   its execution client never credited (shown since a restarted node waits for a peer's status
+ *   before producing).
+ * A run stops at its first failure, so a scenario with a pinned fault is not asked for its probes.
  */
 const knownFaults: Readonly<Record<string, ReadonlyArray<readonly [number, string]>>> = {
   'bitcoin-reorg-before-confirmation': [[1, 'burns-paid']],
+  'node-crash-mid-pegout': [[1, 'minted-as-deposited']],
 };
 
 describe('bridge scenarios', () => {
@@ -38,6 +43,7 @@ describe('bridge scenarios', () => {
       const report = await runSwarm({ scenario: loadScenario(name), scenarioRef: name, firstSeed: 1, seeds: 2, bugs: [] });
       expect(report.failures.flatMap((f) => Object.keys(f.failed).map((inv) => [f.seed, inv] as const))).toEqual(knownFaults[name] ?? []);
       expect(report.probes['bridge.peg-out-completed']).toBeGreaterThan(0);
+      if (knownFaults[name] !== undefined) return;
       for (const p of probes) expect(report.probes[p], p).toBeGreaterThan(0);
     });
   }
