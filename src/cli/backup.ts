@@ -2,8 +2,7 @@
 // authenticated with rpc.adminTokenFile) to write a consistent backup; the node never stops.
 // `alys restore --from FILE --data-dir DIR [--force]`: verifies every checksum, then restores.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from './errors.ts';
+import { UsageError, parseStrict } from './errors.ts';
 
 export async function backupCommand(argv: string[], print: (line: string) => void): Promise<number> {
   const { values } = parseStrict(argv, { config: { type: 'string' }, out: { type: 'string' } }, 'alys backup --config <node.json> --out <file>');
@@ -43,15 +42,5 @@ export async function restoreCommand(argv: string[], print: (line: string) => vo
   } catch (err) {
     if (err instanceof BackupError) throw new UsageError(err.message);
     throw err;
-  }
-}
-
-type Options = Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? NonNullable<O> : never) : never;
-
-function parseStrict<const O extends Options>(argv: string[], options: O, usage: string) {
-  try {
-    return parseArgs({ args: argv, strict: true, options });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${usage}`);
   }
 }

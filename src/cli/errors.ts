@@ -1,5 +1,6 @@
 // Bad input on the command line is the user's mistake, not ours: one clear line and exit status 2,
 // never a stack trace.
+import { parseArgs } from 'node:util';
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,4 +28,15 @@ export function parseDuration(text: string, flag = '--duration'): number {
   const ms = Math.round(Number(m[1]) * unit);
   if (ms <= 0) throw new UsageError(`${flag} must be positive`);
   return ms;
+}
+
+type Options = Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? NonNullable<O> : never) : never;
+
+/** Strict option parsing: an unknown or malformed option is a UsageError naming it, with the usage line. */
+export function parseStrict<const O extends Options>(argv: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: argv, strict: true, options });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${usage}`);
+  }
 }

@@ -2,16 +2,10 @@
 // peer id and listen addresses, for scripts and the devnet) and stops cleanly on SIGINT/SIGTERM. A
 // node that cannot start says why in one line (exit status 2 for what the operator can fix: the
 // config, a port in use, a locked data directory, an unreachable execution client) and exits.
-import { parseArgs } from 'node:util';
-import { UsageError } from './errors.ts';
+import { UsageError, parseStrict } from './errors.ts';
 
 export async function nodeCommand(argv: string[], print: (line: string) => void): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' } } }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys node --config <file>`);
-  }
+  const { values } = parseStrict(argv, { config: { type: 'string' } }, 'alys node --config <file>');
   if (values.config === undefined) throw new UsageError('usage: alys node --config <file> (environment ALYS_<SECTION>__<FIELD> overrides a field)');
   const { ConfigError } = await import('../node/config.ts');
   const { loadNodeConfig } = await import('../io/prod/node-config-file.ts');

@@ -5,35 +5,29 @@ import type { ActorSystem } from './actor-system.ts';
 
 export function registerActorMetrics(systems: () => readonly ActorSystem[], registry: Registry = new Registry()): Registry {
   const labelNames = ['node', 'actor'] as const;
-  const gauge = (name: string, help: string, read: (s: ActorSystem, c: ReturnType<ActorSystem['cellsForMetrics']>[number]) => number): void => {
-    new Gauge({
+  type Read = (s: ActorSystem, c: ReturnType<ActorSystem['cellsForMetrics']>[number]) => number;
+  // Per-actor values read at scrape time. Counts are counters (promtool wants _total on counters
+  // only); times are in seconds.
+  const perActor = (Kind: typeof Gauge | typeof Counter, name: string, help: string, read: Read): void => {
+    new Kind({
       name,
       help,
       labelNames,
       registers: [registry],
-      collect() {
+      collect(this: Gauge | Counter) {
         this.reset();
         for (const s of systems()) {
-          for (const c of s.cellsForMetrics()) this.set({ node: s.node, actor: c.name }, read(s, c));
+          for (const c of s.cellsForMetrics()) {
+            const labels = { node: s.node, actor: c.name };
+            if (this instanceof Gauge) this.set(labels, read(s, c));
+            else this.inc(labels, read(s, c));
+          }
         }
       },
     });
   };
-  // Counts are counters (promtool wants _total on counters only); times are in seconds.
-  const counter = (name: string, help: string, read: (s: ActorSystem, c: ReturnType<ActorSystem['cellsForMetrics']>[number]) => number): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const s of systems()) {
-          for (const c of s.cellsForMetrics()) this.inc({ node: s.node, actor: c.name }, read(s, c));
-        }
-      },
-    });
-  };
+  const gauge = (name: string, help: string, read: Read): void => perActor(Gauge, name, help, read);
+  const counter = (name: string, help: string, read: Read): void => perActor(Counter, name, help, read);
   gauge('alys_actor_mailbox_depth', 'Messages waiting in the mailbox', (_s, c) => c.mailbox.depth + c.mailbox.waiting);
   gauge('alys_actor_mailbox_max_depth', 'Largest mailbox depth seen', (_s, c) => c.mailbox.maxDepth);
   counter('alys_actor_messages_total', 'Messages handled', (_s, c) => c.stats.processed);

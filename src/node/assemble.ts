@@ -352,15 +352,19 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
  * the operator gave explicitly (the batch size) stay as given.
  */
 function liveSyncConfig(base: SyncConfig, productionThreshold: number, features: FeatureStore): SyncConfig {
+  // Recomputed only when the flag changes: the sync actor reads its config on every decision.
+  let at = -1;
+  let current = base;
   const pick = (): SyncConfig => {
+    if (at === features.generation()) return current;
+    at = features.generation();
     const wanted = features.current().improvedSync ? 'parallel' : 'sequential';
-    if (wanted === base.strategy) return base;
     const defaults = wanted === 'parallel' ? parallelDefaults : sequentialDefaults;
-    return { ...base, strategy: wanted, window: defaults.window, maxInFlightPerPeer: defaults.maxInFlightPerPeer, requestTimeoutMs: defaults.requestTimeoutMs };
+    current = wanted === base.strategy ? base : { ...base, strategy: wanted, window: defaults.window, maxInFlightPerPeer: defaults.maxInFlightPerPeer, requestTimeoutMs: defaults.requestTimeoutMs };
+    return current;
   };
-  const keys = Object.keys(base) as Array<keyof SyncConfig>;
   const live = {} as SyncConfig;
-  for (const k of keys) Object.defineProperty(live, k, { enumerable: true, get: () => (k === 'productionThreshold' ? productionThreshold : pick()[k]) });
+  for (const k of Object.keys(base) as Array<keyof SyncConfig>) Object.defineProperty(live, k, { enumerable: true, get: () => (k === 'productionThreshold' ? productionThreshold : pick()[k]) });
   return live;
 }
 
