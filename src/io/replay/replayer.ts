@@ -54,18 +54,25 @@ export class Replayer {
     return this.scheduler.executed;
   }
 
-  private diverge(replayed: Record<string, unknown>): never {
-    const d: Divergence = { entry: this.cursor, n: this.n, recorded: this.entries[this.cursor] ?? null, replayed };
-    if (this.diverged === undefined) this.diverged = d;
+  /**
+   * Notes the first divergence and halts the scheduler at its next event. It does not throw into the
+   * node's code (an actor would take it for its own failure); the node just stops being run.
+   */
+  private diverge(replayed: Record<string, unknown>, at = this.cursor): void {
+    if (this.diverged !== undefined) return;
+    const d: Divergence = { entry: at, n: this.n, recorded: this.entries[at] ?? null, replayed };
+    this.diverged = d;
     this.scheduler.halt(new Diverged(d));
-    throw new Diverged(d);
   }
 
-  /** The next entry, which must be of kind `k` (an output or a read the node makes now). */
-  private take<K extends JournalEntry['k']>(k: K, replayed: Record<string, unknown>): Extract<JournalEntry, { k: K }> {
-    if (this.diverged !== undefined) throw new Diverged(this.diverged);
+  /** The next entry if it is of kind `k` and `matches` it (an output or a read the node makes now). */
+  private take<K extends JournalEntry['k']>(k: K, replayed: Record<string, unknown>, matches: (e: Extract<JournalEntry, { k: K }>) => boolean = () => true): Extract<JournalEntry, { k: K }> | undefined {
+    if (this.diverged !== undefined) return undefined;
     const e = this.entries[this.cursor];
-    if (e === undefined || e.k !== k) return this.diverge(replayed);
+    if (e === undefined || e.k !== k || !matches(e as Extract<JournalEntry, { k: K }>)) {
+      this.diverge(replayed);
+      return undefined;
+    }
     this.cursor++;
     return e as Extract<JournalEntry, { k: K }>;
   }
@@ -74,28 +81,16 @@ export class Replayer {
     call: <T>(name: string, args: readonly unknown[]): Promise<T> => {
       const id = this.calls++;
       const replayed = { k: 'call', id, name, args: outputForm(args) };
-      const e = this.take('call', replayed);
-      if (e.id !== id || e.name !== name || !same(e.args, replayed.args)) {
-        this.cursor--;
-        this.diverge(replayed);
-      }
+      this.take('call', replayed, (e) => e.id === id && e.name === name && same(e.args, replayed.args));
       return new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
     },
     tell: (name: string, args: readonly unknown[]): void => {
       const replayed = { k: 'tell', name, args: outputForm(args) };
-      const e = this.take('tell', replayed);
-      if (e.name !== name || !same(e.args, replayed.args)) {
-        this.cursor--;
-        this.diverge(replayed);
-      }
+      this.take('tell', replayed, (e) => e.name === name && same(e.args, replayed.args));
     },
     read: <T>(name: string): T => {
-      const e = this.take('read', { k: 'read', name });
-      if (e.name !== name) {
-        this.cursor--;
-        this.diverge({ k: 'read', name });
-      }
-      return decodeValue(e.v) as T;
+      const e = this.take('read', { k: 'read', name }, (x) => x.name === name);
+      return (e === undefined ? undefined : decodeValue(e.v)) as T;
     },
     listen: <A extends unknown[], R>(name: string, handler: (...args: A) => R): ((...args: A) => Promise<Awaited<R>>) => {
       this.handlers.set(name, handler as (...args: unknown[]) => unknown);
@@ -110,7 +105,7 @@ export class Replayer {
       now: () => this.epochMs + this.scheduler.now(),
       setTimer: (delayMs: number, fn: () => void): Timer => {
         const e = this.take('tmr', { k: 'tmr', delayMs });
-        if (e.t !== null) this.scheduler.advanceTo(e.t);
+        if (e !== undefined && e.t !== null) this.scheduler.advanceTo(e.t);
         return this.scheduler.schedule(delayMs, () => {
           this.scheduler.noteAsync();
           fn();
@@ -121,9 +116,9 @@ export class Replayer {
 
   /** Runs the node until exactly `n` events have executed (and their continuations settled). */
   private async stepTo(n: number): Promise<void> {
-    if (this.n < n) await this.scheduler.runUntil(Number.POSITIVE_INFINITY, () => this.n >= n);
+    if (this.n < n) await this.scheduler.runUntil(Number.POSITIVE_INFINITY, () => this.n >= n || this.diverged !== undefined);
+    if (this.diverged === undefined && this.n !== n) this.diverge({ k: 'events', executed: this.n, expected: n });
     if (this.diverged !== undefined) throw new Diverged(this.diverged);
-    if (this.n !== n) this.diverge({ k: 'events', executed: this.n, expected: n });
   }
 
   private deliver(t: number, fn: () => void): void {
@@ -136,15 +131,7 @@ export class Replayer {
 
   private answer(id: number, ok: boolean, v: unknown): void {
     const replayed = { k: 'res', id, ok, v: outputForm(v) };
-    try {
-      const e = this.take('res', replayed);
-      if (e.id !== id || e.ok !== ok || !same(e.v, replayed.v)) {
-        this.cursor--;
-        this.diverge(replayed);
-      }
-    } catch {
-      // Recorded as the divergence; the scheduler halts at its next event.
-    }
+    this.take('res', replayed, (e) => e.id === id && e.ok === ok && same(e.v, replayed.v));
   }
 
   async run(): Promise<ReplayOutcome> {
@@ -162,7 +149,10 @@ export class Replayer {
             await this.stepTo(e.n);
             this.cursor++;
             const p = this.pending.get(e.id);
-            if (p === undefined) this.diverge({ k: 'ret', id: e.id, note: 'no such call is waiting' });
+            if (p === undefined) {
+              this.diverge({ k: 'ret', id: e.id, note: 'no such call is waiting' }, this.cursor - 1);
+              throw new Diverged(this.diverged as Divergence);
+            }
             this.pending.delete(e.id);
             const v = decodeValue(e.v);
             this.deliver(e.t, () => (e.ok ? p.resolve(v) : p.reject(v)));
@@ -172,7 +162,10 @@ export class Replayer {
             await this.stepTo(e.n);
             this.cursor++;
             const h = this.handlers.get(e.name);
-            if (h === undefined) this.diverge({ k: 'in', name: e.name, note: 'the node has no handler for it' });
+            if (h === undefined) {
+              this.diverge({ k: 'in', name: e.name, note: 'the node has no handler for it' }, this.cursor - 1);
+              throw new Diverged(this.diverged as Divergence);
+            }
             const args = decodeValue(e.args) as unknown[];
             this.deliver(e.t, () => {
               let r: unknown;
@@ -194,12 +187,15 @@ export class Replayer {
             break;
           case 'head':
             this.diverge({ k: 'head', note: 'a second header' });
-            break;
+            throw new Diverged(this.diverged as Divergence);
           default: {
             // An output, read or timer the node makes during event n: run to n, and it must be taken.
             const at = this.cursor;
             await this.stepTo(e.n);
-            if (this.cursor === at) this.diverge({ k: 'missing', note: `the replay did not make this ${e.k} by event ${e.n}` });
+            if (this.cursor === at) {
+              this.diverge({ k: 'missing', note: `the replay did not make this ${e.k} by event ${e.n}` });
+              throw new Diverged(this.diverged as Divergence);
+            }
           }
         }
       }
