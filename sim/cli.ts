@@ -9,6 +9,7 @@ import { listInvariants } from './invariant-registry.ts';
 import { type RunResult, runSimulation } from './runner.ts';
 import { ScenarioError } from './scenario.ts';
 import { defaultScenario, loadScenario, scenarioNames } from './scenarios/index.ts';
+import { shrinkCommand } from './shrink-cli.ts';
 import { mergeCommand, swarmCommand } from './swarm-cli.ts';
 
 export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] [--duration 10m] [--trace out.jsonl] [--json]
@@ -122,8 +123,25 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
       print,
     );
   }
-  for (const flag of ['workers', 'shard', 'junit', 'stop-on-failure'] as const) {
-    if (v[flag] !== undefined && v[flag] !== false) throw new UsageError(`--${flag} goes with --seeds N (a swarm)`);
+  if (v.shrink) {
+    return await shrinkCommand(
+      {
+        scenario,
+        scenarioRef,
+        seed,
+        bugs: v['plant-bug'],
+        swarm: v.swarm,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(schedule !== undefined ? { schedule } : {}),
+        ...(v.out !== undefined ? { out: v.out } : {}),
+        ...(v['shrink-runs'] !== undefined ? { maxRuns: v['shrink-runs'] } : {}),
+        json: v.json,
+      },
+      print,
+    );
+  }
+  for (const flag of ['workers', 'shard', 'out', 'junit', 'stop-on-failure', 'shrink-runs'] as const) {
+    if (v[flag] !== undefined && v[flag] !== false) throw new UsageError(`--${flag} goes with --seeds N (a swarm)${flag === 'out' || flag === 'shrink-runs' ? ' or --shrink' : ''}`);
   }
 
   if (v['check-determinism']) {
