@@ -11,7 +11,7 @@ commands:
   features   alys features validate <file>: check a feature flags file
   backup     alys backup --config <node.json> --out <file>: back up a running node
   restore    alys restore --from <file> --data-dir <dir> [--force]
-  bench      benchmarks: alys bench kernel | sync | governance | sim [--json] …
+  bench      benchmarks: alys bench kernel | sync | governance | sim | swarm [--json] …
   help       this text`;
 
 export async function main(argv: string[], print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -64,7 +64,11 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
           const { benchSim } = await import('../../bench/sim-bench.ts');
           return await benchSim(args);
         }
-        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync | governance | sim`);
+        if (what === 'swarm') {
+          const { benchSwarm } = await import('../../bench/swarm-bench.ts');
+          return await benchSwarm(args);
+        }
+        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync | governance | sim | swarm`);
       }
       case undefined:
       case 'help':
