@@ -104,6 +104,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
   };
 
   if (v.seeds !== undefined) {
+    if (v.shrink) throw new UsageError('--shrink takes one failing seed (--seed S), not a swarm (--seeds N)');
     return await swarmCommand(
       {
         scenario,

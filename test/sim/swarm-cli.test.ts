@@ -84,6 +84,22 @@ describe('JUnit XML', () => {
   });
 });
 
+describe('swarm flags', () => {
+  it('names a bad --workers, --shard without a swarm, and --shrink with --seeds, in one line each', () => {
+    for (const [args, says] of [
+      [['--seeds', '2', '--workers', '0'], "--workers must be a positive integer, got '0'"],
+      [['--shard', '1/2'], '--shard goes with --seeds N'],
+      [['--seeds', '2', '--shrink'], '--shrink takes one failing seed'],
+      [['--seeds', '2', '--shard', '3/2'], '--shard must be i/n'],
+    ] as const) {
+      const r = alys('sim', ...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  }, 600_000);
+});
+
 describe('--shard', () => {
   it('takes i/n with 1 <= i <= n and names anything else', () => {
     expect(parseShard('3/10')).toEqual({ index: 3, of: 10 });

@@ -4,6 +4,7 @@
 // thread stops. toy-chaos with a planted bug gives passing and failing seeds (3 and 6 pass, 4 and 5
 // fail kernel-conservation).
 import { describe, expect, it } from 'vitest';
+import { startProgress } from '../../src/io/prod/progress.ts';
 import { loadScenario } from '../../sim/scenarios/index.ts';
 import { type SwarmReport, mergeReports, parseReport } from '../../sim/swarm-report.ts';
 import { progressLine, runSwarmOnWorkers } from '../../sim/swarm-pool.ts';
@@ -87,5 +88,21 @@ describe('progress line', () => {
       '[############------------] 50/100 seeds  0 failed  1:00:00 elapsed  ETA 1:00:00',
     );
     expect(progressLine({ done: 0, total: 10, failures: 0, elapsedMs: 5_000, tty: false })).toContain('ETA ?');
+  });
+
+  it('is redrawn in place on a terminal and written as plain lines otherwise', () => {
+    const written = (tty: boolean): string[] => {
+      const out: string[] = [];
+      let n = 0;
+      const p = startProgress(() => `line ${++n}`, { stream: { isTTY: tty, write: (t) => out.push(t) > 0 } });
+      p.update();
+      p.update();
+      p.stop();
+      p.update();
+      return out;
+    };
+    expect(written(true)).toEqual(['\r\x1b[2Kline 1', '\r\x1b[2Kline 2', '\r\x1b[2Kline 3', '\n']);
+    // Off a terminal an update draws nothing (a line comes every few seconds), the end one line.
+    expect(written(false)).toEqual(['line 1\n']);
   });
 });
