@@ -141,8 +141,10 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
       print,
     );
   }
-  for (const flag of ['workers', 'shard', 'out', 'junit', 'stop-on-failure', 'shrink-runs'] as const) {
-    if (v[flag] !== undefined && v[flag] !== false) throw new UsageError(`--${flag} goes with --seeds N (a swarm)${flag === 'out' || flag === 'shrink-runs' ? ' or --shrink' : ''}`);
+  const needs = { workers: '--seeds N (a swarm)', shard: '--seeds N (a swarm)', junit: '--seeds N (a swarm)', 'stop-on-failure': '--seeds N (a swarm)', out: '--seeds N (a swarm) or --shrink', 'shrink-runs': '--shrink' } as const;
+  for (const [flag, what] of Object.entries(needs)) {
+    const given = v[flag as keyof typeof needs];
+    if (given !== undefined && given !== false) throw new UsageError(`--${flag} goes with ${what}`);
   }
 
   if (v['check-determinism']) {
