@@ -263,7 +263,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
               intensity,
               children: [
                 streamActor({ link: b.governance, config: streamDefaults, deliver: (message) => system.ref<BridgeMsg>(bridgeActorName).tell({ type: 'governance', message }), sometimes }),
-                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, bugs: t.bugs, sometimes, log: p.log }),
+                pegInActor({ bitcoin: b.bitcoin, storage, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, bugs: t.bugs, sometimes, log: p.log }),
                 bridgeActor({
                   bitcoin: b.bitcoin,
                   storage,
