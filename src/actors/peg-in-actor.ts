@@ -34,7 +34,14 @@ export type PegInMsg =
   | Ask<{ readonly type: 'deposit'; readonly txid: string }, DepositLookup>
   | Ask<{ readonly type: 'rejected-txids' }, readonly string[]>
   /** A rejected deposit's record and every federation known (what a refund is checked against). */
-  | Ask<{ readonly type: 'rejected-deposit'; readonly txid: string }, { readonly record: RejectedDeposit | undefined; readonly federations: readonly Federation[] }>;
+  | Ask<{ readonly type: 'rejected-deposit'; readonly txid: string }, RejectedLookup>;
+
+/** What a refund is checked against: the rejected deposit (or whether it is a valid one), and every federation known. */
+export interface RejectedLookup {
+  readonly record: RejectedDeposit | undefined;
+  readonly valid: boolean;
+  readonly federations: readonly Federation[];
+}
 
 /** What the scanner knows of one Bitcoin transaction (getdeposit). */
 export type DepositLookup =
@@ -173,7 +180,11 @@ class PegInNode {
         },
         // Planted bug: the bridge is told of no rejected deposit, so payouts and consolidations spend them.
         'rejected-txids': (): readonly string[] => ((this.d.bugs ?? noBugs).has('pegout-spend-rejected-deposits') ? [] : [...this.rejectedTx.keys()]),
-        'rejected-deposit': (m: { txid: string }) => ({ record: this.rejectedTx.get(m.txid), federations: this.known.map((k) => k.federation) }),
+        'rejected-deposit': (m: { txid: string }): RejectedLookup => ({
+          record: this.rejectedTx.get(m.txid),
+          valid: [...this.found.values()].some((f) => f.deposit.txid === m.txid),
+          federations: this.known.map((k) => k.federation),
+        }),
         stats: (): PegInStats => ({ scannedHeight: this.d.startHeight + this.scanned.length - 1, tip: this.tip, found: this.found.size, rejected: { ...this.rejected } }),
       },
     };

@@ -5,11 +5,10 @@
 // broadcasts and follows confirmations. Each step is written before it is taken, so a crash
 // resumes the refund; governance's record of spent outputs keeps it to one.
 import * as bitcoin from 'bitcoinjs-lib';
-import type { Federation, BitcoinNetworkName } from '../bridge/federation.ts';
+import type { BitcoinNetworkName } from '../bridge/federation.ts';
 import { type RefundRecord, REFUND_PREFIX, decodeRefund, encodeRefund, refundKey } from '../bridge/refund-record.ts';
 import { checkRefundClaim } from '../bridge/refund-proof.ts';
 import { buildRefundTx } from '../bridge/refund-tx.ts';
-import type { RejectedDeposit } from '../bridge/rejected-deposit.ts';
 import { applyWitnesses } from '../bridge/witness.ts';
 import type { NodeMessage, SignatureResponse } from '../governance/messages.ts';
 import type { BitcoinClient } from '../io/bitcoin.ts';
@@ -17,6 +16,7 @@ import type { StorageIO } from '../io/storage.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { Ask } from '../kernel/message.ts';
 import { fromHex, toHex } from '../types/hex.ts';
+import type { RejectedLookup } from './peg-in-actor.ts';
 import { streamActorName } from './stream-actor.ts';
 
 export const refundActorName = 'refund';
@@ -42,7 +42,7 @@ export interface RefundDeps {
   readonly bitcoin: BitcoinClient;
   readonly network: BitcoinNetworkName;
   /** The rejected deposit's record and every federation known (the peg-in scanner's). */
-  readonly rejected: (txid: string) => Promise<{ readonly record: RejectedDeposit | undefined; readonly federations: readonly Federation[] }>;
+  readonly rejected: (txid: string) => Promise<RejectedLookup>;
   /** To governance, over the stream. */
   readonly send: (m: NodeMessage) => void;
   /** Confirmations after which a refund counts as done. */
@@ -110,7 +110,8 @@ class RefundNode {
     const had = this.refunds.get(key);
     if (had?.state === 'refunded') return { ok: false, error: `${key} is already refunded, by ${had.refundTxid}` };
     if (had !== undefined && had.state !== 'refused') return { ok: false, error: `a refund of ${key} to ${had.address} is already under way (${had.state}, ${had.refundTxid})` };
-    const { record, federations } = await this.d.rejected(m.txid);
+    const { record, valid, federations } = await this.d.rejected(m.txid);
+    if (valid) return { ok: false, error: `${m.txid} is a valid deposit (minted on Alys), not a rejected one: it has no refund` };
     if (record === undefined) return { ok: false, error: `${m.txid} is not a rejected deposit this node knows (getdeposit ${m.txid} says what it is)` };
     const out = record.outputs.find((o) => o.vout === m.vout);
     if (out === undefined) return { ok: false, error: `output ${m.vout} of rejected deposit ${m.txid} pays no federation (its outputs to the federation: ${record.outputs.map((o) => o.vout).join(', ')})` };
