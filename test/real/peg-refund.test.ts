@@ -138,6 +138,7 @@ describe('the refund of a rejected deposit through alys node, the governance ser
     console.log(`requestrefund with another key's proof → ${bad}`);
     expect(bad).toMatch(/^bad refund proof: .* is not signed by the key of any input of /);
     expect(await rpcError('requestrefund', [txid, 0, REFUND_TO, sign(depositor.privateKey as Uint8Array, DEV_MINER_ADDRESS)])).toMatch(/^bad refund proof/);
+    await waitFor('the valid deposit to be found again', async () => ((await node.call<{ state: string }>('getdeposit', [valid.getId()])).state === 'found' ? true : undefined), 60_000, 500);
     const notRejected = await rpcError('requestrefund', [valid.getId(), 0, REFUND_TO, sign(DEV_MINER.privateKey as Uint8Array, REFUND_TO, valid.getId())]);
     console.log(`requestrefund of a valid deposit → ${notRejected}`);
     expect(notRejected).toBe(`${valid.getId()} is a valid deposit (minted on Alys), not a rejected one: it has no refund`);
