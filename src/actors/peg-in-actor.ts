@@ -33,6 +33,8 @@ export type PegInMsg =
   | Ask<{ readonly type: 'stats' }, PegInStats>
   | Ask<{ readonly type: 'deposit'; readonly txid: string }, DepositLookup>
   | Ask<{ readonly type: 'rejected-txids' }, readonly string[]>
+  /** Reads Bitcoin up to date, then names the rejected deposits (what the bridge must not spend). */
+  | Ask<{ readonly type: 'classified' }, { readonly rejected: readonly string[]; readonly upToDate: boolean }>
   /** A rejected deposit's record and every federation known (what a refund is checked against). */
   | Ask<{ readonly type: 'rejected-deposit'; readonly txid: string }, RejectedLookup>;
 
@@ -106,6 +108,7 @@ class PegInNode {
    */
   private readonly rejectedTx = new Map<string, RejectedDeposit>();
   private tip = 0;
+  private lastScanOk = false;
   private scanning: Promise<void> | undefined;
 
   constructor(
@@ -178,8 +181,11 @@ class PegInNode {
           if (r !== undefined) return { kind: 'rejected', reason: r.reason, detail: r.detail, height: r.height, outputs: r.outputs, confirmations: Math.max(0, this.tip - r.height + 1) };
           return { kind: 'unknown', scannedHeight: this.d.startHeight + this.scanned.length - 1 };
         },
-        // Planted bug: the bridge is told of no rejected deposit, so payouts and consolidations spend them.
-        'rejected-txids': (): readonly string[] => ((this.d.bugs ?? noBugs).has('pegout-spend-rejected-deposits') ? [] : [...this.rejectedTx.keys()]),
+        'rejected-txids': (): readonly string[] => this.rejectedTxids(),
+        classified: async () => {
+          await this.scanUpToDate();
+          return { rejected: this.rejectedTxids(), upToDate: this.lastScanOk };
+        },
         'rejected-deposit': (m: { txid: string }): RejectedLookup => ({
           record: this.rejectedTx.get(m.txid),
           valid: [...this.found.values()].some((f) => f.deposit.txid === m.txid),
@@ -188,6 +194,11 @@ class PegInNode {
         stats: (): PegInStats => ({ scannedHeight: this.d.startHeight + this.scanned.length - 1, tip: this.tip, found: this.found.size, rejected: { ...this.rejected } }),
       },
     };
+  }
+
+  private rejectedTxids(): string[] {
+    // Planted bug: the bridge is told of no rejected deposit, so payouts and consolidations spend them.
+    return (this.d.bugs ?? noBugs).has('pegout-spend-rejected-deposits') ? [] : [...this.rejectedTx.keys()];
   }
 
   private isConfirmed(x: Deposit): boolean {
@@ -205,7 +216,13 @@ class PegInNode {
   /** One scan at a time; a caller arriving mid-scan waits for it. */
   private scan(): Promise<void> {
     this.scanning ??= this.scanOnce()
-      .catch(() => this.d.sometimes('pegin.bitcoin-unavailable'))
+      .then(() => {
+        this.lastScanOk = true;
+      })
+      .catch(() => {
+        this.lastScanOk = false;
+        this.d.sometimes('pegin.bitcoin-unavailable');
+      })
       .finally(() => {
         this.scanning = undefined;
       });

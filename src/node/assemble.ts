@@ -41,6 +41,7 @@ import type { ExecutionPayload } from '../types/chain.ts';
 import { fromHex } from '../types/hex.ts';
 import { EngineRouter } from '../rollout/engine-router.ts';
 import { FeatureStore } from './feature-store.ts';
+import { spendableOnly } from './spendable-bitcoin.ts';
 import { defaultFeatures } from './features.ts';
 
 export interface NodeIOs {
@@ -275,7 +276,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                 }),
                 pegInActor({ bitcoin: b.bitcoin, storage, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, bugs: t.bugs, sometimes, log: p.log }),
                 bridgeActor({
-                  bitcoin: b.bitcoin,
+                  bitcoin: spendableOnly(b.bitcoin, () => system.ref<PegInMsg>(pegInActorName).ask({ type: 'classified' }, 20_000)),
                   storage,
                   network: b.network,
                   federation: b.federation,
