@@ -64,6 +64,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires'] },
   'chain-skip-payload-linkage': { scenario: 'byzantine-payload-fork', catches: ['payload-extends-parent'] },
   'pegin-no-rescan-for-late-federation': { scenario: 'rotation-then-restart', catches: ['liveness'] },
+  'pegout-spend-rejected-deposits': { scenario: 'malformed-deposits', catches: ['rejected-outputs-unspent'] },
 };
 
 export function allBugs(): PlantedBug[] {

@@ -420,3 +420,32 @@ export function pegOutsFinishedOncePaid(o: InvariantOptions): Invariant<BridgeNo
     },
   };
 }
+
+/**
+ * A rejected deposit's output (no valid OP_RETURN: never minted) belongs to its depositor, not to the
+ * peg: no payout, sweep or consolidation ever spends it. Only a refund may: one input, that output,
+ * and one output paying neither a federation nor a burn's destination.
+ */
+export function rejectedOutputsUnspent(): Invariant<BridgeNodeView> {
+  const compute = onChange(tipKey, (sh) => {
+    const rejected = new Set(sh.ledger.deposits.filter((d) => !d.valid).map((d) => outpointKey(d.txid, d.vout)));
+    if (rejected.size === 0) return undefined;
+    const feds: readonly Federation[] = sh.governance.signer.federations;
+    const burnScripts = new Set(sh.ledger.burns.map((b) => toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest))));
+    for (const { tx } of sh.bitcoin.confirmedTxs()) {
+      const spent = tx.ins.map((i) => outpointOf(i)).find((op) => rejected.has(op));
+      if (spent === undefined) continue;
+      const out = tx.outs[0];
+      const refund = tx.ins.length === 1 && tx.outs.length === 1 && out !== undefined && !feds.some((f) => equalBytes(f.scriptPubKey, out.script)) && !burnScripts.has(toHex(out.script));
+      if (!refund) return `transaction ${sh.bitcoin.idOf(tx).slice(0, 12)} (${tx.ins.length} inputs, ${tx.outs.length} outputs) spends rejected deposit ${spent}, which is its depositor's to be refunded`;
+    }
+    return undefined;
+  });
+  return {
+    name: 'rejected-outputs-unspent',
+    check(ctx) {
+      const sh = bridgeShared(ctx.shared);
+      return sh === undefined ? undefined : compute(sh);
+    },
+  };
+}

@@ -13,6 +13,7 @@ import { outpointOf } from '../bridge/pegout-tx.ts';
 import { SIGHASH_ALL, assembleWitness, sighash } from '../bridge/witness.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
 import type { FederationUpdate, PegOutRegistration, RefusalReason, SignatureRequest, SignatureResponse } from './messages.ts';
+import { refundRefusal } from './refund-policy.ts';
 
 const ECPair = ECPairFactory(ecc);
 
@@ -162,6 +163,7 @@ export class FederationSigner {
     if (tx.ins.length === 0 || req.inputs.length !== tx.ins.length) return refuse('malformed-transaction', `${req.inputs.length} input descriptions for ${tx.ins.length} inputs`);
     if (tx.ins.some((i) => i.witness.length > 0)) return refuse('malformed-transaction', 'the transaction already carries witnesses');
     const txid = tx.getId();
+    if (req.refund !== undefined) return this.signRefund(req, tx, refuse);
     // The same peg-outs already paid by a signed transaction: answer with that one, identically.
     // The planted bug governance-forget-signed consults no record of what was signed before.
     const forget = this.o.bugs?.has('governance-forget-signed') === true;
@@ -236,6 +238,19 @@ export class FederationSigner {
     if (fee !== owedMinusPaid) return refuse('wrong-payout', `fee ${fee} but peg-outs gave up ${owedMinusPaid}`);
     if (fee > this.o.maxFeeSats) return refuse('fee-too-high', `fee ${fee} exceeds ${this.o.maxFeeSats} satoshis`);
     return this.signAndRecord(req, tx, rings);
+  }
+
+  /** A rejected deposit's refund (src/governance/refund-policy.ts): once per output, like any spend. */
+  private signRefund(req: SignatureRequest, tx: bitcoin.Transaction, refuse: (reason: RefusalReason, detail: string, conflictingTxHex?: string) => SignatureResponse): SignatureResponse {
+    const checked = refundRefusal(req, tx, { federations: this.federations, network: this.o.network, maxFeeSats: this.o.maxFeeSats });
+    if (!checked.ok) return refuse(checked.reason, checked.detail);
+    const txid = tx.getId();
+    const op = outpointOf(tx.ins[0] as bitcoin.Transaction['ins'][number]);
+    const other = this.state.spentBy[op];
+    if (other !== undefined && other !== txid) return refuse('input-already-signed', `${op} is already spent by ${other}`, this.state.signedTx[other]);
+    if (this.state.signedTx[txid] !== undefined) return this.answer(req.requestId, txid);
+    const ring = this.keyrings.find((k) => k.federation.version === checked.claim.federation.version) as Keyring;
+    return this.signAndRecord(req, tx, [ring]);
   }
 
   private signAndRecord(req: SignatureRequest, tx: bitcoin.Transaction, rings: readonly Keyring[]): SignatureResponse {

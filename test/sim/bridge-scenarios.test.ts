@@ -33,7 +33,12 @@ const cases: ReadonlyArray<readonly [string, readonly string[]]> = [
  * A run stops at its first failure, so a scenario with a pinned fault is not asked for its probes.
  */
 const knownFaults: Readonly<Record<string, ReadonlyArray<readonly [number, string]>>> = {
-  'bitcoin-reorg-before-confirmation': [[1, 'burns-paid']],
+  // Seed 2 shows the same fault (562 rebuilt broadcasts, each answered with the dead transaction) since
+  // the RefundActor and the scanner-judged outputs changed the trace.
+  'bitcoin-reorg-before-confirmation': [
+    [1, 'burns-paid'],
+    [2, 'burns-paid'],
+  ],
   'node-crash-mid-pegout': [[1, 'minted-as-deposited']],
 };
 
