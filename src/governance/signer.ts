@@ -310,14 +310,17 @@ export class FederationSigner {
     const hex = this.state.signedTx[txid];
     if (hex === undefined) return false;
     const tx = bitcoin.Transaction.fromHex(hex);
-    if (view.hasTransaction(txid) || tx.ins.every((i) => view.isSpendable(outpointOf(i)))) {
-      this.deadSince.delete(txid);
-      return false;
-    }
     const tip = view.tipHeight();
-    const since = this.deadSince.get(txid) ?? tip;
-    this.deadSince.set(txid, since);
-    if (tip - since < (this.o.voidAfterBlocks ?? 6)) return false;
+    // Planted bug governance-void-live: whatever a request conflicts with is voided at once, live or not.
+    if (this.o.bugs?.has('governance-void-live') !== true) {
+      if (view.hasTransaction(txid) || tx.ins.every((i) => view.isSpendable(outpointOf(i)))) {
+        this.deadSince.delete(txid);
+        return false;
+      }
+      const since = this.deadSince.get(txid) ?? tip;
+      this.deadSince.set(txid, since);
+      if (tip - since < (this.o.voidAfterBlocks ?? 6)) return false;
+    }
     this.deadSince.delete(txid);
     const keep = (r: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([, t]) => t !== txid));
     this.state = { ...this.state, spentBy: keep(this.state.spentBy), paidBy: keep(this.state.paidBy), voided: { ...this.state.voided, [txid]: tip } };
