@@ -56,6 +56,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'peg-read-newest-finalized-only': { scenario: 'peg-cycle', catches: ['burns-paid'] },
   'peg-payout-gwei-as-sats': { scenario: 'peg-cycle', catches: ['federation-conserved', 'burns-paid-once-and-right'] },
   'governance-forget-signed': { scenario: 'membership-rotation', catches: ['no-output-signed-twice'] },
+  'governance-void-live': { scenario: 'peg-cycle', catches: ['burns-paid-once-and-right'] },
   'sync-strict-peer-exclusion': { scenario: 'sync-single-peer-lossy', catches: ['sync-never-idle-while-behind'] },
   'rollout-ignore-gates': { scenario: 'v3-rollout', catches: ['rollout-rolls-back'] },
   'gossip-relay-before-validate': { scenario: 'gossip-garbage-relay', catches: ['no-honest-peer-banned'] },

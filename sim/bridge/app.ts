@@ -121,6 +121,7 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     'peg-payout-gwei-as-sats': 'the peg-out reader converts a burn at 1 satoshi = 1 gwei: the federation pays ten times what was burned',
     'governance-forget-signed': 'governance\'s signer ignores its record of what it signed: it signs a second transaction for a paid peg-out or a spent output',
     'pegout-spend-rejected-deposits': 'the peg-in scanner tells the bridge of no rejected deposit, so payouts and consolidations spend coins that are their depositors\' to be refunded',
+    'governance-void-live': 'governance voids whatever signed transaction a request conflicts with, without asking Bitcoin whether it can still confirm',
     'pegin-no-rescan-for-late-federation': 'the peg-in scanner watches a federation it learns late (after a restart) only in blocks still to come, so it refuses blocks minting deposits to it',
   },
   probes: [

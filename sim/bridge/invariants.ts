@@ -267,11 +267,16 @@ export function burnsPaid(o: InvariantOptions): Invariant<BridgeNodeView> {
 /** Governance never signed two different transactions spending one federation output. */
 export function noOutputSignedTwice(): Invariant<BridgeNodeView> {
   const compute = onChange(
-    (sh) => String(Object.keys(sh.governance.signer.signedState().signedTx).length),
+    (sh) => `${Object.keys(sh.governance.signer.signedState().signedTx).length}:${Object.keys(sh.governance.signer.signedState().voided ?? {}).length}`,
     (sh) => {
       const by = new Map<string, string>();
-      for (const [txid, hex] of Object.entries(sh.governance.signer.signedState().signedTx)) {
-        for (const i of bitcoin.Transaction.fromHex(hex).ins) {
+      const state = sh.governance.signer.signedState();
+      for (const [txid, hex] of Object.entries(state.signedTx)) {
+        const tx = bitcoin.Transaction.fromHex(hex);
+        // A transaction governance voided is left out only if Bitcoin shows it can never confirm;
+        // voiding one that still could is exactly a second spend that might confirm too.
+        if (state.voided?.[txid] !== undefined && sh.bitcoin.canNeverConfirm(tx)) continue;
+        for (const i of tx.ins) {
           const op = outpointOf(i);
           const other = by.get(op);
           if (other !== undefined && other !== txid) return `${op} signed into ${other.slice(0, 12)} and ${txid.slice(0, 12)}`;

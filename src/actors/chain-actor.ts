@@ -966,6 +966,9 @@ class ChainNode {
       if (p.signed.message.height <= node.height) this.pending.delete(k);
     }
     this.d.sometimes('chain.finalized');
+    // The view shares the finalized array: published now, so that no reader sees newly finalized
+    // blocks beside the previous finalized payload while the head's commit is still in flight.
+    this.publish();
   }
 
   private async commitHead(): Promise<void> {

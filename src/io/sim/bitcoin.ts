@@ -199,6 +199,25 @@ export class SimBitcoin {
     for (const [id, tx] of keep) this.mempool.set(id, tx);
   }
 
+  /** Whether an output exists in the main chain or the mempool and nothing there spends it. */
+  isSpendable(outpoint: string): boolean {
+    const pool = this.mempoolState();
+    if (pool.spent.has(outpoint)) return false;
+    return this.utxo.has(outpoint) || pool.created.has(outpoint);
+  }
+
+  /**
+   * Ground truth for checkers: whether a transaction can never confirm, because the main chain spends
+   * one of its inputs otherwise or a reorg double-spent away the transaction that created one.
+   */
+  canNeverConfirm(tx: bitcoin.Transaction): boolean {
+    if (this.heightOf.has(this.idOf(tx))) return false;
+    return tx.ins.some((i) => {
+      const op = outpointOf(i);
+      return this.spentOnChain.has(op) || this.conflicted.has(op.slice(0, op.lastIndexOf(':')));
+    });
+  }
+
   listUnspent(scriptPubKey: Uint8Array, minConfirmations: number): UnspentOutput[] {
     const out: UnspentOutput[] = [];
     const push = (op: string, confirmations: number, value: bigint): void => {
