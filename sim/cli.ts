@@ -10,9 +10,12 @@ import { type RunResult, runSimulation } from './runner.ts';
 import { ScenarioError } from './scenario.ts';
 import { defaultScenario, loadScenario, scenarioNames } from './scenarios/index.ts';
 import { runSwarm } from './swarm.ts';
+import { runReporter, simReportCommand } from './report/command.ts';
 
 export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] [--duration 10m] [--trace out.jsonl] [--json]
        alys sim --list | --list-bugs [--json] | --list-invariants [--json]
+       alys sim --seed S --scenario X --report out.html      (one self-contained HTML page of the run)
+       alys sim report SWARM.json --html out.html
        alys sim --check-determinism [--seed N] [--scenario …]
        alys sim --seeds N [--seed FIRST] [--scenario …]     (swarm: fault rates drawn per seed)
        options: --plant-bug NAME (repeatable), --swarm (draw fault rates from the seed for a single run),
@@ -21,6 +24,7 @@ export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] 
 type Print = (line: string) => void;
 
 export async function simCommand(argv: string[], print: Print): Promise<number> {
+  if (argv[0] === 'report') return simReportCommand(argv.slice(1), print);
   let parsed;
   try {
     parsed = parseArgs({
@@ -41,6 +45,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
         seeds: { type: 'string' },
         swarm: { type: 'boolean', default: false },
         schedule: { type: 'string' },
+        report: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -116,7 +121,9 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
   }
 
   const lines: string[] = [];
-  const r = await runSimulation({ ...base, seed, ...(v.trace !== undefined ? { trace: (l: string) => lines.push(l) } : {}) });
+  const report = v.report === undefined ? undefined : runReporter(v.report);
+  const r = await runSimulation({ ...base, seed, ...(v.trace !== undefined ? { trace: (l: string) => lines.push(l) } : {}), ...(report !== undefined ? { observe: report.observe } : {}) });
+  report?.write(r);
   if (v.trace !== undefined) writeFileSync(v.trace, lines.length > 0 ? `${lines.join('\n')}\n` : '');
   if (!v.json) print(summary(r));
   print(JSON.stringify(r));
