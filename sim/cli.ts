@@ -96,6 +96,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
     ...(durationMs !== undefined ? { durationMs } : {}),
   };
 
+  if (v.report !== undefined && (v.seeds !== undefined || v['check-determinism'])) throw new UsageError('--report is for one run (--seed S); a swarm writes --out FILE, which alys sim report renders');
   if (v.seeds !== undefined) {
     const n = parsePositiveInt(v.seeds, '--seeds');
     const report = await runSwarm({ ...base, firstSeed: seed, seeds: n }, (r) => {

@@ -36,7 +36,7 @@ export interface Timeline {
 
 export class TimelineSampler implements RunObserver {
   private run: RunStart | undefined;
-  private next = 0;
+  private next: number;
   private last = { t: 0, sent: 0, delivered: 0, dropped: 0 };
   private readonly out: { times: number[]; nodes: NodeSeries[]; net: Timeline['net']; peg: Record<string, number[]> | undefined; firstFailures: Timeline['firstFailures'] } = {
     times: [],
@@ -46,7 +46,10 @@ export class TimelineSampler implements RunObserver {
     firstFailures: {},
   };
 
-  constructor(private readonly everyMs = 500) {}
+  /** Samples at the first step at or after each multiple of `everyMs` (steps are `checkEveryMs` apart). */
+  constructor(private readonly everyMs = 500) {
+    this.next = everyMs;
+  }
 
   start(run: RunStart): void {
     this.run = run;
