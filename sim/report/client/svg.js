@@ -15,7 +15,7 @@ function svgTitle(el, text) {
 
 /** A chart frame: an SVG of the given size with a plot area, x from 0 to xMax ms, y from 0 to yMax. */
 function frame(host, o) {
-  var m = { left: 56, right: 12, top: 8, bottom: o.xAxis === false ? 6 : 24 };
+  var m = { left: 56, right: 24, top: 8, bottom: o.xAxis === false ? 6 : 24 };
   var svg = svgEl('svg', { viewBox: '0 0 ' + o.width + ' ' + o.height, 'data-chart': o.name });
   host.appendChild(svg);
   var w = o.width - m.left - m.right;
