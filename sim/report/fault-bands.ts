@@ -33,9 +33,11 @@ function endOf(f: Fault, all: readonly Fault[], endOfRunMs: number): number {
     case 'clock-skew':
     case 'degrade-network':
     case 'storage-errors':
+      return f.durationMs === undefined ? endOfRunMs : f.at + f.durationMs;
+    // Without a duration these are events (a Bitcoin reorg, a federation rotation), as healTime has them.
     case 'app':
     case 'world':
-      return f.durationMs === undefined ? endOfRunMs : f.at + f.durationMs;
+      return f.at + (f.durationMs ?? 0);
     case 'heal':
     case 'restart':
     case 'disk-fault':

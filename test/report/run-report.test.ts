@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.ts';
 import { simCommand } from '../../sim/cli.ts';
+import { faultBands } from '../../sim/report/fault-bands.ts';
 import { runPage } from '../../sim/report/run-page.ts';
 import { runReport } from '../../sim/report/run-report.ts';
 import { TimelineSampler } from '../../sim/report/timeline.ts';
@@ -120,5 +121,31 @@ describe('run report', () => {
     expectSelfContained(html);
     expect(html).toContain(result.traceHash);
     await expect(simCommand(['--seeds', '2', '--report', out], () => undefined)).rejects.toThrow(UsageError);
+  });
+});
+
+describe('fault bands', () => {
+  it('span each fault until it heals: its duration, a heal or restart, or the end of the run; events are instants', () => {
+    const bands = faultBands(
+      [
+        { kind: 'world', at: 9_000, action: 'bitcoin-reorg' },
+        { kind: 'partition', at: 1_000, groups: [['n0'], ['n1']] },
+        { kind: 'heal', at: 4_000 },
+        { kind: 'crash', at: 2_000, node: 'n1' },
+        { kind: 'restart', at: 7_000, node: 'n1' },
+        { kind: 'world', at: 3_000, action: 'governance-down', durationMs: 2_000 },
+        { kind: 'clock-skew', at: 5_000, node: 'n0', skewMs: 300 },
+      ],
+      20_000,
+    );
+    expect(bands.map((b) => [b.label, b.startMs, b.endMs, b.nodes.join(',')])).toEqual([
+      ['partition n0 | n1', 1_000, 4_000, 'n0,n1'],
+      ['crash n1', 2_000, 7_000, 'n1'],
+      ['governance-down for 2000ms', 3_000, 5_000, ''],
+      ['heal', 4_000, 4_000, ''],
+      ['skew n0 by 300ms', 5_000, 20_000, 'n0'],
+      ['restart n1', 7_000, 7_000, 'n1'],
+      ['bitcoin-reorg', 9_000, 9_000, ''],
+    ]);
   });
 });
