@@ -6,11 +6,11 @@ import { z } from 'zod';
 import { allBugs } from './bugs.ts';
 import { type Fault, faultSchema } from './chaos/faults.ts';
 import { listInvariants } from './invariant-registry.ts';
+import { runReporter, simReportCommand } from './report/command.ts';
 import { type RunResult, runSimulation } from './runner.ts';
 import { ScenarioError } from './scenario.ts';
 import { defaultScenario, loadScenario, scenarioNames } from './scenarios/index.ts';
 import { runSwarm } from './swarm.ts';
-import { runReporter, simReportCommand } from './report/command.ts';
 
 export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] [--duration 10m] [--trace out.jsonl] [--json]
        alys sim --list | --list-bugs [--json] | --list-invariants [--json]
@@ -36,6 +36,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
         scenario: { type: 'string' },
         duration: { type: 'string' },
         trace: { type: 'string' },
+        report: { type: 'string' },
         json: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         'list-bugs': { type: 'boolean', default: false },
@@ -45,7 +46,6 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
         seeds: { type: 'string' },
         swarm: { type: 'boolean', default: false },
         schedule: { type: 'string' },
-        report: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
