@@ -2,8 +2,9 @@
 // with apt-get when missing and we are root, and otherwise a loud error saying how to get it. Each
 // run gets its own profile directory, removed afterwards.
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { tempDir } from './temp-dirs.ts';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -40,7 +41,7 @@ export interface ChromiumRun {
 
 /** Runs headless chromium on one local file with the given extra flags (--dump-dom, --screenshot=…). */
 export function headless(binary: string, file: string, flags: readonly string[]): ChromiumRun {
-  const profile = tempDir('alys-chromium-');
+  const profile = mkdtempSync(join(tmpdir(), 'alys-chromium-'));
   try {
     const r = spawnSync(
       binary,

@@ -2,15 +2,15 @@
 // timeline, one series per node and the fault bands, with no error in the console; a screenshot
 // shows it. The swarm report renders too.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChromium, headless } from '../../harness/chromium.ts';
-import { tempDir } from '../../harness/temp-dirs.ts';
 
 let chromium = '';
-const dir = tempDir('alys-report-browser-');
+const dir = mkdtempSync(join(tmpdir(), 'alys-report-browser-'));
 
 function alys(...args: string[]): string {
   const r = spawnSync(process.execPath, ['bin/alys.mjs', ...args], { encoding: 'utf8', timeout: 300_000 });
@@ -55,6 +55,7 @@ describe('the HTML report in headless chromium', () => {
   beforeAll(() => {
     chromium = ensureChromium();
   }, 900_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('partition-heal: one series per node, a band per fault, each node lane split by the partitions', () => {
     const page = join(dir, 'partition-heal.html');
