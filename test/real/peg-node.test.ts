@@ -244,6 +244,8 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
       [recordedSecond, true],
     ] as const) {
       const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'alys.mjs'), 'replay', dirOf, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      spawnSync('cp', ['-r', dirOf, `/tmp/keep-${complete}`]);
+      console.log('REPLAY', dirOf, r.stdout.slice(0, 2000));
       expect(r.stderr).toBe('');
       const report = JSON.parse(r.stdout) as { matches: boolean; complete: boolean; events: number };
       expect(report).toMatchObject({ matches: true, complete });

@@ -10,6 +10,7 @@ import { parseSwarmInput } from '../../sim/report/swarm-input.ts';
 import { swarmPage } from '../../sim/report/swarm-page.ts';
 import { loadScenario } from '../../sim/scenarios/index.ts';
 import { runSwarm } from '../../sim/swarm.ts';
+import { summarize } from '../../sim/swarm-report.ts';
 import { expectSelfContained } from './self-contained.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'alys-swarm-report-'));
@@ -68,6 +69,18 @@ describe('swarm report', () => {
     expect(html.match(/data-probe="/g)?.length).toBe(Object.keys(report.probes).length);
     const stdout = `ok   seed 4 toy-happy: …\nok   seed 5 toy-happy: …\n2/2 seeds passed\n${json}\n`;
     expect(parseSwarmInput(stdout, 'stdout.txt')).toEqual(parseSwarmInput(json, 'r.json'));
+  });
+
+  it('reads what sim/swarm-report.ts writes for --out', () => {
+    const run = { scenario: 'toy-chaos', scenarioRef: 'toy-chaos', bugs: [], swarm: true, range: { first: 1, count: 3 } };
+    const written = summarize(run, { firstSeed: 1, seeds: 3 }, outReport.results as Parameters<typeof summarize>[2], 4_200);
+    const read = parseSwarmInput(JSON.stringify(written), 'out.json');
+    expect(read.results?.map((r) => [r.seed, r.traceHash, r.verdict])).toEqual([
+      [1, 'hash1', 'pass'],
+      [2, 'hash2', 'fail'],
+      [3, 'hash3', 'pass'],
+    ]);
+    expect(read.failures.map((f) => f.seed)).toEqual([2]);
   });
 
   it('bad input: one line naming the file and the field', () => {

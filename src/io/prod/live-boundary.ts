@@ -23,7 +23,7 @@ export class LiveBoundary implements Boundary {
 
   call<T>(name: string, args: readonly unknown[], start: () => Promise<T>): Promise<T> {
     const id = this.calls++;
-    this.journal?.write({ k: 'call', n: this.n, id, name, args: outputForm(args) });
+    this.journal?.write(() => ({ k: 'call', n: this.n, id, name, args: outputForm(args) }));
     let p: Promise<T>;
     try {
       p = start();
@@ -32,20 +32,20 @@ export class LiveBoundary implements Boundary {
     }
     return new Promise<T>((resolve, reject) => {
       p.then(
-        (v) => this.driver.post(() => resolve(v), this.journal === undefined ? undefined : (n, t) => this.journal?.write({ k: 'ret', n, t, id, ok: true, v: encodeValue(v) })),
-        (e: unknown) => this.driver.post(() => reject(e), this.journal === undefined ? undefined : (n, t) => this.journal?.write({ k: 'ret', n, t, id, ok: false, v: encodeValue(e) })),
+        (v) => this.driver.post(() => resolve(v), this.journal === undefined ? undefined : (n, t) => this.journal?.write(() => ({ k: 'ret', n, t, id, ok: true, v: encodeValue(v) }))),
+        (e: unknown) => this.driver.post(() => reject(e), this.journal === undefined ? undefined : (n, t) => this.journal?.write(() => ({ k: 'ret', n, t, id, ok: false, v: encodeValue(e) }))),
       );
     });
   }
 
   tell(name: string, args: readonly unknown[], run: () => void): void {
-    this.journal?.write({ k: 'tell', n: this.n, name, args: outputForm(args) });
+    this.journal?.write(() => ({ k: 'tell', n: this.n, name, args: outputForm(args) }));
     run();
   }
 
   read<T>(name: string, f: () => T): T {
     const v = f();
-    this.journal?.write({ k: 'read', n: this.n, name, v: encodeValue(v) });
+    this.journal?.write(() => ({ k: 'read', n: this.n, name, v: encodeValue(v) }));
     return v;
   }
 
@@ -55,7 +55,7 @@ export class LiveBoundary implements Boundary {
         const id = this.inputs++;
         this.driver.post(
           () => {
-            const answer = (ok: boolean, v: unknown): void => this.journal?.write({ k: 'res', n: this.n, id, ok, v: outputForm(v) });
+            const answer = (ok: boolean, v: unknown): void => this.journal?.write(() => ({ k: 'res', n: this.n, id, ok, v: outputForm(v) }));
             let r: R;
             try {
               r = handler(...args);
@@ -80,7 +80,7 @@ export class LiveBoundary implements Boundary {
               resolve(r as Awaited<R>);
             }
           },
-          this.journal === undefined ? undefined : (n, t) => this.journal?.write({ k: 'in', n, t, id, name, args: encodeValue(args) }),
+          this.journal === undefined ? undefined : (n, t) => this.journal?.write(() => ({ k: 'in', n, t, id, name, args: encodeValue(args) })),
         );
       });
   }
