@@ -11,13 +11,17 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: { nodes: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, simulated: { type: 'boolean', default: false } },
+      options: { nodes: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, simulated: { type: 'boolean', default: false }, nemesis: { type: 'boolean', default: false } },
     }));
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys devnet [--nodes 3] [--duration 5m] [--simulated]`);
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys devnet [--nodes 3] [--duration 5m] [--simulated] | --nemesis [--seed S] [--duration 10m] [--json]`);
   }
   const nodes = values.nodes === undefined ? 3 : parsePositiveInt(values.nodes, '--nodes');
   const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
+  if (values.nemesis === true) {
+    const { nemesisCommand } = await import('../../harness/nemesis/cli.ts');
+    return nemesisCommand({ nodes, seed: values.seed, duration: values.duration, json: values.json === true, simulated: values.simulated === true }, print);
+  }
   let stop: () => void = () => undefined;
   const stopSignal = new Promise<void>((r) => {
     stop = r;
