@@ -117,8 +117,8 @@ export interface ToxiproxyServer {
 }
 
 /** Starts toxiproxy-server on a free loopback port; throws a HarnessError with its output if it does not answer. */
-export async function startToxiproxy(o: { readonly timeoutMs?: number } = {}): Promise<ToxiproxyServer> {
-  const bin = ensureBinaries()['toxiproxy-server'];
+export async function startToxiproxy(o: { readonly timeoutMs?: number; /** Another binary (tests). */ readonly bin?: string } = {}): Promise<ToxiproxyServer> {
+  const bin = o.bin ?? ensureBinaries()['toxiproxy-server'];
   const port = await freePort();
   const p = startProcess('toxiproxy-server', bin, ['-host', '127.0.0.1', '-port', String(port)]);
   const client = new ToxiproxyClient(`http://127.0.0.1:${port}`);
