@@ -95,6 +95,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
   const injected = new Map<FaultClass, number>();
   let tp: ToxiproxyServer | undefined;
   let btcd: BtcdProcess | undefined;
+  let btcdPeer: BtcdProcess | undefined;
   let gov: GovernanceProcess | undefined;
   const geths: GethProcess[] = [];
   const nodes: Array<NodeProcess | undefined> = [];
@@ -117,8 +118,17 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
     let signer = localSigner();
     const graceUntil = new Map<number, number>();
 
-    btcd = await startBtcd();
+    // Bitcoin is a network: the btcd the nodes use has a peer the nemesis never touches. btcd keeps
+    // recent blocks in a cache it flushes every few minutes, so a SIGKILLed btcd comes back minutes
+    // behind; it catches up from its peer, as a crashed bitcoind would from the network, instead of
+    // turning the kill into a reorg far deeper than any confirmation count.
+    btcdPeer = await startBtcd();
+    btcd = await startBtcd({ connect: btcdPeer.p2p });
     await btcd.rpc.mine(140, DEV_MINER_ADDRESS);
+    const peerRpc = btcdPeer.rpc;
+    await within(60_000, (async () => {
+      while ((await peerRpc.getBlockCount()) < 140) await sleep(200);
+    })());
     gov = await spawnGovernanceServer({ token: TOKEN, statePath, keysPath });
     const govListen = gov.listening;
     for (let i = 0; i < o.nodes; i++) geths.push(await startGeth());
@@ -276,7 +286,13 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
           const b = btcd as BtcdProcess;
           await b.kill9();
           return async () => {
-            btcd = await b.restart();
+            const r = await b.restart();
+            // Back at the tip its peer holds before the nodes are told it is up.
+            const want = await (btcdPeer as BtcdProcess).rpc.getBlockCount();
+            await within(60_000, (async () => {
+              while ((await r.rpc.getBlockCount()) < want) await sleep(200);
+            })());
+            btcd = r;
           };
         }
         case 'governance': {
@@ -365,7 +381,8 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
       );
     }
     await Promise.all(heals);
-    const rest = o.durationMs - now();
+    // Liveness is judged over whole windows after the last heal (a restart can take a minute on a loaded machine).
+    const rest = Math.max(o.durationMs - now(), schedule.faultsUntilMs + livenessWindowMs + 10_000 - now(), (healedAt ?? now()) + livenessWindowMs + 10_000 - now());
     if (rest > 0) await Promise.race([sleep(rest), stop]);
     running = false;
     await Promise.all(loops);
@@ -387,6 +404,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
     await gov?.stop('SIGTERM');
     btcd?.child.kill('SIGCONT');
     await btcd?.stop();
+    await btcdPeer?.stop();
     await tp?.stop();
   }
   const invariants = judge?.results() ?? {};
