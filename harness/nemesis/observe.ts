@@ -97,7 +97,15 @@ export interface ObservedNode {
 export class DevnetObserver {
   private readonly tracks = new Map<string, NodeTrack>();
 
-  constructor(private readonly o: { readonly users: () => readonly string[]; readonly burns: () => ReadonlyArray<{ readonly hash: string }>; readonly includedBurns: () => readonly string[] }) {}
+  constructor(
+    private readonly o: {
+      readonly users: () => readonly string[];
+      readonly burns: () => ReadonlyArray<{ readonly hash: string }>;
+      readonly includedBurns: () => readonly string[];
+      /** A receipt seen in a node's finalized chain: the users' ledger must know the burn before it is judged. */
+      readonly onReceipt: (hash: string, success: boolean) => void;
+    },
+  ) {}
 
   /** One node's snapshot; view undefined when it is down or did not answer in time. */
   async node(n: ObservedNode): Promise<NodeSnapshot<BridgeNodeView>> {
@@ -190,6 +198,7 @@ export class DevnetObserver {
       const r = receipts[i];
       if (r === undefined || r === null || Number(r.blockNumber) > number) return;
       t.finalReceipts.set(b.hash, { blockNumber: Number(r.blockNumber), success: r.status === '0x1', gasWei: BigInt(r.gasUsed) * BigInt(r.effectiveGasPrice), from: r.from.toLowerCase() });
+      this.o.onReceipt(b.hash, r.status === '0x1');
     });
     const users = this.o.users();
     const balances = (await rpcBatch(n.gethRpc, users.map((u) => ({ method: 'eth_getBalance', params: [u, { blockHash: at }] })))) as Array<string | undefined>;

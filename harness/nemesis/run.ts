@@ -24,7 +24,7 @@ import { SHARED_KEY } from '../../sim/bridge/shared.ts';
 import { parseScenario } from '../../sim/scenario.ts';
 import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, writeNodeConfig } from '../alys-node.ts';
 import { DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from '../btcd.ts';
-import { type GethProcess, startGeth } from '../geth.ts';
+import { type GethProcess, gethHeight, startGeth } from '../geth.ts';
 import { freePort } from '../process.ts';
 import { type ToxiproxyServer, startToxiproxy } from '../toxiproxy.ts';
 import { NemesisJudge } from './judge.ts';
@@ -190,7 +190,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
       log: o.log,
     });
     const u = users;
-    const observer = new DevnetObserver({ users: () => userList.map((x) => x.address), burns: () => u.sentBurns(), includedBurns: () => ledger.burns.map((b) => b.id) });
+    const observer = new DevnetObserver({ users: () => userList.map((x) => x.address), burns: () => u.sentBurns(), includedBurns: () => ledger.burns.map((b) => b.id), onReceipt: (h, ok) => u.included(h, ok) });
     const btcObserver = new BtcdObserver();
     const scenario = parseScenario(simScenario, 'nemesis scenario');
     judge = new NemesisJudge({ livenessWindowMs, scenario });
@@ -251,7 +251,13 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
         while (running) {
           await look(false);
           if (++k % 3 === 0) {
-            const cells = await Promise.all(nodes.map(async (n, i) => (up[i] !== true || n === undefined ? `n${i} down` : await within(2_000, n.call<{ head: { height: number }; finalized: number }>('status')).then((s) => `n${i} h${s.head.height} f${s.finalized}`, () => `n${i} ?`))));
+            const cells = await Promise.all(
+              nodes.map(async (n, i) => {
+                const el = await within(2_000, gethHeight(geths[i] as GethProcess)).then((h) => `geth ${h}`, () => 'geth ?');
+                if (up[i] !== true || n === undefined) return `n${i} down ${el}`;
+                return within(2_000, n.call<{ head: { height: number }; finalized: number }>('status')).then((s) => `n${i} h${s.head.height} f${s.finalized} ${el}`, () => `n${i} ? ${el}`);
+              }),
+            );
             o.log(`nemesis: [${(now() / 1000).toFixed(0)}s] ${cells.join(' | ')} | deposits ${ledger.deposits.length} burns ${ledger.burns.length} | ${Object.entries(j.results()).filter(([, v]) => v !== 'pass').map(([k2]) => `FAIL ${k2}`).join(' ') || 'invariants hold'}`);
           }
           await sleep(3_000);

@@ -155,12 +155,18 @@ export class UserDriver {
     for (const b of this.sent) {
       if (b.included) continue;
       const r = await ethCall<{ status: string } | null>(this.d.gethRpc[b.user.geth] as string, 'eth_getTransactionReceipt', [b.hash]).catch(() => null);
-      if (r === null) continue;
-      b.included = true;
-      if (r.status !== '0x1') continue;
-      this.counts.burnsIncluded++;
-      this.d.ledger.burns.push({ id: b.hash, from: b.user.address, destination: b.destination, wei: b.wei, sentAtMs: this.d.now() });
+      if (r !== null) this.included(b.hash, r.status === '0x1');
     }
+  }
+
+  /** A receipt of a burn was seen (here or by the judge on any node's Geth): the ledger learns of it once. */
+  included(hash: string, success: boolean): void {
+    const b = this.sent.find((x) => x.hash === hash.toLowerCase());
+    if (b === undefined || b.included) return;
+    b.included = true;
+    if (!success) return;
+    this.counts.burnsIncluded++;
+    this.d.ledger.burns.push({ id: b.hash, from: b.user.address, destination: b.destination, wei: b.wei, sentAtMs: this.d.now() });
   }
 
   /** Every burn transaction sent (the judge reads each node's receipts of them). */
