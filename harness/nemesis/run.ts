@@ -305,7 +305,9 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
           const g = gov as GovernanceProcess;
           await g.stop('SIGKILL');
           return async () => {
-            gov = await spawnGovernanceServer({ token: TOKEN, statePath, keysPath, listen: govListen });
+            // Loading the sources takes long on a loaded machine: a generous deadline, and a second try.
+            const spawnIt = (): Promise<GovernanceProcess> => spawnGovernanceServer({ token: TOKEN, statePath, keysPath, listen: govListen, readyTimeoutMs: 120_000 });
+            gov = await spawnIt().catch(() => spawnIt());
           };
         }
       }
