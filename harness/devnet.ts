@@ -40,7 +40,7 @@ async function federationOf(gov: GovernanceProcess, token: string): Promise<Fede
 
 const STATUS_TIMEOUT_MS = 800;
 
-export async function runRealDevnet(o: { nodes: number; durationMs: number | undefined; print: (line: string) => void; stopSignal: Promise<void>; users?: boolean }): Promise<number> {
+export async function runRealDevnet(o: { nodes: number; durationMs: number | undefined; print: (line: string) => void; stopSignal: Promise<void>; users?: boolean; recordDir?: string }): Promise<number> {
   const token = 'devnet-token';
   const dir = mkdtempSync(join(tmpdir(), 'alys-devnet-'));
   const logs = join(dir, 'logs');
@@ -70,7 +70,8 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
       const geth = await startGeth();
       geths.push(geth);
       const cfg = writeNodeConfig(geth, { authority: true, authorities, seedHex, genesisTimeMs, bootstrap: nodes.flatMap((n) => n.multiaddrs), slotDurationMs: 2_000, bridge });
-      const node = await startRecovered(cfg.configPath, undefined, { logFile: join(logs, `n${i}.log`) });
+      // --record DIR: each node records its IO into DIR/n0, DIR/n1, … for `alys replay`.
+      const node = await startRecovered(cfg.configPath, undefined, { logFile: join(logs, `n${i}.log`), ...(o.recordDir !== undefined ? { recordDir: join(o.recordDir, `n${i}`) } : {}) });
       nodes.push(node);
       o.print(`devnet: n${i} up`);
       o.print(`devnet: n${i} rpc     ${node.rpc}`);

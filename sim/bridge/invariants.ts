@@ -10,7 +10,7 @@ import { equalBytes, fromHex, toHex } from '../../src/types/hex.ts';
 import type { InvariantOptions } from '../app.ts';
 import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
 import { AppendCursor } from '../chaos/append-cursor.ts';
-import { type BridgeShared, bridgeShared } from './shared.ts';
+import { type PegObservation, pegObservation } from './observation.ts';
 import { chainSetup } from '../chain/setup.ts';
 import { satsToWei, weiToSats } from '../../src/bridge/amounts.ts';
 
@@ -30,7 +30,7 @@ const honest = (ctx: Ctx): Array<NodeSnapshot<BridgeNodeView> & { view: BridgeNo
  * Recomputes `f` only when Bitcoin's tip (or governance's record) changed. A passing check's value is
  * undefined, so whether one was computed is kept apart from the value.
  */
-function onChange<T>(key: (sh: BridgeShared) => string, f: (sh: BridgeShared) => T): (sh: BridgeShared) => T {
+function onChange<T>(key: (sh: PegObservation) => string, f: (sh: PegObservation) => T): (sh: PegObservation) => T {
   let last: string | undefined;
   let value: { readonly v: T } | undefined;
   return (sh) => {
@@ -43,7 +43,7 @@ function onChange<T>(key: (sh: BridgeShared) => string, f: (sh: BridgeShared) =>
   };
 }
 
-const tipKey = (sh: BridgeShared): string => `${sh.bitcoin.height}:${sh.bitcoin.blocks[sh.bitcoin.height]?.hash ?? ''}`;
+const tipKey = (sh: PegObservation): string => `${sh.bitcoin.height}:${sh.bitcoin.blocks[sh.bitcoin.height]?.hash ?? ''}`;
 
 /**
  * A deposit is minted only if it is a valid deposit and had the required confirmations when the
@@ -68,7 +68,7 @@ export function mintedAfterConfirmations(o: InvariantOptions): Invariant<BridgeN
   return {
     name: 'minted-after-confirmations',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const key = tipKey(sh);
       if (history[history.length - 1]?.key !== key) {
@@ -112,7 +112,7 @@ export function mintedAsDeposited(): Invariant<BridgeNodeView> {
   return {
     name: 'minted-as-deposited',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       for (const n of honest(ctx)) {
         const el = n.view.execution;
@@ -177,7 +177,7 @@ export function depositsMinted(o: InvariantOptions): Invariant<BridgeNodeView> {
     name: 'deposits-minted',
     check(ctx) {
       if (!ctx.final) return undefined;
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const margin = o.scenario.bridge.confirmations + Math.ceil(o.livenessWindowMs / 2 / o.scenario.bridge.bitcoinBlockEveryMs);
       const due = sh.ledger.deposits.filter((d) => {
@@ -199,7 +199,7 @@ export function depositsMinted(o: InvariantOptions): Invariant<BridgeNodeView> {
 }
 
 /** What Bitcoin's main chain pays each burn's destination. */
-function payouts(sh: BridgeShared): Map<string, Array<{ txid: string; value: bigint; vsize: number }>> {
+function payouts(sh: PegObservation): Map<string, Array<{ txid: string; value: bigint; vsize: number }>> {
   const out = new Map<string, Array<{ txid: string; value: bigint; vsize: number }>>();
   const wanted = new Map(sh.ledger.burns.map((b) => [toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest)), b.destination]));
   for (const { tx } of sh.bitcoin.confirmedTxs()) {
@@ -224,7 +224,7 @@ export function burnsPaidOnceAndRight(): Invariant<BridgeNodeView> {
   return {
     name: 'burns-paid-once-and-right',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const paid = compute(sh);
       for (const b of sh.ledger.burns) {
@@ -247,7 +247,7 @@ export function burnsPaid(o: InvariantOptions): Invariant<BridgeNodeView> {
     name: 'burns-paid',
     check(ctx) {
       if (!ctx.final) return undefined;
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const paid = payouts(sh);
       const cutoff = ctx.now - o.livenessWindowMs;
@@ -289,7 +289,7 @@ export function noOutputSignedTwice(): Invariant<BridgeNodeView> {
   return {
     name: 'no-output-signed-twice',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       return sh === undefined ? undefined : compute(sh);
     },
   };
@@ -343,7 +343,7 @@ export function federationConserved(): Invariant<BridgeNodeView> {
   return {
     name: 'federation-conserved',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       return sh === undefined ? undefined : compute(sh);
     },
   };
@@ -379,7 +379,7 @@ export function oldOutputsSwept(o: InvariantOptions): Invariant<BridgeNodeView> 
     name: 'old-outputs-swept',
     check(ctx) {
       if (!ctx.final) return undefined;
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const old = sh.governance.signer.federations.slice(1);
       const margin = Math.ceil(o.livenessWindowMs / 2 / o.scenario.bridge.bitcoinBlockEveryMs);
@@ -404,7 +404,7 @@ export function pegOutsFinishedOncePaid(o: InvariantOptions): Invariant<BridgeNo
   return {
     name: 'peg-outs-finished-once-paid',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const paid = compute(sh);
       for (const n of honest(ctx)) {

@@ -129,6 +129,8 @@ export function pegsStatus(view: BridgeView | undefined, c: PegCounters): Record
   if (view === undefined) return null;
   const rejected = Object.values(c.depositsRejected).reduce((t, n) => t + n, 0);
   return {
+    // False until the bridge has loaded its operations from disk after a start.
+    recovered: view.recovered,
     pegIns: { found: c.depositsFound, minted: c.depositsMinted, rejected },
     pegOuts: { operations: view.operations.length, completed: c.pegOutsByState.completed ?? 0, refused: c.pegOutsByState.refused ?? 0, byState: c.pegOutsByState },
     operations: view.operations.length,
