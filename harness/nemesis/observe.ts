@@ -310,6 +310,15 @@ export class BtcdObserver {
         const h = heightOf.get(txid);
         return h === undefined ? undefined : height - h + 1;
       },
+      canNeverConfirm: (tx) => {
+        if (heightOf.has(idOf(tx))) return false;
+        const spentBy = new Map<string, string>();
+        for (const b of chain) for (const t of b.txs) for (const i of t.ins) spentBy.set(`${toHex(Uint8Array.from(i.hash).reverse())}:${i.index}`, idOf(t));
+        return tx.ins.some((i) => {
+          const by = spentBy.get(`${toHex(Uint8Array.from(i.hash).reverse())}:${i.index}`);
+          return by !== undefined && by !== idOf(tx);
+        });
+      },
       listUnspent: (script, minConfirmations) => {
         const spent = new Set<string>();
         for (const b of chain) for (const tx of b.txs) for (const i of tx.ins) spent.add(`${toHex(Uint8Array.from(i.hash).reverse())}:${i.index}`);

@@ -449,7 +449,7 @@ export function rejectedOutputsUnspent(): Invariant<BridgeNodeView> {
   return {
     name: 'rejected-outputs-unspent',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       return sh === undefined ? undefined : compute(sh);
     },
   };

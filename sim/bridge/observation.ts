@@ -21,6 +21,8 @@ export interface BitcoinObservation {
   /** Confirmations of a transaction (0 in the mempool), undefined when unknown. */
   confirmations(txid: string): number | undefined;
   listUnspent(scriptPubKey: Uint8Array, minConfirmations: number): ReadonlyArray<{ readonly confirmations: number }>;
+  /** Not in the main chain and one of its inputs already spent there (or gone): it can never confirm. */
+  canNeverConfirm(tx: bitcoin.Transaction): boolean;
 }
 
 export interface PegObservation {

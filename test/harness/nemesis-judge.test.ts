@@ -58,7 +58,7 @@ function snapshot(id: string, o: Obs): NodeSnapshot<BridgeNodeView> {
 }
 
 const emptyPeg: PegObservation = {
-  bitcoin: { height: 0, blocks: [{ hash: '00' }], feeRateSatPerVb: 2n, idOf: () => '', confirmedTxs: () => [], confirmations: () => undefined, listUnspent: () => [] },
+  bitcoin: { height: 0, blocks: [{ hash: '00' }], feeRateSatPerVb: 2n, idOf: () => '', confirmedTxs: () => [], confirmations: () => undefined, listUnspent: () => [], canNeverConfirm: () => false },
   governance: { signer: { federations: [], signedState: () => ({ spentBy: {}, paidBy: {}, signedTx: {}, pegOuts: {} }) } },
   ledger: { deposits: [], burns: [] },
   graceUntil: new Map(),
