@@ -263,7 +263,10 @@ export function productionOnlyWhenSynced(opts: InvariantOptions): Invariant<Chai
         });
         if (problem !== undefined) return problem;
       }
-      history.push({ at: ctx.now, truth: truthOf(ctx, live) });
+      // A truth the same as the last one recorded adds nothing: the lookup above finds the latest
+      // entry at least lagMs old, and the first of a run of equal truths gives the same answer.
+      const truth = truthOf(ctx, live);
+      if (history[history.length - 1]?.truth !== truth) history.push({ at: ctx.now, truth });
       return undefined;
     },
   };
