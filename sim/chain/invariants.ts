@@ -114,7 +114,8 @@ export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainV
   let setup: ReturnType<typeof chainSetup> | undefined;
   // Every node accepts the same blocks: a record identical to one already verified (same hash,
   // proposer, signatures and signers) needs no second verification, its answer would be the same.
-  const verified = new Map<string, AcceptedRecord>();
+  // Nodes aggregate the approvals they received, so one block may carry a few signer sets.
+  const verified = new Map<string, AcceptedRecord[]>();
   return {
     name: 'accepted-by-slot-proposer',
     check(ctx) {
@@ -126,13 +127,15 @@ export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainV
           if (r.proposerIndex !== r.slot % n) return `${node.id} accepted height ${r.height} slot ${r.slot} from authority ${r.proposerIndex}, not the slot's proposer ${r.slot % n}`;
           if (r.approvalSigners.length < approvalThreshold(n)) return `${node.id} accepted height ${r.height} with ${r.approvalSigners.length} approvals`;
           const key = toHex(r.hash);
-          if (sameSignatures(verified.get(key), r)) return undefined;
+          const known = verified.get(key);
+          if (known?.some((v) => sameSignatures(v, r)) === true) return undefined;
           if (!scheme.verify(spec.authorities[r.proposerIndex] as Uint8Array, proposalMessage(r.hash), r.signature)) {
             return `${node.id} accepted height ${r.height} whose proposer signature does not verify`;
           }
           const keys = r.approvalSigners.map((k) => spec.authorities[k] as Uint8Array);
           if (!scheme.verifyAggregate(keys, approvalMessage(r.hash), r.approvalSignature)) return `${node.id} accepted height ${r.height} with bad approvals`;
-          verified.set(key, r);
+          if (known === undefined) verified.set(key, [r]);
+          else known.push(r);
           return undefined;
         });
         if (problem !== undefined) return problem;
@@ -142,8 +145,7 @@ export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainV
   };
 }
 
-function sameSignatures(a: AcceptedRecord | undefined, b: AcceptedRecord): boolean {
-  if (a === undefined) return false;
+function sameSignatures(a: AcceptedRecord, b: AcceptedRecord): boolean {
   if (a === b) return true;
   return (
     a.proposerIndex === b.proposerIndex &&
