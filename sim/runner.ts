@@ -73,13 +73,30 @@ export function appFor(s: Scenario): SimApp<unknown> {
   return app;
 }
 
+/**
+ * What a run plays: the scenario (a swarm seed draws its shape) and the fault schedule (the given
+ * one, or the scenario's fixed faults plus those drawn from its rates). Draws come from streams
+ * forked off the seed, so planning a run does not change the run.
+ */
+export function planRun(o: Pick<RunOptions, 'scenario' | 'seed' | 'swarm' | 'schedule'>): { scenario: Scenario; schedule: readonly Fault[] } {
+  const app = appFor(o.scenario);
+  const rng = new SeededRng(o.seed);
+  const s = o.swarm === true && app.swarmVariant !== undefined ? app.swarmVariant(o.scenario, rng.fork('swarm-shape')) : o.scenario;
+  let schedule: readonly Fault[] = o.schedule ?? s.faults.schedule;
+  if (o.schedule === undefined && s.faults.rates !== undefined && s.faults.window !== undefined) {
+    const rates = o.swarm === true ? drawRates(s.faults.rates, rng.fork('swarm-rates')) : s.faults.rates;
+    schedule = [...schedule, ...drawSchedule(rates, s.faults.window, nodeIds(s).honest, rng.fork('faults'))];
+  }
+  return { scenario: s, schedule };
+}
+
 export async function runSimulation(o: RunOptions): Promise<RunResult> {
   const app = appFor(o.scenario);
   checkInvariantNames(o.scenario, o.scenarioRef ?? o.scenario.name);
   const started = wallMs();
   const scheduler = new Scheduler();
   const rng = new SeededRng(o.seed);
-  const s = o.swarm === true && app.swarmVariant !== undefined ? app.swarmVariant(o.scenario, rng.fork('swarm-shape')) : o.scenario;
+  const { scenario: s, schedule } = planRun(o);
   const trace = new TraceRecorder(o.trace);
   scheduler.onEvent = (t, seq) => trace.event(t, seq);
   const bugs = bugSet(o.bugs ?? []);
@@ -92,11 +109,6 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   // Each fault kind the rates can draw is a probe: a swarm shows the kinds that never fired.
   if (s.faults.rates !== undefined) for (const p of rateProbes(s.faults.rates)) probes.set(p, probes.get(p) ?? 0);
 
-  let schedule: readonly Fault[] = o.schedule ?? s.faults.schedule;
-  if (o.schedule === undefined && s.faults.rates !== undefined && s.faults.window !== undefined) {
-    const rates = o.swarm === true ? drawRates(s.faults.rates, rng.fork('swarm-rates')) : s.faults.rates;
-    schedule = [...schedule, ...drawSchedule(rates, s.faults.window, honest, rng.fork('faults'))];
-  }
   const healedAt = Math.max(healTime(schedule), s.faults.window?.endMs ?? 0);
   const duration = Math.max(o.durationMs ?? s.durationMs, healedAt + (schedule.length > 0 ? s.livenessWindowMs : 0));
 
