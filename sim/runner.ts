@@ -133,6 +133,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   };
 
   let world: World<unknown> | undefined;
+  const linked = (from: string, to: string): boolean => !(world as World<unknown>).network.isCut(from, to);
   const check = (final: boolean): void => {
     if (world === undefined) return;
     const ctx = {
@@ -141,7 +142,8 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       healedAt: scheduler.now() >= healedAt ? healedAt : undefined,
       final,
       shared: world.shared,
-      linked: (from: string, to: string) => !(world as World<unknown>).network.isCut(from, to),
+      linked,
+      cutsVersion: world.network.cutsVersion,
     };
     for (const inv of invariants) {
       if (verdicts[inv.name] !== 'pass') continue;

@@ -11,6 +11,7 @@ import type { InvariantOptions } from '../app.ts';
 import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
 import { AppendCursor } from '../chaos/append-cursor.ts';
 import { type PegObservation, pegObservation } from './observation.ts';
+import type { LedgerDeposit } from './shared.ts';
 import { chainSetup } from '../chain/setup.ts';
 import { satsToWei, weiToSats } from '../../src/bridge/amounts.ts';
 
@@ -46,6 +47,38 @@ function onChange<T>(key: (sh: PegObservation) => string, f: (sh: PegObservation
 const tipKey = (sh: PegObservation): string => `${sh.bitcoin.height}:${sh.bitcoin.blocks[sh.bitcoin.height]?.hash ?? ''}`;
 
 /**
+ * What the checkers read of a confirmed transaction, worked out once per transaction object: the
+ * checks that scan Bitcoin's whole main chain at each new tip would otherwise hash and hex-encode
+ * every transaction of it again.
+ */
+interface TxFacts {
+  readonly id: string;
+  readonly outScripts: readonly string[];
+  readonly spends: readonly string[];
+  readonly vsize: number;
+}
+const txFacts = new WeakMap<bitcoin.Transaction, TxFacts>();
+function factsOf(sh: PegObservation, tx: bitcoin.Transaction): TxFacts {
+  let f = txFacts.get(tx);
+  if (f === undefined) {
+    f = { id: sh.bitcoin.idOf(tx), outScripts: tx.outs.map((o) => toHex(o.script)), spends: tx.ins.map((i) => outpointOf(i)), vsize: tx.virtualSize() };
+    txFacts.set(tx, f);
+  }
+  return f;
+}
+
+/** A burn's destination as an output script (hex), as Bitcoin's outputs name it. */
+const destinationScripts = new Map<string, string>();
+function destinationScript(destination: string): string {
+  let hex = destinationScripts.get(destination);
+  if (hex === undefined) {
+    hex = toHex(bitcoin.address.toOutputScript(destination, bitcoin.networks.regtest));
+    destinationScripts.set(destination, hex);
+  }
+  return hex;
+}
+
+/**
  * A deposit is minted only if it is a valid deposit and had the required confirmations when the
  * block minting it was made (by the end of that block's slot), as Bitcoin's main chain was then:
  * not as it is when the checker happens to look.
@@ -53,6 +86,9 @@ const tipKey = (sh: PegObservation): string => `${sh.bitcoin.height}:${sh.bitcoi
 export function mintedAfterConfirmations(o: InvariantOptions): Invariant<BridgeNodeView> {
   const judged = new Set<string>();
   const cursor = new AppendCursor();
+  let spec: ReturnType<typeof chainSetup>['spec'] | undefined;
+  // The ledger's deposits by outpoint (the first of each, as a search from the start finds it).
+  const byOutpoint = new Map<string, LedgerDeposit>();
   // Bitcoin's tip as it moved: at each change, the time and each deposit's confirmations then.
   const history: Array<{ at: number; key: string; confirmations: Map<string, number> }> = [];
   const confirmationsAt = (t: number, txid: string): number => {
@@ -72,22 +108,27 @@ export function mintedAfterConfirmations(o: InvariantOptions): Invariant<BridgeN
       if (sh === undefined) return undefined;
       const key = tipKey(sh);
       if (history[history.length - 1]?.key !== key) {
-        const deposits = new Set(sh.ledger.deposits.map((d) => d.txid));
+        // Each deposit's depth in the main chain, from Bitcoin's index (the mempool counts as none).
         const confirmations = new Map<string, number>();
-        for (const { tx, height } of sh.bitcoin.confirmedTxs()) {
-          const id = tx.getId();
-          if (deposits.has(id)) confirmations.set(id, sh.bitcoin.height - height + 1);
+        for (const d of sh.ledger.deposits) {
+          const c = sh.bitcoin.confirmations(d.txid);
+          if (c !== undefined && c > 0) confirmations.set(d.txid, c);
         }
         history.push({ at: ctx.now, key, confirmations });
       }
-      const { slotDurationMs, genesisTimeMs } = chainSetup(o.scenario, ctx.nodes.map((n) => n.id)).spec;
+      spec ??= chainSetup(o.scenario, ctx.nodes.map((n) => n.id)).spec;
+      const { slotDurationMs, genesisTimeMs } = spec;
+      if (byOutpoint.size !== sh.ledger.deposits.length) {
+        byOutpoint.clear();
+        for (const d of sh.ledger.deposits) if (!byOutpoint.has(outpointKey(d.txid, d.vout))) byOutpoint.set(outpointKey(d.txid, d.vout), d);
+      }
       for (const n of honest(ctx)) {
         const problem = cursor.scan(n.id, n.incarnation, n.view.accepted, (r) => {
           const hash = toHex(r.hash);
           for (const k of n.view.mintedIn.get(hash) ?? []) {
             if (judged.has(`${hash}:${k}`)) continue;
             judged.add(`${hash}:${k}`);
-            const d = sh.ledger.deposits.find((x) => outpointKey(x.txid, x.vout) === k);
+            const d = byOutpoint.get(k);
             if (d === undefined || !d.valid) return `${n.id} accepted block ${r.height} minting ${k}, which is not a valid deposit`;
             const madeBy = Math.min(ctx.now, genesisTimeMs + (r.slot + 1) * slotDurationMs);
             const c = confirmationsAt(madeBy, d.txid);
@@ -199,19 +240,36 @@ export function depositsMinted(o: InvariantOptions): Invariant<BridgeNodeView> {
 }
 
 /** What Bitcoin's main chain pays each burn's destination. */
-function payouts(sh: PegObservation): Map<string, Array<{ txid: string; value: bigint; vsize: number }>> {
-  const out = new Map<string, Array<{ txid: string; value: bigint; vsize: number }>>();
-  const wanted = new Map(sh.ledger.burns.map((b) => [toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest)), b.destination]));
+type Payouts = Map<string, Array<{ txid: string; value: bigint; vsize: number }>>;
+
+function payouts(sh: PegObservation): Payouts {
+  const out: Payouts = new Map();
+  const wanted = new Map(sh.ledger.burns.map((b) => [destinationScript(b.destination), b.destination]));
   for (const { tx } of sh.bitcoin.confirmedTxs()) {
-    for (const o of tx.outs) {
-      const dest = wanted.get(toHex(o.script));
-      if (dest === undefined) continue;
+    const f = factsOf(sh, tx);
+    tx.outs.forEach((o, vout) => {
+      const dest = wanted.get(f.outScripts[vout] as string);
+      if (dest === undefined) return;
       const list = out.get(dest) ?? [];
-      list.push({ txid: sh.bitcoin.idOf(tx), value: o.value, vsize: tx.virtualSize() });
+      list.push({ txid: f.id, value: o.value, vsize: f.vsize });
       out.set(dest, list);
-    }
+    });
   }
   return out;
+}
+
+/**
+ * payouts, shared by the checkers of one world and recomputed when Bitcoin's tip or the set of
+ * burns changed (the value is only read).
+ */
+const payoutMemos = new WeakMap<PegObservation, { key: string; value: Payouts }>();
+function payoutsNow(sh: PegObservation): Payouts {
+  const key = `${tipKey(sh)}:${sh.ledger.burns.length}`;
+  const m = payoutMemos.get(sh);
+  if (m !== undefined && m.key === key) return m.value;
+  const value = payouts(sh);
+  payoutMemos.set(sh, { key, value });
+  return value;
 }
 
 /**
@@ -220,13 +278,12 @@ function payouts(sh: PegObservation): Map<string, Array<{ txid: string; value: b
  * for the estimate's worst-case signature lengths).
  */
 export function burnsPaidOnceAndRight(): Invariant<BridgeNodeView> {
-  const compute = onChange(tipKey, payouts);
   return {
     name: 'burns-paid-once-and-right',
     check(ctx) {
       const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
-      const paid = compute(sh);
+      const paid = payoutsNow(sh);
       for (const b of sh.ledger.burns) {
         const list = paid.get(b.destination) ?? [];
         if (list.length > 1) return `burn ${b.id} paid ${list.length} times (${list.map((p) => p.txid.slice(0, 12)).join(', ')})`;
@@ -249,7 +306,7 @@ export function burnsPaid(o: InvariantOptions): Invariant<BridgeNodeView> {
       if (!ctx.final) return undefined;
       const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
-      const paid = payouts(sh);
+      const paid = payoutsNow(sh);
       const cutoff = ctx.now - o.livenessWindowMs;
       const unpaid = sh.ledger.burns.find((b) => b.sentAtMs < cutoff && (paid.get(b.destination) ?? []).length === 0);
       if (unpaid !== undefined) return `burn ${unpaid.id} (sent at ${unpaid.sentAtMs} ms) was never paid`;
@@ -304,25 +361,29 @@ export function noOutputSignedTwice(): Invariant<BridgeNodeView> {
 export function federationConserved(): Invariant<BridgeNodeView> {
   const compute = onChange(tipKey, (sh) => {
     const feds: readonly Federation[] = sh.governance.signer.federations;
-    const isFed = (script: Uint8Array): boolean => feds.some((f) => equalBytes(f.scriptPubKey, script));
-    const burnByScript = new Map(sh.ledger.burns.map((b) => [toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest)), b]));
+    const fedScripts = new Set(feds.map((f) => toHex(f.scriptPubKey)));
+    const isFed = (script: string): boolean => fedScripts.has(script);
+    const burnByScript = new Map(sh.ledger.burns.map((b) => [destinationScript(b.destination), b]));
     const depositTxids = new Set(sh.ledger.deposits.map((d) => d.txid));
     const fedOutputs = new Map<string, bigint>();
     const paid = new Set<string>();
     let deposited = 0n;
     let sweepFees = 0n;
     for (const { tx } of sh.bitcoin.confirmedTxs()) {
-      const id = sh.bitcoin.idOf(tx);
+      const f = factsOf(sh, tx);
+      const id = f.id;
       if (depositTxids.has(id)) for (const d of sh.ledger.deposits) if (d.txid === id) deposited += d.amountSats;
-      const spent = tx.ins.map((i) => outpointOf(i)).filter((op) => fedOutputs.has(op));
+      const spent = f.spends.filter((op) => fedOutputs.has(op));
       if (spent.length > 0) {
         const inSum = spent.reduce((sum, op) => sum + (fedOutputs.get(op) as bigint), 0n);
         for (const op of spent) fedOutputs.delete(op);
         const outSum = tx.outs.reduce((sum, o) => sum + o.value, 0n);
         let payouts = 0;
-        for (const o of tx.outs) {
-          if (isFed(o.script)) continue;
-          const b = burnByScript.get(toHex(o.script));
+        for (let vout = 0; vout < tx.outs.length; vout++) {
+          const o = tx.outs[vout] as bitcoin.Transaction['outs'][number];
+          const script = f.outScripts[vout] as string;
+          if (isFed(script)) continue;
+          const b = burnByScript.get(script);
           if (b === undefined) return `federation transaction ${id.slice(0, 12)} pays ${o.value} satoshis to a script no burn named`;
           paid.add(b.id);
           payouts++;
@@ -330,7 +391,7 @@ export function federationConserved(): Invariant<BridgeNodeView> {
         if (payouts === 0) sweepFees += inSum - outSum;
       }
       tx.outs.forEach((o, vout) => {
-        if (isFed(o.script)) fedOutputs.set(`${id}:${vout}`, o.value);
+        if (isFed(f.outScripts[vout] as string)) fedOutputs.set(`${id}:${vout}`, o.value);
       });
     }
     let burned = 0n;
@@ -399,25 +460,29 @@ export function oldOutputsSwept(o: InvariantOptions): Invariant<BridgeNodeView> 
  * or found it on Bitcoin.
  */
 export function pegOutsFinishedOncePaid(o: InvariantOptions): Invariant<BridgeNodeView> {
-  const compute = onChange(tipKey, payouts);
-  const since = new Map<string, number>();
+  // By node, then operation: when each unfinished operation was first seen paid and confirmed.
+  const since = new Map<string, Map<string, number>>();
   return {
     name: 'peg-outs-finished-once-paid',
     check(ctx) {
       const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
-      const paid = compute(sh);
+      const paid = payoutsNow(sh);
       for (const n of honest(ctx)) {
+        let mine = since.get(n.id);
+        if (mine === undefined) {
+          mine = new Map();
+          since.set(n.id, mine);
+        }
         for (const op of n.view.bridge?.operations ?? []) {
-          const key = `${n.id}:${op.id}`;
           if (op.status === 'completed') {
-            since.delete(key);
+            if (mine.size > 0) mine.delete(op.id);
             continue;
           }
           const p = paid.get(op.destination)?.[0];
           if (p === undefined || (sh.bitcoin.confirmations(p.txid) ?? 0) < o.scenario.bridge.payoutConfirmations) continue;
-          const from = since.get(key) ?? ctx.now;
-          since.set(key, from);
+          const from = mine.get(op.id) ?? ctx.now;
+          mine.set(op.id, from);
           if (ctx.now - from > o.livenessWindowMs) return `${n.id}'s peg-out ${op.id} is still ${op.status} ${ctx.now - from} ms after its payout ${p.txid.slice(0, 12)} confirmed`;
         }
       }
