@@ -4,7 +4,6 @@
 // engine, storage and network actors, and is never reentrant (it must not import a block in the
 // middle of building one).
 import { bundleHash } from '../auxpow/bundle.ts';
-import { nextBits } from '../auxpow/retarget.ts';
 import type { Clock } from '../io/clock.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
@@ -17,14 +16,18 @@ import { MAX_BATCH, type SyncWire, encodeSync } from '../sync/range-protocol.ts'
 import { type SyncMsg, syncActorName } from './sync-actor.ts';
 import { payloadTimestampFor, proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
 import { BlockError, BlockErrorCode, policyFor } from '../consensus/block-error.ts';
-import type { ChainStore } from '../chain/blocks/chain-store.ts';
+import { type ChainStore, requiredBits } from '../chain/blocks/chain-store.ts';
+import { type BlockSource, blockErrorAction } from '../chain/blocks/error-policy.ts';
+import { type VerifiedBlock, importBlocks } from '../chain/blocks/import-blocks.ts';
+import { MintedIndex, mintedAboveFinality } from '../chain/blocks/minted-index.ts';
+import { type PowState, initialPowState } from '../chain/blocks/pow-state.ts';
+import { type ProcessDeps, type Refused, processBlocks } from '../chain/blocks/process-blocks.ts';
 import { powRange, verifyAuxPow } from '../chain/blocks/verify-auxpow.ts';
-import { type ChainRulesDeps, type Deferred, verifyChainRules } from '../chain/blocks/verify-chain-rules.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
 import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
 import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.ts';
-import { checkApprovals, checkPayloadLinkage } from '../consensus/validate-block.ts';
+import { checkApprovals } from '../consensus/validate-block.ts';
 import { type ValidationMsg, validationActorName } from './validation-actor.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
 import type { AuxPowHeader, ExecutionPayload, PegIn, SignedConsensusBlock } from '../types/chain.ts';
@@ -34,7 +37,7 @@ import { genesisBlock } from '../chain/genesis.ts';
 import { MAX_RANGE, type WireMessage } from '../chain/wire.ts';
 import { type EngineMsg, engineActorName } from './engine-actor.ts';
 import type { Deposit } from '../bridge/deposit.ts';
-import { MAX_PEG_INS_PER_BLOCK, checkBlockPegIns, depositToPegIn, pegInKey, pegInToDeposit, withdrawalsFor } from '../bridge/peg-in-rules.ts';
+import { MAX_PEG_INS_PER_BLOCK, depositToPegIn, pegInKey, withdrawalsFor } from '../bridge/peg-in-rules.ts';
 import { type NetworkMsg, networkActorName } from './network-actor.ts';
 import { type PeerMsg, peerActorName } from './peer-actor.ts';
 import { type StorageMsg, storageActorName } from './storage-actor.ts';
@@ -105,10 +108,8 @@ export interface PegInSource {
   verify(deposits: readonly Deposit[]): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
 }
 
-interface Pending {
-  readonly signed: SignedConsensusBlock;
-  readonly hash: Uint8Array;
-}
+/** A block verified and executed, waiting for a quorum's approvals. */
+type Pending = VerifiedBlock;
 
 function acceptedRecord(signed: SignedConsensusBlock, hash: Uint8Array): AcceptedRecord {
   const p = signed.message.executionPayload;
@@ -140,12 +141,11 @@ class ChainNode {
   private readonly genesis = genesisBlock(0);
   private tree: BlockTree;
   private readonly blocks = new Map<string, SignedConsensusBlock>();
-  /** Branch key → deposits minted on it (see mintedOn). */
-  private readonly mintedMemo = new Map<string, ReadonlySet<string>>();
+  private readonly minted = new MintedIndex();
   private readonly pending = new Map<string, Pending>();
   private readonly approvals = new Map<string, Map<number, Uint8Array>>();
   private readonly myApprovals = new Map<number, string>();
-  private readonly orphans = new Map<string, Array<{ signed: SignedConsensusBlock; from: string; blame: boolean }>>();
+  private readonly orphans = new Map<string, Array<{ signed: SignedConsensusBlock; from: string | undefined; source: BlockSource }>>();
   private readonly equivocation = new EquivocationDetector();
   private readonly evidence: EquivocationEvidence[] = [];
   private queuedPow: AuxPowHeader | undefined;
@@ -159,7 +159,7 @@ class ChainNode {
   private penalties = 0;
   private lastSlotProduced = -1;
   /** AuxPow difficulty after each block: the bits a proof embedded in a child of it must meet. */
-  private readonly powState = new Map<string, { readonly bits: number; readonly lastPowSlot: number }>();
+  private readonly powState = new Map<string, PowState>();
   private nextValidator = 0;
   /** The highest height we know a quorum accepted: the target sync measures us against. */
   private bestSeen = 0;
@@ -190,7 +190,7 @@ class ChainNode {
     this.blocks.set(g, this.genesis.signed);
     this.finalized = [g];
     this.committed.add(g);
-    this.powState.set(g, { bits: d.spec.initialBits, lastPowSlot: 0 });
+    this.powState.set(g, initialPowState(d.spec));
   }
 
   /** What read-only queries see, published with the view (they do not queue behind the actor). */
@@ -207,24 +207,8 @@ class ChainNode {
     queuedPow: () => this.queuedPow,
   };
 
-  /**
-   * Difficulty follows the chain (src/auxpow/retarget.ts): a block carrying a proof retargets from
-   * the slots since the previous proof; other blocks inherit their parent's difficulty.
-   */
-  private notePowState(b: SignedConsensusBlock['message'], key: string): void {
-    const parent = this.powState.get(toHex(b.parentHash)) ?? { bits: this.d.spec.initialBits, lastPowSlot: 0 };
-    const pow = b.auxPowHeader;
-    if (pow === null) {
-      this.powState.set(key, parent);
-      return;
-    }
-    const bits = nextBits(parent.bits, b.slot - parent.lastPowSlot, this.d.spec.auxPowTargetSpacingSlots);
-    if (bits !== parent.bits) this.d.sometimes('auxpow.retargeted');
-    this.powState.set(key, { bits, lastPowSlot: b.slot });
-  }
-
   private requiredBits(parentHash: Uint8Array): number {
-    return this.powState.get(toHex(parentHash))?.bits ?? this.d.spec.initialBits;
+    return requiredBits(this.store, parentHash);
   }
 
   /**
@@ -301,23 +285,20 @@ class ChainNode {
   private async recover(): Promise<void> {
     this.publish();
     const stored = await this.ctx.ask(this.storage, { type: 'load' }, 60_000);
-    for (const b of stored.blocks) {
-      const hash = blockHash(b.message);
-      const key = toHex(hash);
-      if (this.tree.has(hash) || !this.tree.has(b.message.parentHash)) continue;
-      // Our own disk is checked as gossip is: a block whose payload does not extend its parent's
-      // (written by an older, laxer version, or corrupted) is not taken back into the chain.
-      const linkage = this.payloadLinkageProblem(b.message);
-      if (linkage !== undefined) {
-        this.d.sometimes('chain.recovery-refused-block');
-        this.d.log?.(`recovery: stored block ${b.message.height} refused: ${linkage}`);
-        continue;
-      }
-      this.tree.add(hash, b.message.parentHash, b.message.height, b.message.slot);
-      this.blocks.set(key, b);
-      this.committed.add(key);
-      if (b.message.pegIns.length > 0) this.mintedIn.set(key, b.message.pegIns.map(pegInKey));
-      this.notePowState(b.message, key);
+    // Our own disk goes through the pipeline as gossip does: a block whose payload does not extend
+    // its parent's, or whose proof of work does not hold (written by an older, laxer version, or
+    // corrupted), is not taken back into the chain. Signatures, deposits and execution passed when
+    // the block was first accepted (execution is replayed below); a block whose parent is not back
+    // is left out with it.
+    const r = await processBlocks(
+      stored.blocks,
+      { source: 'recovery', validSignatures: true, executed: true, persisted: true, pegInsVerified: true, continueAfterRefusal: true, finalizedHeight: stored.finalized?.height ?? 0 },
+      this.pipeline('recovery'),
+    );
+    for (const { signed, error } of r.refused) {
+      if (error.code === BlockErrorCode.UNKNOWN_PARENT) continue;
+      this.d.sometimes('chain.recovery-refused-block');
+      this.d.log?.(`recovery: stored block ${signed.message.height} refused: ${error.message}`);
     }
     // The finalized record may name a block whose own record failed its checksum or was lost: then
     // finality is learned again (from peers and AuxPow) rather than trusted without its block.
@@ -450,7 +431,7 @@ class ChainNode {
     this.produced++;
     this.d.sometimes('chain.block-produced');
     this.ctx.tell(this.network, { type: 'publish', message: { topic: 'block', block: signed } });
-    await this.importBlock(signed, undefined);
+    await this.receiveBlock(signed, undefined, 'own');
   }
 
   /** A queued AuxPow is usable if its range lies on our head chain after our finalized block. */
@@ -492,10 +473,10 @@ class ChainNode {
       case 'block':
         // Gossip, accepted by the gossip rules before it was relayed: `from` may be an honest relay
         // of a block its author got wrong, so nothing found later is held against it.
-        return this.importBlock(m.block, from, false);
+        return this.receiveBlock(m.block, from, 'gossip');
       case 'block-response':
         // Sent to us directly from the sender's own chain: the sender answers for it.
-        return this.importBlock(m.block, from, true);
+        return this.receiveBlock(m.block, from, 'peer');
       case 'approval':
         return this.onApproval(from, m.approval.blockHash, m.approval.authorityIndex, m.approval.signature);
       case 'auxpow': {
@@ -532,124 +513,128 @@ class ChainNode {
     }
   }
 
-  /** A refused block; its sender pays only if it answers for the block (`blame`: sent directly). */
-  private penalize(from: string | undefined, code: BlockErrorCode, detail: string, blame = true): void {
-    const p = policyFor(code);
-    if (from !== undefined && p.penalty < 0) {
-      this.d.log?.(`block from ${from} refused: ${code}: ${detail}`);
-      if (blame) {
-        this.penalties++;
-        this.ctx.tell(this.ctx.lookup<PeerMsg>(peerActorName), { type: 'penalize', peer: from, delta: p.penalty, reason: code, detail });
-      }
-    }
-    this.d.sometimes(`chain.rejected.${code}`);
-  }
-
-  private async importBlock(signed: SignedConsensusBlock, from: string | undefined, blame = true): Promise<void> {
+  /** A block by gossip, from a peer, or our own: through the pipeline, to wait for approvals or into the chain. */
+  private async receiveBlock(signed: SignedConsensusBlock, from: string | undefined, source: 'gossip' | 'peer' | 'own'): Promise<void> {
     if (!this.recovered) return;
-    if (this.syncing && from !== undefined) {
+    if (this.syncing && source !== 'own') {
       // The pipeline brings these in order; gossip far ahead of our head would only be orphaned.
       this.d.sometimes('chain.gossip-ignored-while-syncing');
       return;
     }
     const hash = blockHash(signed.message);
     const key = toHex(hash);
-    if (this.blocks.has(key)) return;
-    const b = signed.message;
-    if (b.height <= this.tree.finalized().height) return;
-    const withApprovals = signerIndices(signed.approvals.signers).length > 0;
-    if (this.pending.has(key)) {
+    if (this.blocks.has(key) || signed.message.height <= this.tree.finalized().height) return;
+    const pending = this.pending.get(key);
+    if (pending !== undefined) {
       // We hold it without enough approvals; a copy that carries a quorum's aggregate settles it.
-      if (withApprovals && checkApprovals(signed, hash, this.d.spec, this.d.scheme).ok) {
+      if (signerIndices(signed.approvals.signers).length > 0 && checkApprovals(signed, hash, this.d.spec, this.d.scheme).ok) {
         this.pending.delete(key);
-        await this.accept(signed, hash);
+        await this.importVerified({ ...pending, signed }, source);
       }
       return;
-    }
-    const parentNode = this.tree.get(b.parentHash);
-    const parentPayload = parentNode === undefined ? undefined : this.blocks.get(parentNode.key)?.message.executionPayload;
-    // Validation (signatures) runs on the pool, round robin, so several can be in flight.
-    const validator = this.ctx.lookup<ValidationMsg>(validationActorName(this.nextValidator++ % this.d.validators));
-    const v = await this.ctx.ask(
-      validator,
-      {
-        type: 'validate',
-        block: signed,
-        parent: parentNode === undefined ? undefined : { height: parentNode.height, slot: parentNode.slot, ...(parentPayload !== undefined ? { payload: parentPayload } : {}) },
-        requireApprovals: withApprovals,
-        skipProposerCheck: this.d.bugs.has('chain-skip-proposer-check'),
-        skipPayloadLinkage: this.d.bugs.has('chain-skip-payload-linkage'),
-      },
-      10_000,
-    );
-    if (!v.ok) {
-      if (v.code === BlockErrorCode.UNKNOWN_PARENT) this.waitForParent(signed, from, blame);
-      else this.penalize(from, v.code, v.detail, blame);
-      return;
-    }
-    if (this.blocks.has(key) || this.pending.has(key)) return;
-    // Only a quorum-approved block proves how far the chain has got: a pending block may never be
-    // accepted, and a Byzantine authority can sign any height it likes.
-    if (withApprovals) this.bestSeen = Math.max(this.bestSeen, b.height);
-    const evidence = this.equivocation.observe(signed.proposerIndex, b.slot, hash);
-    if (evidence !== undefined) {
-      // The evidence names the proposer; the peer that relayed the second block may be honest, so
-      // it is not penalised for it. The evidence is kept for the operators (and later slashing).
-      this.d.sometimes('chain.equivocation-detected');
-      this.evidence.push(evidence);
-      if (this.evidence.length > 256) this.evidence.shift();
-      if (!withApprovals && !this.d.bugs.has('chain-approve-twice')) return;
     }
     // Relaying is the transport's (gossipsub forwards what the gossip rules accepted), so every
     // honest node sees every block and an equivocation cannot hide behind a split of the network.
-    let deferred: Deferred | undefined;
-    try {
-      deferred = await verifyChainRules(this.store, this.rulesDeps, b, this.tree.finalized().height);
-    } catch (err) {
-      if (!(err instanceof BlockError)) throw err;
-      this.penalize(from, err.code, err.detail, blame);
-      return;
+    const r = await processBlocks([signed], { source, awaitApprovals: true, ignoreIfFinalized: true }, this.pipeline(source));
+    for (const e of r.refused) this.onRefused(e, from, source);
+    if (r.imported.length > 0) await this.afterImport(r.imported);
+    for (const v of r.awaitingApprovals) {
+      const k = toHex(v.hash);
+      if (this.blocks.has(k) || this.pending.has(k)) continue;
+      this.pending.set(k, v);
+      this.maybeApprove(v.hash, v.signed.message.slot);
+      await this.tryAccept(k);
     }
-    if (deferred !== undefined) {
-      if (deferred.deferred === 'auxpow-range-unknown') this.d.sometimes('chain.auxpow-not-yet-placeable');
-      return;
-    }
-    const status = await this.engineCall({ type: 'execute', payload: b.executionPayload }, 10_000);
-    if (status === undefined || status.status === 'UNAVAILABLE') {
-      this.d.sometimes('chain.engine-unavailable');
-      return;
-    }
-    if (status.status === 'INVALID') {
-      this.penalize(from, BlockErrorCode.EXECUTION_INVALID, status.validationError, blame);
-      return;
-    }
-    if (status.status === 'SYNCING') {
-      this.d.sometimes('chain.import-deferred.engine-syncing');
-      return;
-    }
-    if (withApprovals) {
-      if (!checkApprovals(signed, hash, this.d.spec, this.d.scheme).ok) {
-        this.penalize(from, BlockErrorCode.BAD_APPROVALS, 'aggregate', blame);
+  }
+
+  /** The error policy (src/chain/blocks/error-policy.ts) applied: the one place a refusal is acted on. */
+  private onRefused({ signed, error }: Refused, from: string | undefined, source: BlockSource): void {
+    const action = blockErrorAction(error, source);
+    if (from !== undefined && policyFor(error.code).penalty < 0) this.d.log?.(`block from ${from} refused: ${error.code}: ${error.detail}`);
+    switch (action.kind) {
+      case 'wait-for-parent':
+        this.waitForParent(signed, from, source);
         return;
-      }
-      await this.accept(signed, hash);
-      return;
+      case 'penalize':
+        this.penalties++;
+        this.ctx.tell(this.ctx.lookup<PeerMsg>(peerActorName), { type: 'penalize', peer: from as string, delta: action.penalty, reason: error.code, detail: error.detail });
+        break;
+      case 'drop':
+      case 'retry-later':
+        break;
     }
-    this.pending.set(key, { signed, hash });
-    this.maybeApprove(hash, b.slot);
-    await this.tryAccept(key);
+    this.d.sometimes(`chain.rejected.${error.code}`);
   }
 
   /** The chain as the pipeline's steps (src/chain/blocks) read it. */
   private get store(): ChainStore {
-    return { spec: this.d.spec, tree: this.tree, finalized: this.finalized, requiredBits: (h) => this.requiredBits(h) };
+    return {
+      spec: this.d.spec,
+      tree: this.tree,
+      finalized: this.finalized,
+      block: (hash) => this.blocks.get(toHex(hash)),
+      powState: (hash) => this.powState.get(toHex(hash)),
+    };
   }
 
   private powRange(pow: AuxPowHeader): Uint8Array[] | undefined {
     return powRange(this.store, pow);
   }
 
-  private readonly rulesDeps: ChainRulesDeps = { checkPegIns: (b) => this.checkPegIns(b) };
+  /** What the pipeline runs on: the validation pool, the engine, the peg-in scanner, storage and fork choice. */
+  private pipeline(source: BlockSource): ProcessDeps {
+    const skipProposerCheck = this.d.bugs.has('chain-skip-proposer-check');
+    const skipPayloadLinkage = this.d.bugs.has('chain-skip-payload-linkage');
+    return {
+      store: this.store,
+      nowMs: () => this.d.clock.now(),
+      verifySignatures: (block, parent, requireApprovals) =>
+        // Round robin over the pool, so several validations can be in flight.
+        this.ctx.ask(
+          this.ctx.lookup<ValidationMsg>(validationActorName(this.nextValidator++ % this.d.validators)),
+          { type: 'validate', block, parent, requireApprovals, skipProposerCheck, skipPayloadLinkage },
+          10_000,
+        ),
+      execute: (payload) => this.engineCall({ type: 'execute', payload }, 10_000),
+      pegIns: {
+        mintedOn: (store, hash) => this.mintedOn(store, hash),
+        ...(this.d.pegIns !== undefined ? { verify: (this.d.pegIns as PegInSource).verify.bind(this.d.pegIns) } : {}),
+      },
+      ...(source === 'sync' || source === 'recovery' ? {} : { observeProposal: (signed: SignedConsensusBlock, hash: Uint8Array) => this.observeProposal(signed, hash) }),
+      persist: (blocks) => {
+        const only = blocks.length === 1 ? blocks[0] : undefined;
+        return only !== undefined
+          ? this.ctx.ask(this.storage, { type: 'put-block', block: only.signed, hash: only.hash }, 60_000)
+          : this.ctx.ask(this.storage, { type: 'put-blocks', blocks: blocks.map((b) => ({ block: b.signed, hash: b.hash })) }, 120_000);
+      },
+      addToForkChoice: (b) => this.addToForkChoice(b, source),
+      bugs: { skipProposerCheck, skipPayloadLinkage, ignoreEquivocation: this.d.bugs.has('chain-approve-twice') },
+    };
+  }
+
+  /** Deposits minted on the branch ending at `hash`, as the store (and a segment's staged blocks) holds it. */
+  private mintedOn(store: ChainStore, hash: Uint8Array): ReadonlySet<string> {
+    const lookup = (k: string) => store.block(fromHex(k));
+    // Planted bug: the walk stops at the finalized block, as if what is final could not be minted again.
+    if (this.d.bugs.has('peg-minted-above-finality-only')) return mintedAboveFinality(lookup, toHex(hash), this.tree.finalized().height);
+    return this.minted.mintedOn(lookup, toHex(hash));
+  }
+
+  /**
+   * A block whose signatures verified. Only a quorum-approved block proves how far the chain has
+   * got: a pending block may never be accepted, and a Byzantine authority can sign any height it
+   * likes. A second block of a proposer for one slot is evidence against it, kept for the operators
+   * (and later slashing); the peer that relayed it may be honest and is not penalised for it.
+   */
+  private observeProposal(signed: SignedConsensusBlock, hash: Uint8Array): boolean {
+    if (signerIndices(signed.approvals.signers).length > 0) this.bestSeen = Math.max(this.bestSeen, signed.message.height);
+    const evidence = this.equivocation.observe(signed.proposerIndex, signed.message.slot, hash);
+    if (evidence === undefined) return false;
+    this.d.sometimes('chain.equivocation-detected');
+    this.evidence.push(evidence);
+    if (this.evidence.length > 256) this.evidence.shift();
+    return true;
+  }
 
   /** Committed blocks on our head chain from startHeight on, oldest first (finalized ones included). */
   private canonicalRange(startHeight: number, count: number, max = MAX_RANGE): SignedConsensusBlock[] {
@@ -665,10 +650,10 @@ class ChainNode {
     return out;
   }
 
-  private waitForParent(signed: SignedConsensusBlock, from: string | undefined, blame = true): void {
+  private waitForParent(signed: SignedConsensusBlock, from: string | undefined, source: BlockSource): void {
     const parentKey = toHex(signed.message.parentHash);
     const list = this.orphans.get(parentKey) ?? [];
-    if (list.length < 8) list.push({ signed, from: from ?? '', blame });
+    if (list.length < 8) list.push({ signed, from, source });
     this.orphans.set(parentKey, list);
     if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
     // Planted bug: an orphan waits for its parent to arrive by itself; nothing missing is asked for.
@@ -717,77 +702,25 @@ class ChainNode {
   }
 
   /**
-   * Blocks the SyncActor checked (structure, signatures, approvals) and executed, in order. The
-   * rules that need the chain's own state are checked here, as on import: the proof-of-work range
-   * and difficulty, blocks without proof of work, peg-ins. The blocks that pass are written in one
-   * synced batch, and only then count as committed (and finalize what their proofs cover). The first
-   * block that breaks a rule stops the batch; the SyncActor fails it and starts over from here.
+   * Blocks the SyncActor checked (structure, signatures, approvals on the pool) and executed, in
+   * order: the rest of the pipeline runs on them as on any block (sanity and linkage against their
+   * real parents, AuxPow, peg-ins), and those that pass are written in one synced batch and only
+   * then count as committed (and finalize what their proofs cover). The first block that breaks a
+   * rule stops the batch; the SyncActor fails it and starts over from here.
    */
   private async adopt(blocks: readonly SignedConsensusBlock[]): Promise<AdoptResult> {
-    const passed: Array<{ block: SignedConsensusBlock; hash: Uint8Array }> = [];
-    let refused: string | undefined;
-    // Finality as it will be once the passed blocks' proofs are applied (after the write).
-    let finalizedHeight = this.tree.finalized().height;
-    for (const signed of blocks) {
-      const b = signed.message;
-      const hash = blockHash(b);
-      if (this.tree.has(hash)) continue;
-      refused = await this.adoptionProblem(signed, finalizedHeight);
-      if (refused !== undefined) {
-        refused = `block ${b.height}: ${refused}`;
-        break;
-      }
-      // Into the tree (not yet committed) so that the next block's checks see its parent and its
-      // difficulty; nothing reads the tree from outside before the write below.
-      this.tree.add(hash, b.parentHash, b.height, b.slot);
-      this.blocks.set(toHex(hash), signed);
-      this.notePowState(b, toHex(hash));
-      if (b.auxPowHeader !== null) finalizedHeight = Math.max(finalizedHeight, this.tree.get(b.auxPowHeader.rangeEnd)?.height ?? 0);
-      passed.push({ block: signed, hash });
-    }
-    if (passed.length > 0) await this.ctx.ask(this.storage, { type: 'put-blocks', blocks: passed }, 120_000);
-    for (const { block, hash } of passed) {
-      const key = toHex(hash);
-      this.committed.add(key);
-      if (block.message.pegIns.length > 0) this.mintedIn.set(key, block.message.pegIns.map(pegInKey));
-      if (signerIndices(block.approvals.signers).length > 0) this.bestSeen = Math.max(this.bestSeen, block.message.height);
-      this.accepted.push(acceptedRecord(block, hash));
-      const pow = block.message.auxPowHeader;
-      if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
-    }
+    const r = await processBlocks(blocks, { source: 'sync', validSignatures: true, executed: true }, this.pipeline('sync'));
     this.publish();
+    const refused = r.refused[0];
     if (refused !== undefined) {
+      this.onRefused(refused, undefined, 'sync');
+      const reason = `block ${refused.signed.message.height}: ${refused.error.message}`;
       this.d.sometimes('chain.sync-block-refused');
-      this.d.log?.(`sync: refused ${refused}`);
-      return { ok: false, height: this.tree.head().height, reason: refused };
+      this.d.log?.(`sync: refused ${reason}`);
+      return { ok: false, height: this.tree.head().height, reason };
     }
     this.d.sometimes('chain.sync-batch-adopted');
     return { ok: true, height: this.tree.head().height };
-  }
-
-  /** The payload linkage rule against the parent we hold (sync and recovery); undefined if it holds. */
-  private payloadLinkageProblem(b: SignedConsensusBlock['message']): string | undefined {
-    if (this.d.bugs.has('chain-skip-payload-linkage')) return undefined;
-    const parent = this.blocks.get(toHex(b.parentHash));
-    if (parent === undefined) return 'parent unknown';
-    const err = checkPayloadLinkage(b, parent.message.executionPayload, this.d.spec);
-    if (err === undefined) return undefined;
-    this.d.sometimes(`chain.rejected.${err.code}`);
-    return err.message;
-  }
-
-  /** What stops a synced block from joining the chain, by the chain's own rules; undefined if nothing. */
-  private async adoptionProblem(signed: SignedConsensusBlock, finalizedHeight: number): Promise<string | undefined> {
-    const b = signed.message;
-    if (!this.tree.has(b.parentHash)) return 'parent unknown';
-    const linkage = this.payloadLinkageProblem(b);
-    if (linkage !== undefined) return linkage;
-    try {
-      return (await verifyChainRules(this.store, this.rulesDeps, b, finalizedHeight))?.reason;
-    } catch (err) {
-      if (!(err instanceof BlockError)) throw err;
-      return err.message;
-    }
   }
 
   // ---- approvals -----------------------------------------------------------------------------
@@ -818,7 +751,8 @@ class ChainNode {
     const pk = this.d.spec.authorities[index];
     if (pk === undefined || !this.d.scheme.verify(pk, approvalMessage(hash), signature)) {
       // Approvals come only by gossip, whose rules already checked this signature: nobody to blame.
-      this.penalize(from, BlockErrorCode.BAD_APPROVALS, `approval by ${index}`, false);
+      this.d.log?.(`approval from ${from} refused: ${BlockErrorCode.BAD_APPROVALS}: approval by ${index}`);
+      this.d.sometimes(`chain.rejected.${BlockErrorCode.BAD_APPROVALS}`);
       return;
     }
     const key = toHex(hash);
@@ -832,85 +766,59 @@ class ChainNode {
     const got = this.approvals.get(key);
     if (p === undefined || got === undefined || got.size < approvalThreshold(this.n)) return;
     this.pending.delete(key);
-    const signed = { ...p.signed, approvals: aggregateApprovals(this.n, got, this.d.scheme) };
-    await this.accept(signed, p.hash);
+    await this.importVerified({ ...p, signed: { ...p.signed, approvals: aggregateApprovals(this.n, got, this.d.scheme) } }, 'gossip');
   }
 
   // ---- acceptance and finality ---------------------------------------------------------------
 
-  private async accept(signed: SignedConsensusBlock, hash: Uint8Array): Promise<void> {
+  /** A verified block that now has its quorum: the pipeline's import step, then what follows it. */
+  private async importVerified(v: VerifiedBlock, source: BlockSource): Promise<void> {
+    // Its parent pruned by a finalization meanwhile: a branch that can no longer win.
+    if (this.tree.has(v.hash) || !this.tree.has(v.signed.message.parentHash)) return;
+    await importBlocks([v], this.pipeline(source));
+    await this.afterImport([v]);
+  }
+
+  /**
+   * The import step's fork-choice half: the block is on disk, it joins the tree and counts as
+   * committed, and its proof of work finalizes the range it covers when that is on its branch.
+   */
+  private async addToForkChoice(v: VerifiedBlock, source: BlockSource): Promise<void> {
+    const { signed, hash } = v;
     const key = toHex(hash);
-    if (this.tree.has(hash)) return;
-    if (!this.tree.has(signed.message.parentHash)) {
-      this.waitForParent(signed, undefined);
-      return;
-    }
-    await this.ctx.ask(this.storage, { type: 'put-block', block: signed, hash }, 60_000);
     try {
       this.tree.add(hash, signed.message.parentHash, signed.message.height, signed.message.slot);
     } catch (err) {
+      // Its parent was pruned by a finalization meanwhile: a branch that can no longer win.
       if (err instanceof ForkChoiceError) return;
       throw err;
     }
     this.blocks.set(key, signed);
     this.committed.add(key);
-    this.notePowState(signed.message, key);
+    const parentBits = this.powState.get(toHex(signed.message.parentHash))?.bits;
+    this.powState.set(key, v.pow);
+    if (parentBits !== undefined && parentBits !== v.pow.bits) this.d.sometimes('auxpow.retargeted');
     if (signed.message.pegIns.length > 0) this.mintedIn.set(key, signed.message.pegIns.map(pegInKey));
+    // Finality on our disk is the finalized record's: recovery does not finalize again.
+    if (source === 'recovery') return;
+    if (signerIndices(signed.approvals.signers).length > 0) this.bestSeen = Math.max(this.bestSeen, signed.message.height);
     this.accepted.push(acceptedRecord(signed, hash));
-    this.d.sometimes('chain.block-accepted');
+    if (source !== 'sync') this.d.sometimes('chain.block-accepted');
     const pow = signed.message.auxPowHeader;
     if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
+  }
+
+  /** After gossip, a peer's block or our own joined the chain: the execution client's head, the view, and the orphans it unblocks. */
+  private async afterImport(imported: readonly VerifiedBlock[]): Promise<void> {
     await this.commitHead();
     this.publish();
-    const waiting = this.orphans.get(key);
-    if (waiting !== undefined) {
+    for (const { hash } of imported) {
+      const key = toHex(hash);
+      const waiting = this.orphans.get(key);
+      if (waiting === undefined) continue;
       this.orphans.delete(key);
-      for (const o of waiting) await this.importBlock(o.signed, o.from === '' ? undefined : o.from, o.blame);
+      for (const o of waiting) await this.receiveBlock(o.signed, o.from, o.source === 'own' ? 'own' : o.source === 'peer' ? 'peer' : 'gossip');
     }
-  }
-
-  /**
-   * Deposits minted on the branch ending at `key`. Blocks are content-addressed, so a branch's set
-   * never changes: it is kept for recent blocks, and a new block walks back only to the nearest one
-   * kept (its parent, as a rule) instead of to genesis; blocks without peg-ins share their parent's.
-   */
-  private mintedOn(key: string): ReadonlySet<string> {
-    if (this.d.bugs.has('peg-minted-above-finality-only')) return this.mintedAboveFinality(key);
-    const path: Array<{ key: string; block: SignedConsensusBlock }> = [];
-    let k = key;
-    let b = this.blocks.get(k);
-    while (!this.mintedMemo.has(k) && b !== undefined && b.message.height > 0) {
-      path.push({ key: k, block: b });
-      k = toHex(b.message.parentHash);
-      b = this.blocks.get(k);
-    }
-    // A walk that ran into a block we do not hold gives what it saw, as before, but is not kept.
-    const complete = this.mintedMemo.has(k) || b !== undefined;
-    let acc: ReadonlySet<string> = this.mintedMemo.get(k) ?? new Set<string>();
-    for (let i = path.length - 1; i >= 0; i--) {
-      const { key: at, block } = path[i] as { key: string; block: SignedConsensusBlock };
-      if (block.message.pegIns.length > 0) {
-        const next = new Set<string>(acc);
-        for (const p of block.message.pegIns) next.add(pegInKey(p));
-        acc = next;
-      }
-      if (!complete) continue;
-      this.mintedMemo.set(at, acc);
-      if (this.mintedMemo.size > 4_096) this.mintedMemo.delete(this.mintedMemo.keys().next().value as string);
-    }
-    return acc;
-  }
-
-  /** Planted bug: the walk stops at the finalized block, as if what is final could not be minted again. */
-  private mintedAboveFinality(key: string): Set<string> {
-    const out = new Set<string>();
-    let b = this.blocks.get(key);
-    const floor = this.tree.finalized().height;
-    while (b !== undefined && b.message.height > floor) {
-      for (const p of b.message.pegIns) out.add(pegInKey(p));
-      b = this.blocks.get(toHex(b.message.parentHash));
-    }
-    return out;
   }
 
   /** Confirmed deposits not yet minted on our head's branch, oldest first. */
@@ -924,24 +832,10 @@ class ChainNode {
       return [];
     }
     if (confirmed.length === 0) return [];
-    const minted = this.mintedOn(headKey);
+    const minted = this.mintedOn(this.store, fromHex(headKey));
     const out = confirmed.map(depositToPegIn).filter((p) => !minted.has(pegInKey(p))).slice(0, MAX_PEG_INS_PER_BLOCK);
     if (out.length > 0) this.d.sometimes('chain.peg-ins-minted');
     return out;
-  }
-
-  /** Undefined when the block's peg-ins may be minted; 'retry' when we cannot tell yet. */
-  private async checkPegIns(b: SignedConsensusBlock['message']): Promise<string | 'retry' | undefined> {
-    const structural = checkBlockPegIns(b, this.mintedOn(toHex(b.parentHash)));
-    if (structural !== undefined) return structural;
-    if (this.d.pegIns === undefined) return 'this node does not follow Bitcoin: it cannot check peg-ins';
-    try {
-      const v = await this.d.pegIns.verify(b.pegIns.map(pegInToDeposit));
-      return v.ok ? undefined : v.reason;
-    } catch {
-      this.d.sometimes('chain.peg-ins-unverifiable');
-      return 'retry';
-    }
   }
 
   private onChainOf(tip: Uint8Array, hash: Uint8Array): boolean {
