@@ -21,7 +21,7 @@ import { type BlockSource, blockErrorAction } from '../chain/blocks/error-policy
 import { type VerifiedBlock, importBlocks } from '../chain/blocks/import-blocks.ts';
 import { MintedIndex, mintedAboveFinality } from '../chain/blocks/minted-index.ts';
 import { type PowState, initialPowState } from '../chain/blocks/pow-state.ts';
-import { type ProcessDeps, type Refused, processBlocks } from '../chain/blocks/process-blocks.ts';
+import { type ProcessDeps, type Refused, processBlocks, sourceOptions } from '../chain/blocks/process-blocks.ts';
 import { powRange, verifyAuxPow } from '../chain/blocks/verify-auxpow.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
@@ -292,7 +292,7 @@ class ChainNode {
     // is left out with it.
     const r = await processBlocks(
       stored.blocks,
-      { source: 'recovery', validSignatures: true, executed: true, persisted: true, pegInsVerified: true, continueAfterRefusal: true, finalizedHeight: stored.finalized?.height ?? 0 },
+      { ...sourceOptions.recovery, finalizedHeight: stored.finalized?.height ?? 0 },
       this.pipeline('recovery'),
     );
     for (const { signed, error } of r.refused) {
@@ -535,7 +535,7 @@ class ChainNode {
     }
     // Relaying is the transport's (gossipsub forwards what the gossip rules accepted), so every
     // honest node sees every block and an equivocation cannot hide behind a split of the network.
-    const r = await processBlocks([signed], { source, awaitApprovals: true, ignoreIfFinalized: true }, this.pipeline(source));
+    const r = await processBlocks([signed], sourceOptions[source], this.pipeline(source));
     for (const e of r.refused) this.onRefused(e, from, source);
     if (r.imported.length > 0) await this.afterImport(r.imported);
     for (const v of r.awaitingApprovals) {
@@ -709,7 +709,7 @@ class ChainNode {
    * rule stops the batch; the SyncActor fails it and starts over from here.
    */
   private async adopt(blocks: readonly SignedConsensusBlock[]): Promise<AdoptResult> {
-    const r = await processBlocks(blocks, { source: 'sync', validSignatures: true, executed: true }, this.pipeline('sync'));
+    const r = await processBlocks(blocks, sourceOptions.sync, this.pipeline('sync'));
     this.publish();
     const refused = r.refused[0];
     if (refused !== undefined) {

@@ -43,6 +43,19 @@ export interface ProcessOptions {
   readonly finalizedHeight?: number;
 }
 
+/**
+ * What each source vouches for. Gossip, a peer's block and our own go through every step; a sync
+ * batch reaches the chain with its signatures checked on the pool and its payloads executed by the
+ * SyncActor's stages; our own disk holds blocks that passed every step once.
+ */
+export const sourceOptions = {
+  gossip: { source: 'gossip', awaitApprovals: true, ignoreIfFinalized: true },
+  peer: { source: 'peer', awaitApprovals: true, ignoreIfFinalized: true },
+  own: { source: 'own', awaitApprovals: true, ignoreIfFinalized: true },
+  sync: { source: 'sync', validSignatures: true, executed: true },
+  recovery: { source: 'recovery', validSignatures: true, executed: true, persisted: true, pegInsVerified: true, continueAfterRefusal: true },
+} as const satisfies Record<BlockSource, ProcessOptions>;
+
 /** Planted bugs the pipeline honours; production passes none. */
 export interface PipelineBugs {
   readonly skipProposerCheck?: boolean;
