@@ -3,7 +3,6 @@
 // rules are the pure functions of src/consensus and src/auxpow; this actor sequences them with the
 // engine, storage and network actors, and is never reentrant (it must not import a block in the
 // middle of building one).
-import { bundleHash } from '../auxpow/bundle.ts';
 import type { Clock } from '../io/clock.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
@@ -16,24 +15,22 @@ import { MAX_BATCH, type SyncWire, encodeSync } from '../sync/range-protocol.ts'
 import { type SyncMsg, syncActorName } from './sync-actor.ts';
 import { payloadTimestampFor, proposerIndexFor, slotAt, slotStartMs } from '../consensus/aura.ts';
 import { BlockError, BlockErrorCode, policyFor } from '../consensus/block-error.ts';
-import { type ChainStore, requiredBits } from '../chain/blocks/chain-store.ts';
+import type { ChainStore } from '../chain/blocks/chain-store.ts';
 import { type BlockSource, blockErrorAction } from '../chain/blocks/error-policy.ts';
 import { type VerifiedBlock, importBlocks } from '../chain/blocks/import-blocks.ts';
-import { MintedIndex, mintedAboveFinality } from '../chain/blocks/minted-index.ts';
-import { type PowState, initialPowState } from '../chain/blocks/pow-state.ts';
 import { type ProcessDeps, type Refused, processBlocks, sourceOptions } from '../chain/blocks/process-blocks.ts';
 import { powRange, verifyAuxPow } from '../chain/blocks/verify-auxpow.ts';
 import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { EquivocationDetector, type EquivocationEvidence } from '../consensus/equivocation.ts';
-import { BlockTree, ForkChoiceError } from '../consensus/fork-choice.ts';
 import { aggregateApprovals, approve, signBlock } from '../consensus/sign-block.ts';
 import { checkApprovals } from '../consensus/validate-block.ts';
 import { type ValidationMsg, validationActorName } from './validation-actor.ts';
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
 import type { AuxPowHeader, ExecutionPayload, PegIn, SignedConsensusBlock } from '../types/chain.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
-import type { AcceptedRecord, ChainReads, ChainView } from '../chain/chain-view.ts';
+import type { ChainReads, ChainView } from '../chain/chain-view.ts';
 import { genesisBlock } from '../chain/genesis.ts';
+import { type BundleWork, ChainState } from '../chain/chain-state.ts';
 import { MAX_RANGE, type WireMessage } from '../chain/wire.ts';
 import { type EngineMsg, engineActorName } from './engine-actor.ts';
 import type { Deposit } from '../bridge/deposit.ts';
@@ -42,13 +39,7 @@ import { type NetworkMsg, networkActorName } from './network-actor.ts';
 import { type PeerMsg, peerActorName } from './peer-actor.ts';
 import { type StorageMsg, storageActorName } from './storage-actor.ts';
 
-export interface BundleWork {
-  readonly auxHash: Uint8Array;
-  readonly rangeStart: Uint8Array;
-  readonly rangeEnd: Uint8Array;
-  readonly height: number;
-  readonly bits: number;
-}
+export type { BundleWork };
 
 export type ChainMsg =
   | { readonly type: 'slot' }
@@ -111,21 +102,6 @@ export interface PegInSource {
 /** A block verified and executed, waiting for a quorum's approvals. */
 type Pending = VerifiedBlock;
 
-function acceptedRecord(signed: SignedConsensusBlock, hash: Uint8Array): AcceptedRecord {
-  const p = signed.message.executionPayload;
-  return {
-    hash,
-    slot: signed.message.slot,
-    height: signed.message.height,
-    proposerIndex: signed.proposerIndex,
-    signature: signed.signature,
-    approvalSigners: signerIndices(signed.approvals.signers),
-    approvalSignature: signed.approvals.signature,
-    parentHash: signed.message.parentHash,
-    payload: { blockHash: p.blockHash, parentHash: p.parentHash, blockNumber: p.blockNumber },
-  };
-}
-
 export function chainActor(d: ChainDeps): ActorSpec<ChainMsg> {
   return actor<ChainMsg>({
     name: chainActorName,
@@ -138,10 +114,7 @@ export function chainActor(d: ChainDeps): ActorSpec<ChainMsg> {
 class ChainNode {
   private readonly n: number;
   private readonly myIndex: number | undefined;
-  private readonly genesis = genesisBlock(0);
-  private tree: BlockTree;
-  private readonly blocks = new Map<string, SignedConsensusBlock>();
-  private readonly minted = new MintedIndex();
+  private readonly chain: ChainState;
   private readonly pending = new Map<string, Pending>();
   private readonly approvals = new Map<string, Map<number, Uint8Array>>();
   private readonly myApprovals = new Map<number, string>();
@@ -149,17 +122,10 @@ class ChainNode {
   private readonly equivocation = new EquivocationDetector();
   private readonly evidence: EquivocationEvidence[] = [];
   private queuedPow: AuxPowHeader | undefined;
-  private readonly finalized: string[];
-  private readonly committed = new Set<string>();
-  /** Deposits (txid:vout) each accepted block minted, for blocks that minted any. */
-  private readonly mintedIn = new Map<string, readonly string[]>();
-  private readonly accepted: AcceptedRecord[] = [];
   private recovered = false;
   private produced = 0;
   private penalties = 0;
   private lastSlotProduced = -1;
-  /** AuxPow difficulty after each block: the bits a proof embedded in a child of it must meet. */
-  private readonly powState = new Map<string, PowState>();
   private nextValidator = 0;
   /** The highest height we know a quorum accepted: the target sync measures us against. */
   private bestSeen = 0;
@@ -184,32 +150,14 @@ class ChainNode {
     this.n = d.spec.authorities.length;
     const idx = d.key === undefined ? -1 : d.spec.authorities.findIndex((a) => equalBytes(a, (d.key as KeyPair).publicKey));
     this.myIndex = idx < 0 ? undefined : idx;
-    this.genesis = genesisBlock(this.n, d.executionGenesis);
-    this.tree = new BlockTree({ hash: this.genesis.hash, height: 0, slot: 0 });
-    const g = toHex(this.genesis.hash);
-    this.blocks.set(g, this.genesis.signed);
-    this.finalized = [g];
-    this.committed.add(g);
-    this.powState.set(g, initialPowState(d.spec));
+    this.chain = new ChainState(d.spec, genesisBlock(this.n, d.executionGenesis));
   }
 
   /** What read-only queries see, published with the view (they do not queue behind the actor). */
   private readonly reads: ChainReads = {
-    block: (m) => {
-      // Finalized blocks are pruned from the fork-choice tree: by height they come from the
-      // finalized record, by hash from the committed blocks.
-      const fin = this.tree.finalized().height;
-      const key =
-        m.hash !== undefined ? toHex(m.hash) : m.height === undefined ? undefined : m.height <= fin ? this.finalized[m.height] : this.tree.ancestorAt(this.tree.head().hash, m.height)?.key;
-      const block = key === undefined || !this.committed.has(key) ? undefined : this.blocks.get(key);
-      return block === undefined || key === undefined ? undefined : { block, hash: fromHex(key) };
-    },
+    block: (m) => this.chain.read(m),
     queuedPow: () => this.queuedPow,
   };
-
-  private requiredBits(parentHash: Uint8Array): number {
-    return requiredBits(this.store, parentHash);
-  }
 
   /**
    * An Engine API call that may not come back (the execution client is down or too slow): the
@@ -250,7 +198,7 @@ class ChainNode {
         pow: (m: { header: AuxPowHeader }) => {
           this.queuedPow = m.header;
         },
-        bundle: () => this.bundle(),
+        bundle: () => this.chain.bundle(),
         'get-block': (m: { hash?: Uint8Array; height?: number }) => this.reads.block(m),
         'queued-pow': () => this.queuedPow,
         'serve-sync': (m: { from: string; request: Extract<SyncWire, { kind: 'request' }> }) => this.serveSync(m.from, m.request),
@@ -267,15 +215,7 @@ class ChainNode {
           }
           this.publish();
         },
-        'finalized-after': (m: { height: number; max: number }) => {
-          const out: Array<{ height: number; payloadHash: Uint8Array }> = [];
-          for (let h = m.height + 1; h < this.finalized.length && out.length < m.max; h++) {
-            const b = this.blocks.get(this.finalized[h] ?? '');
-            if (b === undefined) break;
-            out.push({ height: h, payloadHash: b.message.executionPayload.blockHash });
-          }
-          return out;
-        },
+        'finalized-after': (m: { height: number; max: number }) => this.chain.finalizedAfter(m.height, m.max),
       },
     };
   }
@@ -302,13 +242,13 @@ class ChainNode {
     }
     // The finalized record may name a block whose own record failed its checksum or was lost: then
     // finality is learned again (from peers and AuxPow) rather than trusted without its block.
-    const finalKnown = stored.finalized !== undefined && this.tree.has(fromHex(stored.finalized.hash));
+    const finalKnown = stored.finalized !== undefined && this.chain.tree.has(fromHex(stored.finalized.hash));
     if (stored.finalized !== undefined && stored.finalized.height > 0 && !finalKnown) this.d.sometimes('chain.finalized-record-unusable');
     // Planted bug: recovery forgets what was finalized (the chain comes back unfinalized).
     if (stored.finalized !== undefined && stored.finalized.height > 0 && finalKnown && !this.d.bugs.has('chain-forget-finalized-on-restart')) {
-      const chain = this.tree.chainTo(fromHex(stored.finalized.hash));
-      for (const node of chain) this.finalized[node.height] = node.key;
-      this.tree.finalize(fromHex(stored.finalized.hash));
+      const chain = this.chain.tree.chainTo(fromHex(stored.finalized.hash));
+      for (const node of chain) this.chain.finalized[node.height] = node.key;
+      this.chain.tree.finalize(fromHex(stored.finalized.hash));
     }
     if (stored.blocks.length > 0) {
       this.d.sometimes('chain.recovered-from-disk');
@@ -327,15 +267,15 @@ class ChainNode {
    * in order, before we move its head; blocks it still has are acknowledged at once.
    */
   private async replayToExecution(): Promise<void> {
-    const head = this.tree.head();
+    const head = this.chain.tree.head();
     if (head.height === 0) return;
     const from = Math.max(1, head.height - REPLAY_ON_RECOVERY);
     const statuses = new Map<string, number>();
     for (let h = from; h <= head.height; h++) {
       // Finalized blocks are pruned from the fork-choice tree: below it they come from the finalized
       // record (skipping them left a fresh execution client without their parents, for ever SYNCING).
-      const key = h <= this.tree.finalized().height ? this.finalized[h] : this.tree.ancestorAt(head.hash, h)?.key;
-      const b = key === undefined ? undefined : this.blocks.get(key);
+      const key = h <= this.chain.tree.finalized().height ? this.chain.finalized[h] : this.chain.tree.ancestorAt(head.hash, h)?.key;
+      const b = key === undefined ? undefined : this.chain.blocks.get(key);
       if (b === undefined) continue;
       const r = await this.engineCall({ type: 'execute', payload: b.message.executionPayload }, 10_000);
       if (r === undefined || r.status === 'UNAVAILABLE') {
@@ -371,11 +311,11 @@ class ChainNode {
     this.armSlotTimer();
     this.slotTicks++;
     this.publish();
-    if (this.recovered) this.ctx.tell(this.network, { type: 'publish', message: { topic: 'status', headHeight: this.tree.head().height } });
+    if (this.recovered) this.ctx.tell(this.network, { type: 'publish', message: { topic: 'status', headHeight: this.chain.tree.head().height } });
     this.maybeStartSync();
     const slot = slotAt(this.d.clock.now(), this.d.spec);
     if (this.myIndex === undefined || proposerIndexFor(slot, this.n) !== this.myIndex || slot <= this.lastSlotProduced) return;
-    const head = this.tree.head();
+    const head = this.chain.tree.head();
     if (slot <= head.slot) {
       this.d.sometimes('chain.production-skipped.head-in-slot');
       return;
@@ -392,15 +332,15 @@ class ChainNode {
       return;
     }
     this.productions.push({ height: head.height + 1, bestSeen: target });
-    const finalizedNode = this.tree.finalized();
+    const finalizedNode = this.chain.tree.finalized();
     const pow = this.usablePow();
     if (pow === undefined && head.height + 1 - finalizedNode.height > this.d.spec.maxBlocksWithoutPow) {
       this.d.sometimes('chain.production-paused-without-pow');
       return;
     }
     this.lastSlotProduced = slot;
-    const parent = this.blocks.get(head.key) as SignedConsensusBlock;
-    const finalizedBlock = this.blocks.get(finalizedNode.key) as SignedConsensusBlock;
+    const parent = this.chain.blocks.get(head.key) as SignedConsensusBlock;
+    const finalizedBlock = this.chain.blocks.get(finalizedNode.key) as SignedConsensusBlock;
     const pegIns = await this.pegInsToMint(head.key);
     const payload = await this.engineCall(
       {
@@ -438,7 +378,7 @@ class ChainNode {
   /** The pipeline's AuxPow step as a verdict: undefined (holds), 'unknown' (cannot place it yet), or why not. */
   private checkPow(pow: AuxPowHeader, parentHash: Uint8Array): string | 'unknown' | undefined {
     try {
-      return verifyAuxPow(this.store, pow, parentHash);
+      return verifyAuxPow(this.chain, pow, parentHash);
     } catch (err) {
       if (err instanceof BlockError) return err.detail;
       throw err;
@@ -450,21 +390,15 @@ class ChainNode {
     if (pow === undefined) return undefined;
     // Only a proof that finalizes something new, at the difficulty the chain now requires, is
     // worth a block's space.
-    if (pow.bits !== this.requiredBits(this.tree.head().hash)) return undefined;
-    if (this.tree.get(pow.rangeEnd) === undefined || this.powRange(pow) === undefined || !this.onHeadChain(pow.rangeEnd)) {
+    if (pow.bits !== this.chain.requiredBits(this.chain.tree.head().hash)) return undefined;
+    if (this.chain.tree.get(pow.rangeEnd) === undefined || powRange(this.chain, pow) === undefined || !this.chain.onHeadChain(pow.rangeEnd)) {
       // Finalized past it, or on a fork we left: it can never be used.
-      if (this.tree.get(pow.rangeEnd) === undefined) this.queuedPow = undefined;
+      if (this.chain.tree.get(pow.rangeEnd) === undefined) this.queuedPow = undefined;
       return undefined;
     }
     return pow;
   }
 
-  private onHeadChain(hash: Uint8Array): boolean {
-    const node = this.tree.get(hash);
-    if (node === undefined) return false;
-    const anc = this.tree.ancestorAt(this.tree.head().hash, node.height);
-    return anc !== undefined && anc.key === node.key;
-  }
 
   // ---- import --------------------------------------------------------------------------------
 
@@ -483,7 +417,7 @@ class ChainNode {
         // Only a proof that holds on our chain replaces the one we would put in our next block: a
         // forged one would make every block we produce invalid until another proof came. One we
         // cannot place yet (we are behind) is kept only while we have no usable proof.
-        const problem = this.checkPow(m.header, this.tree.head().hash);
+        const problem = this.checkPow(m.header, this.chain.tree.head().hash);
         if (problem === undefined || (problem === 'unknown' && this.usablePow() === undefined)) this.queuedPow = m.header;
         else this.d.sometimes(problem === 'unknown' ? 'chain.auxpow-not-yet-placeable' : 'chain.auxpow-gossip-refused');
         return;
@@ -494,7 +428,7 @@ class ChainNode {
         if (this.syncing) this.ctx.tell(this.sync, { type: 'peer-height', peer: from, height: m.headHeight });
         return;
       case 'range-request': {
-        for (const b of this.canonicalRange(m.startHeight, m.count)) {
+        for (const b of this.chain.canonicalRange(m.startHeight, m.count, MAX_RANGE)) {
           this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block: b } });
         }
         this.d.sometimes('chain.range-served');
@@ -504,8 +438,8 @@ class ChainNode {
         // Any committed block is served, finalized ones included: a node catching up walks back
         // through them one parent at a time.
         const key = toHex(m.hash);
-        const b = this.blocks.get(key);
-        if (b !== undefined && this.committed.has(key)) {
+        const b = this.chain.blocks.get(key);
+        if (b !== undefined && this.chain.committed.has(key)) {
           this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block: b } });
         }
         return;
@@ -523,7 +457,7 @@ class ChainNode {
     }
     const hash = blockHash(signed.message);
     const key = toHex(hash);
-    if (this.blocks.has(key) || signed.message.height <= this.tree.finalized().height) return;
+    if (this.chain.blocks.has(key) || signed.message.height <= this.chain.tree.finalized().height) return;
     const pending = this.pending.get(key);
     if (pending !== undefined) {
       // We hold it without enough approvals; a copy that carries a quorum's aggregate settles it.
@@ -540,7 +474,7 @@ class ChainNode {
     if (r.imported.length > 0) await this.afterImport(r.imported);
     for (const v of r.awaitingApprovals) {
       const k = toHex(v.hash);
-      if (this.blocks.has(k) || this.pending.has(k)) continue;
+      if (this.chain.blocks.has(k) || this.pending.has(k)) continue;
       this.pending.set(k, v);
       this.maybeApprove(v.hash, v.signed.message.slot);
       await this.tryAccept(k);
@@ -566,27 +500,13 @@ class ChainNode {
     this.d.sometimes(`chain.rejected.${error.code}`);
   }
 
-  /** The chain as the pipeline's steps (src/chain/blocks) read it. */
-  private get store(): ChainStore {
-    return {
-      spec: this.d.spec,
-      tree: this.tree,
-      finalized: this.finalized,
-      block: (hash) => this.blocks.get(toHex(hash)),
-      powState: (hash) => this.powState.get(toHex(hash)),
-    };
-  }
-
-  private powRange(pow: AuxPowHeader): Uint8Array[] | undefined {
-    return powRange(this.store, pow);
-  }
 
   /** What the pipeline runs on: the validation pool, the engine, the peg-in scanner, storage and fork choice. */
   private pipeline(source: BlockSource): ProcessDeps {
     const skipProposerCheck = this.d.bugs.has('chain-skip-proposer-check');
     const skipPayloadLinkage = this.d.bugs.has('chain-skip-payload-linkage');
     return {
-      store: this.store,
+      store: this.chain,
       nowMs: () => this.d.clock.now(),
       verifySignatures: (block, parent, requireApprovals) =>
         // Round robin over the pool, so several validations can be in flight.
@@ -614,10 +534,8 @@ class ChainNode {
 
   /** Deposits minted on the branch ending at `hash`, as the store (and a segment's staged blocks) holds it. */
   private mintedOn(store: ChainStore, hash: Uint8Array): ReadonlySet<string> {
-    const lookup = (k: string) => store.block(fromHex(k));
     // Planted bug: the walk stops at the finalized block, as if what is final could not be minted again.
-    if (this.d.bugs.has('peg-minted-above-finality-only')) return mintedAboveFinality(lookup, toHex(hash), this.tree.finalized().height);
-    return this.minted.mintedOn(lookup, toHex(hash));
+    return this.chain.mintedOn(store, hash, this.d.bugs.has('peg-minted-above-finality-only'));
   }
 
   /**
@@ -636,20 +554,6 @@ class ChainNode {
     return true;
   }
 
-  /** Committed blocks on our head chain from startHeight on, oldest first (finalized ones included). */
-  private canonicalRange(startHeight: number, count: number, max = MAX_RANGE): SignedConsensusBlock[] {
-    const out: SignedConsensusBlock[] = [];
-    const head = this.tree.head();
-    const finalizedHeight = this.tree.finalized().height;
-    for (let h = Math.max(1, startHeight); h < startHeight + Math.min(count, max) && h <= head.height; h++) {
-      const key = h <= finalizedHeight ? this.finalized[h] : this.tree.ancestorAt(head.hash, h)?.key;
-      const b = key === undefined ? undefined : this.blocks.get(key);
-      if (b === undefined || !this.committed.has(key as string)) break;
-      out.push(b);
-    }
-    return out;
-  }
-
   private waitForParent(signed: SignedConsensusBlock, from: string | undefined, source: BlockSource): void {
     const parentKey = toHex(signed.message.parentHash);
     const list = this.orphans.get(parentKey) ?? [];
@@ -658,7 +562,7 @@ class ChainNode {
     if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
     // Planted bug: an orphan waits for its parent to arrive by itself; nothing missing is asked for.
     if (from === undefined || this.syncing || this.d.bugs.has('chain-never-request-missing')) return;
-    const head = this.tree.head();
+    const head = this.chain.tree.head();
     const gap = signed.message.height - head.height - 1;
     if (gap >= 2) {
       // Far behind: ask for the missing heights in one go rather than one parent per round trip.
@@ -679,9 +583,9 @@ class ChainNode {
    */
   private maybeStartSync(): void {
     if (!this.recovered || this.syncing) return;
-    const head = this.tree.head();
+    const head = this.chain.tree.head();
     if (this.syncTarget() - head.height < SYNC_PIPELINE_GAP) return;
-    const fin = this.tree.finalized();
+    const fin = this.chain.tree.finalized();
     this.syncing = true;
     this.d.sometimes('chain.sync-pipeline-started');
     this.d.log?.(`sync: ${this.syncTarget() - head.height} blocks behind; the sync pipeline takes over from finalized height ${fin.height}`);
@@ -690,7 +594,7 @@ class ChainNode {
   }
 
   private serveSync(from: string, r: Extract<SyncWire, { kind: 'request' }>): void {
-    let blocks = this.canonicalRange(r.startHeight, r.count, MAX_BATCH);
+    let blocks = this.chain.canonicalRange(r.startHeight, r.count, MAX_BATCH);
     let bytes = encodeSync({ kind: 'response', requestId: r.requestId, blocks });
     // Big payloads: fewer blocks rather than a message the transport refuses (the peer re-cuts).
     while (bytes.length > MAX_SYNC_RESPONSE_BYTES && blocks.length > 1) {
@@ -717,10 +621,10 @@ class ChainNode {
       const reason = `block ${refused.signed.message.height}: ${refused.error.message}`;
       this.d.sometimes('chain.sync-block-refused');
       this.d.log?.(`sync: refused ${reason}`);
-      return { ok: false, height: this.tree.head().height, reason };
+      return { ok: false, height: this.chain.tree.head().height, reason };
     }
     this.d.sometimes('chain.sync-batch-adopted');
-    return { ok: true, height: this.tree.head().height };
+    return { ok: true, height: this.chain.tree.head().height };
   }
 
   // ---- approvals -----------------------------------------------------------------------------
@@ -756,7 +660,7 @@ class ChainNode {
       return;
     }
     const key = toHex(hash);
-    if (this.tree.has(hash)) return;
+    if (this.chain.tree.has(hash)) return;
     this.recordApproval(key, index, signature);
     await this.tryAccept(key);
   }
@@ -774,7 +678,7 @@ class ChainNode {
   /** A verified block that now has its quorum: the pipeline's import step, then what follows it. */
   private async importVerified(v: VerifiedBlock, source: BlockSource): Promise<void> {
     // Its parent pruned by a finalization meanwhile: a branch that can no longer win.
-    if (this.tree.has(v.hash) || !this.tree.has(v.signed.message.parentHash)) return;
+    if (this.chain.tree.has(v.hash) || !this.chain.tree.has(v.signed.message.parentHash)) return;
     await importBlocks([v], this.pipeline(source));
     await this.afterImport([v]);
   }
@@ -784,28 +688,16 @@ class ChainNode {
    * committed, and its proof of work finalizes the range it covers when that is on its branch.
    */
   private async addToForkChoice(v: VerifiedBlock, source: BlockSource): Promise<void> {
-    const { signed, hash } = v;
-    const key = toHex(hash);
-    try {
-      this.tree.add(hash, signed.message.parentHash, signed.message.height, signed.message.slot);
-    } catch (err) {
-      // Its parent was pruned by a finalization meanwhile: a branch that can no longer win.
-      if (err instanceof ForkChoiceError) return;
-      throw err;
-    }
-    this.blocks.set(key, signed);
-    this.committed.add(key);
-    const parentBits = this.powState.get(toHex(signed.message.parentHash))?.bits;
-    this.powState.set(key, v.pow);
-    if (parentBits !== undefined && parentBits !== v.pow.bits) this.d.sometimes('auxpow.retargeted');
-    if (signed.message.pegIns.length > 0) this.mintedIn.set(key, signed.message.pegIns.map(pegInKey));
     // Finality on our disk is the finalized record's: recovery does not finalize again.
+    const added = this.chain.add(v, source !== 'recovery');
+    if (added === undefined) return;
+    if (added.retargeted) this.d.sometimes('auxpow.retargeted');
     if (source === 'recovery') return;
+    const { signed, hash } = v;
     if (signerIndices(signed.approvals.signers).length > 0) this.bestSeen = Math.max(this.bestSeen, signed.message.height);
-    this.accepted.push(acceptedRecord(signed, hash));
     if (source !== 'sync') this.d.sometimes('chain.block-accepted');
     const pow = signed.message.auxPowHeader;
-    if (pow !== null && this.tree.has(pow.rangeEnd) && this.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
+    if (pow !== null && this.chain.tree.has(pow.rangeEnd) && this.chain.onChainOf(hash, pow.rangeEnd)) await this.finalize(pow.rangeEnd);
   }
 
   /** After gossip, a peer's block or our own joined the chain: the execution client's head, the view, and the orphans it unblocks. */
@@ -832,68 +724,46 @@ class ChainNode {
       return [];
     }
     if (confirmed.length === 0) return [];
-    const minted = this.mintedOn(this.store, fromHex(headKey));
+    const minted = this.mintedOn(this.chain, fromHex(headKey));
     const out = confirmed.map(depositToPegIn).filter((p) => !minted.has(pegInKey(p))).slice(0, MAX_PEG_INS_PER_BLOCK);
     if (out.length > 0) this.d.sometimes('chain.peg-ins-minted');
     return out;
   }
 
-  private onChainOf(tip: Uint8Array, hash: Uint8Array): boolean {
-    const node = this.tree.get(hash);
-    if (node === undefined) return false;
-    const anc = this.tree.ancestorAt(tip, node.height);
-    return anc !== undefined && anc.key === node.key;
-  }
-
   private async finalize(hash: Uint8Array): Promise<void> {
-    const chain = this.tree.chainTo(hash);
-    const node = this.tree.get(hash);
-    if (node === undefined || chain.length === 0) return;
-    await this.ctx.ask(this.storage, { type: 'set-finalized', hash, height: node.height }, 60_000);
-    this.tree.finalize(hash);
+    const at = this.chain.finalizable(hash);
+    if (at === undefined) return;
+    await this.ctx.ask(this.storage, { type: 'set-finalized', hash, height: at.height }, 60_000);
     // Planted bug: an off-by-one writes each newly finalized block one height too low, over what was there.
-    const shift = this.d.bugs.has('chain-finalized-off-by-one') ? 1 : 0;
-    for (const c of chain) this.finalized[c.height - shift] = c.key;
+    this.chain.finalize(hash, this.d.bugs.has('chain-finalized-off-by-one') ? 1 : 0);
     this.queuedPow = undefined;
-    for (const k of [...this.pending.keys()]) {
-      const p = this.pending.get(k) as Pending;
-      if (p.signed.message.height <= node.height) this.pending.delete(k);
-    }
+    for (const [k, p] of [...this.pending]) if (p.signed.message.height <= at.height) this.pending.delete(k);
     this.d.sometimes('chain.finalized');
   }
 
   private async commitHead(): Promise<void> {
-    const head = this.blocks.get(this.tree.head().key) as SignedConsensusBlock;
-    const fin = this.blocks.get(this.tree.finalized().key) as SignedConsensusBlock;
-    await this.engineCall({ type: 'commit', headPayloadHash: head.message.executionPayload.blockHash, finalizedPayloadHash: fin.message.executionPayload.blockHash }, 10_000);
-  }
-
-  private bundle(): BundleWork | undefined {
-    const head = this.tree.head();
-    const chain = this.tree.chainTo(head.hash);
-    const first = chain[0];
-    if (first === undefined) return undefined;
-    // The next block carries the proof, so it must meet the difficulty after the current head.
-    return { auxHash: bundleHash(chain.map((c) => c.hash)), rangeStart: first.hash, rangeEnd: head.hash, height: head.height, bits: this.requiredBits(head.hash) };
+    const head = this.chain.headBlock().message.executionPayload.blockHash;
+    const fin = this.chain.finalizedBlock().message.executionPayload.blockHash;
+    await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
   }
 
   private publish(): void {
-    const head = this.tree.head();
+    const head = this.chain.tree.head();
     this.d.publish({
       recovered: this.recovered,
       authorityIndex: this.myIndex,
       headHeight: head.height,
       headHash: head.key,
-      finalized: this.finalized,
-      committed: this.committed,
-      accepted: this.accepted,
+      finalized: this.chain.finalized,
+      committed: this.chain.committed,
+      accepted: this.chain.accepted,
       producedBlocks: this.produced,
       productions: this.productions,
       penalties: this.penalties,
       // Planted bug: the status reports the finalized height as the current one.
-      sync: this.syncStatus(this.d.bugs.has('chain-status-reports-finalized') ? this.tree.finalized().height : head.height),
-      mintedIn: this.mintedIn,
-      finalizedPayloadHash: toHex((this.blocks.get(this.tree.finalized().key) ?? this.genesis.signed).message.executionPayload.blockHash),
+      sync: this.syncStatus(this.d.bugs.has('chain-status-reports-finalized') ? this.chain.tree.finalized().height : head.height),
+      mintedIn: this.chain.mintedIn,
+      finalizedPayloadHash: toHex(this.chain.finalizedBlock().message.executionPayload.blockHash),
       slotTicks: this.slotTicks,
       reads: this.reads,
     });
