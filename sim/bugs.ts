@@ -62,7 +62,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'gossip-relay-before-validate': { scenario: 'gossip-garbage-relay', catches: ['no-honest-peer-banned'] },
   'storage-skip-checksum': { scenario: 'storage-corruption', catches: ['no-corrupt-read'] },
   'peg-no-lookup-after-build-failure': { scenario: 'pegout-lagging-node', catches: ['peg-outs-finished-once-paid'] },
-  'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires'] },
+  'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires', 'liveness'] },
   'chain-skip-payload-linkage': { scenario: 'byzantine-payload-fork', catches: ['payload-extends-parent'] },
   'pegin-no-rescan-for-late-federation': { scenario: 'rotation-then-restart', catches: ['liveness'] },
   'pegout-spend-rejected-deposits': { scenario: 'malformed-deposits', catches: ['rejected-outputs-unspent'] },
