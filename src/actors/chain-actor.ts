@@ -63,6 +63,8 @@ export const chainActorName = 'chain';
 
 /** Blocks re-sent to the execution client after a restart (more than it can lose unflushed). */
 const REPLAY_ON_RECOVERY = 128;
+/** Least time between two replays to an execution client that lost blocks. */
+const REPAIR_EVERY_MS = 5_000;
 /**
  * Blocks behind the trusted target at which catching up is handed to the SyncActor's pipeline
  * (batches from several peers, signatures in parallel, one head update per batch); closer than
@@ -355,6 +357,8 @@ class ChainNode {
     );
     if (payload === undefined) {
       this.d.sometimes('chain.production-skipped.engine-not-ready');
+      // It may not know our head any more: moving its head to ours tells, and repairs it if so.
+      await this.commitHead();
       return;
     }
     const message = {
@@ -745,6 +749,26 @@ class ChainNode {
   }
 
   private async commitHead(): Promise<void> {
+    const head = this.chain.headBlock().message.executionPayload.blockHash;
+    const fin = this.chain.finalizedBlock().message.executionPayload.blockHash;
+    const st = await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
+    if (st?.status === 'SYNCING') await this.repairExecution();
+  }
+
+  private lastRepairMs = Number.NEGATIVE_INFINITY;
+
+  /**
+   * The execution client answers SYNCING for a head we gave it: it restarted and lost its newest
+   * blocks while we ran (Geth flushes state only now and then). Our disk is the record: the blocks
+   * are handed to it again, at most once per REPAIR_EVERY_MS, and the head is moved once more.
+   */
+  private async repairExecution(): Promise<void> {
+    const now = this.d.clock.now();
+    if (now - this.lastRepairMs < REPAIR_EVERY_MS) return;
+    this.lastRepairMs = now;
+    this.d.sometimes('chain.execution-behind-replayed');
+    this.d.log?.('chain: the execution client does not know our head (it restarted behind us?): replaying our blocks to it');
+    await this.replayToExecution();
     const head = this.chain.headBlock().message.executionPayload.blockHash;
     const fin = this.chain.finalizedBlock().message.executionPayload.blockHash;
     await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
