@@ -99,6 +99,9 @@ describe('alys node against a real Geth', () => {
       await waitFor('Geth past the node\'s head at its restart', async () => ((await gethHeight(geth)) > atRestart + 3 ? true : undefined), 120_000).catch((e: unknown) => {
         throw new Error(`${String(e)} (Geth came back at ${gethAtRestart}, the node was at ${atRestart})\nnode log tail:\n${n.output().slice(-4_000)}`);
       });
+      // When Geth did come back behind (it usually does), the node says it replayed to it.
+      const events = (await n.call<{ events: Record<string, number> }>('status')).events;
+      if (gethAtRestart < atRestart) expect(events['chain.execution-behind-replayed'] ?? 0).toBeGreaterThanOrEqual(1);
     } finally {
       m.stop();
     }
