@@ -66,8 +66,8 @@ function peakRssMB(pid: number | undefined): number | null {
 const SETS_PER_BLOCK = 2;
 /** The chain's only authority (it signed the prebuilt blocks). */
 const SEED_SERVER = '31'.repeat(32);
-/** Each serving node's own libp2p identity: the same seed would give the same peer id. */
-const serverIdentity = (i: number): string => (0x41 + i).toString(16).repeat(32);
+/** Each serving node's own libp2p identity: the same seed would give the same peer id (the first keeps the authority's, as before). */
+const serverIdentity = (i: number): string => (i === 0 ? SEED_SERVER : (0x41 + i).toString(16).repeat(32));
 const SEED_FOLLOWER = '32'.repeat(32);
 const SLOT_MS = 1_000;
 /** How long Geth's payload builder gets to fill a block from its pool before getPayload. */
