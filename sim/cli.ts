@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { allBugs } from './bugs.ts';
 import { type Fault, faultSchema } from './chaos/faults.ts';
 import { listInvariants } from './invariant-registry.ts';
+import { runReporter, simReportCommand } from './report/command.ts';
 import { type RunResult, runSimulation } from './runner.ts';
 import { ScenarioError } from './scenario.ts';
 import { defaultScenario, loadScenario, scenarioNames } from './scenarios/index.ts';
@@ -14,6 +15,8 @@ import { mergeCommand, swarmCommand } from './swarm-cli.ts';
 
 export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] [--duration 10m] [--trace out.jsonl] [--json]
        alys sim --list | --list-bugs [--json] | --list-invariants [--json]
+       alys sim --seed S --scenario X --report out.html      (one self-contained HTML page of the run)
+       alys sim report SWARM.json --html out.html
        alys sim --check-determinism [--seed N] [--scenario …]
        alys sim --seeds N [--seed FIRST] [--scenario …]     (swarm: fault rates drawn per seed)
                 [--workers K] [--shard i/n] [--out FILE.json] [--junit FILE.xml] [--stop-on-failure]
@@ -26,6 +29,7 @@ type Print = (line: string) => void;
 
 export async function simCommand(argv: string[], print: Print): Promise<number> {
   if (argv[0] === 'merge') return mergeCommand(argv.slice(1), print);
+  if (argv[0] === 'report') return simReportCommand(argv.slice(1), print);
   let parsed;
   try {
     parsed = parseArgs({
@@ -37,6 +41,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
         scenario: { type: 'string' },
         duration: { type: 'string' },
         trace: { type: 'string' },
+        report: { type: 'string' },
         json: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         'list-bugs': { type: 'boolean', default: false },
@@ -103,6 +108,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
     ...(durationMs !== undefined ? { durationMs } : {}),
   };
 
+  if (v.report !== undefined && (v.seeds !== undefined || v['check-determinism'])) throw new UsageError('--report is for one run (--seed S); a swarm writes --out FILE, which alys sim report renders');
   if (v.seeds !== undefined) {
     if (v.shrink) throw new UsageError('--shrink takes one failing seed (--seed S), not a swarm (--seeds N)');
     return await swarmCommand(
@@ -158,7 +164,9 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
   }
 
   const lines: string[] = [];
-  const r = await runSimulation({ ...base, seed, ...(v.trace !== undefined ? { trace: (l: string) => lines.push(l) } : {}) });
+  const report = v.report === undefined ? undefined : runReporter(v.report);
+  const r = await runSimulation({ ...base, seed, ...(v.trace !== undefined ? { trace: (l: string) => lines.push(l) } : {}), ...(report !== undefined ? { observe: report.observe } : {}) });
+  report?.write(r);
   if (v.trace !== undefined) writeFileSync(v.trace, lines.length > 0 ? `${lines.join('\n')}\n` : '');
   if (!v.json) print(summary(r));
   print(JSON.stringify(r));

@@ -95,8 +95,12 @@ class BridgeNode {
   private readonly askedAt = new Map<string, number>();
   /** Federation outputs seen, to check witnesses of a transaction another node built. */
   private readonly utxoCache = new Map<string, FederationUtxo>();
-  /** Outputs governance says are already signed into other transactions. */
-  private readonly knownSpent = new Set<string>();
+  /**
+   * Outputs governance says are already signed into other transactions, with when it said so: kept
+   * out of new requests for a re-ask period only, since governance releases the inputs of a signed
+   * transaction a reorg made impossible.
+   */
+  private readonly knownSpent = new Map<string, number>();
   private federations: Federation[];
   private paused = false;
   private sweepInFlight: { readonly requestId: string; readonly askedAt: number; readonly inputs: readonly FederationUtxo[] } | undefined;
@@ -256,7 +260,12 @@ class BridgeNode {
   }
 
   private reserved(): Set<string> {
-    const s = new Set(this.knownSpent);
+    const now = this.ctx.clock.now();
+    const s = new Set<string>();
+    for (const [op, at] of this.knownSpent) {
+      if (now - at < this.d.reaskAfterMs) s.add(op);
+      else this.knownSpent.delete(op);
+    }
     for (const o of this.ops.values()) {
       if (o.status === 'signature-requested' || o.status === 'signed' || o.status === 'broadcast') for (const i of o.inputs ?? []) s.add(`${i.txid}:${i.vout}`);
     }
@@ -506,7 +515,7 @@ class BridgeNode {
       if (r.conflictingTxHex !== undefined) {
         try {
           const other = bitcoin.Transaction.fromHex(r.conflictingTxHex);
-          for (const i of other.ins) this.knownSpent.add(outpointOf(i));
+          for (const i of other.ins) this.knownSpent.set(outpointOf(i), this.ctx.clock.now());
           // Governance already signed a sweep of these outputs that its requester never broadcast (it
           // crashed: sweeps are not persisted). Unless someone sends it, the outputs stay locked for
           // good; it pays only federations, so any node may, and Bitcoin checks its witnesses.
@@ -608,7 +617,7 @@ class BridgeNode {
       this.d.log?.(`peg-out ${op.id}: governance refused: ${r.reason}: ${r.detail}`);
       if (r.reason === 'input-already-signed' && r.conflictingTxHex !== undefined) {
         try {
-          for (const i of bitcoin.Transaction.fromHex(r.conflictingTxHex).ins) this.knownSpent.add(outpointOf(i));
+          for (const i of bitcoin.Transaction.fromHex(r.conflictingTxHex).ins) this.knownSpent.set(outpointOf(i), this.ctx.clock.now());
         } catch {
           // A conflict we cannot read: rebuilding with fresh UTXOs is still right.
         }
