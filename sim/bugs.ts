@@ -64,6 +64,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'peg-no-lookup-after-build-failure': { scenario: 'pegout-lagging-node', catches: ['peg-outs-finished-once-paid'] },
   'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires', 'liveness'] },
   'chain-skip-payload-linkage': { scenario: 'byzantine-payload-fork', catches: ['payload-extends-parent'] },
+  'chain-no-execution-repair': { scenario: 'engine-faults', catches: ['liveness'] },
   'pegin-no-rescan-for-late-federation': { scenario: 'rotation-then-restart', catches: ['liveness'] },
   'pegout-spend-rejected-deposits': { scenario: 'malformed-deposits', catches: ['rejected-outputs-unspent'] },
 };

@@ -326,8 +326,9 @@ export class World<View> implements WorldAccess<View> {
       case 'app': {
         const slot = this.slot(f.node);
         if (this.o.app.faultActions?.includes(f.action) !== true) throw new Error(`app ${this.o.app.name} has no fault action ${f.action}`);
-        this.o.app.applyFault?.(slot, f.action, true);
-        later(f.durationMs, () => this.o.app.applyFault?.(slot, f.action, false));
+        const rng = this.o.rng.fork(`fault:${f.node}:${f.at}:${f.action}`);
+        this.o.app.applyFault?.(slot, f.action, true, rng);
+        later(f.durationMs, () => this.o.app.applyFault?.(slot, f.action, false, rng));
         break;
       }
       case 'world': {

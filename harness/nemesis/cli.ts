@@ -36,6 +36,7 @@ export async function nemesisCommand(o: { nodes: number; seed: string | undefine
     for (const [k, v] of Object.entries(report.invariants)) print(`invariant ${k}: ${v}`);
     print(`faults injected: ${Object.entries(report.faults).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     for (const e of [...report.notInjected.map((x) => `not injected: ${x}`), ...report.errors.map((x) => `error: ${x}`)]) print(e);
+    for (const r of report.replays) print(`replay: ${r}`);
     print(`nemesis ${report.ok ? 'ok' : 'FAILED'}; directory ${report.dir}; scenario ${report.scenarioFile}; reproduce: ${report.reproduce}`);
   }
   return report.ok ? 0 : 1;

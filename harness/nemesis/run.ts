@@ -4,7 +4,7 @@
 // components report. Prints the same JSON as `alys sim --json` (seed, invariants, ok, reproduce)
 // plus the faults injected by kind, and writes the schedule as a simulator scenario. A Toxiproxy
 // that cannot start fails the run: it never passes by skipping faults.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -67,6 +67,11 @@ export interface NemesisReport {
   readonly unmappedFaults: readonly string[];
   /** The run's directory, kept after it (node logs, report.json, the scenario); data directories are not. */
   readonly dir: string;
+  /**
+   * When the run failed: the command that replays each node's recording (one per start of each
+   * node), kept under `dir/record`. A run that passed drops its recordings.
+   */
+  readonly replays: readonly string[];
 }
 
 const TOKEN = 'nemesis-token';
@@ -102,6 +107,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
   const incarnation: number[] = [];
   const up: boolean[] = [];
   const configs: string[] = [];
+  const recordings: Array<{ dir: string; key: string }> = [];
   let running = true;
   const loops: Array<Promise<void>> = [];
   let judge: NemesisJudge | undefined;
@@ -164,9 +170,22 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
       configs.push(cfg.configPath);
     }
     const logFile = (i: number): string => join(dir, `n${i}.log`);
+    // Every start of every node is recorded (alys node --record), so that a failure the judge finds
+    // can be replayed on the deterministic scheduler. The replay needs the authority key, which a
+    // recording never holds: the devnet's throwaway keys are kept beside the recordings.
+    mkdirSync(join(dir, 'record'));
+    for (const [i, c] of configs.entries()) {
+      const keyFile = (JSON.parse(readFileSync(c, 'utf8')) as { authorityKeyFile: string }).authorityKeyFile;
+      copyFileSync(keyFile, join(dir, 'record', `n${i}.key`));
+    }
+    const recordDir = (i: number): string => {
+      const d = join(dir, 'record', `n${i}-${incarnation[i] ?? 0}`);
+      recordings.push({ dir: d, key: join(dir, 'record', `n${i}.key`) });
+      return d;
+    };
     // One at a time: on a loaded 2-core machine three nodes loading their sources at once miss the start deadline.
     for (const [i, c] of configs.entries()) {
-      const n = await startRecovered(c, undefined, { logFile: logFile(i) });
+      const n = await startRecovered(c, undefined, { logFile: logFile(i), recordDir: recordDir(i) });
       nodes[i] = n;
       incarnation[i] = 0;
       up[i] = true;
@@ -276,8 +295,8 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
           up[t.node] = false;
           await nodes[t.node]?.stop('SIGKILL');
           return async () => {
-            nodes[t.node] = await startRecovered(configs[t.node] as string, undefined, { logFile: logFile(t.node) });
             incarnation[t.node] = (incarnation[t.node] ?? 0) + 1;
+            nodes[t.node] = await startRecovered(configs[t.node] as string, undefined, { logFile: logFile(t.node), recordDir: recordDir(t.node) });
             up[t.node] = true;
           };
         }
@@ -417,6 +436,8 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
   }
   const invariants = judge?.results() ?? {};
   const ok = errors.length === 0 && judge?.ok === true;
+  if (ok) rmSync(join(dir, 'record'), { recursive: true, force: true });
+  const replays = ok ? [] : recordings.map((r) => `alys replay ${r.dir} --key-file ${r.key}`);
   const faults = Object.fromEntries(FAULT_CLASSES.map((c) => [c, injected.get(c) ?? 0]));
   const report: NemesisReport = {
     seed: o.seed,
@@ -433,6 +454,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
     scenarioFile,
     unmappedFaults: simScenario.unmapped,
     dir,
+    replays,
   };
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   return report;

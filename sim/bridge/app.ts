@@ -40,8 +40,8 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     });
   },
   faultActions: [...(chain.faultActions ?? []), 'logs-lagging'],
-  applyFault(node, action, active) {
-    if (action !== 'logs-lagging') return chain.applyFault?.(node, action, active);
+  applyFault(node, action, active, rng) {
+    if (action !== 'logs-lagging') return chain.applyFault?.(node, action, active, rng);
     // The node's execution client indexes logs late: it sees burns after its peers have paid them.
     const el = node.persistent.get('el') as SimExecution | undefined;
     if (el !== undefined) el.logsLagging = active;

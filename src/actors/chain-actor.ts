@@ -55,7 +55,9 @@ export type ChainMsg =
   | { readonly type: 'serve-sync'; readonly from: string; readonly request: Extract<SyncWire, { kind: 'request' }> }
   /** Blocks the SyncActor validated and executed, in order: checked against the chain's own rules and committed. */
   | Ask<{ readonly type: 'adopt'; readonly blocks: readonly SignedConsensusBlock[] }, AdoptResult>
-  | { readonly type: 'sync-progress'; readonly progress: SyncProgress };
+  | { readonly type: 'sync-progress'; readonly progress: SyncProgress }
+  /** The execution client answered SYNCING for a block that extends ours: it lost blocks we hold. */
+  | { readonly type: 'execution-behind' };
 
 export type AdoptResult = { readonly ok: true; readonly height: number } | { readonly ok: false; readonly height: number; readonly reason: string };
 
@@ -218,6 +220,8 @@ class ChainNode {
           this.publish();
         },
         'finalized-after': (m: { height: number; max: number }) => this.chain.finalizedAfter(m.height, m.max),
+        // Planted bug: the client's SYNCING is waited out, as if it would catch up by itself.
+        'execution-behind': () => (this.d.bugs.has('chain-no-execution-repair') ? undefined : this.repairExecution()),
       },
     };
   }
@@ -271,23 +275,37 @@ class ChainNode {
   private async replayToExecution(): Promise<void> {
     const head = this.chain.tree.head();
     if (head.height === 0) return;
-    const from = Math.max(1, head.height - REPLAY_ON_RECOVERY);
+    // The client may have lost more than the usual window: when it does not know the parent of the
+    // first block we hand it, the window grows until it starts from a block it has (or genesis).
+    for (let window = REPLAY_ON_RECOVERY; ; window *= 4) {
+      const from = Math.max(1, head.height - window);
+      const r = await this.replayRange(from, head.hash, head.height);
+      if (r !== 'parent-unknown' || from === 1) return;
+      this.d.sometimes('chain.replay-window-grown');
+    }
+  }
+
+  private async replayRange(from: number, headHash: Uint8Array, to: number): Promise<'done' | 'stopped' | 'parent-unknown'> {
     const statuses = new Map<string, number>();
-    for (let h = from; h <= head.height; h++) {
+    for (let h = from; h <= to; h++) {
       // Finalized blocks are pruned from the fork-choice tree: below it they come from the finalized
       // record (skipping them left a fresh execution client without their parents, for ever SYNCING).
-      const key = h <= this.chain.tree.finalized().height ? this.chain.finalized[h] : this.chain.tree.ancestorAt(head.hash, h)?.key;
+      const key = h <= this.chain.tree.finalized().height ? this.chain.finalized[h] : this.chain.tree.ancestorAt(headHash, h)?.key;
       const b = key === undefined ? undefined : this.chain.blocks.get(key);
       if (b === undefined) continue;
       const r = await this.engineCall({ type: 'execute', payload: b.message.executionPayload }, 10_000);
       if (r === undefined || r.status === 'UNAVAILABLE') {
         this.d.sometimes('chain.replay-engine-unavailable');
         this.d.log?.(`chain: replay to the execution client stopped at height ${h}: ${r === undefined ? 'no answer' : r.error}`);
-        return;
+        return 'stopped';
       }
+      // SYNCING (parent unknown) or ACCEPTED (parent without its state) for the first block: the
+      // client is further behind than this window.
+      if (statuses.size === 0 && h > 1 && (r.status === 'SYNCING' || r.status === 'ACCEPTED')) return 'parent-unknown';
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     }
-    this.d.log?.(`chain: replayed heights ${from}..${head.height} to the execution client: ${[...statuses].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    this.d.log?.(`chain: replayed heights ${from}..${to} to the execution client: ${[...statuses].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    return 'done';
   }
 
   private armSlotTimer(): void {
@@ -488,6 +506,9 @@ class ChainNode {
   /** The error policy (src/chain/blocks/error-policy.ts) applied: the one place a refusal is acted on. */
   private onRefused({ signed, error }: Refused, from: string | undefined, source: BlockSource): void {
     const action = blockErrorAction(error, source);
+    // SYNCING for a block whose parent we executed: the client lost blocks (a crash before it
+    // flushed them), and no peer will ever send them again. Only our disk can give them back.
+    if (error.code === BlockErrorCode.EXECUTION_SYNCING && this.chain.blocks.has(toHex(signed.message.parentHash))) this.ctx.self.tell({ type: 'execution-behind' });
     if (from !== undefined && policyFor(error.code).penalty < 0) this.d.log?.(`block from ${from} refused: ${error.code}: ${error.detail}`);
     switch (action.kind) {
       case 'wait-for-parent':

@@ -39,7 +39,7 @@ import type { Rng } from '../kernel/rng.ts';
 import type { Scheduler } from '../kernel/scheduler.ts';
 import { supervisor } from '../kernel/supervisor.ts';
 import type { ExecutionPayload } from '../types/chain.ts';
-import { fromHex } from '../types/hex.ts';
+import { fromHex, toHex } from '../types/hex.ts';
 import { EngineRouter } from '../rollout/engine-router.ts';
 import { FeatureStore } from './feature-store.ts';
 import { spendableOnly } from './spendable-bitcoin.ts';
@@ -346,7 +346,13 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         }
         return (await Promise.all(chunks)).every((r) => r.every((v) => v.ok));
       },
-      execute: async (b) => status((await engine().ask({ type: 'execute', payload: b.message.executionPayload }, 60_000)).status),
+      execute: async (b) => {
+        const st = (await engine().ask({ type: 'execute', payload: b.message.executionPayload }, 60_000)).status;
+        // SYNCING for the block that extends our chain: the client lost blocks we hold (the chain
+        // actor replays them from disk); retrying the batch alone would never end.
+        if (st === 'SYNCING' && toHex(b.message.parentHash) === chainView?.headHash) system.ref<ChainMsg>(chainActorName).tell({ type: 'execution-behind' });
+        return status(st);
+      },
       commit: async (b) => {
         // The head moves to the batch's tip; finality stays the chain's (AuxPow decides it, not sync).
         const fin = chainView?.finalizedPayloadHash;

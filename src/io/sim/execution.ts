@@ -268,6 +268,23 @@ export class SimExecution implements ExecutionClient {
   private readonly building = new Map<string, ExecutionPayload>();
   private head: string;
   private nextPayloadId = 0;
+  /**
+   * Killed: Geth keeps its newest state in memory and writes it out now and then, so a SIGKILL
+   * loses its newest blocks (in the nemesis on real Geth, a client 21 blocks high came back at 10).
+   * `lose` blocks of the head's branch are forgotten (every block above the height it falls back
+   * to, side branches included), with the payloads being built and the blocks it found invalid.
+   * Whoever drives it must hand the lost blocks back.
+   */
+  crash(lose: number): void {
+    let at = this.blocks.get(this.head) as StoredBlock;
+    const keep = Math.max(0, at.payload.blockNumber - lose);
+    while (at.payload.blockNumber > keep) at = this.blocks.get(toHex(at.payload.parentHash)) as StoredBlock;
+    for (const [k, b] of [...this.blocks]) if (b.payload.blockNumber > keep) this.blocks.delete(k);
+    this.head = toHex(at.payload.blockHash);
+    this.building.clear();
+    this.invalid.clear();
+  }
+
   /** Scenario switches. */
   mode: 'ok' | 'syncing' | 'invalid' = 'ok';
   /** While down, calls fail as a refused connection would. */
