@@ -274,9 +274,10 @@ class ChainNode {
    * it stopped). Our disk is the record: the last blocks of our head's branch are handed to it again,
    * in order, before we move its head; blocks it still has are acknowledged at once.
    */
-  private async replayToExecution(): Promise<void> {
+  /** Returns the client's own head as it was before the replay, when it could be read. */
+  private async replayToExecution(): Promise<{ readonly number: number } | undefined> {
     const head = this.chain.tree.head();
-    if (head.height === 0) return;
+    if (head.height === 0) return undefined;
     // A client that fell back after a crash ignores heads on its old chain until it is told its own
     // head again (Geth: "Ignoring beacon update to old head while syncing"): told it, it takes ours.
     const own = await this.engineCall({ type: 'client-head' }, 10_000);
@@ -288,7 +289,7 @@ class ChainNode {
     for (let window = REPLAY_ON_RECOVERY; ; window *= 4) {
       const from = Math.max(1, head.height - window);
       const r = await this.replayRange(from, head.hash, head.height);
-      if (r !== 'parent-unknown' || from === 1) return;
+      if (r !== 'parent-unknown' || from === 1) return own;
       this.d.sometimes('chain.replay-window-grown');
     }
   }
@@ -814,10 +815,16 @@ class ChainNode {
     this.lastRepairMs = now;
     this.d.sometimes('chain.execution-behind-replayed');
     this.d.log?.('chain: the execution client does not know our head (it restarted behind us?): replaying our blocks to it');
-    await this.replayToExecution();
+    const own = await this.replayToExecution();
     const head = this.chain.headBlock().message.executionPayload.blockHash;
     const fin = this.chain.finalizedBlock().message.executionPayload.blockHash;
-    await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
+    const st = await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
+    if (st?.status === 'SYNCING' && own?.number === 0) {
+      // Geth that lost every block's state comes back at genesis in snap sync, which only its own
+      // peers can finish: no block we hand it is executed. The operator has to start it afresh.
+      this.d.sometimes('chain.execution-client-at-genesis');
+      this.d.log?.('chain: the execution client fell back to genesis and waits for a snap sync it cannot finish without peers: stop it, remove its data directory, init it again; the node hands it every block');
+    }
   }
 
   private publish(): void {
