@@ -3,6 +3,7 @@
 // rules are the pure functions of src/consensus and src/auxpow; this actor sequences them with the
 // engine, storage and network actors, and is never reentrant (it must not import a block in the
 // middle of building one).
+import type { DepositVerdict } from '../chain/blocks/verify-peg-ins.ts';
 import type { Clock } from '../io/clock.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
@@ -102,7 +103,7 @@ export interface ChainDeps {
 
 export interface PegInSource {
   confirmed(): Promise<readonly Deposit[]>;
-  verify(deposits: readonly Deposit[]): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
+  verify(deposits: readonly Deposit[]): Promise<DepositVerdict>;
 }
 
 /** A block verified and executed, waiting for a quorum's approvals. */

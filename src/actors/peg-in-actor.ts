@@ -8,6 +8,7 @@
 // federation: a federation learned late (after a restart, or with governance down at the rotation)
 // has the blocks already scanned scanned again for it, and deposits to an earlier federation found
 // above its grace height are dropped. Every node then finds the same deposits, whenever it learned.
+import type { DepositVerdict } from '../chain/blocks/verify-peg-ins.ts';
 import { type Deposit, outpointKey, scanDeposit } from '../bridge/deposit.ts';
 import type { Federation } from '../bridge/federation.ts';
 import { REJECTED_PREFIX, type RejectedDeposit, decodeRejected, encodeRejected, rejectedKey } from '../bridge/rejected-deposit.ts';
@@ -29,7 +30,7 @@ export type PegInMsg =
   | { readonly type: 'poll' }
   | { readonly type: 'federation'; readonly federation: Federation; readonly previousValidUntilHeight: number }
   | Ask<{ readonly type: 'confirmed' }, readonly Deposit[]>
-  | Ask<{ readonly type: 'verify'; readonly deposits: readonly Deposit[] }, { readonly ok: true } | { readonly ok: false; readonly reason: string }>
+  | Ask<{ readonly type: 'verify'; readonly deposits: readonly Deposit[] }, DepositVerdict>
   | Ask<{ readonly type: 'stats' }, PegInStats>
   | Ask<{ readonly type: 'deposit'; readonly txid: string }, DepositLookup>
   | Ask<{ readonly type: 'rejected-txids' }, readonly string[]>
@@ -169,7 +170,15 @@ class PegInNode {
         verify: async (m: { deposits: readonly Deposit[] }) => {
           if (m.deposits.some((x) => !this.isConfirmed(x))) await this.scanUpToDate();
           for (const x of m.deposits) {
-            if (!this.isConfirmed(x)) return { ok: false as const, reason: `deposit ${outpointKey(x.txid, x.vout)} is not a confirmed deposit of ${x.amountSats} to ${x.evmAddress}` };
+            if (this.isConfirmed(x)) continue;
+            const what = `deposit ${outpointKey(x.txid, x.vout)}`;
+            // Our Bitcoin node is out of reach (restarting, cut off): what we have not seen may well
+            // be there. Judged invalid, the block would have us ban the honest peers that relay it.
+            if (!this.lastScanOk) {
+              this.d.sometimes('pegin.verify-bitcoin-unreachable');
+              return { ok: 'unknown' as const, reason: `${what}: our Bitcoin node is out of reach, it cannot be checked now` };
+            }
+            return { ok: false as const, reason: `${what} is not a confirmed deposit of ${x.amountSats} to ${x.evmAddress}` };
           }
           return { ok: true as const };
         },

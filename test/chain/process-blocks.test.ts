@@ -49,7 +49,7 @@ interface World {
   readonly store: ChainStore;
   readonly tree: BlockTree;
   readonly log: string[];
-  deps(o?: { execution?: ExecutionStatus['status']; deposits?: 'ok' | 'refused' | 'unreachable' }): ProcessDeps;
+  deps(o?: { execution?: ExecutionStatus['status']; deposits?: 'ok' | 'refused' | 'unreachable' | 'unknown' }): ProcessDeps;
 }
 
 function world(spec: ChainSpec = baseSpec(ks)): World {
@@ -83,6 +83,7 @@ function world(spec: ChainSpec = baseSpec(ks)): World {
         mintedOn: () => new Set<string>(),
         verify: async () => {
           if (o.deposits === 'unreachable') throw new Error('bitcoin down');
+          if (o.deposits === 'unknown') return { ok: 'unknown', reason: 'our Bitcoin node is out of reach' };
           return o.deposits === 'refused' ? { ok: false, reason: 'deposit not confirmed' } : { ok: true };
         },
       },
@@ -184,6 +185,11 @@ describe('processBlocks: each step refuses a bad block with its code and the val
     expect((await verdict(minting, sourceOptions.gossip)).imported.length).toBe(1);
     expect(refusedCode(await verdict(minting, sourceOptions.gossip, world(), { deposits: 'refused' }))).toBe(BlockErrorCode.INVALID_PEG_IN);
     expect(refusedCode(await verdict(minting, sourceOptions.gossip, world(), { deposits: 'unreachable' }))).toBe(BlockErrorCode.PEG_INS_UNCONFIRMED);
+    // Our Bitcoin node cannot be read: the block is not judged, and its sender is not blamed.
+    const unseen = await verdict(minting, sourceOptions.peer, world(), { deposits: 'unknown' });
+    expect(refusedCode(unseen)).toBe(BlockErrorCode.PEG_INS_UNCONFIRMED);
+    const { blockErrorAction } = await import('../../src/chain/blocks/error-policy.ts');
+    expect(blockErrorAction((unseen.refused[0] as (typeof unseen.refused)[number]).error, 'peer').kind).toBe('retry-later');
   });
 
   it('signatures', async () => {

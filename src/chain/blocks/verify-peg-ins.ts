@@ -7,7 +7,8 @@ import { BlockError, BlockErrorCode } from '../../consensus/block-error.ts';
 import type { ConsensusBlock } from '../../types/chain.ts';
 import type { ChainStore } from './chain-store.ts';
 
-export type DepositVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** `unknown`: our own view of Bitcoin is out of reach, so the block cannot be judged (not its fault). */
+export type DepositVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string } | { readonly ok: 'unknown'; readonly reason: string };
 
 export interface PegInChecks {
   /** Deposits (txid:vout) minted on the branch ending at `hash`. */
@@ -29,5 +30,6 @@ export async function verifyPegIns(store: ChainStore, b: ConsensusBlock, checks:
   } catch {
     throw new BlockError(BlockErrorCode.PEG_INS_UNCONFIRMED, 'peg-ins not yet confirmed here', { pegIns: b.pegIns.length });
   }
+  if (v.ok === 'unknown') throw new BlockError(BlockErrorCode.PEG_INS_UNCONFIRMED, v.reason, { pegIns: b.pegIns.length });
   if (!v.ok) throw invalid(v.reason);
 }

@@ -1,0 +1,78 @@
+// The PegInActor judges a block's deposits against its own Bitcoin node. When that node is out of
+// reach (restarting, cut off), a deposit it has not seen may well be there: the verdict is
+// `unknown`, so the block is retried later and the honest peers that relay it are not banned (what
+// the 30-minute nemesis found: a node whose btcd was killed banned both its peers and stalled).
+import * as bitcoin from 'bitcoinjs-lib';
+import { describe, expect, it } from 'vitest';
+import { type PegInMsg, pegInActor, pegInActorName } from '../../src/actors/peg-in-actor.ts';
+import type { Deposit } from '../../src/bridge/deposit.ts';
+import { FederationSigner, MemorySignedStore, devMemberKeys } from '../../src/governance/signer.ts';
+import type { BitcoinClient } from '../../src/io/bitcoin.ts';
+import { SimBitcoin } from '../../src/io/sim/bitcoin.ts';
+import { ActorSystem } from '../../src/kernel/actor-system.ts';
+import { SeededRng } from '../../src/kernel/rng.ts';
+import { Scheduler } from '../../src/kernel/scheduler.ts';
+
+function world() {
+  const scheduler = new Scheduler();
+  const btc = new SimBitcoin(scheduler);
+  const federation = new FederationSigner({ network: 'regtest', privateKeys: devMemberKeys('verify', 3), threshold: 2, store: new MemorySignedStore(), maxFeeSats: 1n }).current;
+  const inner = btc.client({ alive: true }, 1);
+  let down = false;
+  // Every call fails while `down`, as calls to a btcd that is not there do.
+  const bitcoinClient = new Proxy(inner, {
+    get(target, key) {
+      const v: unknown = Reflect.get(target, key);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : (v as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  }) as BitcoinClient;
+  const system = new ActorSystem({ node: 'n0', scheduler, rng: new SeededRng(1) }, [
+    pegInActor({ bitcoin: bitcoinClient, federation, startHeight: 1, confirmations: 1, pollEveryMs: 1_000, sometimes: () => undefined }),
+  ]).start();
+  const pegIn = system.ref<PegInMsg>(pegInActorName);
+  let n = 0;
+  const pay = (): Deposit => {
+    const tx = new bitcoin.Transaction();
+    tx.addInput(new Uint8Array(32).fill(++n), 0);
+    tx.addOutput(federation.scriptPubKey, 50_000n);
+    tx.addOutput(bitcoin.payments.embed({ data: [new Uint8Array(20).fill(7)] }).output as Uint8Array, 0n);
+    const r = btc.submit(tx);
+    if (!r.ok) throw new Error(r.reason);
+    return { txid: r.txid, vout: 0, amountSats: 50_000n, evmAddress: `0x${'07'.repeat(20)}`, federationVersion: 0 };
+  };
+  const verify = async (d: Deposit) => {
+    const answer = pegIn.ask({ type: 'verify', deposits: [d] }, 5_000);
+    await scheduler.runUntil(scheduler.now() + 1_000);
+    return answer;
+  };
+  return { scheduler, btc, pay, verify, setDown: (v: boolean) => (down = v) };
+}
+
+describe('PegInActor verify when its Bitcoin node is out of reach', () => {
+  it('answers unknown for a deposit it has not seen, and judges it again once Bitcoin is back', async () => {
+    const w = world();
+    w.btc.mine();
+    await w.scheduler.runUntil(2_000);
+    w.setDown(true);
+    // Paid and mined while our Bitcoin node was away: the proposer's saw it, ours could not.
+    const d = w.pay();
+    w.btc.mine();
+    await w.scheduler.runUntil(4_000);
+    const away = await w.verify(d);
+    expect(away.ok).toBe('unknown');
+    expect(away).toMatchObject({ reason: expect.stringMatching(/out of reach/) });
+    w.setDown(false);
+    expect(await w.verify(d)).toEqual({ ok: true });
+  });
+
+  it('still refuses a deposit that Bitcoin, when it answers, does not have', async () => {
+    const w = world();
+    w.btc.mine();
+    await w.scheduler.runUntil(2_000);
+    const never: Deposit = { txid: '11'.repeat(32), vout: 0, amountSats: 50_000n, evmAddress: `0x${'07'.repeat(20)}`, federationVersion: 0 };
+    expect(await w.verify(never)).toMatchObject({ ok: false, reason: expect.stringMatching(/is not a confirmed deposit/) });
+    w.setDown(true);
+    expect((await w.verify(never)).ok).toBe('unknown');
+  });
+});
