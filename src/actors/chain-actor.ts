@@ -223,8 +223,7 @@ class ChainNode {
           this.publish();
         },
         'finalized-after': (m: { height: number; max: number }) => this.chain.finalizedAfter(m.height, m.max),
-        // Planted bug: the client's SYNCING is waited out, as if it would catch up by itself.
-        'execution-behind': () => (this.d.bugs.has('chain-no-execution-repair') ? undefined : this.repairExecution()),
+        'execution-behind': () => this.repairExecution(),
       },
     };
   }
@@ -811,6 +810,8 @@ class ChainNode {
    * are handed to it again, at most once per REPAIR_EVERY_MS, and the head is moved once more.
    */
   private async repairExecution(): Promise<void> {
+    // Planted bug: the client's SYNCING is waited out, as if it would catch up by itself.
+    if (this.d.bugs.has('chain-no-execution-repair')) return;
     const now = this.d.clock.now();
     if (now - this.lastRepairMs < REPAIR_EVERY_MS) return;
     this.lastRepairMs = now;

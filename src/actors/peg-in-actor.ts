@@ -102,6 +102,8 @@ class PegInNode {
   /** Hash of every scanned block by height (index = height - startHeight). */
   private readonly scanned: string[] = [];
   private readonly found = new Map<string, FoundDeposit>();
+  /** Deposits found, then dropped: paid to an earlier federation after its grace height. */
+  private readonly afterGrace = new Set<string>();
   private readonly rejected: Record<string, number> = {};
   /**
    * Rejected deposits by txid (what getdeposit answers, and whose outputs the bridge never spends),
@@ -141,7 +143,10 @@ class PegInNode {
     // What an earlier federation's address received after its grace height no longer counts.
     for (const [key, x] of this.found) {
       const fed = this.known.find((k) => k.federation.version === x.deposit.federationVersion)?.federation;
-      if (fed !== undefined && x.height > this.validUntil(fed)) this.found.delete(key);
+      if (fed !== undefined && x.height > this.validUntil(fed)) {
+        this.found.delete(key);
+        this.afterGrace.add(key);
+      }
     }
     this.d.sometimes('pegin.federation-rotated');
   }
@@ -172,13 +177,19 @@ class PegInNode {
           for (const x of m.deposits) {
             if (this.isConfirmed(x)) continue;
             const what = `deposit ${outpointKey(x.txid, x.vout)}`;
-            // Our Bitcoin node is out of reach (restarting, cut off): what we have not seen may well
-            // be there. Judged invalid, the block would have us ban the honest peers that relay it.
-            if (!this.lastScanOk) {
-              this.d.sometimes('pegin.verify-bitcoin-unreachable');
-              return { ok: 'unknown' as const, reason: `${what}: our Bitcoin node is out of reach, it cannot be checked now` };
+            const f = this.found.get(outpointKey(x.txid, x.vout));
+            if (this.afterGrace.has(outpointKey(x.txid, x.vout))) return { ok: false as const, reason: `${what} was paid to an earlier federation after its grace height` };
+            const rejected = this.rejectedTx.get(x.txid);
+            if (rejected !== undefined) return { ok: false as const, reason: `${what} was rejected here: ${rejected.reason}` };
+            if (f !== undefined && (f.deposit.amountSats !== x.amountSats || f.deposit.evmAddress !== x.evmAddress)) {
+              return { ok: false as const, reason: `${what} pays ${f.deposit.amountSats} to ${f.deposit.evmAddress}, not ${x.amountSats} to ${x.evmAddress}` };
             }
-            return { ok: false as const, reason: `${what} is not a confirmed deposit of ${x.amountSats} to ${x.evmAddress}` };
+            // Not seen, or not deep enough, here: our Bitcoin node may be out of reach (restarting,
+            // cut off) or a block behind the proposer's. Judged invalid, the block would have us ban
+            // the honest peers that relay it; it is judged again when it comes back.
+            this.d.sometimes(this.lastScanOk ? 'pegin.verify-not-yet-seen' : 'pegin.verify-bitcoin-unreachable');
+            const why = !this.lastScanOk ? 'our Bitcoin node is out of reach' : f === undefined ? 'not seen by our Bitcoin node yet' : `${this.tip - f.height + 1} of ${this.d.confirmations} confirmations here`;
+            return { ok: 'unknown' as const, reason: `${what}: ${why}` };
           }
           return { ok: true as const };
         },

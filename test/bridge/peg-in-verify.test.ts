@@ -1,7 +1,8 @@
 // The PegInActor judges a block's deposits against its own Bitcoin node. When that node is out of
-// reach (restarting, cut off), a deposit it has not seen may well be there: the verdict is
-// `unknown`, so the block is retried later and the honest peers that relay it are not banned (what
-// the 30-minute nemesis found: a node whose btcd was killed banned both its peers and stalled).
+// reach (restarting, cut off) or behind the proposer's, a deposit it has not seen (or not deep
+// enough) may well be there: the verdict is `unknown`, so the block is retried later and the honest
+// peers that relay it are not banned (what the 30-minute nemesis found: a node whose btcd was
+// killed banned both its peers and stalled). A deposit it has seen paying something else is invalid.
 import * as bitcoin from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { type PegInMsg, pegInActor, pegInActorName } from '../../src/actors/peg-in-actor.ts';
@@ -66,13 +67,17 @@ describe('PegInActor verify when its Bitcoin node is out of reach', () => {
     expect(await w.verify(d)).toEqual({ ok: true });
   });
 
-  it('still refuses a deposit that Bitcoin, when it answers, does not have', async () => {
+  it('answers unknown for a deposit not seen or not deep enough, and refuses one that pays something else', async () => {
     const w = world();
     w.btc.mine();
     await w.scheduler.runUntil(2_000);
     const never: Deposit = { txid: '11'.repeat(32), vout: 0, amountSats: 50_000n, evmAddress: `0x${'07'.repeat(20)}`, federationVersion: 0 };
-    expect(await w.verify(never)).toMatchObject({ ok: false, reason: expect.stringMatching(/is not a confirmed deposit/) });
-    w.setDown(true);
-    expect((await w.verify(never)).ok).toBe('unknown');
+    expect(await w.verify(never)).toMatchObject({ ok: 'unknown', reason: expect.stringMatching(/not seen/) });
+    const d = w.pay();
+    w.btc.mine();
+    await w.scheduler.runUntil(4_000);
+    expect(await w.verify(d)).toEqual({ ok: true });
+    expect(await w.verify({ ...d, amountSats: 60_000n })).toMatchObject({ ok: false, reason: expect.stringMatching(/pays 50000/) });
+    expect(await w.verify({ ...d, evmAddress: `0x${'08'.repeat(20)}` })).toMatchObject({ ok: false });
   });
 });
