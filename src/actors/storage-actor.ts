@@ -39,7 +39,9 @@ export function storageActor(storage: StorageIO, bugs: BugSwitches): ActorSpec<S
           await storage.write([{ type: 'put', key: heightKey(m.block.message.height, hash), value: encodeBlock(m.block) }], { sync });
         },
         'put-blocks': async (m) => {
-          const sync = !bugs.has('chain-unsynced-commit');
+          // Planted bug (sync-checkpoint-before-persist): a sync batch is acknowledged, and so counted
+          // as sync's progress and checkpoint, before its blocks are synced to disk.
+          const sync = !bugs.has('chain-unsynced-commit') && !bugs.has('sync-checkpoint-before-persist');
           await storage.write(
             m.blocks.map((b) => ({ type: 'put' as const, key: heightKey(b.block.message.height, toHex(b.hash)), value: encodeBlock(b.block) })),
             { sync },

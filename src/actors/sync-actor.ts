@@ -54,8 +54,11 @@ export interface SyncDeps {
    * batch, since the execution client accepts a run of new payloads and one head update at its end.
    */
   readonly commit: (block: SignedConsensusBlock) => Promise<'valid' | 'invalid' | 'unavailable'>;
-  /** Persists executed blocks, then the checkpoint when one is due (in that order). */
-  readonly persist: (blocks: readonly SignedConsensusBlock[], checkpoint: { height: number; hash: Uint8Array } | undefined) => Promise<void>;
+  /**
+   * Persists executed blocks (the chain adopts them, in one synced write): what a restart resumes
+   * from. Only once it resolves do they count as processed, and as the last checkpoint passed.
+   */
+  readonly persist: (blocks: readonly SignedConsensusBlock[]) => Promise<void>;
   readonly onProgress: (p: SyncProgress) => void;
   /** What the pipeline is waiting on, after every message it handles (for status and the checkers). */
   readonly publish?: (a: SyncActivity) => void;
@@ -78,6 +81,8 @@ export interface SyncActivity {
   readonly awaiting: number;
   /** Batches cut and not yet processed. */
   readonly pendingBatches: number;
+  /** Counts the pipeline's starts (and recoveries): within one, its height never moves back. */
+  readonly generation: number;
 }
 
 export type SyncMsg =
@@ -166,6 +171,7 @@ class SyncNode {
       wakeAt: this.recoverAt === undefined ? this.wakeAt : Math.min(this.recoverAt, this.wakeAt ?? Number.POSITIVE_INFINITY),
       awaiting: this.validating + (this.executing ? 1 : 0),
       pendingBatches: this.scheduler?.pending ?? 0,
+      generation: this.generation,
     });
   }
 
@@ -184,11 +190,7 @@ class SyncNode {
         this.setState(this.measured(m.anchor.height, this.peers.bestHeight()));
         this.pump();
       },
-      'peer-height': (m: { peer: string; height: number }) => {
-        this.peers.upsert(m.peer, m.height);
-        this.scheduler?.extendTo(this.peers.bestHeight());
-        this.pump();
-      },
+      'peer-height': (m: { peer: string; height: number }) => this.onPeerHeight(m.peer, m.height),
       inbound: (m: { from: string; bytes: Uint8Array }) => this.onInbound(m.from, m.bytes),
       timeout: (m: { batch: number; requestId: number }) => {
         if (!this.requests.has(m.requestId)) return;
@@ -256,6 +258,18 @@ class SyncNode {
     };
   }
 
+  /** A peer announced its head (forwarded by the chain while we sync): the target may move. */
+  private onPeerHeight(peer: string, height: number): void {
+    this.peers.upsert(peer, height);
+    this.scheduler?.extendTo(this.peers.bestHeight());
+    if (this.scheduler !== undefined && this.state.kind !== 'failed') {
+      // Planted bug: measures from where this run started instead of the last block processed.
+      const at = this.bug('sync-status-from-start') ? this.startHeight : this.scheduler.anchor.height;
+      this.setState(this.measured(at, this.scheduler.targetHeight));
+    }
+    this.pump();
+  }
+
   private onInbound(from: string, bytes: Uint8Array): void {
     let m;
     try {
@@ -265,19 +279,7 @@ class SyncNode {
       this.d.sometimes('sync.malformed-response');
       return;
     }
-    if (m.kind === 'status') {
-      // Planted bug: once synced, sync stops listening to how far the peers have got.
-      if (this.d.bugs?.has('sync-deaf-when-synced') === true && this.state.kind === 'synced') return;
-      this.peers.upsert(from, m.height);
-      this.scheduler?.extendTo(this.peers.bestHeight());
-      if (this.scheduler !== undefined && this.state.kind !== 'failed') {
-        // Planted bug: measures from where this run started instead of the last block processed.
-        const at = this.d.bugs?.has('sync-status-from-start') === true ? this.startHeight : this.scheduler.anchor.height;
-        this.setState(this.measured(at, this.scheduler.targetHeight));
-      }
-      this.pump();
-      return;
-    }
+    // Peer heights come from the chain (its peers' status messages), not from sync frames.
     if (m.kind !== 'response') return;
     const req = this.requests.get(m.requestId);
     if (req === undefined || req.peer !== from) return;
@@ -402,10 +404,7 @@ class SyncNode {
         return;
       }
     }
-    const every = this.d.config.checkpointEvery;
-    const first = blocks[0]?.message.height ?? 0;
-    const crossed = last !== undefined && Math.floor(last.height / every) > Math.floor((first - 1) / every);
-    await this.d.persist(done, crossed ? last : undefined);
+    await this.d.persist(done);
     this.ctx.self.tell({ type: 'executed', generation, batch, last });
   }
 

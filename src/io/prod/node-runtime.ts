@@ -11,13 +11,12 @@ import * as bitcoin from 'bitcoinjs-lib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { federationFromHex, networkOf } from '../../bridge/federation.ts';
-import type { ChainSpec } from '../../consensus/chain-spec.ts';
 import { blsScheme } from '../../crypto/bls.ts';
 import { registerActorMetrics } from '../../kernel/metrics.ts';
 import { SeededRng } from '../../kernel/rng.ts';
 import { Scheduler } from '../../kernel/scheduler.ts';
 import { assembleNode, type AssembledNode } from '../../node/assemble.ts';
-import { type NodeConfig, ConfigError } from '../../node/config.ts';
+import { type NodeConfig, ConfigError, chainSpecOf } from '../../node/config.ts';
 import { RpcMethodError, callRpcMethod } from '../../node/rpc-methods.ts';
 import { callAdminMethod, isAdminMethod } from '../../node/admin-methods.ts';
 import { FeatureStore } from '../../node/feature-store.ts';
@@ -240,17 +239,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
   const pool = new SignaturePool();
   opened.push(() => pool.close());
   const c = config.chain;
-  const spec: ChainSpec = {
-    chainId: c.chainId,
-    slotDurationMs: c.slotDurationMs,
-    genesisTimeMs: c.genesisTimeMs,
-    authorities: c.authorities.map((k) => fromHex(k)),
-    futureToleranceMs: 500,
-    maxBlocksWithoutPow: c.maxBlocksWithoutPow,
-    auxPowChainId: c.auxPowChainId,
-    initialBits: c.initialBits,
-    auxPowTargetSpacingSlots: c.auxPowTargetSpacingSlots,
-  };
+  const spec = chainSpecOf(c, c.authorities.map((k) => fromHex(k)));
   const b = config.bitcoin;
   const g = config.governance;
   const federation = g === undefined || b === undefined ? undefined : federationFromHex(g.federation.publicKeys, g.federation.threshold, b.network);
