@@ -385,6 +385,8 @@ class ChainNode {
     // Hearing fewer peers than that, the lowest claim: a node with one peer must still catch up
     // from it (and must not call itself synced at genesis); every block it fetches is checked.
     const trusted = claims[Math.min(maxByzantine(this.n), claims.length - 1)] ?? 0;
+    // Planted bug: only blocks we verified count; far behind, the node calls itself synced.
+    if (this.d.bugs.has('sync-target-ignores-peers')) return this.bestSeen;
     return Math.max(this.bestSeen, trusted);
   }
 
@@ -510,8 +512,6 @@ class ChainNode {
         return;
       }
       case 'status':
-        // Planted bug: once the sync pipeline has caught us up, peers' heads are no longer heard.
-        if (this.d.bugs.has('sync-deaf-when-synced') && this.syncProgress?.state === 'synced') return;
         this.peerHeads.set(from, m.headHeight);
         this.restartedBlind = false;
         if (this.syncing) this.ctx.tell(this.sync, { type: 'peer-height', peer: from, height: m.headHeight });
