@@ -293,7 +293,7 @@ export const syncApp: SimApp<SyncView> = {
   bugs: {
     'sync-strict-peer-exclusion': 'sync never retries a batch from the peer that last failed it, and nothing wakes it when no other peer is left',
     'sync-trust-unlinked': 'sync trusts a batch without checking that it links to the previous one',
-    'sync-checkpoint-before-persist': 'a sync batch is acknowledged as written (sync\'s progress and checkpoint) before its blocks are synced to disk',
+    'sync-checkpoint-before-persist': 'a sync batch is acknowledged at once and written with the next one, so the finalized record (what a restart resumes from) gets ahead of the blocks on disk',
     'sync-status-from-start': 'on a peer\'s head, sync measures itself from the height this run started at, not the last block processed',
     'sync-target-ignores-peers': 'the node measures itself only against blocks it has verified, not the heads peers announce: far behind, it calls itself synced',
     'sync-skip-batch-signatures': 'a downloaded batch goes on to execution without its signatures checked',
