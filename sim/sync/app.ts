@@ -114,9 +114,9 @@ function server(ctx: SimNodeContext, forge: boolean): { tick: () => void; onRece
       blocks = chain.fork().blocks.slice(start - 1, end) as SignedConsensusBlock[];
       ctx.sometimes('sync.fork-batch-served');
     } else {
-      // One block's payload swapped for another that executes (other transactions on the same
-      // parent payload): only the proposer's signature, over the block's hash, gives it away.
-      const k = Math.floor(blocks.length / 2);
+      // The tip's payload swapped for another that executes (other transactions on the same parent
+      // payload) and links: only the proposer's signature, over the block's hash, gives it away.
+      const k = blocks.length - 1;
       const b = blocks[k] as SignedConsensusBlock;
       const parentPayload = b.message.height === 1 ? genesisPayload() : (honest.blocks[b.message.height - 2] as SignedConsensusBlock).message.executionPayload;
       const p = b.message.executionPayload;
