@@ -9,6 +9,7 @@ commands:
   devnet     a local network of nodes (alys devnet [--nodes 3] [--duration 5m])
   governance the governance server (alys governance --listen 127.0.0.1:0 --token T --state F --keys F)
   features   alys features validate <file>: check a feature flags file
+  status     alys status [--rpc <url> | --config <node.json>] [--json]: a running node's status
   backup     alys backup --config <node.json> --out <file>: back up a running node
   restore    alys restore --from <file> --data-dir <dir> [--force]
   bench      benchmarks: alys bench kernel | sync | governance | sim [--json] …
@@ -37,6 +38,10 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
       case 'features': {
         const { featuresCommand } = await import('./features.ts');
         return await featuresCommand(rest, print);
+      }
+      case 'status': {
+        const { statusCommand } = await import('./status.ts');
+        return await statusCommand(rest, print);
       }
       case 'backup': {
         const { backupCommand } = await import('./backup.ts');

@@ -26,6 +26,7 @@ import { type SetVerifier, inThreadVerifier } from '../consensus/signature-sets.
 import type { KeyPair, SignatureScheme } from '../crypto/signature-scheme.ts';
 import type { BitcoinClient } from '../io/bitcoin.ts';
 import type { Clock } from '../io/clock.ts';
+import { SyncProgressReport } from '../sync/progress-report.ts';
 import type { ExecutionClient } from '../io/execution.ts';
 import type { GovernanceLink } from '../io/governance.ts';
 import type { NetworkIO } from '../io/network.ts';
@@ -298,6 +299,8 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
           ]),
     ],
   });
+  // The operator's sync progress lines; one per node, so it spans the sync actor's restarts.
+  const progressReport = new SyncProgressReport({ log: p.log });
   function syncDeps(): Parameters<typeof syncActor>[0] {
     let nextValidator = 0;
     const engine = () => system.ref<EngineMsg>(engineActorName);
@@ -340,6 +343,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
       onProgress: (progress) => system.ref<ChainMsg>(chainActorName).tell({ type: 'sync-progress', progress }),
       publish: (a) => {
         syncActivity = a;
+        progressReport.observe(io.clock.now(), a.progress);
       },
       sometimes,
       bugs: t.bugs,

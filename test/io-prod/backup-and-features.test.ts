@@ -143,8 +143,8 @@ describe('admin methods', () => {
 });
 
 describe('node config on SIGHUP', () => {
-  it('names the fields that changed, which need a restart', async () => {
-    const { fieldsNeedingRestart } = await import('../../src/node/config-diff.ts');
+  it('applies the peer list and RPC limits live, and names the fields that need a restart', async () => {
+    const { planConfigReload, reloadLine } = await import('../../src/node/config-diff.ts');
     const { parseNodeConfig } = await import('../../src/node/config.ts');
     const base = {
       dataDir: '/d',
@@ -152,8 +152,18 @@ describe('node config on SIGHUP', () => {
       execution: { engineUrl: 'http://127.0.0.1:1', rpcUrl: 'http://127.0.0.1:2', jwtSecretFile: '/j' },
     };
     const a = parseNodeConfig(base);
-    const b = parseNodeConfig({ ...base, network: { bootstrap: ['/ip4/127.0.0.1/tcp/9'] }, chain: { ...base.chain, slotDurationMs: 3_000 } });
-    expect(fieldsNeedingRestart(a, a)).toEqual([]);
-    expect(fieldsNeedingRestart(a, b)).toEqual(['chain.slotDurationMs', 'network.bootstrap']);
+    const b = parseNodeConfig({ ...base, network: { bootstrap: ['/ip4/127.0.0.1/tcp/9'] }, rpc: { maxBatch: 7 }, chain: { ...base.chain, slotDurationMs: 3_000 } });
+    const same = planConfigReload(a, a);
+    expect([same.live, same.restart, reloadLine('node.json', same)]).toEqual([[], [], undefined]);
+    const plan = planConfigReload(a, b);
+    expect(plan.live).toEqual(['network.bootstrap', 'rpc.maxBatch']);
+    expect(plan.restart).toEqual(['chain.slotDurationMs']);
+    expect(reloadLine('node.json', plan)).toBe('config: node.json reloaded: applied network.bootstrap, rpc.maxBatch; chain.slotDurationMs changed and needs a restart');
+    // The applied config takes the live fields only; a second reload of the same file applies nothing
+    // new and still names the restart field.
+    expect(plan.applied.rpc.maxBatch).toBe(7);
+    expect(plan.applied.chain.slotDurationMs).toBe(a.chain.slotDurationMs);
+    const again = planConfigReload(plan.applied, b);
+    expect([again.live, again.restart]).toEqual([[], ['chain.slotDurationMs']]);
   });
 });

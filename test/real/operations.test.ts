@@ -15,6 +15,7 @@ const ALYS = join(import.meta.dirname, '..', '..', 'bin', 'alys.mjs');
 const TOKEN = 'admin-token-for-the-real-suite-0123';
 const gethes: GethProcess[] = [];
 const nodes: NodeProcess[] = [];
+let firstConfigPath = '';
 
 interface RolloutStatus {
   percent: number;
@@ -68,7 +69,8 @@ describe('operating a real node', () => {
   });
 
   it('takes a Cancun Geth through every rollout stage to 100 %, and refuses the admin methods without the token', async () => {
-    const { geth, node } = await operatedNode({ cancun: true, seed: '41'.repeat(32), features: rolloutFeatures });
+    const { geth, node, setup } = await operatedNode({ cancun: true, seed: '41'.repeat(32), features: rolloutFeatures });
+    firstConfigPath = setup.configPath;
     const denied = await admin<RolloutStatus>(node, 'rollout_rollback', ['no token'], null);
     expect(denied.error?.message).toMatch(/needs the admin token/);
     const wrong = await admin<RolloutStatus>(node, 'rollout_rollback', ['wrong token'], 'not-the-token-at-all-0000');
@@ -185,5 +187,19 @@ describe('operating a real node', () => {
     expect(r.status).toBe(0);
     expect(metrics).toMatch(/alys_feature_flag\{flag="improvedSync"\} 1/);
     expect(metrics).toMatch(/alys_config_generation 0/);
+  });
+
+  it('applies the RPC limits from a config reloaded on SIGHUP, and names the fields that need a restart', async () => {
+    const node = nodes[0] as NodeProcess;
+    const cfg = JSON.parse(readFileSync(firstConfigPath, 'utf8')) as { rpc: Record<string, unknown>; chain: { slotDurationMs?: number } };
+    cfg.rpc.maxBatch = 2;
+    cfg.chain.slotDurationMs = (cfg.chain.slotDurationMs ?? 2_000) + 1_000;
+    writeFileSync(firstConfigPath, JSON.stringify(cfg));
+    node.child.kill('SIGHUP');
+    await waitFor('the reload line', async () => (/config: \S+ reloaded: applied rpc\.maxBatch; chain\.slotDurationMs changed and needs a restart/.test(node.output()) ? true : undefined), 20_000, 200);
+    const batch = async (n: number): Promise<unknown> =>
+      (await fetch(node.rpc, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(Array.from({ length: n }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'getheadblock', params: [] }))) })).json();
+    expect(await batch(3)).toMatchObject({ error: { message: 'batch of 3 calls is over the limit of 2' } });
+    expect(await batch(2)).toHaveLength(2);
   });
 });

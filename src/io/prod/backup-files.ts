@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { type BackupManifest, BackupError, decodeBackup, decodeRecords, encodeBackup, encodeRecords } from '../../node/backup-format.ts';
 import type { BatchOp } from '../storage.ts';
 import { LevelStorage } from './level-storage.ts';
+import { NodeRpcError, callNodeRpc } from './node-rpc-client.ts';
+import { runningNodeUrlIn } from './running-node.ts';
 
 export interface BackupSources {
   readonly configPath?: string;
@@ -75,29 +77,16 @@ export async function restoreBackup(from: string, dataDir: string, force: boolea
 
 /** What `alys backup` does: finds the running node through DATADIR/rpc.json and asks it for a backup. */
 export async function requestBackup(dataDir: string, tokenFile: string, out: string): Promise<unknown> {
-  let url: string;
-  try {
-    url = (JSON.parse(readFileSync(join(dataDir, 'rpc.json'), 'utf8')) as { url: string }).url;
-  } catch {
-    throw new BackupError(`no running node found: ${join(dataDir, 'rpc.json')} is missing (is the node started?)`);
-  }
   let token: string;
   try {
     token = readFileSync(tokenFile, 'utf8').trim();
   } catch (err) {
     throw new BackupError(`rpc.adminTokenFile ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  let res: Response;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'admin_backup', params: [out] }),
-    });
+    return await callNodeRpc(runningNodeUrlIn(dataDir), 'admin_backup', [out], { bearer: token, timeoutMs: 600_000 });
   } catch (err) {
-    throw new BackupError(`the node at ${url} did not answer: ${(err as Error).message}`);
+    if (err instanceof NodeRpcError) throw new BackupError(err.message);
+    throw err;
   }
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error !== undefined) throw new BackupError(`backup refused by the node: ${body.error.message}`);
-  return body.result;
 }

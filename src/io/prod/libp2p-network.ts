@@ -121,7 +121,7 @@ export class Libp2pNetwork implements NetworkIO {
   constructor(
     readonly libp2p: Libp2p<{ pubsub: GossipSub }>,
     private readonly gate: PeerGate,
-    private readonly bootstrap: readonly Multiaddr[],
+    private bootstrap: readonly Multiaddr[],
     readonly maxMessageBytes: number,
     redialMs: number,
     private readonly dropOutbound?: (to: NodeId, payload: Uint8Array) => boolean,
@@ -252,6 +252,12 @@ export class Libp2pNetwork implements NetworkIO {
     clearInterval(this.redial);
     this.handler = undefined;
     await this.libp2p.stop();
+  }
+
+  /** A new peer list (a config reload): dialled now, and redialled while disconnected from then on. */
+  setBootstrap(addrs: readonly (Multiaddr | string)[]): void {
+    this.bootstrap = addrs.map((a) => multiaddr(a.toString()));
+    this.dialBootstrap();
   }
 
   dialBootstrap(): void {

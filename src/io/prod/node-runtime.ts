@@ -25,7 +25,7 @@ import { registerOpsMetrics } from '../../node/ops-metrics.ts';
 import { registerChainMetrics } from '../../node/chain-metrics.ts';
 import { writeBackup } from './backup-files.ts';
 import { loadFeatures, watchFeatures } from './features-watcher.ts';
-import { fieldsNeedingRestart } from '../../node/config-diff.ts';
+import { planConfigReload, reloadLine } from '../../node/config-diff.ts';
 import { loadNodeConfig } from './node-config-file.ts';
 import { registerSyncMetrics } from '../../sync/metrics.ts';
 import { type PegInMsg, pegInActorName } from '../../actors/peg-in-actor.ts';
@@ -285,13 +285,19 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
     config.featuresFile === undefined
       ? undefined
       : watchFeatures(config.featuresFile, features, { info: log, error: (line) => (activeLogger !== undefined ? activeLogger.error(line) : log(line)) });
-  // SIGHUP also re-reads the node config: nothing in it is live, so the node names what changed.
+  // SIGHUP also re-reads the node config: the peer list and the RPC limits apply at once, and the
+  // node names the fields that need a restart.
   const configPath = options.configPath;
+  let running = config;
   const onHup = (): void => {
     if (configPath === undefined) return;
     try {
-      const changed = fieldsNeedingRestart(config, loadNodeConfig(configPath));
-      if (changed.length > 0) log(`config: ${configPath} changed ${changed.join(', ')}; these fields need a restart (live settings belong in the features file)`);
+      const plan = planConfigReload(running, loadNodeConfig(configPath));
+      if (plan.live.includes('network.bootstrap')) network.setBootstrap(plan.applied.network.bootstrap);
+      rpc.setLimits({ maxBatch: plan.applied.rpc.maxBatch, maxBodyBytes: plan.applied.rpc.maxBodyBytes, maxConnections: plan.applied.rpc.maxConnections });
+      running = plan.applied;
+      const line = reloadLine(configPath, plan);
+      if (line !== undefined) log(line);
     } catch (err) {
       log(`config: ${configPath} not reread: ${(err as Error).message}`);
     }

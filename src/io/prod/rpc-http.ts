@@ -38,6 +38,8 @@ export interface RpcHttpOptions {
 export interface RunningRpcServer {
   readonly server: Server;
   readonly url: string;
+  /** Changes the limits of a running server (a config reload): later requests and connections see them. */
+  setLimits(next: Partial<Pick<RpcLimits, 'maxBatch' | 'maxBodyBytes' | 'maxConnections'>>): void;
   close(): Promise<void>;
 }
 
@@ -176,6 +178,10 @@ export async function startRpcServer(o: RpcHttpOptions): Promise<RunningRpcServe
   return {
     server,
     url: `http://${shown}:${a.port}`,
+    setLimits: (next) => {
+      Object.assign(limits, next);
+      server.maxConnections = limits.maxConnections;
+    },
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
