@@ -72,8 +72,9 @@ export interface NodeProcess {
  * `faults`: start the node through harness/faulty-node.ts with these arguments (transport faults).
  * `logFile`: also write the node's stderr and stdout there.
  */
-export function startNodeProcess(configPath: string, faults?: readonly string[], o: { readonly logFile?: string } = {}): Promise<NodeProcess> {
-  const args = faults === undefined ? [ALYS, 'node', '--config', configPath] : ['--import', 'tsx', FAULTY_NODE, '--config', configPath, ...faults];
+export function startNodeProcess(configPath: string, faults?: readonly string[], o: { readonly logFile?: string; readonly recordDir?: string } = {}): Promise<NodeProcess> {
+  const record = o.recordDir === undefined ? [] : ['--record', o.recordDir];
+  const args = faults === undefined ? [ALYS, 'node', '--config', configPath, ...record] : ['--import', 'tsx', FAULTY_NODE, '--config', configPath, ...faults];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -168,7 +169,7 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined>, 
 }
 
 /** Starts the node and waits until it has loaded its chain from disk (getheadblock answers). */
-export async function startRecovered(configPath: string, faults?: readonly string[], o: { readonly logFile?: string } = {}): Promise<NodeProcess> {
+export async function startRecovered(configPath: string, faults?: readonly string[], o: { readonly logFile?: string; readonly recordDir?: string } = {}): Promise<NodeProcess> {
   const n = await startNodeProcess(configPath, faults, o);
   await waitFor('the node to load its chain', () => n.call<{ height: number }>('getheadblock'), 60_000);
   return n;

@@ -17,7 +17,8 @@ import { defaultEpochMs } from '../../src/io/sim/clock.ts';
 import { SimExecution, childPayload } from '../../src/io/sim/execution.ts';
 import type { ExecutionClient } from '../../src/io/execution.ts';
 import { assembleNode } from '../../src/node/assemble.ts';
-import { chainSpecOf, defaultChainConfig } from '../../src/node/config.ts';
+import { defaultChainConfig } from '../../src/node/config.ts';
+import { chainSpecOf } from '../../src/node/node-params.ts';
 import { decodeSync, encodeSync, isSyncFrame } from '../../src/sync/range-protocol.ts';
 import type { SignedConsensusBlock } from '../../src/types/chain.ts';
 import { toHex } from '../../src/types/hex.ts';
@@ -80,8 +81,8 @@ export function sourceFor(s: Scenario): SyncChain {
   if (c === undefined) {
     const scheme = schemeFor(s);
     const keys: KeyPair[] = Array.from({ length: AUTHORITIES }, (_, i) => scheme.keyFromSeed(new Uint8Array(32).fill(0x20 + i)));
-    const config = { ...defaultChainConfig(defaultEpochMs - s.sync.blocks * slotMs), slotDurationMs: slotMs };
-    const spec = chainSpecOf(config, keys.map((k) => k.publicKey));
+    const chainConfig = { ...defaultChainConfig(defaultEpochMs - s.sync.blocks * slotMs), slotDurationMs: slotMs, authorities: keys.map((k) => toHex(k.publicKey)) };
+    const spec = chainSpecOf({ chain: chainConfig });
     const honest = buildSourceChain({ length, spec, scheme, keys });
     const heightOf = new Map(honest.blocks.map((b) => [toHex(blockHash(b.message)), b.message.height]));
     let fork: SourceChain | undefined;

@@ -40,3 +40,12 @@ export function parseStrict<const O extends Options>(argv: string[], options: O,
     throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${usage}`);
   }
 }
+
+/** parseStrict for commands that also take operands (`alys replay <dir>`). */
+export function parseStrictWithOperands<const O extends Options>(argv: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: true, options });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${usage}`);
+  }
+}

@@ -5,10 +5,11 @@ import { UsageError } from './errors.ts';
 const usage = `usage: alys <command> [options]
 commands:
   sim        run the deterministic simulation (alys sim --help)
-  node       the production node (alys node --config <file>)
+  node       the production node (alys node --config <file> [--record <dir>])
   devnet     a local network of nodes (alys devnet [--nodes 3] [--duration 5m])
   governance the governance server (alys governance --listen 127.0.0.1:0 --token T --state F --keys F)
   features   alys features validate <file>: check a feature flags file
+  replay     alys replay <dir> [--json]: run a node recorded with alys node --record <dir> again
   status     alys status [--rpc <url> | --config <node.json>] [--json]: a running node's status
   backup     alys backup --config <node.json> --out <file>: back up a running node
   restore    alys restore --from <file> --data-dir <dir> [--force]
@@ -38,6 +39,10 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
       case 'features': {
         const { featuresCommand } = await import('./features.ts');
         return await featuresCommand(rest, print);
+      }
+      case 'replay': {
+        const { replayCommand } = await import('./replay.ts');
+        return await replayCommand(rest, print);
       }
       case 'status': {
         const { statusCommand } = await import('./status.ts');

@@ -5,7 +5,7 @@
 import { UsageError, parseStrict } from './errors.ts';
 
 export async function nodeCommand(argv: string[], print: (line: string) => void): Promise<number> {
-  const { values } = parseStrict(argv, { config: { type: 'string' } }, 'alys node --config <file>');
+  const { values } = parseStrict(argv, { config: { type: 'string' }, record: { type: 'string' } }, 'alys node --config <file> [--record <dir>]');
   if (values.config === undefined) throw new UsageError('usage: alys node --config <file> (environment ALYS_<SECTION>__<FIELD> overrides a field)');
   const { ConfigError } = await import('../node/config.ts');
   const { loadNodeConfig } = await import('../io/prod/node-config-file.ts');
@@ -19,7 +19,7 @@ export async function nodeCommand(argv: string[], print: (line: string) => void)
   const { StartupError, exitIfStuck, startNode } = await import('../io/prod/node-runtime.ts');
   let running;
   try {
-    running = await startNode(config, undefined, { configPath: values.config });
+    running = await startNode(config, undefined, { configPath: values.config, ...(values.record !== undefined ? { recordDir: values.record } : {}) });
   } catch (err) {
     // startNode has released whatever it opened; should anything still hold the process, it exits
     // anyway: a node that failed to start must never linger holding a port or its data directory.

@@ -6,7 +6,6 @@
 // key has a place here: the node knows the federation's public keys only.
 import { multiaddr } from '@multiformats/multiaddr';
 import { z } from 'zod';
-import type { ChainSpec } from '../consensus/chain-spec.ts';
 import { parseHostPort } from './host-port.ts';
 
 const hex = (bytes?: number) =>
@@ -113,24 +112,6 @@ export const nodeConfigSchema = z.strictObject({
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
-
-/**
- * The chain spec a node runs with, from its config (authorities decoded by the caller). The
- * simulation builds its syncing node's spec here too, so it runs production's defaults.
- */
-export function chainSpecOf(c: NodeConfig['chain'], authorities: readonly Uint8Array[]): ChainSpec {
-  return {
-    chainId: c.chainId,
-    slotDurationMs: c.slotDurationMs,
-    genesisTimeMs: c.genesisTimeMs,
-    authorities,
-    futureToleranceMs: 500,
-    maxBlocksWithoutPow: c.maxBlocksWithoutPow,
-    auxPowChainId: c.auxPowChainId,
-    initialBits: c.initialBits,
-    auxPowTargetSpacingSlots: c.auxPowTargetSpacingSlots,
-  };
-}
 
 /** The chain settings a config leaves to their defaults, for a given genesis time. */
 export function defaultChainConfig(genesisTimeMs: number): NodeConfig['chain'] {

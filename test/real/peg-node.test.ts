@@ -7,7 +7,9 @@
 // (SIGHUP on an extended key file), the authority SIGKILLed and restarted catches up and mints a
 // deposit to the new address that Bitcoin confirmed while it was down. Fails, never skips, if a
 // component cannot start.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
 import { createWalletClient, defineChain, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -19,6 +21,7 @@ import { type GovernanceProcess, spawnGovernanceServer } from '../../src/io/prod
 import { devMemberKeys, FederationSigner, MemorySignedStore } from '../../src/governance/signer.ts';
 import { fromHex, toHex } from '../../src/types/hex.ts';
 import { TOKEN, connect, tempGovernanceDir } from '../governance/fixtures.ts';
+import { tempDir } from '../../harness/temp-dirs.ts';
 import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
 
 const regtest = bitcoin.networks.regtest;
@@ -29,6 +32,10 @@ let btcd: BtcdProcess;
 let gov: GovernanceProcess;
 let node: NodeProcess;
 const dir = tempGovernanceDir();
+// The authority records its IO through the whole peg test (issue 16), before and after its SIGKILL.
+const recordings = tempDir('alys-peg-recordings-');
+const recordedFirst = join(recordings, 'before-kill');
+const recordedSecond = join(recordings, 'after-restart');
 let background: { stop: () => Promise<void> } | undefined;
 let configPath = '';
 
@@ -108,7 +115,7 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
     };
     const cfg = writeNodeConfig(geth, { authority: true, authorities: [publicKeyOf(SEED)], seedHex: SEED, genesisTimeMs: Math.floor(Date.now() / 1_000) * 1_000, bridge });
     configPath = cfg.configPath;
-    node = await startRecovered(configPath);
+    node = await startRecovered(configPath, undefined, { recordDir: recordedFirst });
     // A merged miner and a Bitcoin miner in the background, as on a real network.
     let on = true;
     const loop = (async () => {
@@ -215,7 +222,7 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
     const before = await node.call<{ height: number }>('getheadblock');
     await node.stop('SIGKILL');
     await btcd.rpc.mine(2, DEV_MINER_ADDRESS);
-    node = await startRecovered(configPath);
+    node = await startRecovered(configPath, undefined, { recordDir: recordedSecond });
     // It remembers the rotation, catches up past where it died, and mints the deposit.
     expect(await node.call<string>('getdepositaddress')).toBe(expected);
     expect(await mintedTo(MINT_TO_NEW, 240_000)).toBe(1_500_000n * 10_000_000_000n);
@@ -227,4 +234,23 @@ describe('the peg through alys node, btcd, the governance server and Geth', () =
     const status = await node.call<{ finalized: number }>('status');
     expect(status.finalized).toBeGreaterThan(0);
   }, 480_000);
+
+  it('replays both recordings of the authority (killed with SIGKILL, then stopped) with matches: true, and they hold no secret', async () => {
+    await background?.stop();
+    await node.stop('SIGTERM');
+    const secrets = [TOKEN, btcd.password, readFileSync(geth.jwtPath, 'utf8').trim().replace(/^0x/, '')];
+    for (const [dirOf, complete] of [
+      [recordedFirst, false],
+      [recordedSecond, true],
+    ] as const) {
+      const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'alys.mjs'), 'replay', dirOf, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout) as { matches: boolean; complete: boolean; events: number };
+      expect(report).toMatchObject({ matches: true, complete });
+      expect(report.events).toBeGreaterThan(1_000);
+      const text = readdirSync(dirOf).map((f) => readFileSync(join(dirOf, f), 'utf8')).join('');
+      expect(text).toContain('gov.0.message');
+      for (const secret of secrets) expect(text).not.toContain(secret);
+    }
+  }, 600_000);
 });

@@ -2,7 +2,6 @@
 // genesis becomes the consensus genesis's execution payload), starts libp2p, the signature worker
 // pool, the optional bridge links (bitcoind/btcd and governance), assembles the actors
 // (src/node/assemble.ts) on the real-time driver, and serves JSON-RPC, /metrics and /status.
-import { type SyncConfig, parallelDefaults, sequentialDefaults } from '../../actors/sync-actor.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -10,15 +9,15 @@ import { multiaddr } from '@multiformats/multiaddr';
 import * as bitcoin from 'bitcoinjs-lib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { federationFromHex, networkOf } from '../../bridge/federation.ts';
+import { networkOf } from '../../bridge/federation.ts';
 import { blsScheme } from '../../crypto/bls.ts';
+import type { KeyPair } from '../../crypto/signature-scheme.ts';
 import { registerActorMetrics } from '../../kernel/metrics.ts';
 import { SeededRng } from '../../kernel/rng.ts';
 import { Scheduler } from '../../kernel/scheduler.ts';
 import { assembleNode, type AssembledNode } from '../../node/assemble.ts';
-import { type NodeConfig, ConfigError, chainSpecOf } from '../../node/config.ts';
-import { RpcMethodError, callRpcMethod } from '../../node/rpc-methods.ts';
-import { callAdminMethod, isAdminMethod } from '../../node/admin-methods.ts';
+import { type NodeConfig, ConfigError } from '../../node/config.ts';
+import { RpcMethodError } from '../../node/rpc-methods.ts';
 import { FeatureStore } from '../../node/feature-store.ts';
 import { type Features, FeaturesError, defaultFeatures } from '../../node/features.ts';
 import { registerOpsMetrics } from '../../node/ops-metrics.ts';
@@ -28,8 +27,6 @@ import { loadFeatures, watchFeatures } from './features-watcher.ts';
 import { planConfigReload, reloadLine } from '../../node/config-diff.ts';
 import { loadNodeConfig } from './node-config-file.ts';
 import { registerSyncMetrics } from '../../sync/metrics.ts';
-import { type PegInMsg, pegInActorName } from '../../actors/peg-in-actor.ts';
-import { pegCounters } from '../../node/peg-report.ts';
 import { registerPegMetrics } from './peg-metrics.ts';
 import { fromHex, toHex } from '../../types/hex.ts';
 import { BitcoinRpc } from './bitcoin-rpc.ts';
@@ -44,7 +41,14 @@ import { registerNetworkMetrics } from '../../network/metrics.ts';
 import { RealTimeDriver } from './realtime-driver.ts';
 import { RpcListenError, startRpcServer } from './rpc-http.ts';
 import { SignaturePool } from './signature-pool.ts';
-import { governanceViaDriver, networkViaDriver, settleVia, viaDriver } from './via-driver.ts';
+import { boundedBitcoin, boundedExecution, boundedFunction, boundedGovernance, boundedNetwork, boundedStorage } from '../boundary.ts';
+import { JOURNAL_VERSION } from '../record/journal.ts';
+import { encodeValue } from '../record/value-codec.ts';
+import { LiveBoundary } from './live-boundary.ts';
+import { JournalWriter } from './record/journal-writer.ts';
+import { recordingHeader } from '../../node/recording-header.ts';
+import { nodeServices } from '../../node/node-services.ts';
+import { bridgeParamsOf, productionParams } from '../../node/node-params.ts';
 
 export interface RunningNode {
   readonly config: NodeConfig;
@@ -78,6 +82,11 @@ function readHexFile(path: string, what: string, bytes: number): Uint8Array {
   }
   if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(text)) throw new ConfigError(`${what} ${path}: must hold ${bytes} bytes as hex`);
   return fromHex(text);
+}
+
+/** The authority's BLS key from its seed file (a consensus key; never a federation key). */
+export function readAuthorityKey(path: string): KeyPair {
+  return blsScheme.keyFromSeed(readHexFile(path, 'authorityKeyFile', 32));
 }
 
 async function untilReady<T>(f: () => Promise<T>, timeoutMs: number, fail: (waitedMs: number, lastError: unknown) => Error): Promise<T> {
@@ -129,6 +138,8 @@ export function nodeLogger(): (line: string) => void {
 }
 
 export interface StartOptions {
+  /** Record every input and output at the IO boundary into this (empty) directory, for `alys replay`. */
+  readonly recordDir?: string;
   /** The config file the node was started from: a backup carries it. */
   readonly configPath?: string;
   /** A fault a test harness injects into an in-process node; `alys node` never passes one. */
@@ -164,7 +175,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
   }
   const adminToken = config.rpc.adminTokenFile === undefined ? undefined : readTokenFile(config.rpc.adminTokenFile);
   if (activeLogger !== undefined) activeLogger.level = features.current().logLevel;
-  const key = config.authorityKeyFile === undefined ? undefined : blsScheme.keyFromSeed(readHexFile(config.authorityKeyFile, 'authorityKeyFile', 32));
+  const key = config.authorityKeyFile === undefined ? undefined : readAuthorityKey(config.authorityKeyFile);
   let jwtSecret: Uint8Array;
   try {
     jwtSecret = readJwtSecret(config.execution.jwtSecretFile);
@@ -206,7 +217,11 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
   }
   opened.push(() => rpc.close());
   const scheduler = new Scheduler();
-  const driver = new RealTimeDriver(scheduler);
+  const journal = options.recordDir === undefined ? undefined : new JournalWriter(options.recordDir, { onFull: log });
+  if (journal !== undefined) opened.push(() => Promise.resolve(journal.close()));
+  const driver = new RealTimeDriver(scheduler, journal);
+  // Every IO the actors use crosses this boundary; with --record, each crossing is written down.
+  const boundary = new LiveBoundary(driver, journal);
   const execution = new EngineApiClient({
     engineUrl: config.execution.engineUrl,
     rpcUrl: config.execution.rpcUrl,
@@ -238,16 +253,17 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
   opened.push(() => network.stop());
   const pool = new SignaturePool();
   opened.push(() => pool.close());
-  const c = config.chain;
-  const spec = chainSpecOf(c, c.authorities.map((k) => fromHex(k)));
+
   const b = config.bitcoin;
   const g = config.governance;
-  const federation = g === undefined || b === undefined ? undefined : federationFromHex(g.federation.publicKeys, g.federation.threshold, b.network);
+  const bridgeParams = bridgeParamsOf(config);
+  const federation = bridgeParams?.federation;
   const bridge =
-    b !== undefined && g !== undefined && federation !== undefined
+    b !== undefined && g !== undefined && bridgeParams !== undefined
       ? {
-          bitcoin: viaDriver(
-            driver,
+          ...bridgeParams,
+          bitcoin: boundedBitcoin(
+            boundary,
             new BitcoinRpc({
               url: b.url,
               auth: b.cookieFile !== undefined ? { cookieFile: b.cookieFile } : { user: b.user as string, password: b.password as string },
@@ -255,29 +271,40 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
               network: networkOf(b.network) as bitcoin.Network,
             }),
           ),
-          governance: governanceViaDriver(driver, new GrpcGovernanceLink({ address: g.address, token: g.token, ...(g.tlsCaFile !== undefined ? { tls: { caFile: g.tlsCaFile } } : {}) })),
-          federation,
-          network: b.network,
-          confirmations: b.confirmations,
-          startHeight: b.startHeight,
-          minPegOutSats: BigInt(g.minPegOutSats),
+          governance: boundedGovernance(boundary, new GrpcGovernanceLink({ address: g.address, token: g.token, ...(g.tlsCaFile !== undefined ? { tls: { caFile: g.tlsCaFile } } : {}) })),
         }
       : undefined;
+  // The actors' view of the flags: the file's accepted settings reach it as inputs (see below).
+  const nodeFeatures = new FeatureStore(features.current());
   const node = assembleNode(
     {
       scheduler,
       clock: driver.clock(),
       rng: new SeededRng(network.self),
-      storage: viaDriver(driver, storage),
-      network: networkViaDriver(driver, network),
-      execution: viaDriver(driver, execution),
+      storage: boundedStorage(boundary, storage),
+      network: boundedNetwork(boundary, network),
+      execution: boundedExecution(boundary, execution),
       executionGenesis,
-      verifier: (sets) => settleVia(driver, pool.verify(sets)),
+      verifier: boundedFunction(boundary, 'verify', (sets: Parameters<SignaturePool['verify']>[0]) => pool.verify(sets)),
       ...(bridge !== undefined ? { bridge } : {}),
     },
-    { id: network.self, spec, scheme: blsScheme, key, feeRecipient: new Uint8Array(20), productionThreshold: config.sync.productionThreshold, validators: 4, sync: syncConfigOf(config), log, features },
+    productionParams(config, { id: network.self, key, log, features: nodeFeatures }),
   );
+  journal?.write({ k: 'head', version: JOURNAL_VERSION, node: encodeValue(recordingHeader(config, { features: nodeFeatures.current(), epochMs: driver.epochMs, peerId: network.self, executionGenesis, adminToken: adminToken !== undefined })) });
+  const services = nodeServices({
+    node,
+    boundary,
+    adminToken,
+    ...(bridge !== undefined && federation !== undefined ? { bridge: { bitcoin: bridge.bitcoin, federation, confirmations: bridge.confirmations } } : {}),
+    statusExtras: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey) }),
+    backup: (path: string) => {
+      const v = node.chainView();
+      return writeBackup(storage, resolve(path), { ...(options.configPath !== undefined ? { configPath: options.configPath } : {}), ...(config.featuresFile !== undefined ? { featuresPath: config.featuresFile } : {}) }, v === undefined ? null : { height: v.headHeight, hash: v.headHash });
+    },
+  });
   features.subscribe((f) => {
+    // The file's settings reach the actors as an input, in the scheduler's order (and a recording's).
+    void services.applyFeatures(f);
     if (activeLogger !== undefined) activeLogger.level = f.logLevel;
     if (f.lighthouseV5.mode !== 'rollout') execution.setMode(f.lighthouseV5.mode);
   });
@@ -307,53 +334,31 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
     process.off('SIGHUP', onHup);
     return Promise.resolve();
   });
-  driver.post(() => node.system.start());
+  void services.start();
   driver.start();
-  opened.push(async () => {
-    await new Promise<void>((resolve) => driver.post(() => void node.system.shutdown().then(resolve, resolve)));
+  const stopDriver = async (): Promise<void> => {
+    await services.stop().catch(() => undefined);
     await driver.stop();
-  });
+    journal?.write({ k: 'end', n: scheduler.executed });
+    journal?.close();
+  };
+  opened.push(stopDriver);
   registerActorMetrics(() => [node.system], registry);
   registerNetworkMetrics(registry, () => node.counters);
-  registerOpsMetrics(registry, features, () => node.rolloutView());
+  registerOpsMetrics(registry, nodeFeatures, () => node.rolloutView());
   registerChainMetrics(registry, () => node.chainView(), () => network.peers().length);
   registerSyncMetrics(registry, () => {
     const v = node.chainView();
     if (v === undefined) return undefined;
     return { state: v.sync.state, currentHeight: v.sync.currentHeight, targetHeight: v.sync.targetHeight, blocksPerSec: 0, peerCount: v.sync.peerCount, lastCheckpoint: undefined, canProduce: v.sync.canProduce };
   });
-  const onDriverEarly = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));
   if (bridge !== undefined && federation !== undefined) {
-    registerPegMetrics(registry, {
-      counters: () =>
-        onDriverEarly(async () => pegCounters(node.bridgeView(), await node.system.ref<PegInMsg>(pegInActorName).ask({ type: 'stats' }, 10_000), node.chainView())),
-      federationBalanceSats: () => onDriverEarly(async () => (await bridge.bitcoin.listUnspent(federation.scriptPubKey, 0)).reduce((t, u) => t + u.amountSats, 0n)),
-    });
+    registerPegMetrics(registry, { counters: () => services.pegCounters(), federationBalanceSats: () => services.federationBalanceSats() });
   }
-  const ctx = {
-    system: node.system,
-    ...(b !== undefined ? { depositConfirmations: b.confirmations } : {}),
-    chainView: () => node.chainView(),
-    bridgeView: () => node.bridgeView(),
-    // The current federation's: after a rotation governance announced, deposits go to the new address.
-    get depositAddress() {
-      return federation === undefined ? undefined : (node.bridgeView()?.federationAddress ?? federation.address);
-    },
-    status: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, events: Object.fromEntries([...node.probes].sort(([a], [b]) => a.localeCompare(b))), execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey), features: { generation: features.generation(), engineMode: features.current().lighthouseV5.mode, rolloutPercent: node.rolloutView()?.percent ?? null } }),
-  };
-  const adminCtx = {
-    system: node.system,
-    token: adminToken,
-    backup: (path: string) => {
-      const v = node.chainView();
-      return writeBackup(storage, resolve(path), { ...(options.configPath !== undefined ? { configPath: options.configPath } : {}), ...(config.featuresFile !== undefined ? { featuresPath: config.featuresFile } : {}) }, v === undefined ? null : { height: v.headHeight, hash: v.headHash });
-    },
-  };
-  const onDriver = <T>(f: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => driver.post(() => void f().then(resolve, reject)));
   serving.current = {
-    call: (method, params, bearer) => (isAdminMethod(method) ? onDriver(() => callAdminMethod(adminCtx, method, params, bearer)) : onDriver(() => callRpcMethod(ctx, method, params))),
+    call: (method, params, bearer) => services.call(method, params, bearer),
     metrics: () => registry.metrics(),
-    status: () => onDriver(() => callRpcMethod(ctx, 'status', [])),
+    status: () => services.call('status', [], undefined),
   };
   // Where tools (alys backup, alys status) find a running node from its data directory.
   writeFileSync(join(config.dataDir, 'rpc.json'), JSON.stringify({ url: rpc.url, pid: process.pid }));
@@ -368,8 +373,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
       watcher?.stop();
       process.off('SIGHUP', onHup);
       await rpc.close();
-      await new Promise<void>((resolve) => driver.post(() => void node.system.shutdown().then(resolve, resolve)));
-      await driver.stop();
+      await stopDriver();
       await network.stop();
       await pool.close();
       await storage.close();
@@ -388,8 +392,3 @@ function readTokenFile(path: string): string {
   return token;
 }
 
-/** The config's sync section over the strategy's defaults. */
-function syncConfigOf(config: NodeConfig): SyncConfig {
-  const base = config.sync.strategy === 'sequential' ? sequentialDefaults : parallelDefaults;
-  return { ...base, productionThreshold: config.sync.productionThreshold, ...(config.sync.batchSize !== undefined ? { batchSize: config.sync.batchSize } : {}) };
-}

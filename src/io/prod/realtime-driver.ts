@@ -6,6 +6,7 @@
 import type { Clock } from '../clock.ts';
 import type { Owner } from '../../kernel/event-queue.ts';
 import type { Scheduler, Timer } from '../../kernel/scheduler.ts';
+import type { JournalSink } from './record/journal-writer.ts';
 
 export class RealTimeDriver {
   private readonly startedAt = performance.now();
@@ -16,7 +17,19 @@ export class RealTimeDriver {
   /** Wall ms by which events ran late (diagnostics: a busy node shows it here first). */
   maxLagMs = 0;
 
-  constructor(readonly scheduler: Scheduler) {}
+  /**
+   * `journal`: where a recording node writes every move of virtual time to the wall clock, the one
+   * nondeterministic input besides what IO delivers (src/io/record/journal.ts).
+   */
+  constructor(
+    readonly scheduler: Scheduler,
+    private readonly journal?: JournalSink,
+  ) {}
+
+  /** Unix ms at virtual time 0. */
+  get epochMs(): number {
+    return this.epochAtStart;
+  }
 
   wallNow(): number {
     return performance.now() - this.startedAt;
@@ -34,9 +47,13 @@ export class RealTimeDriver {
     await this.loop;
   }
 
-  /** Enqueues an IO completion as an event at the current wall time. */
-  post(fn: () => void): void {
+  /**
+   * Enqueues an IO completion as an event at the current wall time. `record` is told the executed
+   * event count and the virtual time it was enqueued at, which is where a replay delivers it.
+   */
+  post(fn: () => void, record?: (n: number, t: number) => void): void {
     this.scheduler.advanceTo(this.wallNow());
+    record?.(this.scheduler.executed, this.scheduler.now());
     this.scheduler.schedule(0, () => {
       this.scheduler.noteAsync();
       fn();
@@ -49,7 +66,9 @@ export class RealTimeDriver {
     return {
       now: () => this.epochAtStart + this.scheduler.now(),
       setTimer: (delayMs: number, fn: () => void): Timer => {
+        const before = this.scheduler.now();
         this.scheduler.advanceTo(this.wallNow());
+        this.journal?.write({ k: 'tmr', n: this.scheduler.executed, t: this.scheduler.now() === before ? null : this.scheduler.now() });
         const t = this.scheduler.schedule(
           delayMs,
           () => {
@@ -63,6 +82,16 @@ export class RealTimeDriver {
         return t;
       },
     };
+  }
+
+  private recordedTime = -1;
+
+  /** Journals virtual time when the driver moved it to the wall clock (not when events did). */
+  private recordTime(): void {
+    const t = this.scheduler.now();
+    if (this.journal === undefined || t === this.recordedTime) return;
+    this.recordedTime = t;
+    this.journal.write({ k: 'adv', n: this.scheduler.executed, t });
   }
 
   private wake(): void {
@@ -80,11 +109,13 @@ export class RealTimeDriver {
       if (next !== undefined && next <= now) {
         this.maxLagMs = Math.max(this.maxLagMs, now - next);
         await this.scheduler.runUntil(now);
+        this.recordTime();
         // Let sockets and other real IO in before the next batch of events.
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       this.scheduler.advanceTo(now);
+      this.recordTime();
       const delay = next === undefined ? 1_000 : Math.max(0, next - now);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);

@@ -1,0 +1,69 @@
+// Writes a recording: NDJSON entries in numbered segment files (journal-000001.ndjson, …). Each entry
+// is written with one synchronous write, so a node killed with SIGKILL leaves whole lines, and the
+// recording replays up to the moment it died. Bounded: a segment rolls over at `segmentBytes`, and
+// when the segments reach `maxBytes` the recording stops (a replay needs its beginning), saying so.
+import { closeSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JournalEntry } from '../../record/journal.ts';
+
+export interface JournalSink {
+  write(entry: JournalEntry): void;
+}
+
+export interface JournalWriterOptions {
+  readonly segmentBytes?: number;
+  readonly maxBytes?: number;
+  /** Told once when the bound stops the recording. */
+  readonly onFull?: (line: string) => void;
+}
+
+export const segmentName = (i: number): string => `journal-${String(i).padStart(6, '0')}.ndjson`;
+
+export class JournalWriter implements JournalSink {
+  private fd: number | undefined;
+  private segment = 0;
+  private segmentWritten = 0;
+  private total = 0;
+  private full = false;
+  private readonly segmentBytes: number;
+  private readonly maxBytes: number;
+
+  constructor(
+    readonly dir: string,
+    private readonly o: JournalWriterOptions = {},
+  ) {
+    this.segmentBytes = o.segmentBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = o.maxBytes ?? 1024 * 1024 * 1024;
+    mkdirSync(dir, { recursive: true });
+    if (readdirSync(dir).some((f) => /^journal-\d{6}\.ndjson$/.test(f))) throw new Error(`--record ${dir}: already holds a recording; give an empty directory`);
+    this.roll();
+  }
+
+  write(entry: JournalEntry): void {
+    if (this.full || this.fd === undefined) return;
+    const line = `${JSON.stringify(entry)}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (this.total + bytes > this.maxBytes) {
+      this.full = true;
+      this.o.onFull?.(`record: ${this.dir} reached its bound of ${this.maxBytes} bytes; recording stopped (the node goes on)`);
+      this.close();
+      return;
+    }
+    if (this.segmentWritten > 0 && this.segmentWritten + bytes > this.segmentBytes) this.roll();
+    writeSync(this.fd, line);
+    this.segmentWritten += bytes;
+    this.total += bytes;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private roll(): void {
+    this.close();
+    this.segment++;
+    this.segmentWritten = 0;
+    this.fd = openSync(join(this.dir, segmentName(this.segment)), 'wx');
+  }
+}
