@@ -11,6 +11,7 @@ import { UsageError, parsePositiveInt } from '../src/cli/errors.ts';
 import { runSimulation } from '../sim/runner.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { loadScenario } from '../sim/scenarios/index.ts';
+import { describeSwarm, measureSwarm } from './swarm-bench.ts';
 
 export interface SimBenchEntry {
   readonly scenario: string;
@@ -89,6 +90,9 @@ export async function benchSim(argv: string[]): Promise<number> {
     entries[name] = e;
     log(`${name.padEnd(13)} ${String(e.speedup).padStart(7)}x wall  ${String(e.cpuSpeedup).padStart(7)}x cpu  ${e.eventsPerSec} events/s  (${e.simulatedMs} ms simulated in ${e.wallMs} ms)${e.ok ? '' : '  INVARIANT FAILED'}`);
   }
+  // Seeds on every core (bench/swarm-bench.ts).
+  const swarm = await measureSwarm();
+  log(describeSwarm(swarm));
   const chain = entries.happy as SimBenchEntry;
   const ratio = (e: SimBenchEntry | undefined): { wall: number; cpu: number } => ({
     wall: Math.round(((e?.speedup ?? 0) / chain.speedup) * 1_000) / 1_000,
@@ -96,6 +100,7 @@ export async function benchSim(argv: string[]): Promise<number> {
   });
   const result = {
     ...entries,
+    swarm,
     bridgeToChain: { 'peg-cycle': ratio(entries['peg-cycle']), 'bridge-chaos': ratio(entries['bridge-chaos']) },
     goals: {
       chainSpeedup: GOALS.chain,

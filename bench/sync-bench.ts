@@ -8,6 +8,7 @@ import { blsScheme } from '../src/crypto/bls.ts';
 import { sourceFor } from '../sim/sync/app.ts';
 import { runSyncWorld, syncScenario } from '../sim/sync/run.ts';
 import { UsageError, parsePositiveInt } from '../src/cli/errors.ts';
+import { parseRealSyncArgs } from './sync-real-args.ts';
 import type { SignatureSet } from '../src/consensus/signature-sets.ts';
 import { SignaturePool } from '../src/io/prod/signature-pool.ts';
 
@@ -74,18 +75,32 @@ export async function benchSync(argv: string[]): Promise<number> {
         real: { type: 'boolean', default: false },
         strategy: { type: 'string' },
         'timeout-s': { type: 'string', default: '900' },
+        'txs-per-block': { type: 'string', default: '100' },
+        'calls-per-block': { type: 'string', default: '3' },
+        /** --real: a directory for V8 CPU profiles of the follower. */
+        'cpu-prof': { type: 'string' },
+        /** --real: a directory for the followers' logs. */
+        'log-dir': { type: 'string' },
       },
     }));
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad arguments');
   }
   if (v.real) {
-    // A real node syncing from another over libp2p, each with its own Geth (5,000 blocks by default).
-    const blocks = argv.some((a) => a.startsWith('--blocks')) ? parsePositiveInt(v.blocks, '--blocks') : 5_000;
-    if (v.strategy !== undefined && v.strategy !== 'parallel' && v.strategy !== 'sequential') throw new UsageError(`--strategy must be parallel or sequential, got '${v.strategy}'`);
-    const strategies: ReadonlyArray<'parallel' | 'sequential'> = v.strategy === 'parallel' || v.strategy === 'sequential' ? [v.strategy] : ['parallel', 'sequential'];
+    // A real node syncing from real serving nodes over Toxiproxy links, each with its own Geth.
+    const given = (flag: string) => argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+    const a = parseRealSyncArgs({
+      ...(given('blocks') ? { blocks: v.blocks } : {}),
+      ...(v.strategy !== undefined ? { strategy: v.strategy } : {}),
+      'timeout-s': v['timeout-s'],
+      rtt: v.rtt,
+      'bandwidth-kbps': v['bandwidth-kbps'],
+      peers: v.peers,
+      'txs-per-block': v['txs-per-block'],
+      'calls-per-block': v['calls-per-block'],
+    });
     const { runRealSyncBench } = await import('./sync-real-bench.ts');
-    const result = await runRealSyncBench({ blocks, json: v.json, strategies, timeoutMs: parsePositiveInt(v['timeout-s'], '--timeout-s') * 1000 }, (l) => {
+    const result = await runRealSyncBench({ ...a, json: v.json, ...(v['cpu-prof'] !== undefined ? { cpuProfDir: v['cpu-prof'] } : {}), ...(v['log-dir'] !== undefined ? { logDir: v['log-dir'] } : {}) }, (l) => {
       if (!v.json) process.stderr.write(`${l}\n`);
     });
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -2,13 +2,17 @@
 // each with its own real Geth, once with the parallel strategy and once with the sequential one; the
 // bound is Geth's own import rate for the same payloads (newPayload + forkchoiceUpdated, nothing
 // else). Wall-clock figures: this measures the production node, not a model.
+import { cpSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type NodeProcess, publicKeyOf, startNodeProcess, startRecovered, waitFor, writeNodeConfig } from '../harness/alys-node.ts';
 import { ensureBinaries } from '../harness/build.ts';
 import { type GethProcess, startGeth } from '../harness/geth.ts';
 import { measureGethImport, prebuildChain } from '../harness/prebuilt-chain.ts';
 import { tempDir } from '../harness/temp-dirs.ts';
-import { availableParallelism } from 'node:os';
+import { chainTxs } from '../harness/chain-txs.ts';
+import { startToxiproxy } from '../harness/toxiproxy.ts';
+import { type LinkSettings, linkBlocksPerSec, linkToxics, proxyMultiaddr, syncBound, tcpUpstream } from './sync-real-link.ts';
 import { parallelDefaults } from '../src/actors/sync-actor.ts';
 import type { SignatureSet } from '../src/consensus/signature-sets.ts';
 import { blsScheme } from '../src/crypto/bls.ts';
@@ -19,6 +23,18 @@ export interface RealSyncOptions {
   readonly json: boolean;
   readonly strategies: ReadonlyArray<'parallel' | 'sequential'>;
   readonly timeoutMs: number;
+  /** Every libp2p connection of the follower goes through a Toxiproxy with these toxics (rtt 0: loopback). */
+  readonly link: LinkSettings;
+  /** Serving nodes, each with its own copy of the chain and its own Geth. */
+  readonly peers: number;
+  /** ETH transfers per block. */
+  readonly txsPerBlock: number;
+  /** Contract calls per block (a storage write each). */
+  readonly callsPerBlock: number;
+  /** Write a V8 CPU profile of each follower here (node --cpu-prof). */
+  readonly cpuProfDir?: string;
+  /** Write each follower's log here (follower-<strategy>.log). */
+  readonly logDir?: string;
 }
 
 interface StrategyResult {
@@ -31,20 +47,44 @@ interface StrategyResult {
   readonly blocksPerSec: number;
   /** eth_blockNumber of the follower's Geth afterwards. */
   readonly gethHeightAfter: number;
+  /** VmHWM of the follower's `alys node` process (/proc/<pid>/status), MB. */
+  readonly peakRssMB: number | null;
+}
+
+/** Peak resident set of a live process, MB; null where /proc is not there. */
+function peakRssMB(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? null : Number(m[1]) / 1024;
+  } catch {
+    return null;
+  }
 }
 
 /** A block's signature sets: the proposer's signature and the approvals' aggregate. */
 const SETS_PER_BLOCK = 2;
+/** The chain's only authority (it signed the prebuilt blocks). */
 const SEED_SERVER = '31'.repeat(32);
+/** Each serving node's own libp2p identity: the same seed would give the same peer id (the first keeps the authority's, as before). */
+const serverIdentity = (i: number): string => (i === 0 ? SEED_SERVER : (0x41 + i).toString(16).repeat(32));
 const SEED_FOLLOWER = '32'.repeat(32);
 const SLOT_MS = 1_000;
+/**
+ * forkchoiceUpdated cadence of the import measurement: the pipeline's batch, but at most 128. Geth
+ * (path-based state, 128 in-memory diff layers) answers newPayload SYNCING once a state-changing
+ * block lies more than ~128 blocks past its head: seen at block 136 with one update per 256.
+ */
+const FCU_EVERY = Math.min(parallelDefaults.batchSize, 128);
+/** How long Geth's payload builder gets to fill a block from its pool before getPayload. */
+const BUILD_WAIT_MS = 40;
 
 async function gethHeight(geth: GethProcess): Promise<number> {
   const r = await fetch(geth.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }) });
   return Number(((await r.json()) as { result: string }).result);
 }
 
-async function syncOnce(strategy: 'parallel' | 'sequential', server: NodeProcess, o: RealSyncOptions, genesisTimeMs: number, log: (l: string) => void): Promise<StrategyResult> {
+async function syncOnce(strategy: 'parallel' | 'sequential', bootstrap: readonly string[], o: RealSyncOptions, genesisTimeMs: number, log: (l: string) => void): Promise<StrategyResult> {
   const geth = await startGeth();
   let follower: NodeProcess | undefined;
   try {
@@ -54,12 +94,12 @@ async function syncOnce(strategy: 'parallel' | 'sequential', server: NodeProcess
       seedHex: SEED_FOLLOWER,
       genesisTimeMs,
       slotDurationMs: SLOT_MS,
-      bootstrap: server.multiaddrs,
+      bootstrap,
       maxBlocksWithoutPow: 1_000_000,
       sync: { strategy },
     });
     const t0 = performance.now();
-    follower = await startNodeProcess(cfg.configPath);
+    follower = await withCpuProf(o.cpuProfDir, strategy, () => startNodeProcess(cfg.configPath, undefined, o.logDir === undefined ? {} : { logFile: join(o.logDir, `follower-${strategy}.log`) }));
     const f = follower;
     // The clock starts when the follower knows how far it has to go (the server's first status
     // reached it): node start-up and peer discovery are not sync.
@@ -81,14 +121,28 @@ async function syncOnce(strategy: 'parallel' | 'sequential', server: NodeProcess
       50,
     );
     const end = performance.now();
+    const peak = peakRssMB(f.child.pid);
     const seconds = (end - (tTarget ?? t0)) / 1000;
     const gethHeightAfter = await gethHeight(geth);
     // Asserted on what Geth reports, not on the node's own account.
     if (gethHeightAfter < o.blocks) throw new Error(`the follower says it synced ${o.blocks} blocks, its Geth reports height ${gethHeightAfter}`);
-    return { strategy, blocks: o.blocks, seconds, secondsFromStart: (end - t0) / 1000, blocksPerSec: o.blocks / seconds, gethHeightAfter };
+    return { strategy, blocks: o.blocks, seconds, secondsFromStart: (end - t0) / 1000, blocksPerSec: o.blocks / seconds, gethHeightAfter, peakRssMB: peak };
   } finally {
     await follower?.stop('SIGTERM');
     await geth.stop();
+  }
+}
+
+/** Starts the follower with --cpu-prof when asked (NODE_OPTIONS reaches the child's node). */
+async function withCpuProf<T>(dir: string | undefined, name: string, start: () => Promise<T>): Promise<T> {
+  if (dir === undefined) return start();
+  const before = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = `${before ?? ''} --cpu-prof --cpu-prof-dir=${dir} --cpu-prof-name=follower-${name}.cpuprofile`.trim();
+  try {
+    return await start();
+  } finally {
+    if (before === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = before;
   }
 }
 
@@ -118,66 +172,86 @@ export async function runRealSyncBench(o: RealSyncOptions, log: (line: string) =
   ensureBinaries(log);
   // The chain's slots lie in the past, so every block's timestamp is older than now.
   const genesisTimeMs = Math.floor(Date.now() / 1_000) * 1_000 - (o.blocks + 120) * SLOT_MS;
-  const gethA = await startGeth();
-  let server: NodeProcess | undefined;
+  // Toxiproxy first: a run that asked for a link must not go on without one (startToxiproxy throws).
+  const proxy = o.link.rttMs > 0 ? await startToxiproxy() : undefined;
+  const geths: GethProcess[] = [];
+  const servers: NodeProcess[] = [];
   try {
+    geths.push(await startGeth());
+    const gethA = geths[0] as GethProcess;
     const dataDir = join(tempDir('alys-bench-'), 'data');
-    log(`building ${o.blocks} blocks on Geth through the Engine API…`);
-    const chain = await prebuildChain({ geth: gethA, seedHex: SEED_SERVER, blocks: o.blocks, genesisTimeMs, slotDurationMs: SLOT_MS, dataDir });
-    log(`built in ${(chain.buildMs / 1000).toFixed(1)} s; measuring Geth's own import rate on a fresh Geth…`);
-    // Two bounds, each on a fresh Geth: the payloads with a head update after every block (what the
-    // sequential strategy must do), and with one per batch (the least the pipeline needs).
-    const importRate = async (every: number) => {
+    const txs = chainTxs(gethA, { transfers: o.txsPerBlock, calls: o.callsPerBlock });
+    log(`building ${o.blocks} blocks (${o.txsPerBlock} transfers and ${o.callsPerBlock} contract calls each) on Geth through the Engine API…`);
+    const withTxs = o.txsPerBlock + o.callsPerBlock > 0;
+    const chain = await prebuildChain({ geth: gethA, seedHex: SEED_SERVER, blocks: o.blocks, genesisTimeMs, slotDurationMs: SLOT_MS, dataDir, ...(withTxs ? { beforeBlock: txs.beforeBlock, buildWaitMs: BUILD_WAIT_MS } : {}) });
+    log(`built in ${(chain.buildMs / 1000).toFixed(1)} s: ${chain.transactions} transactions (${txs.sent()} sent), ${(chain.encodedBytes / o.blocks / 1024).toFixed(1)} KiB per block on the wire`);
+    // Geth's own import rate, on a fresh Geth, one forkchoiceUpdated per batch as the pipeline does;
+    // that Geth then serves the chain (a serving node's Geth must hold it).
+    const importOnFresh = async () => {
       const g = await startGeth();
-      try {
-        return await measureGethImport(g, chain.payloads, every);
-      } finally {
-        await g.stop();
-      }
+      geths.push(g);
+      return measureGethImport(g, chain.payloads, FCU_EVERY);
     };
-    const perBlock = await importRate(1);
-    const bound = await importRate(parallelDefaults.batchSize);
+    const gethImport = await importOnFresh();
+    log(`Geth imports them at ${gethImport.blocksPerSec.toFixed(1)} blocks/s with one forkchoiceUpdated per ${FCU_EVERY}`);
+    while (geths.length < o.peers) await importOnFresh();
     const setsPerCore = await measureSignatureCore();
-    log(`Geth imports them at ${perBlock.blocksPerSec.toFixed(1)} blocks/s with a head update per block, ${bound.blocksPerSec.toFixed(1)} with one per ${parallelDefaults.batchSize}`);
-    // The serving node holds the chain and produces nothing (no authority key): the target stays put.
-    const cfg = writeNodeConfig(gethA, { authority: false, authorities: [publicKeyOf(SEED_SERVER)], seedHex: SEED_SERVER, genesisTimeMs, slotDurationMs: SLOT_MS, dataDir, maxBlocksWithoutPow: 1_000_000 });
-    server = await startRecovered(cfg.configPath);
-    const head = await server.call<{ height: number; hash: string }>('getheadblock');
-    if (head.height !== o.blocks || head.hash !== chain.headHash) throw new Error(`the serving node recovered height ${head.height} (${head.hash}), expected ${o.blocks} (${chain.headHash})`);
+    const bootstrap: string[] = [];
+    for (let i = 0; i < o.peers; i++) {
+      // Each serving node on its own copy of the data (LevelDB is single-process) and its own Geth.
+      const dir = i === 0 ? dataDir : join(tempDir('alys-bench-'), 'data');
+      if (i > 0) cpSync(dataDir, dir, { recursive: true });
+      const g = geths[i] as GethProcess;
+      // The serving nodes hold the chain and produce nothing (no authority key): the target stays put.
+      const cfg = writeNodeConfig(g, { authority: false, authorities: [publicKeyOf(SEED_SERVER)], seedHex: serverIdentity(i), genesisTimeMs, slotDurationMs: SLOT_MS, dataDir: dir, maxBlocksWithoutPow: 1_000_000 });
+      const server = await startRecovered(cfg.configPath);
+      servers.push(server);
+      const head = await server.call<{ height: number; hash: string }>('getheadblock');
+      if (head.height !== o.blocks || head.hash !== chain.headHash) throw new Error(`serving node ${i} recovered height ${head.height} (${head.hash}), expected ${o.blocks} (${chain.headHash})`);
+      if (proxy === undefined) {
+        bootstrap.push(...server.multiaddrs);
+        continue;
+      }
+      const p = await proxy.client.createProxy({ name: `server-${i}`, upstream: tcpUpstream(server.multiaddrs) });
+      for (const t of linkToxics(o.link)) await proxy.client.addToxic(p.name, t as Parameters<typeof proxy.client.addToxic>[1]);
+      bootstrap.push(proxyMultiaddr(p.listen, server.peerId));
+    }
+    log(`${o.peers} serving nodes; the follower dials ${bootstrap.join(' ')}`);
     const results: StrategyResult[] = [];
     for (const s of o.strategies) {
       log(`syncing with the ${s} strategy…`);
-      const r = await syncOnce(s, server, o, genesisTimeMs, log);
-      log(`  ${s}: ${r.blocksPerSec.toFixed(1)} blocks/s (${r.seconds.toFixed(1)} s); its Geth reports height ${r.gethHeightAfter}`);
+      const r = await syncOnce(s, bootstrap, o, genesisTimeMs, log);
+      log(`  ${s}: ${r.blocksPerSec.toFixed(1)} blocks/s (${r.seconds.toFixed(1)} s); its Geth reports height ${r.gethHeightAfter}; peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB`);
       results.push(r);
     }
     const par = results.find((r) => r.strategy === 'parallel');
     const seq = results.find((r) => r.strategy === 'sequential');
+    const bytesPerBlock = chain.encodedBytes / o.blocks;
+    const linkRate = linkBlocksPerSec(o.link, o.peers, bytesPerBlock);
+    const bound = syncBound(gethImport.blocksPerSec, linkRate);
+    const cores = availableParallelism();
+    const cpuBoundRate = (cores * 1000) / (1000 / gethImport.blocksPerSec + (SETS_PER_BLOCK * 1000) / setsPerCore);
     return {
       benchmark: 'sync-real',
       blocks: o.blocks,
-      buildSeconds: chain.buildMs / 1000,
+      peers: o.peers,
+      link: o.link.rttMs === 0 ? { rttMs: 0, loopback: true } : { rttMs: o.link.rttMs, latencyMsEachWay: o.link.rttMs / 2, bandwidthKBps: o.link.bandwidthKBps, perConnection: true, bothDirections: true, via: 'toxiproxy' },
+      chain: { transactions: chain.transactions, txsPerBlock: chain.transactions / o.blocks, transfersAsked: o.txsPerBlock, callsAsked: o.callsPerBlock, bytesPerBlock, buildSeconds: chain.buildMs / 1000 },
       parallel: par ?? null,
       sequential: seq ?? null,
       ratio: par !== undefined && seq !== undefined ? par.blocksPerSec / seq.blocksPerSec : null,
-      bound: { stage: 'geth-import', forkchoiceEvery: parallelDefaults.batchSize, blocksPerSec: bound.blocksPerSec, seconds: bound.ms / 1000 },
-      // Geth and the signature checks share this machine's cores: CPU ms per block of each, summed,
-      // spread over the cores (an estimate: it leaves out the node's own decoding and hashing).
-      cpuBound: {
-        cores: availableParallelism(),
-        gethMsPerBlock: 1000 / bound.blocksPerSec,
-        signatureSetsPerSecPerCore: setsPerCore,
-        signatureMsPerBlock: (SETS_PER_BLOCK * 1000) / setsPerCore,
-        blocksPerSec: (availableParallelism() * 1000) / (1000 / bound.blocksPerSec + (SETS_PER_BLOCK * 1000) / setsPerCore),
-      },
-      gethImportPerBlockForkchoice: { blocksPerSec: perBlock.blocksPerSec, seconds: perBlock.ms / 1000 },
+      bound: { blocksPerSec: bound.blocksPerSec, limit: bound.limit, gethImport: { forkchoiceEvery: FCU_EVERY, blocksPerSec: gethImport.blocksPerSec, seconds: gethImport.ms / 1000 }, linkBlocksPerSec: Number.isFinite(linkRate) ? linkRate : null },
       fractionOfBound: par !== undefined ? par.blocksPerSec / bound.blocksPerSec : null,
-      fractionOfCpuBound: par !== undefined ? par.blocksPerSec / ((availableParallelism() * 1000) / (1000 / bound.blocksPerSec + (SETS_PER_BLOCK * 1000) / setsPerCore)) : null,
-      sequentialFractionOfPerBlockImport: seq !== undefined ? seq.blocksPerSec / perBlock.blocksPerSec : null,
+      followerPeakRssMB: Math.max(...results.map((r) => r.peakRssMB ?? 0)),
+      // Geth and the signature checks share this machine's cores (an estimate: it leaves out the
+      // node's own decoding and hashing, and the serving nodes' and Toxiproxy's CPU).
+      cpuBound: { cores, signatureSetsPerSecPerCore: setsPerCore, blocksPerSec: cpuBoundRate },
+      loadAverage: loadavg(),
       note: 'wall-clock; each follower starts from an empty data dir and a fresh Geth; seconds run from the moment the follower knows the target height (secondsFromStart includes node start-up and peer discovery)',
     };
   } finally {
-    await server?.stop('SIGTERM');
-    await gethA.stop();
+    for (const s of servers) await s.stop('SIGTERM');
+    for (const g of geths) await g.stop();
+    await proxy?.stop();
   }
 }

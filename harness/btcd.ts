@@ -22,17 +22,20 @@ export interface BtcdProcess extends RunningProcess {
   readonly password: string;
   readonly rpc: BitcoinRpc;
   readonly dataDir: string;
+  /** host:port of its P2P listener. */
+  readonly p2p: string;
   restart(): Promise<BtcdProcess>;
 }
 
-export async function startBtcd(o: { dataDir?: string } = {}): Promise<BtcdProcess> {
+/** `connect`: a btcd peer's P2P address (host:port) to sync from and relay to, as a node of a Bitcoin network. */
+export async function startBtcd(o: { dataDir?: string; connect?: string } = {}): Promise<BtcdProcess> {
   const { btcd } = ensureBinaries();
   const dataDir = o.dataDir ?? tempDir('alys-btcd-');
   const [rpcPort, p2pPort] = [await freePort(), await freePort()];
-  return launch(btcd, dataDir, rpcPort, p2pPort);
+  return launch(btcd, dataDir, rpcPort, p2pPort, o.connect);
 }
 
-async function launch(btcd: string, dataDir: string, rpcPort: number, p2pPort: number): Promise<BtcdProcess> {
+async function launch(btcd: string, dataDir: string, rpcPort: number, p2pPort: number, connect?: string): Promise<BtcdProcess> {
   const user = 'alys';
   const password = 'alys-regtest';
   const args = [
@@ -40,10 +43,11 @@ async function launch(btcd: string, dataDir: string, rpcPort: number, p2pPort: n
     '--rpcuser', user, '--rpcpass', password, '--rpclisten', `127.0.0.1:${rpcPort}`, '--notls',
     '--listen', `127.0.0.1:${p2pPort}`, '--nodnsseed', '--txindex', '--addrindex', '--miningaddr', DEV_MINER_ADDRESS,
     '--debuglevel', 'warn',
+    ...(connect !== undefined ? ['--connect', connect] : []),
   ];
   const p = startProcess('btcd', btcd, args);
   const url = `http://127.0.0.1:${rpcPort}`;
   const rpc = new BitcoinRpc({ url, auth: { user, password }, dialect: 'btcd', network: bitcoin.networks.regtest });
   await waitReady(p, async () => (await rpc.getBlockCount()) >= 0);
-  return { ...p, url, user, password, rpc, dataDir, restart: () => launch(btcd, dataDir, rpcPort, p2pPort) };
+  return { ...p, url, user, password, rpc, dataDir, p2p: `127.0.0.1:${p2pPort}`, restart: () => launch(btcd, dataDir, rpcPort, p2pPort, connect) };
 }

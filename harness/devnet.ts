@@ -15,6 +15,8 @@ import { type NodeProcess, mineOnce, publicKeyOf, startRecovered, writeNodeConfi
 import { DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from './btcd.ts';
 import { type GethProcess, startGeth } from './geth.ts';
 import { pegSettingsLine } from './devnet-peg.ts';
+import { startDevnetUsers } from './devnet-users.ts';
+import { DEFAULT_MIN_PEGOUT_SATS } from '../src/bridge/pegout-request.ts';
 import { statusLine } from './devnet-status.ts';
 
 async function federationOf(gov: GovernanceProcess, token: string): Promise<FederationUpdate> {
@@ -38,7 +40,7 @@ async function federationOf(gov: GovernanceProcess, token: string): Promise<Fede
 
 const STATUS_TIMEOUT_MS = 800;
 
-export async function runRealDevnet(o: { nodes: number; durationMs: number | undefined; print: (line: string) => void; stopSignal: Promise<void> }): Promise<number> {
+export async function runRealDevnet(o: { nodes: number; durationMs: number | undefined; print: (line: string) => void; stopSignal: Promise<void>; users?: boolean; recordDir?: string }): Promise<number> {
   const token = 'devnet-token';
   const dir = mkdtempSync(join(tmpdir(), 'alys-devnet-'));
   const logs = join(dir, 'logs');
@@ -51,6 +53,7 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
   let btcd: BtcdProcess | undefined;
   let gov: GovernanceProcess | undefined;
   let on = true;
+  let users: { stop: () => Promise<void> } | undefined;
   try {
     btcd = await startBtcd();
     await btcd.rpc.mine(101, DEV_MINER_ADDRESS);
@@ -67,7 +70,8 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
       const geth = await startGeth();
       geths.push(geth);
       const cfg = writeNodeConfig(geth, { authority: true, authorities, seedHex, genesisTimeMs, bootstrap: nodes.flatMap((n) => n.multiaddrs), slotDurationMs: 2_000, bridge });
-      const node = await startRecovered(cfg.configPath, undefined, { logFile: join(logs, `n${i}.log`) });
+      // --record DIR: each node records its IO into DIR/n0, DIR/n1, … for `alys replay`.
+      const node = await startRecovered(cfg.configPath, undefined, { logFile: join(logs, `n${i}.log`), ...(o.recordDir !== undefined ? { recordDir: join(o.recordDir, `n${i}`) } : {}) });
       nodes.push(node);
       o.print(`devnet: n${i} up`);
       o.print(`devnet: n${i} rpc     ${node.rpc}`);
@@ -77,7 +81,20 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
       o.print(`devnet: n${i} geth    ${geth.rpcUrl}`);
     }
     o.print(`devnet: federation deposit address ${fed.address}; btcd RPC ${btcd.url} (user ${btcd.user}); governance ${gov.listening}`);
-    o.print(pegSettingsLine({ depositConfirmations: bridge.bitcoin.confirmations, federationAddress: fed.address }));
+    o.print(pegSettingsLine({ depositConfirmations: bridge.bitcoin.confirmations, minPegOutSats: DEFAULT_MIN_PEGOUT_SATS, federationAddress: fed.address }));
+    const n0 = nodes[0] as NodeProcess;
+    users =
+      o.users === false
+        ? undefined
+        : startDevnetUsers({
+            btcd,
+            gethRpcUrl: (geths[0] as GethProcess).rpcUrl,
+            federationAddress: fed.address,
+            minPegOutSats: DEFAULT_MIN_PEGOUT_SATS,
+            minted: async () => (await n0.call<{ pegs: { pegIns?: { minted: number } } | null }>('status')).pegs?.pegIns?.minted ?? 0,
+            print: o.print,
+          });
+    o.print(users === undefined ? 'devnet: no users (--no-users): nothing is deposited or burned' : 'devnet: users deposit on btcd and burn on Geth every few seconds (--no-users turns them off)');
     const b = btcd;
     const background = (async () => {
       while (on) {
@@ -97,10 +114,12 @@ export async function runRealDevnet(o: { nodes: number; durationMs: number | und
     })();
     await Promise.race([o.stopSignal, ...(o.durationMs === undefined ? [] : [new Promise((r) => setTimeout(r, o.durationMs))])]);
     on = false;
+    await users?.stop();
     await Promise.all([background, status]);
     return 0;
   } finally {
     on = false;
+    await users?.stop();
     for (const n of nodes) await n.stop('SIGTERM');
     for (const g of geths) await g.stop();
     await gov?.stop('SIGTERM');

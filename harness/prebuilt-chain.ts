@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { storageActor, type StorageMsg } from '../src/actors/storage-actor.ts';
 import { checksummedStorage } from '../src/io/checksummed-storage.ts';
 import { genesisBlock } from '../src/chain/genesis.ts';
-import { blockHash } from '../src/codec/block-codec.ts';
+import { blockHash, encodeBlock } from '../src/codec/block-codec.ts';
 import { proposerIndexFor, slotStartMs } from '../src/consensus/aura.ts';
 import { aggregateApprovals, approve, signBlock } from '../src/consensus/sign-block.ts';
 import { withdrawalsFor } from '../src/bridge/peg-in-rules.ts';
@@ -39,6 +39,10 @@ export interface PrebuiltChain {
   /** Execution payloads in order (for measureGethImport). */
   readonly payloads: readonly ExecutionPayload[];
   readonly buildMs: number;
+  /** Bytes of the signed blocks as the wire codec encodes them (what a sync link carries). */
+  readonly encodedBytes: number;
+  /** Transactions in the built payloads. */
+  readonly transactions: number;
 }
 
 /** Blocks per LevelDB write batch. */
@@ -109,7 +113,20 @@ function storageHandlers(io: StorageIO) {
  * the slots must fall in distinct seconds. Finalized stays at genesis (no AuxPow): the node's config
  * needs maxBlocksWithoutPow above `blocks` to produce or import on top.
  */
-export async function prebuildChain(o: { geth: GethProcess; seedHex: string; blocks: number; genesisTimeMs: number; slotDurationMs: number; dataDir: string }): Promise<PrebuiltChain> {
+/**
+ * `beforeBlock`: called before each block is built (e.g. to put transactions into Geth's pool);
+ * then the build gets `buildWaitMs` to fill the block before getPayload takes what Geth has.
+ */
+export async function prebuildChain(o: {
+  geth: GethProcess;
+  seedHex: string;
+  blocks: number;
+  genesisTimeMs: number;
+  slotDurationMs: number;
+  dataDir: string;
+  beforeBlock?: (height: number) => Promise<void>;
+  buildWaitMs?: number;
+}): Promise<PrebuiltChain> {
   if (!Number.isInteger(o.blocks) || o.blocks < 1) throw new RangeError(`blocks must be a positive integer, not ${o.blocks}`);
   const spec = { genesisTimeMs: o.genesisTimeMs, slotDurationMs: o.slotDurationMs };
   const lastSlotMs = slotStartMs(o.blocks, spec);
@@ -133,6 +150,8 @@ export async function prebuildChain(o: { geth: GethProcess; seedHex: string; blo
     let parentHash = genesis.hash;
     let parentPayload = executionGenesis;
     let lastTimestamp = executionGenesis.timestamp;
+    let encodedBytes = 0;
+    let transactions = 0;
     const start = performance.now();
     for (let height = 1; height <= o.blocks; height++) {
       const slot = height;
@@ -142,13 +161,16 @@ export async function prebuildChain(o: { geth: GethProcess; seedHex: string; blo
       const timestampSec = Math.floor(slotStartMs(slot, spec) / 1000);
       if (timestampSec <= lastTimestamp) throw new RangeError(`slot ${slot}'s timestamp ${timestampSec} s does not follow its parent's ${lastTimestamp} s: slots must fall in distinct seconds`);
       lastTimestamp = timestampSec;
+      await o.beforeBlock?.(height);
       const fcu = await engine.forkchoiceUpdated(
         { headBlockHash: parentPayload.blockHash, safeBlockHash: finalizedPayloadHash, finalizedBlockHash: finalizedPayloadHash },
         { timestamp: timestampSec, prevRandao: ZERO32, suggestedFeeRecipient: FEE_RECIPIENT, withdrawals: withdrawalsFor([], height) },
       );
       expectValid(`forkchoiceUpdated for height ${height}`, fcu.status);
       if (fcu.payloadId === undefined) throw new Error(`forkchoiceUpdated for height ${height}: Geth started no payload build`);
+      if ((o.buildWaitMs ?? 0) > 0) await new Promise((r) => setTimeout(r, o.buildWaitMs));
       const payload = await engine.getPayload(fcu.payloadId);
+      transactions += payload.transactions.length;
       // The import ('execute'): the next forkchoiceUpdated then makes it Geth's head.
       expectValid(`newPayload for height ${height}`, await engine.newPayload(payload));
       const message: ConsensusBlock = { parentHash, slot, height, executionPayload: payload, auxPowHeader: null, pegIns: [], pegOutProposals: [], finalizedPegOuts: [] };
@@ -157,6 +179,7 @@ export async function prebuildChain(o: { geth: GethProcess; seedHex: string; blo
       const hash = blockHash(message);
       // Accepted with the quorum's aggregate approval (chain-actor tryAccept): one authority, its own.
       const signed = { ...unapproved, approvals: aggregateApprovals(n, new Map([[proposer, approve(hash, key)]]), blsScheme) };
+      encodedBytes += encodeBlock(signed).length;
       await storage.putBlock({ type: 'put-block', block: signed, hash });
       payloads.push(payload);
       parentHash = hash;
@@ -172,7 +195,7 @@ export async function prebuildChain(o: { geth: GethProcess; seedHex: string; blo
     expectValid('forkchoiceUpdated to the head', head.status);
     await flushing;
     const buildMs = performance.now() - start;
-    return { blocks: o.blocks, headHash: toHex(parentHash), payloads, buildMs };
+    return { blocks: o.blocks, headHash: toHex(parentHash), payloads, buildMs, encodedBytes, transactions };
   } finally {
     await flushing.catch(() => undefined);
     await db.close();

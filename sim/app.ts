@@ -62,7 +62,7 @@ export interface SimApp<View> {
   buildNode(ctx: SimNodeContext): SimNodeHandle<View>;
   buildByzantine(ctx: SimNodeContext): ByzantineNode;
   /** Applies (active) or lifts (not active) an app-specific fault on one node. */
-  applyFault?(node: { readonly id: string; readonly persistent: Map<string, unknown> }, action: string, active: boolean): void;
+  applyFault?(node: { readonly id: string; readonly persistent: Map<string, unknown> }, action: string, active: boolean, rng: Rng): void;
   /** App-specific fault actions this app understands (validated against scenario files). */
   readonly faultActions?: readonly string[];
   /** Drives the workload (client commands, transactions): called every `workloadEveryMs`. */

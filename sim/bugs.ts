@@ -57,14 +57,17 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'peg-read-newest-finalized-only': { scenario: 'peg-cycle', catches: ['burns-paid'] },
   'peg-payout-gwei-as-sats': { scenario: 'peg-cycle', catches: ['federation-conserved', 'burns-paid-once-and-right'] },
   'governance-forget-signed': { scenario: 'membership-rotation', catches: ['no-output-signed-twice'] },
+  'governance-void-live': { scenario: 'peg-cycle', catches: ['burns-paid-once-and-right'] },
   'sync-strict-peer-exclusion': { scenario: 'sync-single-peer-lossy', catches: ['sync-never-idle-while-behind'] },
   'rollout-ignore-gates': { scenario: 'v3-rollout', catches: ['rollout-rolls-back'] },
   'gossip-relay-before-validate': { scenario: 'gossip-garbage-relay', catches: ['no-honest-peer-banned'] },
   'storage-skip-checksum': { scenario: 'storage-corruption', catches: ['no-corrupt-read'] },
   'peg-no-lookup-after-build-failure': { scenario: 'pegout-lagging-node', catches: ['peg-outs-finished-once-paid'] },
-  'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires'] },
+  'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires', 'liveness'] },
   'chain-skip-payload-linkage': { scenario: 'byzantine-payload-fork', catches: ['payload-extends-parent'] },
+  'chain-no-execution-repair': { scenario: 'engine-faults', catches: ['liveness'] },
   'pegin-no-rescan-for-late-federation': { scenario: 'rotation-then-restart', catches: ['liveness'] },
+  'pegout-spend-rejected-deposits': { scenario: 'malformed-deposits', catches: ['rejected-outputs-unspent'] },
 };
 
 export function allBugs(): PlantedBug[] {

@@ -6,21 +6,30 @@ import { z } from 'zod';
 import { allBugs } from './bugs.ts';
 import { type Fault, faultSchema } from './chaos/faults.ts';
 import { listInvariants } from './invariant-registry.ts';
+import { runReporter, simReportCommand } from './report/command.ts';
 import { type RunResult, runSimulation } from './runner.ts';
 import { ScenarioError } from './scenario.ts';
 import { defaultScenario, loadScenario, scenarioNames } from './scenarios/index.ts';
-import { runSwarm } from './swarm.ts';
+import { shrinkCommand } from './shrink-cli.ts';
+import { mergeCommand, swarmCommand } from './swarm-cli.ts';
 
 export const simUsage = `usage: alys sim [--seed N] [--scenario NAME|FILE.json] [--duration 10m] [--trace out.jsonl] [--json]
        alys sim --list | --list-bugs [--json] | --list-invariants [--json]
+       alys sim --seed S --scenario X --report out.html      (one self-contained HTML page of the run)
+       alys sim report SWARM.json --html out.html
        alys sim --check-determinism [--seed N] [--scenario …]
        alys sim --seeds N [--seed FIRST] [--scenario …]     (swarm: fault rates drawn per seed)
+                [--workers K] [--shard i/n] [--out FILE.json] [--junit FILE.xml] [--stop-on-failure]
+       alys sim merge REPORT.json... [--out FILE] [--junit FILE]   (join shards' --out reports)
+       alys sim --seed S --scenario X [--swarm] [--plant-bug B] --shrink [--out FILE.json] [--shrink-runs N]
        options: --plant-bug NAME (repeatable), --swarm (draw fault rates from the seed for a single run),
                 --schedule JSON (replace the scenario's faults by this list, as a shrunk failing case prints it)`;
 
 type Print = (line: string) => void;
 
 export async function simCommand(argv: string[], print: Print): Promise<number> {
+  if (argv[0] === 'merge') return mergeCommand(argv.slice(1), print);
+  if (argv[0] === 'report') return simReportCommand(argv.slice(1), print);
   let parsed;
   try {
     parsed = parseArgs({
@@ -32,6 +41,7 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
         scenario: { type: 'string' },
         duration: { type: 'string' },
         trace: { type: 'string' },
+        report: { type: 'string' },
         json: { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
         'list-bugs': { type: 'boolean', default: false },
@@ -41,6 +51,13 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
         seeds: { type: 'string' },
         swarm: { type: 'boolean', default: false },
         schedule: { type: 'string' },
+        workers: { type: 'string' },
+        shard: { type: 'string' },
+        out: { type: 'string' },
+        junit: { type: 'string' },
+        'stop-on-failure': { type: 'boolean', default: false },
+        shrink: { type: 'boolean', default: false },
+        'shrink-runs': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -91,18 +108,49 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
     ...(durationMs !== undefined ? { durationMs } : {}),
   };
 
+  if (v.report !== undefined && (v.seeds !== undefined || v['check-determinism'])) throw new UsageError('--report is for one run (--seed S); a swarm writes --out FILE, which alys sim report renders');
   if (v.seeds !== undefined) {
-    const n = parsePositiveInt(v.seeds, '--seeds');
-    const report = await runSwarm({ ...base, firstSeed: seed, seeds: n }, (r) => {
-      if (!v.json) print(summary(r));
-    });
-    if (!v.json) {
-      for (const f of report.failures) print(`FAILED seed ${f.seed}: ${Object.keys(f.failed).join(', ')}\n  reproduce: ${f.reproduce}`);
-      if (report.gaps.length > 0) print(`coverage gaps (probes that never fired): ${report.gaps.join(', ')}`);
-      print(`${report.seeds - report.failures.length}/${report.seeds} seeds passed`);
-    }
-    print(JSON.stringify(report));
-    return report.ok ? 0 : 1;
+    if (v.shrink) throw new UsageError('--shrink takes one failing seed (--seed S), not a swarm (--seeds N)');
+    return await swarmCommand(
+      {
+        scenario,
+        scenarioRef,
+        firstSeed: seed,
+        seeds: parsePositiveInt(v.seeds, '--seeds'),
+        bugs: v['plant-bug'],
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(v.workers !== undefined ? { workers: v.workers } : {}),
+        ...(v.shard !== undefined ? { shard: v.shard } : {}),
+        ...(v.out !== undefined ? { out: v.out } : {}),
+        ...(v.junit !== undefined ? { junit: v.junit } : {}),
+        stopOnFailure: v['stop-on-failure'],
+        json: v.json,
+        summary,
+      },
+      print,
+    );
+  }
+  if (v.shrink) {
+    return await shrinkCommand(
+      {
+        scenario,
+        scenarioRef,
+        seed,
+        bugs: v['plant-bug'],
+        swarm: v.swarm,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(schedule !== undefined ? { schedule } : {}),
+        ...(v.out !== undefined ? { out: v.out } : {}),
+        ...(v['shrink-runs'] !== undefined ? { maxRuns: v['shrink-runs'] } : {}),
+        json: v.json,
+      },
+      print,
+    );
+  }
+  const needs = { workers: '--seeds N (a swarm)', shard: '--seeds N (a swarm)', junit: '--seeds N (a swarm)', 'stop-on-failure': '--seeds N (a swarm)', out: '--seeds N (a swarm) or --shrink', 'shrink-runs': '--shrink' } as const;
+  for (const [flag, what] of Object.entries(needs)) {
+    const given = v[flag as keyof typeof needs];
+    if (given !== undefined && given !== false) throw new UsageError(`--${flag} goes with ${what}`);
   }
 
   if (v['check-determinism']) {
@@ -116,7 +164,9 @@ export async function simCommand(argv: string[], print: Print): Promise<number> 
   }
 
   const lines: string[] = [];
-  const r = await runSimulation({ ...base, seed, ...(v.trace !== undefined ? { trace: (l: string) => lines.push(l) } : {}) });
+  const report = v.report === undefined ? undefined : runReporter(v.report);
+  const r = await runSimulation({ ...base, seed, ...(v.trace !== undefined ? { trace: (l: string) => lines.push(l) } : {}), ...(report !== undefined ? { observe: report.observe } : {}) });
+  report?.write(r);
   if (v.trace !== undefined) writeFileSync(v.trace, lines.length > 0 ? `${lines.join('\n')}\n` : '');
   if (!v.json) print(summary(r));
   print(JSON.stringify(r));

@@ -17,6 +17,7 @@ import { checkInvariantNames, invariantsOf } from './invariant-registry.ts';
 import { type Scenario, nodeIds } from './scenario.ts';
 import { DeterminismViolation } from '../src/io/sim/determinism/violation.ts';
 import { World } from './world.ts';
+import type { RunObserver } from './report/observer.ts';
 
 export type InvariantVerdict = 'pass' | `fail: ${string}`;
 
@@ -36,6 +37,8 @@ export interface RunOptions {
   readonly inspect?: (world: World<unknown>) => void;
   /** Ends the run early once this holds (checked with the invariants): benchmarks stop when done. */
   readonly stopWhen?: (world: World<unknown>) => boolean;
+  /** Watches the run between its steps without touching it (the HTML report's timeline). */
+  readonly observe?: RunObserver;
 }
 
 export interface RunResult {
@@ -73,13 +76,30 @@ export function appFor(s: Scenario): SimApp<unknown> {
   return app;
 }
 
+/**
+ * What a run plays: the scenario (a swarm seed draws its shape) and the fault schedule (the given
+ * one, or the scenario's fixed faults plus those drawn from its rates). Draws come from streams
+ * forked off the seed, so planning a run does not change the run.
+ */
+export function planRun(o: Pick<RunOptions, 'scenario' | 'seed' | 'swarm' | 'schedule'>): { scenario: Scenario; schedule: readonly Fault[] } {
+  const app = appFor(o.scenario);
+  const rng = new SeededRng(o.seed);
+  const s = o.swarm === true && app.swarmVariant !== undefined ? app.swarmVariant(o.scenario, rng.fork('swarm-shape')) : o.scenario;
+  let schedule: readonly Fault[] = o.schedule ?? s.faults.schedule;
+  if (o.schedule === undefined && s.faults.rates !== undefined && s.faults.window !== undefined) {
+    const rates = o.swarm === true ? drawRates(s.faults.rates, rng.fork('swarm-rates')) : s.faults.rates;
+    schedule = [...schedule, ...drawSchedule(rates, s.faults.window, nodeIds(s).honest, rng.fork('faults'))];
+  }
+  return { scenario: s, schedule };
+}
+
 export async function runSimulation(o: RunOptions): Promise<RunResult> {
   const app = appFor(o.scenario);
   checkInvariantNames(o.scenario, o.scenarioRef ?? o.scenario.name);
   const started = wallMs();
   const scheduler = new Scheduler();
   const rng = new SeededRng(o.seed);
-  const s = o.swarm === true && app.swarmVariant !== undefined ? app.swarmVariant(o.scenario, rng.fork('swarm-shape')) : o.scenario;
+  const { scenario: s, schedule } = planRun(o);
   const trace = new TraceRecorder(o.trace);
   scheduler.onEvent = (t, seq) => trace.event(t, seq);
   const bugs = bugSet(o.bugs ?? []);
@@ -92,14 +112,10 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   // Each fault kind the rates can draw is a probe: a swarm shows the kinds that never fired.
   if (s.faults.rates !== undefined) for (const p of rateProbes(s.faults.rates)) probes.set(p, probes.get(p) ?? 0);
 
-  let schedule: readonly Fault[] = o.schedule ?? s.faults.schedule;
-  if (o.schedule === undefined && s.faults.rates !== undefined && s.faults.window !== undefined) {
-    const rates = o.swarm === true ? drawRates(s.faults.rates, rng.fork('swarm-rates')) : s.faults.rates;
-    schedule = [...schedule, ...drawSchedule(rates, s.faults.window, honest, rng.fork('faults'))];
-  }
   const healedAt = Math.max(healTime(schedule), s.faults.window?.endMs ?? 0);
   const duration = Math.max(o.durationMs ?? s.durationMs, healedAt + (schedule.length > 0 ? s.livenessWindowMs : 0));
 
+  o.observe?.start({ scenario: s, schedule, durationMs: duration, honest, byzantine });
   const kernelChecker = new KernelChecker(() => scheduler.now());
   // Every invariant is checked, whichever the scenario names: a failure nobody listed still fails the run.
   const wanted = invariantsOf(s.app);
@@ -112,10 +128,12 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   const failed = (name: string, reason: string): void => {
     if (name in verdicts && verdicts[name] !== 'pass') return;
     verdicts[name] = `fail: ${reason}`;
+    o.observe?.invariantFailed(name, reason, scheduler.now());
     if (!s.mayFail.includes(name)) failedAt ??= { event: scheduler.executed, timeMs: scheduler.now() };
   };
 
   let world: World<unknown> | undefined;
+  const linked = (from: string, to: string): boolean => !(world as World<unknown>).network.isCut(from, to);
   const check = (final: boolean): void => {
     if (world === undefined) return;
     const ctx = {
@@ -124,7 +142,8 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       healedAt: scheduler.now() >= healedAt ? healedAt : undefined,
       final,
       shared: world.shared,
-      linked: (from: string, to: string) => !(world as World<unknown>).network.isCut(from, to),
+      linked,
+      cutsVersion: world.network.cutsVersion,
     };
     for (const inv of invariants) {
       if (verdicts[inv.name] !== 'pass') continue;
@@ -161,6 +180,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       await scheduler.runUntil(until);
       traps.advanceFakeTimers(scheduler.now());
       check(false);
+      o.observe?.step(world, scheduler.now());
       // A negative scenario runs on until every expected violation has shown.
       const awaiting = s.expectViolated.some((name) => verdicts[name] === 'pass');
       if ((failedAt !== undefined && !awaiting) || until >= duration || o.stopWhen?.(world) === true) break;

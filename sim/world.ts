@@ -3,7 +3,7 @@
 // down and drops its unsynced writes; restart builds the tree again from the same disk.
 import type { NodeIO } from '../src/io/index.ts';
 import { SimClock } from '../src/io/sim/clock.ts';
-import { SimNetwork } from '../src/io/sim/network.ts';
+import { type NetworkEvent, SimNetwork } from '../src/io/sim/network.ts';
 import { SimDisk } from '../src/io/sim/storage.ts';
 import type { BugSwitches } from '../src/kernel/bugs.ts';
 import type { Rng } from '../src/kernel/rng.ts';
@@ -52,6 +52,18 @@ export interface WorldOptions<View> {
   readonly onCorruptRead?: (reason: string) => void;
 }
 
+// Trace kinds of IO events, made once: one string per event would be built and hashed again.
+const netKinds: Readonly<Record<NetworkEvent['kind'], string>> = { send: 'net.send', deliver: 'net.deliver', duplicate: 'net.duplicate', drop: 'net.drop' };
+const diskOps = new Map<string, string>();
+const diskOp = (op: string): string => {
+  let kind = diskOps.get(op);
+  if (kind === undefined) {
+    kind = `disk.${op}`;
+    diskOps.set(op, kind);
+  }
+  return kind;
+};
+
 export class World<View> implements WorldAccess<View> {
   readonly network: SimNetwork;
   private readonly slots: NodeSlot<View>[] = [];
@@ -77,7 +89,7 @@ export class World<View> implements WorldAccess<View> {
         reorder: s.network.reorder,
       },
       observer: (e) => {
-        o.trace.io(e.time, e.to, `net.${e.kind}`, e.digest);
+        o.trace.io(e.time, e.to, netKinds[e.kind], e.digest);
         if (e.kind === 'drop') o.sometimes(`net.drop.${e.reason}`);
         if (e.kind === 'deliver' && this.network.isCut(e.from, e.to)) o.onCutDelivery(e.from, e.to);
       },
@@ -94,7 +106,7 @@ export class World<View> implements WorldAccess<View> {
           bugs: o.bugs,
           syncLatencyMs: s.storage.syncLatencyMs,
           tornWrites: s.storage.tornWrites,
-          observer: (e) => o.trace.io(e.time, id, `disk.${e.op}`, e.keys),
+          observer: (e) => o.trace.io(e.time, id, diskOp(e.op), e.keys),
           onDurabilityViolation: o.onStorageViolation,
         }),
         up: false,
@@ -314,8 +326,9 @@ export class World<View> implements WorldAccess<View> {
       case 'app': {
         const slot = this.slot(f.node);
         if (this.o.app.faultActions?.includes(f.action) !== true) throw new Error(`app ${this.o.app.name} has no fault action ${f.action}`);
-        this.o.app.applyFault?.(slot, f.action, true);
-        later(f.durationMs, () => this.o.app.applyFault?.(slot, f.action, false));
+        const rng = this.o.rng.fork(`fault:${f.node}:${f.at}:${f.action}`);
+        this.o.app.applyFault?.(slot, f.action, true, rng);
+        later(f.durationMs, () => this.o.app.applyFault?.(slot, f.action, false, rng));
         break;
       }
       case 'world': {

@@ -19,6 +19,7 @@ import {
   noPegLost,
   oldOutputsSwept,
   pegOutsFinishedOncePaid,
+  rejectedOutputsUnspent,
 } from './invariants.ts';
 import { buildBridgeNode } from './node.ts';
 import { bridgeShared, createBridgeShared } from './shared.ts';
@@ -39,8 +40,8 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     });
   },
   faultActions: [...(chain.faultActions ?? []), 'logs-lagging'],
-  applyFault(node, action, active) {
-    if (action !== 'logs-lagging') return chain.applyFault?.(node, action, active);
+  applyFault(node, action, active, rng) {
+    if (action !== 'logs-lagging') return chain.applyFault?.(node, action, active, rng);
     // The node's execution client indexes logs late: it sees burns after its peers have paid them.
     const el = node.persistent.get('el') as SimExecution | undefined;
     if (el !== undefined) el.logsLagging = active;
@@ -106,6 +107,7 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     'no-peg-operation-lost': noPegLost,
     'old-outputs-swept': oldOutputsSwept,
     'peg-outs-finished-once-paid': pegOutsFinishedOncePaid,
+    'rejected-outputs-unspent': rejectedOutputsUnspent,
   },
   bugs: {
     'peg-mint-one-confirmation': 'peg-ins are minted after one Bitcoin confirmation instead of the required six',
@@ -118,6 +120,8 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
     'peg-read-newest-finalized-only': 'the peg-out reader jumps to the newest finalized block, skipping the burns of the blocks in between',
     'peg-payout-gwei-as-sats': 'the peg-out reader converts a burn at 1 satoshi = 1 gwei: the federation pays ten times what was burned',
     'governance-forget-signed': 'governance\'s signer ignores its record of what it signed: it signs a second transaction for a paid peg-out or a spent output',
+    'pegout-spend-rejected-deposits': 'the peg-in scanner tells the bridge of no rejected deposit, so payouts and consolidations spend coins that are their depositors\' to be refunded',
+    'governance-void-live': 'governance voids whatever signed transaction a request conflicts with, without asking Bitcoin whether it can still confirm',
     'pegin-no-rescan-for-late-federation': 'the peg-in scanner watches a federation it learns late (after a restart) only in blocks still to come, so it refuses blocks minting deposits to it',
   },
   probes: [

@@ -10,7 +10,8 @@ import { equalBytes, fromHex, toHex } from '../../src/types/hex.ts';
 import type { InvariantOptions } from '../app.ts';
 import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
 import { AppendCursor } from '../chaos/append-cursor.ts';
-import { type BridgeShared, bridgeShared } from './shared.ts';
+import { type PegObservation, pegObservation } from './observation.ts';
+import type { LedgerDeposit } from './shared.ts';
 import { chainSetup } from '../chain/setup.ts';
 import { satsToWei, weiToSats } from '../../src/bridge/amounts.ts';
 
@@ -30,7 +31,7 @@ const honest = (ctx: Ctx): Array<NodeSnapshot<BridgeNodeView> & { view: BridgeNo
  * Recomputes `f` only when Bitcoin's tip (or governance's record) changed. A passing check's value is
  * undefined, so whether one was computed is kept apart from the value.
  */
-function onChange<T>(key: (sh: BridgeShared) => string, f: (sh: BridgeShared) => T): (sh: BridgeShared) => T {
+function onChange<T>(key: (sh: PegObservation) => string, f: (sh: PegObservation) => T): (sh: PegObservation) => T {
   let last: string | undefined;
   let value: { readonly v: T } | undefined;
   return (sh) => {
@@ -43,7 +44,39 @@ function onChange<T>(key: (sh: BridgeShared) => string, f: (sh: BridgeShared) =>
   };
 }
 
-const tipKey = (sh: BridgeShared): string => `${sh.bitcoin.height}:${sh.bitcoin.blocks[sh.bitcoin.height]?.hash ?? ''}`;
+const tipKey = (sh: PegObservation): string => `${sh.bitcoin.height}:${sh.bitcoin.blocks[sh.bitcoin.height]?.hash ?? ''}`;
+
+/**
+ * What the checkers read of a confirmed transaction, worked out once per transaction object: the
+ * checks that scan Bitcoin's whole main chain at each new tip would otherwise hash and hex-encode
+ * every transaction of it again.
+ */
+interface TxFacts {
+  readonly id: string;
+  readonly outScripts: readonly string[];
+  readonly spends: readonly string[];
+  readonly vsize: number;
+}
+const txFacts = new WeakMap<bitcoin.Transaction, TxFacts>();
+function factsOf(sh: PegObservation, tx: bitcoin.Transaction): TxFacts {
+  let f = txFacts.get(tx);
+  if (f === undefined) {
+    f = { id: sh.bitcoin.idOf(tx), outScripts: tx.outs.map((o) => toHex(o.script)), spends: tx.ins.map((i) => outpointOf(i)), vsize: tx.virtualSize() };
+    txFacts.set(tx, f);
+  }
+  return f;
+}
+
+/** A burn's destination as an output script (hex), as Bitcoin's outputs name it. */
+const destinationScripts = new Map<string, string>();
+function destinationScript(destination: string): string {
+  let hex = destinationScripts.get(destination);
+  if (hex === undefined) {
+    hex = toHex(bitcoin.address.toOutputScript(destination, bitcoin.networks.regtest));
+    destinationScripts.set(destination, hex);
+  }
+  return hex;
+}
 
 /**
  * A deposit is minted only if it is a valid deposit and had the required confirmations when the
@@ -53,6 +86,9 @@ const tipKey = (sh: BridgeShared): string => `${sh.bitcoin.height}:${sh.bitcoin.
 export function mintedAfterConfirmations(o: InvariantOptions): Invariant<BridgeNodeView> {
   const judged = new Set<string>();
   const cursor = new AppendCursor();
+  let spec: ReturnType<typeof chainSetup>['spec'] | undefined;
+  // The ledger's deposits by outpoint (the first of each, as a search from the start finds it).
+  const byOutpoint = new Map<string, LedgerDeposit>();
   // Bitcoin's tip as it moved: at each change, the time and each deposit's confirmations then.
   const history: Array<{ at: number; key: string; confirmations: Map<string, number> }> = [];
   const confirmationsAt = (t: number, txid: string): number => {
@@ -68,26 +104,31 @@ export function mintedAfterConfirmations(o: InvariantOptions): Invariant<BridgeN
   return {
     name: 'minted-after-confirmations',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const key = tipKey(sh);
       if (history[history.length - 1]?.key !== key) {
-        const deposits = new Set(sh.ledger.deposits.map((d) => d.txid));
+        // Each deposit's depth in the main chain, from Bitcoin's index (the mempool counts as none).
         const confirmations = new Map<string, number>();
-        for (const { tx, height } of sh.bitcoin.confirmedTxs()) {
-          const id = tx.getId();
-          if (deposits.has(id)) confirmations.set(id, sh.bitcoin.height - height + 1);
+        for (const d of sh.ledger.deposits) {
+          const c = sh.bitcoin.confirmations(d.txid);
+          if (c !== undefined && c > 0) confirmations.set(d.txid, c);
         }
         history.push({ at: ctx.now, key, confirmations });
       }
-      const { slotDurationMs, genesisTimeMs } = chainSetup(o.scenario, ctx.nodes.map((n) => n.id)).spec;
+      spec ??= chainSetup(o.scenario, ctx.nodes.map((n) => n.id)).spec;
+      const { slotDurationMs, genesisTimeMs } = spec;
+      if (byOutpoint.size !== sh.ledger.deposits.length) {
+        byOutpoint.clear();
+        for (const d of sh.ledger.deposits) if (!byOutpoint.has(outpointKey(d.txid, d.vout))) byOutpoint.set(outpointKey(d.txid, d.vout), d);
+      }
       for (const n of honest(ctx)) {
         const problem = cursor.scan(n.id, n.incarnation, n.view.accepted, (r) => {
           const hash = toHex(r.hash);
           for (const k of n.view.mintedIn.get(hash) ?? []) {
             if (judged.has(`${hash}:${k}`)) continue;
             judged.add(`${hash}:${k}`);
-            const d = sh.ledger.deposits.find((x) => outpointKey(x.txid, x.vout) === k);
+            const d = byOutpoint.get(k);
             if (d === undefined || !d.valid) return `${n.id} accepted block ${r.height} minting ${k}, which is not a valid deposit`;
             const madeBy = Math.min(ctx.now, genesisTimeMs + (r.slot + 1) * slotDurationMs);
             const c = confirmationsAt(madeBy, d.txid);
@@ -112,7 +153,7 @@ export function mintedAsDeposited(): Invariant<BridgeNodeView> {
   return {
     name: 'minted-as-deposited',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       for (const n of honest(ctx)) {
         const el = n.view.execution;
@@ -177,7 +218,7 @@ export function depositsMinted(o: InvariantOptions): Invariant<BridgeNodeView> {
     name: 'deposits-minted',
     check(ctx) {
       if (!ctx.final) return undefined;
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const margin = o.scenario.bridge.confirmations + Math.ceil(o.livenessWindowMs / 2 / o.scenario.bridge.bitcoinBlockEveryMs);
       const due = sh.ledger.deposits.filter((d) => {
@@ -199,19 +240,36 @@ export function depositsMinted(o: InvariantOptions): Invariant<BridgeNodeView> {
 }
 
 /** What Bitcoin's main chain pays each burn's destination. */
-function payouts(sh: BridgeShared): Map<string, Array<{ txid: string; value: bigint; vsize: number }>> {
-  const out = new Map<string, Array<{ txid: string; value: bigint; vsize: number }>>();
-  const wanted = new Map(sh.ledger.burns.map((b) => [toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest)), b.destination]));
+type Payouts = Map<string, Array<{ txid: string; value: bigint; vsize: number }>>;
+
+function payouts(sh: PegObservation): Payouts {
+  const out: Payouts = new Map();
+  const wanted = new Map(sh.ledger.burns.map((b) => [destinationScript(b.destination), b.destination]));
   for (const { tx } of sh.bitcoin.confirmedTxs()) {
-    for (const o of tx.outs) {
-      const dest = wanted.get(toHex(o.script));
-      if (dest === undefined) continue;
+    const f = factsOf(sh, tx);
+    tx.outs.forEach((o, vout) => {
+      const dest = wanted.get(f.outScripts[vout] as string);
+      if (dest === undefined) return;
       const list = out.get(dest) ?? [];
-      list.push({ txid: sh.bitcoin.idOf(tx), value: o.value, vsize: tx.virtualSize() });
+      list.push({ txid: f.id, value: o.value, vsize: f.vsize });
       out.set(dest, list);
-    }
+    });
   }
   return out;
+}
+
+/**
+ * payouts, shared by the checkers of one world and recomputed when Bitcoin's tip or the set of
+ * burns changed (the value is only read).
+ */
+const payoutMemos = new WeakMap<PegObservation, { key: string; value: Payouts }>();
+function payoutsNow(sh: PegObservation): Payouts {
+  const key = `${tipKey(sh)}:${sh.ledger.burns.length}`;
+  const m = payoutMemos.get(sh);
+  if (m !== undefined && m.key === key) return m.value;
+  const value = payouts(sh);
+  payoutMemos.set(sh, { key, value });
+  return value;
 }
 
 /**
@@ -220,13 +278,12 @@ function payouts(sh: BridgeShared): Map<string, Array<{ txid: string; value: big
  * for the estimate's worst-case signature lengths).
  */
 export function burnsPaidOnceAndRight(): Invariant<BridgeNodeView> {
-  const compute = onChange(tipKey, payouts);
   return {
     name: 'burns-paid-once-and-right',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
-      const paid = compute(sh);
+      const paid = payoutsNow(sh);
       for (const b of sh.ledger.burns) {
         const list = paid.get(b.destination) ?? [];
         if (list.length > 1) return `burn ${b.id} paid ${list.length} times (${list.map((p) => p.txid.slice(0, 12)).join(', ')})`;
@@ -247,9 +304,9 @@ export function burnsPaid(o: InvariantOptions): Invariant<BridgeNodeView> {
     name: 'burns-paid',
     check(ctx) {
       if (!ctx.final) return undefined;
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
-      const paid = payouts(sh);
+      const paid = payoutsNow(sh);
       const cutoff = ctx.now - o.livenessWindowMs;
       const unpaid = sh.ledger.burns.find((b) => b.sentAtMs < cutoff && (paid.get(b.destination) ?? []).length === 0);
       if (unpaid !== undefined) return `burn ${unpaid.id} (sent at ${unpaid.sentAtMs} ms) was never paid`;
@@ -267,11 +324,16 @@ export function burnsPaid(o: InvariantOptions): Invariant<BridgeNodeView> {
 /** Governance never signed two different transactions spending one federation output. */
 export function noOutputSignedTwice(): Invariant<BridgeNodeView> {
   const compute = onChange(
-    (sh) => String(Object.keys(sh.governance.signer.signedState().signedTx).length),
+    (sh) => `${Object.keys(sh.governance.signer.signedState().signedTx).length}:${Object.keys(sh.governance.signer.signedState().voided ?? {}).length}`,
     (sh) => {
       const by = new Map<string, string>();
-      for (const [txid, hex] of Object.entries(sh.governance.signer.signedState().signedTx)) {
-        for (const i of bitcoin.Transaction.fromHex(hex).ins) {
+      const state = sh.governance.signer.signedState();
+      for (const [txid, hex] of Object.entries(state.signedTx)) {
+        const tx = bitcoin.Transaction.fromHex(hex);
+        // A transaction governance voided is left out only if Bitcoin shows it can never confirm;
+        // voiding one that still could is exactly a second spend that might confirm too.
+        if (state.voided?.[txid] !== undefined && sh.bitcoin.canNeverConfirm(tx)) continue;
+        for (const i of tx.ins) {
           const op = outpointOf(i);
           const other = by.get(op);
           if (other !== undefined && other !== txid) return `${op} signed into ${other.slice(0, 12)} and ${txid.slice(0, 12)}`;
@@ -284,7 +346,7 @@ export function noOutputSignedTwice(): Invariant<BridgeNodeView> {
   return {
     name: 'no-output-signed-twice',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       return sh === undefined ? undefined : compute(sh);
     },
   };
@@ -299,25 +361,29 @@ export function noOutputSignedTwice(): Invariant<BridgeNodeView> {
 export function federationConserved(): Invariant<BridgeNodeView> {
   const compute = onChange(tipKey, (sh) => {
     const feds: readonly Federation[] = sh.governance.signer.federations;
-    const isFed = (script: Uint8Array): boolean => feds.some((f) => equalBytes(f.scriptPubKey, script));
-    const burnByScript = new Map(sh.ledger.burns.map((b) => [toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest)), b]));
+    const fedScripts = new Set(feds.map((f) => toHex(f.scriptPubKey)));
+    const isFed = (script: string): boolean => fedScripts.has(script);
+    const burnByScript = new Map(sh.ledger.burns.map((b) => [destinationScript(b.destination), b]));
     const depositTxids = new Set(sh.ledger.deposits.map((d) => d.txid));
     const fedOutputs = new Map<string, bigint>();
     const paid = new Set<string>();
     let deposited = 0n;
     let sweepFees = 0n;
     for (const { tx } of sh.bitcoin.confirmedTxs()) {
-      const id = sh.bitcoin.idOf(tx);
+      const f = factsOf(sh, tx);
+      const id = f.id;
       if (depositTxids.has(id)) for (const d of sh.ledger.deposits) if (d.txid === id) deposited += d.amountSats;
-      const spent = tx.ins.map((i) => outpointOf(i)).filter((op) => fedOutputs.has(op));
+      const spent = f.spends.filter((op) => fedOutputs.has(op));
       if (spent.length > 0) {
         const inSum = spent.reduce((sum, op) => sum + (fedOutputs.get(op) as bigint), 0n);
         for (const op of spent) fedOutputs.delete(op);
         const outSum = tx.outs.reduce((sum, o) => sum + o.value, 0n);
         let payouts = 0;
-        for (const o of tx.outs) {
-          if (isFed(o.script)) continue;
-          const b = burnByScript.get(toHex(o.script));
+        for (let vout = 0; vout < tx.outs.length; vout++) {
+          const o = tx.outs[vout] as bitcoin.Transaction['outs'][number];
+          const script = f.outScripts[vout] as string;
+          if (isFed(script)) continue;
+          const b = burnByScript.get(script);
           if (b === undefined) return `federation transaction ${id.slice(0, 12)} pays ${o.value} satoshis to a script no burn named`;
           paid.add(b.id);
           payouts++;
@@ -325,7 +391,7 @@ export function federationConserved(): Invariant<BridgeNodeView> {
         if (payouts === 0) sweepFees += inSum - outSum;
       }
       tx.outs.forEach((o, vout) => {
-        if (isFed(o.script)) fedOutputs.set(`${id}:${vout}`, o.value);
+        if (isFed(f.outScripts[vout] as string)) fedOutputs.set(`${id}:${vout}`, o.value);
       });
     }
     let burned = 0n;
@@ -338,7 +404,7 @@ export function federationConserved(): Invariant<BridgeNodeView> {
   return {
     name: 'federation-conserved',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       return sh === undefined ? undefined : compute(sh);
     },
   };
@@ -374,7 +440,7 @@ export function oldOutputsSwept(o: InvariantOptions): Invariant<BridgeNodeView> 
     name: 'old-outputs-swept',
     check(ctx) {
       if (!ctx.final) return undefined;
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
       const old = sh.governance.signer.federations.slice(1);
       const margin = Math.ceil(o.livenessWindowMs / 2 / o.scenario.bridge.bitcoinBlockEveryMs);
@@ -394,29 +460,62 @@ export function oldOutputsSwept(o: InvariantOptions): Invariant<BridgeNodeView> 
  * or found it on Bitcoin.
  */
 export function pegOutsFinishedOncePaid(o: InvariantOptions): Invariant<BridgeNodeView> {
-  const compute = onChange(tipKey, payouts);
-  const since = new Map<string, number>();
+  // By node, then operation: when each unfinished operation was first seen paid and confirmed.
+  const since = new Map<string, Map<string, number>>();
   return {
     name: 'peg-outs-finished-once-paid',
     check(ctx) {
-      const sh = bridgeShared(ctx.shared);
+      const sh = pegObservation(ctx.shared);
       if (sh === undefined) return undefined;
-      const paid = compute(sh);
+      const paid = payoutsNow(sh);
       for (const n of honest(ctx)) {
+        let mine = since.get(n.id);
+        if (mine === undefined) {
+          mine = new Map();
+          since.set(n.id, mine);
+        }
         for (const op of n.view.bridge?.operations ?? []) {
-          const key = `${n.id}:${op.id}`;
           if (op.status === 'completed') {
-            since.delete(key);
+            if (mine.size > 0) mine.delete(op.id);
             continue;
           }
           const p = paid.get(op.destination)?.[0];
           if (p === undefined || (sh.bitcoin.confirmations(p.txid) ?? 0) < o.scenario.bridge.payoutConfirmations) continue;
-          const from = since.get(key) ?? ctx.now;
-          since.set(key, from);
+          const from = mine.get(op.id) ?? ctx.now;
+          mine.set(op.id, from);
           if (ctx.now - from > o.livenessWindowMs) return `${n.id}'s peg-out ${op.id} is still ${op.status} ${ctx.now - from} ms after its payout ${p.txid.slice(0, 12)} confirmed`;
         }
       }
       return undefined;
+    },
+  };
+}
+
+/**
+ * A rejected deposit's output (no valid OP_RETURN: never minted) belongs to its depositor, not to the
+ * peg: no payout, sweep or consolidation ever spends it. Only a refund may: one input, that output,
+ * and one output paying neither a federation nor a burn's destination.
+ */
+export function rejectedOutputsUnspent(): Invariant<BridgeNodeView> {
+  const compute = onChange(tipKey, (sh) => {
+    const rejected = new Set(sh.ledger.deposits.filter((d) => !d.valid).map((d) => outpointKey(d.txid, d.vout)));
+    if (rejected.size === 0) return undefined;
+    const feds: readonly Federation[] = sh.governance.signer.federations;
+    const burnScripts = new Set(sh.ledger.burns.map((b) => toHex(bitcoin.address.toOutputScript(b.destination, bitcoin.networks.regtest))));
+    for (const { tx } of sh.bitcoin.confirmedTxs()) {
+      const spent = tx.ins.map((i) => outpointOf(i)).find((op) => rejected.has(op));
+      if (spent === undefined) continue;
+      const out = tx.outs[0];
+      const refund = tx.ins.length === 1 && tx.outs.length === 1 && out !== undefined && !feds.some((f) => equalBytes(f.scriptPubKey, out.script)) && !burnScripts.has(toHex(out.script));
+      if (!refund) return `transaction ${sh.bitcoin.idOf(tx).slice(0, 12)} (${tx.ins.length} inputs, ${tx.outs.length} outputs) spends rejected deposit ${spent}, which is its depositor's to be refunded`;
+    }
+    return undefined;
+  });
+  return {
+    name: 'rejected-outputs-unspent',
+    check(ctx) {
+      const sh = pegObservation(ctx.shared);
+      return sh === undefined ? undefined : compute(sh);
     },
   };
 }

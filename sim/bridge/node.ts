@@ -27,5 +27,14 @@ export function buildBridgeNode(ctx: SimNodeContext) {
     minPegOutSats: BigInt(b.minPegOutSats),
     burns: sh.burnPool,
   });
-  return { system: chain.system, el: chain.el, view: (): BridgeNodeView => ({ ...chain.view(), bridge: chain.bridgeView(), execution: chain.el }) };
+  // Made anew only when the chain's or the bridge's view changed: checks run every few virtual
+  // milliseconds, and checkers skip work on a view they have already judged.
+  let last: { chain: ReturnType<typeof chain.view>; bridge: ReturnType<typeof chain.bridgeView>; view: BridgeNodeView } | undefined;
+  const view = (): BridgeNodeView => {
+    const c = chain.view();
+    const br = chain.bridgeView();
+    if (last === undefined || last.chain !== c || last.bridge !== br) last = { chain: c, bridge: br, view: { ...c, bridge: br, execution: chain.el } };
+    return last.view;
+  };
+  return { system: chain.system, el: chain.el, view };
 }

@@ -53,6 +53,9 @@ export function createBridgeShared(o: { scheduler: Scheduler; rng: Rng; scenario
     privateKeys: devMemberKeys('sim-federation-v1', b.members),
     threshold: b.threshold,
     store: new MemorySignedStore(),
+    // Governance's own Bitcoin node sees the one simulated Bitcoin.
+    chain: { tipHeight: () => bitcoin.height, hasTransaction: (txid) => bitcoin.confirmations(txid) !== undefined, isSpendable: (op) => bitcoin.isSpendable(op) },
+    voidAfterBlocks: b.confirmations,
     maxFeeSats: BigInt(b.maxFeeSats),
     bugs: o.bugs,
   });

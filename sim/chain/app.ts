@@ -50,10 +50,14 @@ export const chainApp: SimApp<ChainView> = {
       .catch(() => undefined);
   },
   faultActions: ['engine-syncing', 'engine-invalid', 'engine-down', 'engine-v3-fail'],
-  applyFault(node, action, active) {
+  applyFault(node, action, active, rng) {
     const el = node.persistent.get('el') as SimExecution | undefined;
     if (el === undefined) return;
-    if (action === 'engine-down') el.down = active;
+    if (action === 'engine-down') {
+      // Down is killed: it comes back without its newest blocks, as a SIGKILLed Geth does.
+      if (active) el.crash(rng.int(257));
+      el.down = active;
+    }
     else if (action === 'engine-v3-fail') el.v3Failing = active;
     else el.mode = active ? (action === 'engine-syncing' ? 'syncing' : 'invalid') : 'ok';
   },
@@ -72,6 +76,7 @@ export const chainApp: SimApp<ChainView> = {
     'rollout-rolls-back': rolloutRollsBack,
   },
   bugs: {
+    'chain-no-execution-repair': 'an execution client that comes back without its newest blocks is waited out (it answers SYNCING for ever) instead of being handed them again from disk',
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',

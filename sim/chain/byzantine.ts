@@ -69,12 +69,13 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
 
   /** In our own slot: a block on the best head whose payload forks off an older execution block. */
   /**
-   * A flood round every FLOOD_EVERY slots, timed on a slot boundary: just before it, blocks with
-   * unknown parents (each holds the receiving chain actor for a signature validation); just after
-   * it, more status messages than the chain actor's mailbox holds, so that they arrive while the
-   * slot tick waits behind the orphans.
+   * A flood round at most every FLOOD_EVERY slots, in one of our own slots, timed on its boundary:
+   * just before the slot ends, hundreds of signed siblings of our block (each holds the receiving
+   * chain actor for a signature validation before the equivocation shows; evidence against the
+   * proposer, so whoever passes it on is not penalised); just after, more status messages than the
+   * chain actor's mailbox holds, so that they arrive while the slot tick waits behind the siblings.
    */
-  const FLOOD_EVERY = 10;
+  const FLOOD_EVERY = 9;
   let orphansFor = -1;
   const flood = (): void => {
     if (best === undefined) return;
@@ -83,20 +84,20 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
     const toNext = slotStartMs(slot + 1, spec) - now;
     const sinceStart = now - slotStartMs(slot, spec);
     const honestOthers = others.filter((o) => !o.startsWith('byz'));
-    if ((slot + 1) % FLOOD_EVERY === 0 && toNext <= 250 && toNext > 100 && orphansFor !== slot + 1) {
+    const mine = proposerIndexFor(slot, spec.authorities.length) === myIndex;
+    if (mine && slot - orphansFor >= FLOOD_EVERY - 1 && toNext <= 250 && toNext > 100) {
+      const parent = best.message.slot === slot ? seen.get(toHex(best.message.parentHash)) : best;
+      if (parent === undefined || parent.message.slot >= slot) return;
       orphansFor = slot + 1;
-      for (let i = 0; i < 300; i++) {
-        const parentHash = new Uint8Array(32);
-        for (let j = 0; j < 32; j++) parentHash[j] = rng.int(256);
-        // Sent directly as unsolicited block responses: gossip validation ignores a block whose parent
-        // is unknown before it is relayed, but a response goes straight to the chain actor.
-        const orphan = encodeWire({ topic: 'block-response', block: { ...best, message: { ...best.message, parentHash, height: best.message.height + 2 } } });
-        for (const o of honestOthers) ctx.io.network.send(o, orphan);
+      for (let i = 0; i < 256; i++) {
+        // Sent directly as unsolicited block responses: gossipsub would relay one copy at most.
+        const sibling = encodeWire({ topic: 'block-response', block: blockOn(parent, slot, i, myIndex) });
+        for (const o of honestOthers) ctx.io.network.send(o, sibling);
       }
       ctx.sometimes('byzantine.flood-sent');
       return;
     }
-    if (slot % FLOOD_EVERY !== 0 || orphansFor !== slot || sinceStart >= 450) return;
+    if (slot !== orphansFor || sinceStart >= 450) return;
     const status = encodeWire({ topic: 'status', headHeight: best.message.height });
     for (let i = 0; i < 7_000; i++) for (const o of honestOthers) send(o, status);
   };

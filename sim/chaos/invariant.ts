@@ -25,6 +25,8 @@ export interface CheckContext<View> {
   readonly shared?: ReadonlyMap<string, unknown>;
   /** False while the network cuts messages from `from` to `to` (a partition, an isolation, a blocked link). */
   readonly linked?: (from: string, to: string) => boolean;
+  /** Changes whenever a cut starts or heals: what `linked` answers is the same while it does not. */
+  readonly cutsVersion?: number;
 }
 
 export interface Invariant<View> {

@@ -95,8 +95,12 @@ class BridgeNode {
   private readonly askedAt = new Map<string, number>();
   /** Federation outputs seen, to check witnesses of a transaction another node built. */
   private readonly utxoCache = new Map<string, FederationUtxo>();
-  /** Outputs governance says are already signed into other transactions. */
-  private readonly knownSpent = new Set<string>();
+  /**
+   * Outputs governance says are already signed into other transactions, with when it said so: kept
+   * out of new requests for a re-ask period only, since governance releases the inputs of a signed
+   * transaction a reorg made impossible.
+   */
+  private readonly knownSpent = new Map<string, number>();
   private federations: Federation[];
   private paused = false;
   private sweepInFlight: { readonly requestId: string; readonly askedAt: number; readonly inputs: readonly FederationUtxo[] } | undefined;
@@ -170,6 +174,8 @@ class BridgeNode {
     if (op.requestId !== undefined) this.byRequest.set(op.requestId, op.id);
     // Governance follows every peg-out's progress (status updates are best effort: the record is ours).
     if (before !== op.status) {
+      // The operator's trail of each peg-out (getpegout answers the current state only).
+      this.d.log?.(`peg-out ${op.id}: ${before ?? 'new'} -> ${op.status}${op.txid !== undefined ? ` (tx ${op.txid})` : ''}${op.attempts > 0 ? `, attempt ${op.attempts + 1}` : ''}`);
       // Governance's protocol has no refused state: a refusal is a failure that will not be retried.
       const status = op.status === 'refused' ? 'failed' : op.status;
       this.ctx.tell(this.stream, { type: 'send', message: { kind: 'status', messageId: `status:${op.id}:${op.status}:${op.attempts}`, pegId: op.id, status, detail: op.refusal?.reason ?? op.failure?.reason ?? op.txid ?? '' } });
@@ -256,7 +262,12 @@ class BridgeNode {
   }
 
   private reserved(): Set<string> {
-    const s = new Set(this.knownSpent);
+    const now = this.ctx.clock.now();
+    const s = new Set<string>();
+    for (const [op, at] of this.knownSpent) {
+      if (now - at < this.d.reaskAfterMs) s.add(op);
+      else this.knownSpent.delete(op);
+    }
     for (const o of this.ops.values()) {
       if (o.status === 'signature-requested' || o.status === 'signed' || o.status === 'broadcast') for (const i of o.inputs ?? []) s.add(`${i.txid}:${i.vout}`);
     }
@@ -506,7 +517,7 @@ class BridgeNode {
       if (r.conflictingTxHex !== undefined) {
         try {
           const other = bitcoin.Transaction.fromHex(r.conflictingTxHex);
-          for (const i of other.ins) this.knownSpent.add(outpointOf(i));
+          for (const i of other.ins) this.knownSpent.set(outpointOf(i), this.ctx.clock.now());
           // Governance already signed a sweep of these outputs that its requester never broadcast (it
           // crashed: sweeps are not persisted). Unless someone sends it, the outputs stay locked for
           // good; it pays only federations, so any node may, and Bitcoin checks its witnesses.
@@ -608,7 +619,7 @@ class BridgeNode {
       this.d.log?.(`peg-out ${op.id}: governance refused: ${r.reason}: ${r.detail}`);
       if (r.reason === 'input-already-signed' && r.conflictingTxHex !== undefined) {
         try {
-          for (const i of bitcoin.Transaction.fromHex(r.conflictingTxHex).ins) this.knownSpent.add(outpointOf(i));
+          for (const i of bitcoin.Transaction.fromHex(r.conflictingTxHex).ins) this.knownSpent.set(outpointOf(i), this.ctx.clock.now());
         } catch {
           // A conflict we cannot read: rebuilding with fresh UTXOs is still right.
         }

@@ -10,10 +10,13 @@
 // above its grace height are dropped. Every node then finds the same deposits, whenever it learned.
 import { type Deposit, outpointKey, scanDeposit } from '../bridge/deposit.ts';
 import type { Federation } from '../bridge/federation.ts';
+import { REJECTED_PREFIX, type RejectedDeposit, decodeRejected, encodeRejected, rejectedKey } from '../bridge/rejected-deposit.ts';
 import type { BitcoinClient } from '../io/bitcoin.ts';
+import type { StorageIO } from '../io/storage.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import { type BugSwitches, noBugs } from '../kernel/bugs.ts';
 import type { Ask } from '../kernel/message.ts';
+import { toHex } from '../types/hex.ts';
 
 export const pegInActorName = 'peg-in';
 
@@ -29,12 +32,30 @@ export type PegInMsg =
   | Ask<{ readonly type: 'verify'; readonly deposits: readonly Deposit[] }, { readonly ok: true } | { readonly ok: false; readonly reason: string }>
   | Ask<{ readonly type: 'stats' }, PegInStats>
   | Ask<{ readonly type: 'deposit'; readonly txid: string }, DepositLookup>
-  | Ask<{ readonly type: 'rejected-txids' }, readonly string[]>;
+  | Ask<{ readonly type: 'rejected-txids' }, readonly string[]>
+  /** Reads Bitcoin up to date, then names the rejected deposits (what the bridge must not spend). */
+  | Ask<{ readonly type: 'classified' }, { readonly rejected: readonly string[]; readonly upToDate: boolean }>
+  /** A rejected deposit's record and every federation known (what a refund is checked against). */
+  | Ask<{ readonly type: 'rejected-deposit'; readonly txid: string }, RejectedLookup>;
+
+/** What a refund is checked against: the rejected deposit (or whether it is a valid one), and every federation known. */
+export interface RejectedLookup {
+  readonly record: RejectedDeposit | undefined;
+  readonly valid: boolean;
+  readonly federations: readonly Federation[];
+}
 
 /** What the scanner knows of one Bitcoin transaction (getdeposit). */
 export type DepositLookup =
   | { readonly kind: 'found'; readonly deposits: readonly Deposit[]; readonly height: number; readonly confirmations: number }
-  | { readonly kind: 'rejected'; readonly reason: string; readonly detail: string; readonly height: number; readonly confirmations: number }
+  | {
+      readonly kind: 'rejected';
+      readonly reason: string;
+      readonly detail: string;
+      readonly height: number;
+      readonly confirmations: number;
+      readonly outputs?: RejectedDeposit['outputs'];
+    }
   | { readonly kind: 'unknown'; readonly scannedHeight: number };
 
 export interface PegInStats {
@@ -54,6 +75,8 @@ export interface PegInDeps {
   readonly pollEveryMs: number;
   readonly sometimes: (probe: string) => void;
   readonly log?: (line: string) => void;
+  /** Where rejected deposits are kept (peg/rejected/…); memory only when absent (unit tests). */
+  readonly storage?: StorageIO;
 }
 
 export function pegInActor(d: PegInDeps): ActorSpec<PegInMsg> {
@@ -79,9 +102,13 @@ class PegInNode {
   private readonly scanned: string[] = [];
   private readonly found = new Map<string, FoundDeposit>();
   private readonly rejected: Record<string, number> = {};
-  /** Rejected deposits by txid (what getdeposit answers), bounded. */
-  private readonly rejectedTx = new Map<string, { reason: string; detail: string; height: number }>();
+  /**
+   * Rejected deposits by txid (what getdeposit answers, and whose outputs the bridge never spends),
+   * as kept on disk. Not bounded: each one cost its sender a Bitcoin fee and an output above dust.
+   */
+  private readonly rejectedTx = new Map<string, RejectedDeposit>();
   private tip = 0;
+  private lastScanOk = false;
   private scanning: Promise<void> | undefined;
 
   constructor(
@@ -120,7 +147,13 @@ class PegInNode {
 
   behavior() {
     return {
-      onStart: () => {
+      onStart: async () => {
+        // Known again before the first scan: until Bitcoin is read anew their outputs stay apart.
+        for (const [, v] of (await this.d.storage?.scan(REJECTED_PREFIX)) ?? []) {
+          const r = decodeRejected(v);
+          if (r !== undefined) this.rejectedTx.set(r.txid, r);
+        }
+        if (this.rejectedTx.size > 0) this.d.sometimes('pegin.rejected-recovered');
         this.ctx.self.tell({ type: 'poll' });
       },
       handlers: {
@@ -145,13 +178,27 @@ class PegInNode {
           const first = deposits[0];
           if (first !== undefined) return { kind: 'found', deposits: deposits.map((f) => f.deposit), height: first.height, confirmations: this.tip - first.height + 1 };
           const r = this.rejectedTx.get(m.txid);
-          if (r !== undefined) return { kind: 'rejected', ...r, confirmations: this.tip - r.height + 1 };
+          if (r !== undefined) return { kind: 'rejected', reason: r.reason, detail: r.detail, height: r.height, outputs: r.outputs, confirmations: Math.max(0, this.tip - r.height + 1) };
           return { kind: 'unknown', scannedHeight: this.d.startHeight + this.scanned.length - 1 };
         },
-        'rejected-txids': (): readonly string[] => [...this.rejectedTx.keys()],
+        'rejected-txids': (): readonly string[] => this.rejectedTxids(),
+        classified: async () => {
+          await this.scanUpToDate();
+          return { rejected: this.rejectedTxids(), upToDate: this.lastScanOk };
+        },
+        'rejected-deposit': (m: { txid: string }): RejectedLookup => ({
+          record: this.rejectedTx.get(m.txid),
+          valid: [...this.found.values()].some((f) => f.deposit.txid === m.txid),
+          federations: this.known.map((k) => k.federation),
+        }),
         stats: (): PegInStats => ({ scannedHeight: this.d.startHeight + this.scanned.length - 1, tip: this.tip, found: this.found.size, rejected: { ...this.rejected } }),
       },
     };
+  }
+
+  private rejectedTxids(): string[] {
+    // Planted bug: the bridge is told of no rejected deposit, so payouts and consolidations spend them.
+    return (this.d.bugs ?? noBugs).has('pegout-spend-rejected-deposits') ? [] : [...this.rejectedTx.keys()];
   }
 
   private isConfirmed(x: Deposit): boolean {
@@ -169,7 +216,13 @@ class PegInNode {
   /** One scan at a time; a caller arriving mid-scan waits for it. */
   private scan(): Promise<void> {
     this.scanning ??= this.scanOnce()
-      .catch(() => this.d.sometimes('pegin.bitcoin-unavailable'))
+      .then(() => {
+        this.lastScanOk = true;
+      })
+      .catch(() => {
+        this.lastScanOk = false;
+        this.d.sometimes('pegin.bitcoin-unavailable');
+      })
       .finally(() => {
         this.scanning = undefined;
       });
@@ -190,7 +243,9 @@ class PegInNode {
       if (h <= tip && (await this.d.bitcoin.getBlockHash(h)) === this.scanned[this.scanned.length - 1]) break;
       this.scanned.pop();
       for (const [k, f] of this.found) if (f.height === h) this.found.delete(k);
-      for (const [k, r] of this.rejectedTx) if (r.height === h) this.rejectedTx.delete(k);
+      const gone = [...this.rejectedTx.values()].filter((r) => r.height === h).map((r) => r.txid);
+      await this.d.storage?.write(gone.map((txid) => ({ type: 'del' as const, key: rejectedKey(txid) })), { sync: true });
+      for (const txid of gone) this.rejectedTx.delete(txid);
       this.d.sometimes('pegin.reorg-rewound');
     }
     const late = this.rescanFor.splice(0);
@@ -199,20 +254,40 @@ class PegInNode {
       for (let i = 0; i < this.scanned.length; i++) {
         const h = this.d.startHeight + i;
         const feds = late.filter((f) => h <= this.validUntil(f));
-        if (feds.length > 0) this.scanBlock(h, await this.d.bitcoin.getBlock(this.scanned[i] as string), feds, false);
+        if (feds.length > 0) await this.keep(this.scanBlock(h, await this.d.bitcoin.getBlock(this.scanned[i] as string), feds, false));
       }
     }
     for (let h = this.d.startHeight + this.scanned.length; h <= tip; h++) {
       const block = await this.d.bitcoin.getBlock(await this.d.bitcoin.getBlockHash(h));
-      this.scanBlock(h, block, this.federationsAt(h), true);
+      // Kept before the block counts as scanned: a crash in between scans it again.
+      await this.keep(this.scanBlock(h, block, this.federationsAt(h), true));
       this.scanned.push(block.hash);
     }
     this.tip = tip;
   }
 
-  /** Records the deposits to `feds` in one block; rejections are counted on the first scan only. */
-  private scanBlock(h: number, block: { readonly txs: readonly Uint8Array[] }, feds: readonly Federation[], first: boolean): void {
+  /** Writes rejected deposits not yet on disk (synced), then knows them. */
+  private async keep(found: readonly RejectedDeposit[]): Promise<void> {
+    const fresh = found.filter((r) => {
+      const had = this.rejectedTx.get(r.txid);
+      return had === undefined || had.height !== r.height || had.outputs.length !== r.outputs.length;
+    });
+    if (fresh.length === 0) return;
+    await this.d.storage?.write(fresh.map((r) => ({ type: 'put' as const, key: rejectedKey(r.txid), value: encodeRejected(r) })), { sync: true });
+    for (const r of fresh) {
+      const had = this.rejectedTx.has(r.txid);
+      this.rejectedTx.set(r.txid, r);
+      if (!had) this.d.log?.(`peg-in ${r.txid} rejected: ${r.reason}: ${r.detail}`);
+    }
+  }
+
+  /**
+   * The deposits to `feds` in one block are recorded; the rejected ones are returned for keep().
+   * Rejections are counted on the first scan only.
+   */
+  private scanBlock(h: number, block: { readonly txs: readonly Uint8Array[] }, feds: readonly Federation[], first: boolean): RejectedDeposit[] {
     const all = this.known.map((k) => k.federation);
+    const rejected: RejectedDeposit[] = [];
     for (const raw of block.txs) {
       const r = scanDeposit(raw, feds, all);
       if (r.kind === 'deposits') {
@@ -223,11 +298,15 @@ class PegInNode {
         this.d.sometimes('pegin.deposit-found');
       } else if (r.kind === 'rejected' && first) {
         this.rejected[r.reason] = (this.rejected[r.reason] ?? 0) + 1;
-        if (this.rejectedTx.size >= 10_000) this.rejectedTx.delete(this.rejectedTx.keys().next().value as string);
-        this.rejectedTx.set(r.txid, { reason: r.reason, detail: r.detail, height: h });
         this.d.sometimes(`pegin.rejected.${r.reason}`);
-        this.d.log?.(`peg-in ${r.txid} rejected: ${r.reason}: ${r.detail}`);
+        if (r.outputs.length > 0) rejected.push({ txid: r.txid, reason: r.reason, detail: r.detail, height: h, outputs: r.outputs, txHex: toHex(raw) });
+      } else if (r.kind === 'rejected' && r.outputs.length > 0) {
+        // Rescanned for a federation learned late: its outputs to that federation are kept apart too.
+        const had = this.rejectedTx.get(r.txid);
+        const outputs = [...(had?.outputs ?? []), ...r.outputs.filter((o) => had?.outputs.some((x) => x.vout === o.vout) !== true)];
+        rejected.push({ txid: r.txid, reason: r.reason, detail: r.detail, height: h, outputs, txHex: toHex(raw) });
       }
     }
+    return rejected;
   }
 }

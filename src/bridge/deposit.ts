@@ -30,7 +30,14 @@ export type DepositScan =
   /** The federation spending its own outputs (a peg-out, a sweep): its outputs to us are change. */
   | { readonly kind: 'federation-spend' }
   | { readonly kind: 'deposits'; readonly deposits: readonly Deposit[] }
-  | { readonly kind: 'rejected'; readonly txid: string; readonly reason: DepositRejection; readonly detail: string };
+  | {
+      readonly kind: 'rejected';
+      readonly txid: string;
+      readonly reason: DepositRejection;
+      readonly detail: string;
+      /** The outputs paying a federation: never minted, kept apart for a refund. */
+      readonly outputs: ReadonlyArray<{ readonly vout: number; readonly amountSats: bigint; readonly federationVersion: number }>;
+    };
 
 const OP_RETURN = bitcoin.opcodes.OP_RETURN as number;
 const dec = new TextDecoder('utf-8', { fatal: false });
@@ -53,7 +60,7 @@ export function scanDeposit(tx: bitcoin.Transaction | Uint8Array, federations: r
   try {
     t = tx instanceof Uint8Array ? bitcoin.Transaction.fromBuffer(tx) : tx;
   } catch (err) {
-    return { kind: 'rejected', txid: '?', reason: DepositRejection.UNDECODABLE_TX, detail: (err as Error).message };
+    return { kind: 'rejected', txid: '?', reason: DepositRejection.UNDECODABLE_TX, detail: (err as Error).message, outputs: [] };
   }
   if (t.ins.some((i) => i.witness.length > 0 && known.some((f) => equalBytes(f.witnessScript, i.witness[i.witness.length - 1] as Uint8Array)))) {
     return { kind: 'federation-spend' };
@@ -71,11 +78,12 @@ export function scanDeposit(tx: bitcoin.Transaction | Uint8Array, federations: r
   });
   if (paying.length === 0) return { kind: 'not-a-deposit' };
   const txid = t.getId();
-  if (opReturns.length === 0) return { kind: 'rejected', txid, reason: DepositRejection.MISSING_OP_RETURN, detail: 'pays the federation without an OP_RETURN naming an EVM address' };
-  if (opReturns.length > 1) return { kind: 'rejected', txid, reason: DepositRejection.SEVERAL_OP_RETURNS, detail: `${opReturns.length} OP_RETURN outputs: which address to mint to is ambiguous` };
+  const outputs = paying.map((p) => ({ vout: p.vout, amountSats: p.value, federationVersion: p.version }));
+  if (opReturns.length === 0) return { kind: 'rejected', txid, outputs, reason: DepositRejection.MISSING_OP_RETURN, detail: 'pays the federation without an OP_RETURN naming an EVM address' };
+  if (opReturns.length > 1) return { kind: 'rejected', txid, outputs, reason: DepositRejection.SEVERAL_OP_RETURNS, detail: `${opReturns.length} OP_RETURN outputs: which address to mint to is ambiguous` };
   const addr = evmAddressOf(opReturns[0] as Uint8Array);
-  if (!addr.ok) return { kind: 'rejected', txid, reason: DepositRejection.MALFORMED_OP_RETURN, detail: addr.detail };
-  if (paying.every((p) => p.value === 0n)) return { kind: 'rejected', txid, reason: DepositRejection.ZERO_AMOUNT, detail: 'pays the federation 0 satoshis' };
+  if (!addr.ok) return { kind: 'rejected', txid, outputs, reason: DepositRejection.MALFORMED_OP_RETURN, detail: addr.detail };
+  if (paying.every((p) => p.value === 0n)) return { kind: 'rejected', txid, outputs, reason: DepositRejection.ZERO_AMOUNT, detail: 'pays the federation 0 satoshis' };
   return {
     kind: 'deposits',
     deposits: paying.filter((p) => p.value > 0n).map((p) => ({ txid, vout: p.vout, amountSats: p.value, evmAddress: addr.address, federationVersion: p.version })),

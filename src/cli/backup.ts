@@ -2,20 +2,13 @@
 // authenticated with rpc.adminTokenFile) to write a consistent backup; the node never stops.
 // `alys restore --from FILE --data-dir DIR [--force]`: verifies every checksum, then restores.
 import { resolve } from 'node:path';
+import { loadConfigArg } from './config-arg.ts';
 import { UsageError, parseStrict } from './errors.ts';
 
 export async function backupCommand(argv: string[], print: (line: string) => void): Promise<number> {
   const { values } = parseStrict(argv, { config: { type: 'string' }, out: { type: 'string' } }, 'alys backup --config <node.json> --out <file>');
   if (values.config === undefined || values.out === undefined) throw new UsageError('usage: alys backup --config <node.json> --out <file>');
-  const { loadNodeConfig } = await import('../io/prod/node-config-file.ts');
-  const { ConfigError } = await import('../node/config.ts');
-  let config;
-  try {
-    config = loadNodeConfig(values.config);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
+  const config = await loadConfigArg(values.config);
   if (config.rpc.adminTokenFile === undefined) throw new UsageError(`${values.config}: rpc.adminTokenFile is not set; a backup needs the admin token`);
   const { requestBackup } = await import('../io/prod/backup-files.ts');
   const { BackupError } = await import('../node/backup-format.ts');

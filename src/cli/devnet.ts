@@ -11,13 +11,26 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: { nodes: { type: 'string' }, duration: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, simulated: { type: 'boolean', default: false } },
+      options: {
+        nodes: { type: 'string' },
+        duration: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        simulated: { type: 'boolean', default: false },
+        'no-users': { type: 'boolean', default: false },
+        nemesis: { type: 'boolean', default: false },
+        record: { type: 'string' },
+      },
     }));
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys devnet [--nodes 3] [--duration 5m] [--simulated]`);
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys devnet [--nodes 3] [--duration 5m] [--simulated] [--no-users] [--record DIR] | --nemesis [--seed S] [--duration 10m] [--json]`);
   }
   const nodes = values.nodes === undefined ? 3 : parsePositiveInt(values.nodes, '--nodes');
   const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
+  if (values.nemesis === true) {
+    const { nemesisCommand } = await import('../../harness/nemesis/cli.ts');
+    return nemesisCommand({ nodes, seed: values.seed, duration: values.duration, json: values.json === true, simulated: values.simulated === true }, print);
+  }
   let stop: () => void = () => undefined;
   const stopSignal = new Promise<void>((r) => {
     stop = r;
@@ -28,15 +41,17 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
   if (binariesReady() && values.simulated !== true) {
     print(`alys devnet: running ${nodes} Alys authorities on real components: one Geth each, btcd (regtest), the governance server, over libp2p. Ctrl-C stops it.`);
     const { runRealDevnet } = await import('../../harness/devnet.ts');
-    return runRealDevnet({ nodes, durationMs, print, stopSignal });
+    return runRealDevnet({ nodes, durationMs, print, stopSignal, users: values['no-users'] !== true, ...(values.record !== undefined ? { recordDir: values.record } : {}) });
   }
+  if (values.record !== undefined) throw new UsageError('--record records real nodes: it needs Geth and btcd built (npm run harness:build); a simulated run is reproduced from its seed');
   const { runRealtime } = await import('../../sim/realtime.ts');
   const { parseScenario } = await import('../../sim/scenario.ts');
   print(
     'alys devnet: Geth and btcd are not built here (npm run harness:build builds them from harness/go/go.mod, about 5 minutes once);\n' +
       `running ${nodes} Alys authorities on the simulated world in real time (simulated execution client, AuxPow miner, Bitcoin and governance, with users depositing and burning). Ctrl-C stops it.`,
   );
-  const scenario = parseScenario({ name: 'devnet', app: 'bridge', nodes, durationMs: durationMs ?? 3_600_000, network: { latencyMs: 20, jitterMs: 10 } });
+  // --no-users: Bitcoin blocks still come, but nobody deposits or burns.
+  const scenario = parseScenario({ name: 'devnet', app: 'bridge', nodes, durationMs: durationMs ?? 3_600_000, network: { latencyMs: 20, jitterMs: 10 }, ...(values['no-users'] === true ? { bridge: { workloadUntilMs: 0 } } : {}) });
   const final = await runRealtime({
     scenario,
     seed: Number(values.seed ?? 1),

@@ -32,19 +32,13 @@ export function parseDuration(text: string, flag = '--duration'): number {
 
 type Options = Parameters<typeof parseArgs>[0] extends infer C ? (C extends { options?: infer O } ? NonNullable<O> : never) : never;
 
-/** Strict option parsing: an unknown or malformed option is a UsageError naming it, with the usage line. */
-export function parseStrict<const O extends Options>(argv: string[], options: O, usage: string) {
+/**
+ * Strict option parsing: an unknown or malformed option is a UsageError naming it, with the usage line.
+ * `operands`: the command also takes plain arguments (`alys replay <dir>`); otherwise one is refused.
+ */
+export function parseStrict<const O extends Options>(argv: string[], options: O, usage: string, o: { readonly operands?: boolean } = {}) {
   try {
-    return parseArgs({ args: argv, strict: true, options });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${usage}`);
-  }
-}
-
-/** parseStrict for commands that also take operands (`alys replay <dir>`). */
-export function parseStrictWithOperands<const O extends Options>(argv: string[], options: O, usage: string) {
-  try {
-    return parseArgs({ args: argv, strict: true, allowPositionals: true, options });
+    return parseArgs({ args: argv, strict: true, allowPositionals: o.operands === true, options });
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${usage}`);
   }

@@ -13,7 +13,7 @@ commands:
   status     alys status [--rpc <url> | --config <node.json>] [--json]: a running node's status
   backup     alys backup --config <node.json> --out <file>: back up a running node
   restore    alys restore --from <file> --data-dir <dir> [--force]
-  bench      benchmarks: alys bench kernel | sync | governance | sim [--json] …
+  bench      benchmarks: alys bench kernel | sync | governance | sim | swarm [--json] …
   help       this text`;
 
 export async function main(argv: string[], print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -74,7 +74,11 @@ export async function main(argv: string[], print: (line: string) => void = (l) =
           const { benchSim } = await import('../../bench/sim-bench.ts');
           return await benchSim(args);
         }
-        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync | governance | sim`);
+        if (what === 'swarm') {
+          const { benchSwarm } = await import('../../bench/swarm-bench.ts');
+          return await benchSwarm(args);
+        }
+        throw new UsageError(`unknown benchmark '${what ?? ''}': alys bench kernel | sync | governance | sim | swarm`);
       }
       case undefined:
       case 'help':

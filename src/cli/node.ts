@@ -2,20 +2,14 @@
 // peer id and listen addresses, for scripts and the devnet) and stops cleanly on SIGINT/SIGTERM. A
 // node that cannot start says why in one line (exit status 2 for what the operator can fix: the
 // config, a port in use, a locked data directory, an unreachable execution client) and exits.
+import { loadConfigArg } from './config-arg.ts';
 import { UsageError, parseStrict } from './errors.ts';
 
 export async function nodeCommand(argv: string[], print: (line: string) => void): Promise<number> {
   const { values } = parseStrict(argv, { config: { type: 'string' }, record: { type: 'string' } }, 'alys node --config <file> [--record <dir>]');
   if (values.config === undefined) throw new UsageError('usage: alys node --config <file> (environment ALYS_<SECTION>__<FIELD> overrides a field)');
+  const config = await loadConfigArg(values.config);
   const { ConfigError } = await import('../node/config.ts');
-  const { loadNodeConfig } = await import('../io/prod/node-config-file.ts');
-  let config;
-  try {
-    config = loadNodeConfig(values.config);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
   const { StartupError, exitIfStuck, startNode } = await import('../io/prod/node-runtime.ts');
   let running;
   try {

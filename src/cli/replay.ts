@@ -2,12 +2,12 @@
 // again on the deterministic scheduler, against the recorded inputs, and says whether every output
 // was the same. Exit status 0 when it matches, 1 at the first divergence (printed with both
 // versions), 2 for a recording that cannot be read (one line naming the file and the offset).
-import { UsageError, parseStrictWithOperands } from './errors.ts';
+import { UsageError, parseStrict } from './errors.ts';
 
 const usage = 'alys replay <dir> [--json] [--key-file <authority key file>]';
 
 export async function replayCommand(argv: string[], print: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseStrictWithOperands(argv, { json: { type: 'boolean' }, 'key-file': { type: 'string' } }, usage);
+  const { values, positionals } = parseStrict(argv, { json: { type: 'boolean' }, 'key-file': { type: 'string' } }, usage, { operands: true });
   const [dir, ...rest] = positionals;
   if (dir === undefined || rest.length > 0) throw new UsageError(`usage: ${usage}`);
   const { readRecording } = await import('../io/prod/record/journal-reader.ts');

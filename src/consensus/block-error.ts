@@ -23,6 +23,14 @@ export const BlockErrorCode = {
   PAYLOAD_TIMESTAMP_NOT_SLOT: 'BLOCK_ERROR_PAYLOAD_TIMESTAMP_NOT_SLOT',
   /** The payload's timestamp is not after the parent payload's. */
   PAYLOAD_TIMESTAMP_NOT_INCREASING: 'BLOCK_ERROR_PAYLOAD_TIMESTAMP_NOT_INCREASING',
+  /** The proof of work's range is not on our chain (yet): we are behind, it cannot be judged. */
+  AUXPOW_RANGE_UNKNOWN: 'BLOCK_ERROR_AUXPOW_RANGE_UNKNOWN',
+  /** The block's deposits are not confirmed on our view of Bitcoin (yet), or it cannot be asked. */
+  PEG_INS_UNCONFIRMED: 'BLOCK_ERROR_PEG_INS_UNCONFIRMED',
+  /** The execution client did not answer (down, too slow): not the block's fault. */
+  EXECUTION_UNAVAILABLE: 'BLOCK_ERROR_EXECUTION_UNAVAILABLE',
+  /** The execution client is syncing and cannot judge the payload yet. */
+  EXECUTION_SYNCING: 'BLOCK_ERROR_EXECUTION_SYNCING',
 } as const;
 
 export type BlockErrorCode = (typeof BlockErrorCode)[keyof typeof BlockErrorCode];
@@ -40,6 +48,15 @@ export interface BlockErrorDataByCode {
   readonly BLOCK_ERROR_SLOT_NOT_INCREASING: { readonly parentSlot: number; readonly slot: number };
   readonly BLOCK_ERROR_FUTURE_SLOT: { readonly currentSlot: number; readonly slot: number };
   readonly BLOCK_ERROR_WRONG_PROPOSER: { readonly slot: number; readonly expected: number; readonly actual: number };
+  readonly BLOCK_ERROR_TOO_MANY_WITHOUT_POW: { readonly height: number; readonly finalizedHeight: number; readonly max: number };
+  readonly BLOCK_ERROR_BAD_AUXPOW: { readonly rangeStart: string; readonly rangeEnd: string; readonly reason: string };
+  readonly BLOCK_ERROR_AUXPOW_RANGE_UNKNOWN: { readonly rangeStart: string; readonly rangeEnd: string };
+  readonly BLOCK_ERROR_INVALID_PEG_IN: { readonly pegIns: number; readonly reason: string };
+  readonly BLOCK_ERROR_PEG_INS_UNCONFIRMED: { readonly pegIns: number };
+  readonly BLOCK_ERROR_EXECUTION_INVALID: { readonly payloadHash: string; readonly validationError: string };
+  readonly BLOCK_ERROR_EXECUTION_UNAVAILABLE: { readonly payloadHash: string };
+  readonly BLOCK_ERROR_EXECUTION_SYNCING: { readonly payloadHash: string };
+  readonly BLOCK_ERROR_EQUIVOCATION: { readonly proposerIndex: number; readonly slot: number };
 }
 
 export type BlockErrorData<C extends BlockErrorCode = BlockErrorCode> = C extends keyof BlockErrorDataByCode ? BlockErrorDataByCode[C] : undefined;
@@ -75,6 +92,10 @@ export function policyFor(code: BlockErrorCode): BlockErrorPolicy {
     case BlockErrorCode.SLOT_NOT_INCREASING:
       return { penalty: -5, requestParent: false, retryLater: false };
     case BlockErrorCode.TOO_MANY_WITHOUT_POW:
+    case BlockErrorCode.AUXPOW_RANGE_UNKNOWN:
+    case BlockErrorCode.PEG_INS_UNCONFIRMED:
+    case BlockErrorCode.EXECUTION_UNAVAILABLE:
+    case BlockErrorCode.EXECUTION_SYNCING:
       return { penalty: 0, requestParent: false, retryLater: true };
     case BlockErrorCode.WRONG_HEIGHT:
     case BlockErrorCode.WRONG_PROPOSER:

@@ -1,6 +1,7 @@
 // What Alys and Anduro Governance say to each other, in domain form. proto/governance.proto carries
 // the same messages on the wire (src/governance/wire.ts converts); the simulated governance of
 // src/io/sim speaks these directly. Amounts are satoshis as bigint; bytes travel as lowercase hex.
+import type { RefundClaim } from '../bridge/refund-proof.ts';
 
 /** One input of a transaction to sign: a federation output, with what its sighash commits to. */
 export interface SignInput {
@@ -27,6 +28,8 @@ export interface SignatureRequest {
   readonly inputs: readonly SignInput[];
   /** The registered peg-outs this transaction pays, one output each, in output order. */
   readonly pegOutIds: readonly string[];
+  /** Set for the refund of a rejected deposit: the depositor's proof (src/bridge/refund-proof.ts). */
+  readonly refund?: RefundClaim;
 }
 
 export type SignatureResponse =
@@ -56,7 +59,9 @@ export type RefusalReason =
   | 'unexpected-output'
   | 'fee-too-high'
   | 'paused'
-  | 'unauthenticated';
+  | 'unauthenticated'
+  /** A refund whose proof does not hold, or whose output is not a rejected deposit's. */
+  | 'bad-refund';
 
 export interface FederationUpdate {
   readonly version: number;

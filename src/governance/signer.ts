@@ -13,6 +13,7 @@ import { outpointOf } from '../bridge/pegout-tx.ts';
 import { SIGHASH_ALL, assembleWitness, sighash } from '../bridge/witness.ts';
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
 import type { FederationUpdate, PegOutRegistration, RefusalReason, SignatureRequest, SignatureResponse } from './messages.ts';
+import { refundRefusal } from './refund-policy.ts';
 
 const ECPair = ECPairFactory(ecc);
 
@@ -25,6 +26,11 @@ export interface SignedState {
   /** txid → signed transaction hex (with witnesses), to answer a repeated request identically. */
   readonly signedTx: Record<string, string>;
   readonly pegOuts: Record<string, { destination: string; amountSats: string; burnTxHash: string }>;
+  /**
+   * txid → Bitcoin height at which a signed transaction was voided: it could never confirm (an input
+   * of it had been gone for voidAfterBlocks), so its peg-outs and its other inputs were released.
+   */
+  readonly voided?: Record<string, number>;
 }
 
 export interface SignedStore {
@@ -56,6 +62,28 @@ export interface SignerOptions {
   readonly bugs?: BugSwitches;
   /** Rotations already made (oldest first), replayed at start so a restarted governance keeps its history. */
   readonly rotations?: readonly FederationRotation[];
+  /** Governance's view of Bitcoin; none: a signed transaction is never voided. */
+  readonly chain?: SignedTxChainView;
+  /**
+   * Bitcoin blocks a signed transaction must have been unable to confirm (not in the chain or mempool,
+   * an input gone) before it is voided: as deep as a deposit must be before it is minted, so only a
+   * reorg deeper than the peg already trusts could bring it back. Default 6.
+   */
+  readonly voidAfterBlocks?: number;
+}
+
+/**
+ * What governance sees of Bitcoin through its own node: enough to tell that a transaction it signed
+ * can never confirm (a reorg double-spent an output it spends), so that a peg-out it paid can be paid
+ * again from outputs that exist. Without one, what was signed stays signed for good.
+ */
+export interface SignedTxChainView {
+  /** Height of Bitcoin's main chain. */
+  tipHeight(): number;
+  /** Whether the transaction is in the main chain or the mempool. */
+  hasTransaction(txid: string): boolean;
+  /** Whether the output (txid:vout) exists in the main chain or the mempool and nothing there spends it. */
+  isSpendable(outpoint: string): boolean;
 }
 
 /** A later federation: its members' keys, and until which Bitcoin height the earlier addresses still count. */
@@ -78,6 +106,8 @@ export class FederationSigner {
   private keyrings: Keyring[];
   private state: SignedState;
   private paused = false;
+  /** Signed transactions seen unable to confirm: txid → Bitcoin height first seen so (not persisted: a restart waits again). */
+  private readonly deadSince = new Map<string, number>();
 
   constructor(private readonly o: SignerOptions) {
     this.keyrings = [keyring(o.privateKeys, o.threshold, o.network, o.version ?? 1, 0)];
@@ -147,6 +177,7 @@ export class FederationSigner {
     // federation's outputs on it) asks what was signed for these peg-outs. Answering with a
     // transaction already signed releases no new signature, so it is allowed even while paused.
     if (req.txHex === '') {
+      for (const id of req.pegOutIds) this.voidIfDead(this.state.paidBy[id]);
       const paidBy = req.pegOutIds.map((id) => this.state.paidBy[id]);
       const first = paidBy[0];
       if (first !== undefined && paidBy.every((t) => t === first)) return this.answer(req.requestId, first);
@@ -162,6 +193,11 @@ export class FederationSigner {
     if (tx.ins.length === 0 || req.inputs.length !== tx.ins.length) return refuse('malformed-transaction', `${req.inputs.length} input descriptions for ${tx.ins.length} inputs`);
     if (tx.ins.some((i) => i.witness.length > 0)) return refuse('malformed-transaction', 'the transaction already carries witnesses');
     const txid = tx.getId();
+    // What this request conflicts with may be a transaction a reorg killed: released first, so the
+    // peg-out is paid again from outputs that exist instead of by a payout that can never confirm.
+    for (const id of req.pegOutIds) if (this.state.paidBy[id] !== txid) this.voidIfDead(this.state.paidBy[id]);
+    for (const i of tx.ins) if (this.state.spentBy[outpointOf(i)] !== txid) this.voidIfDead(this.state.spentBy[outpointOf(i)]);
+    if (req.refund !== undefined) return this.signRefund(req, tx, refuse);
     // The same peg-outs already paid by a signed transaction: answer with that one, identically.
     // The planted bug governance-forget-signed consults no record of what was signed before.
     const forget = this.o.bugs?.has('governance-forget-signed') === true;
@@ -173,6 +209,7 @@ export class FederationSigner {
         return refuse('input-already-signed', `peg-outs of this request are already paid by ${first}`, this.state.signedTx[first]);
       }
     }
+    if (this.state.voided?.[txid] !== undefined) return refuse('input-already-signed', `${txid} was voided: it can never confirm`);
     if (this.state.signedTx[txid] !== undefined) return this.answer(req.requestId, txid);
     // Inputs: federation outputs only, never one already signed into another transaction.
     const rings: Keyring[] = [];
@@ -238,6 +275,19 @@ export class FederationSigner {
     return this.signAndRecord(req, tx, rings);
   }
 
+  /** A rejected deposit's refund (src/governance/refund-policy.ts): once per output, like any spend. */
+  private signRefund(req: SignatureRequest, tx: bitcoin.Transaction, refuse: (reason: RefusalReason, detail: string, conflictingTxHex?: string) => SignatureResponse): SignatureResponse {
+    const checked = refundRefusal(req, tx, { federations: this.federations, network: this.o.network, maxFeeSats: this.o.maxFeeSats });
+    if (!checked.ok) return refuse(checked.reason, checked.detail);
+    const txid = tx.getId();
+    const op = outpointOf(tx.ins[0] as bitcoin.Transaction['ins'][number]);
+    const other = this.state.spentBy[op];
+    if (other !== undefined && other !== txid) return refuse('input-already-signed', `${op} is already spent by ${other}`, this.state.signedTx[other]);
+    if (this.state.signedTx[txid] !== undefined) return this.answer(req.requestId, txid);
+    const ring = this.keyrings.find((k) => k.federation.version === checked.claim.federation.version) as Keyring;
+    return this.signAndRecord(req, tx, [ring]);
+  }
+
   private signAndRecord(req: SignatureRequest, tx: bitcoin.Transaction, rings: readonly Keyring[]): SignatureResponse {
     const txid = tx.getId();
     for (let i = 0; i < tx.ins.length; i++) {
@@ -259,6 +309,38 @@ export class FederationSigner {
     // Durable before released: after a crash governance still knows it signed this.
     this.o.store.save(this.state);
     return this.answer(req.requestId, txid);
+  }
+
+  /**
+   * Voids a signed transaction that can never confirm: absent from Bitcoin's chain and mempool while
+   * an output it spends has been gone (double-spent away by a reorg, or spent by another transaction)
+   * for voidAfterBlocks blocks. Its peg-outs and its inputs that still exist are released, so no
+   * payout is stuck behind it and no federation output is locked by it; whatever governance signs
+   * next cannot confirm alongside it. Returns whether it is void.
+   */
+  private voidIfDead(txid: string | undefined): boolean {
+    const view = this.o.chain;
+    if (txid === undefined || view === undefined) return false;
+    if (this.state.voided?.[txid] !== undefined) return true;
+    const hex = this.state.signedTx[txid];
+    if (hex === undefined) return false;
+    const tx = bitcoin.Transaction.fromHex(hex);
+    const tip = view.tipHeight();
+    // Planted bug governance-void-live: whatever a request conflicts with is voided at once, live or not.
+    if (this.o.bugs?.has('governance-void-live') !== true) {
+      if (view.hasTransaction(txid) || tx.ins.every((i) => view.isSpendable(outpointOf(i)))) {
+        this.deadSince.delete(txid);
+        return false;
+      }
+      const since = this.deadSince.get(txid) ?? tip;
+      this.deadSince.set(txid, since);
+      if (tip - since < (this.o.voidAfterBlocks ?? 6)) return false;
+    }
+    this.deadSince.delete(txid);
+    const keep = (r: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([, t]) => t !== txid));
+    this.state = { ...this.state, spentBy: keep(this.state.spentBy), paidBy: keep(this.state.paidBy), voided: { ...this.state.voided, [txid]: tip } };
+    this.o.store.save(this.state);
+    return true;
   }
 
   /**

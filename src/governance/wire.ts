@@ -35,7 +35,8 @@ type Bytes = Uint8Array;
 type U64 = string;
 
 export interface SignInputWire { index: number; amountSats: U64; witnessScript: Bytes }
-export interface SignatureRequestWire { requestId: string; tx: Bytes; inputs: SignInputWire[]; pegOutIds: string[] }
+export interface RefundClaimWire { depositTx: Bytes; vout: number; address: string; signature: string }
+export interface SignatureRequestWire { requestId: string; tx: Bytes; inputs: SignInputWire[]; pegOutIds: string[]; refund?: RefundClaimWire | null }
 export interface PegOutRegistrationWire { pegOutId: string; destination: string; amountSats: U64; burnTxHash: string }
 export interface PegInRegistrationWire { txid: string; vout: number; amountSats: U64; evmAddress: string }
 export interface PegStatusReportWire { pegId: string; status: string; detail: string }
@@ -86,6 +87,7 @@ const refusalReasons = enumTable<RefusalReason>('REFUSAL_REASON', [
   'fee-too-high',
   'paused',
   'unauthenticated',
+  'bad-refund',
 ]);
 const pegStatuses = enumTable<PegStatus>('PEG_STATUS', ['pending', 'confirmed', 'signature-requested', 'signed', 'broadcast', 'completed', 'failed']);
 type ProposalAction = Extract<GovernanceMessage, { kind: 'proposal' }>['action'];
@@ -180,6 +182,7 @@ const signRequestSchema = z
     tx: bytes.transform((b) => toHex(b)),
     inputs: z.array(z.object({ index: u32, amountSats: sats, witnessScript: bytes.transform((b) => toHex(b)) })),
     pegOutIds: z.array(id),
+    refund: z.object({ depositTx: hexOf, vout: u32, address: id, signature: z.string().min(1, 'must not be empty').max(256, 'longer than 256 characters') }).nullish(),
   })
   .transform(
     (s): SignatureRequest => ({
@@ -187,6 +190,7 @@ const signRequestSchema = z
       txHex: s.tx,
       inputs: s.inputs.map((i) => ({ index: i.index, amountSats: i.amountSats, witnessScriptHex: i.witnessScript })),
       pegOutIds: s.pegOutIds,
+      ...(s.refund == null ? {} : { refund: { depositTxHex: s.refund.depositTx, vout: s.refund.vout, address: s.refund.address, signature: s.refund.signature } }),
     }),
   );
 
@@ -267,6 +271,9 @@ export function nodeToWire(m: NodeMessage): NodeEnvelopeWire {
           tx: fromHex(m.request.txHex),
           inputs: m.request.inputs.map((i) => ({ index: i.index, amountSats: i.amountSats.toString(), witnessScript: fromHex(i.witnessScriptHex) })),
           pegOutIds: [...m.request.pegOutIds],
+          ...(m.request.refund === undefined
+            ? {}
+            : { refund: { depositTx: fromHex(m.request.refund.depositTxHex), vout: m.request.refund.vout, address: m.request.refund.address, signature: m.request.refund.signature } }),
         },
       };
     case 'register-peg-out': {

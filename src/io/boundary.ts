@@ -85,3 +85,20 @@ export function boundedGovernance(b: Boundary, link: GovernanceLink): Governance
     },
   };
 }
+
+/**
+ * Runs a listened handler and tells `done` how it ended, at once when it returns or throws, when its
+ * promise settles otherwise: production and replay both answer an input this way, so the answer
+ * comes at the same point of the run in both.
+ */
+export function runHandler(handler: (...args: never[]) => unknown, args: readonly unknown[], done: (ok: boolean, v: unknown) => void): void {
+  let r: unknown;
+  try {
+    r = (handler as (...a: readonly unknown[]) => unknown)(...args);
+  } catch (err) {
+    done(false, err);
+    return;
+  }
+  if (r instanceof Promise) r.then((v: unknown) => done(true, v), (err: unknown) => done(false, err));
+  else done(true, r);
+}

@@ -14,7 +14,8 @@ import { type PegInMsg, pegInActor, pegInActorName } from '../actors/peg-in-acto
 import { pegOutActor } from '../actors/peg-out-actor.ts';
 import { peerActor } from '../actors/peer-actor.ts';
 import { storageActor } from '../actors/storage-actor.ts';
-import { streamActor, streamDefaults } from '../actors/stream-actor.ts';
+import { type StreamMsg, streamActor, streamActorName, streamDefaults } from '../actors/stream-actor.ts';
+import { type RefundMsg, refundActor, refundActorName } from '../actors/refund-actor.ts';
 import { validationActor } from '../actors/validation-actor.ts';
 import { networkActorName } from '../actors/network-actor.ts';
 import type { Federation } from '../bridge/federation.ts';
@@ -38,9 +39,10 @@ import type { Rng } from '../kernel/rng.ts';
 import type { Scheduler } from '../kernel/scheduler.ts';
 import { supervisor } from '../kernel/supervisor.ts';
 import type { ExecutionPayload } from '../types/chain.ts';
-import { fromHex } from '../types/hex.ts';
+import { fromHex, toHex } from '../types/hex.ts';
 import { EngineRouter } from '../rollout/engine-router.ts';
 import { FeatureStore } from './feature-store.ts';
+import { spendableOnly } from './spendable-bitcoin.ts';
 import { defaultFeatures } from './features.ts';
 
 export interface NodeIOs {
@@ -263,10 +265,19 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
               restart: bridgeBackoff,
               intensity,
               children: [
-                streamActor({ link: b.governance, config: streamDefaults, deliver: (message) => system.ref<BridgeMsg>(bridgeActorName).tell({ type: 'governance', message }), sometimes }),
-                pegInActor({ bitcoin: b.bitcoin, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, bugs: t.bugs, sometimes, log: p.log }),
+                streamActor({
+                  link: b.governance,
+                  config: streamDefaults,
+                  // Refunds' answers to the RefundActor; everything else to the bridge.
+                  deliver: (message) =>
+                    message.type === 'signature' && message.response.requestId.startsWith('refund:')
+                      ? system.ref<RefundMsg>(refundActorName).tell({ type: 'governance', response: message.response })
+                      : system.ref<BridgeMsg>(bridgeActorName).tell({ type: 'governance', message }),
+                  sometimes,
+                }),
+                pegInActor({ bitcoin: b.bitcoin, storage, federation: b.federation, startHeight: b.startHeight, confirmations: b.confirmations, pollEveryMs: t.bridgePollMs, bugs: t.bugs, sometimes, log: p.log }),
                 bridgeActor({
-                  bitcoin: b.bitcoin,
+                  bitcoin: spendableOnly(b.bitcoin, () => system.ref<PegInMsg>(pegInActorName).ask({ type: 'classified' }, 20_000)),
                   storage,
                   network: b.network,
                   federation: b.federation,
@@ -281,6 +292,18 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                   pausedLocally: () => features.current().peg.paused,
                   onFederation: (f, until) => system.ref<PegInMsg>(pegInActorName).tell({ type: 'federation', federation: f, previousValidUntilHeight: until }),
                   rejectedDeposits: () => system.ref<PegInMsg>(pegInActorName).ask({ type: 'rejected-txids' }, 20_000),
+                  log: p.log,
+                }),
+                refundActor({
+                  storage,
+                  bitcoin: b.bitcoin,
+                  network: b.network,
+                  rejected: (txid) => system.ref<PegInMsg>(pegInActorName).ask({ type: 'rejected-deposit', txid }, 20_000),
+                  send: (message) => system.ref<StreamMsg>(streamActorName).tell({ type: 'send', message }),
+                  confirmations: b.payoutConfirmations ?? b.confirmations,
+                  reaskAfterMs: t.bridgeReaskMs,
+                  tickEveryMs: t.bridgePollMs,
+                  sometimes,
                   log: p.log,
                 }),
                 pegOutActor({
@@ -326,7 +349,13 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         }
         return (await Promise.all(chunks)).every((r) => r.every((v) => v.ok));
       },
-      execute: async (b) => status((await engine().ask({ type: 'execute', payload: b.message.executionPayload }, 60_000)).status),
+      execute: async (b) => {
+        const st = (await engine().ask({ type: 'execute', payload: b.message.executionPayload }, 60_000)).status;
+        // SYNCING for the block that extends our chain: the client lost blocks we hold (the chain
+        // actor replays them from disk); retrying the batch alone would never end.
+        if (st === 'SYNCING' && toHex(b.message.parentHash) === chainView?.headHash) system.ref<ChainMsg>(chainActorName).tell({ type: 'execution-behind' });
+        return status(st);
+      },
       commit: async (b) => {
         // The head moves to the batch's tip; finality stays the chain's (AuxPow decides it, not sync).
         const fin = chainView?.finalizedPayloadHash;

@@ -84,6 +84,8 @@ export const nodeConfigSchema = z.strictObject({
     .strictObject({
       listen: multiaddrString.default('/ip4/127.0.0.1/tcp/0'),
       bootstrap: z.array(multiaddrString).default([]),
+      /** What identify tells peers to dial instead of the listen addresses; [] tells them nothing (peers behind a proxy dial only their configured address). */
+      announce: z.array(multiaddrString).optional(),
       /** 32-byte hex seed of the node's libp2p identity, so its peer id survives restarts. */
       identitySeed: hex(32).optional(),
     })

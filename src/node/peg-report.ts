@@ -7,6 +7,7 @@ import type { BridgeView } from '../actors/bridge-actor.ts';
 import type { DepositLookup, PegInStats } from '../actors/peg-in-actor.ts';
 import { outpointKey } from '../bridge/deposit.ts';
 import type { PegOutOperation } from '../bridge/peg-operation.ts';
+import type { RefundRecord } from '../bridge/refund-record.ts';
 import type { ChainView } from '../chain/chain-view.ts';
 
 /** The fee a peg-out's payout paid: its inputs less its outputs (undefined before it is signed). */
@@ -48,13 +49,43 @@ function mintedBy(chain: ChainView | undefined, key: string): string | undefined
   return undefined;
 }
 
-/** getdeposit: found (confirmations, minted in which block) or rejected (reason), or unknown. */
-export function depositReport(lookup: DepositLookup, chain: ChainView | undefined, requiredConfirmations: number): Record<string, unknown> {
+/** One refund of a rejected deposit's output, as getdeposit and requestrefund show it. */
+export function refundJson(r: RefundRecord): Record<string, unknown> {
+  return {
+    vout: r.vout,
+    state: r.state,
+    address: r.address,
+    refundTxid: r.refundTxid,
+    amountSats: r.amountSats.toString(),
+    feeSats: r.feeSats.toString(),
+    ...(r.refusal !== undefined ? { refusal: r.refusal } : {}),
+  };
+}
+
+/**
+ * getdeposit: found (confirmations, minted in which block), rejected (reason; its outputs and their
+ * refunds) or refunded (every output it paid the federation refunded and confirmed), or unknown.
+ */
+export function depositReport(lookup: DepositLookup, chain: ChainView | undefined, requiredConfirmations: number, refunds: readonly RefundRecord[] = []): Record<string, unknown> {
   switch (lookup.kind) {
     case 'unknown':
       return { state: 'unknown', scannedHeight: lookup.scannedHeight };
-    case 'rejected':
-      return { state: 'rejected', reason: lookup.reason, detail: lookup.detail, bitcoinHeight: lookup.height, confirmations: lookup.confirmations };
+    case 'rejected': {
+      const outputs = (lookup.outputs ?? []).map((o) => {
+        const r = refunds.find((x) => x.vout === o.vout);
+        return { vout: o.vout, amountSats: o.amountSats.toString(), refund: r === undefined ? null : refundJson(r) };
+      });
+      const refunded = outputs.length > 0 && outputs.every((o) => o.refund?.state === 'refunded');
+      return {
+        state: refunded ? 'refunded' : 'rejected',
+        reason: lookup.reason,
+        detail: lookup.detail,
+        bitcoinHeight: lookup.height,
+        confirmations: lookup.confirmations,
+        outputs,
+        ...(refunded ? { refundTxids: outputs.map((o) => o.refund?.refundTxid) } : {}),
+      };
+    }
     case 'found':
       return {
         state: 'found',
@@ -98,6 +129,8 @@ export function pegsStatus(view: BridgeView | undefined, c: PegCounters): Record
   if (view === undefined) return null;
   const rejected = Object.values(c.depositsRejected).reduce((t, n) => t + n, 0);
   return {
+    // False until the bridge has loaded its operations from disk after a start.
+    recovered: view.recovered,
     pegIns: { found: c.depositsFound, minted: c.depositsMinted, rejected },
     pegOuts: { operations: view.operations.length, completed: c.pegOutsByState.completed ?? 0, refused: c.pegOutsByState.refused ?? 0, byState: c.pegOutsByState },
     operations: view.operations.length,

@@ -5,7 +5,8 @@ import { type AuxPowMsg, auxPowActorName } from '../actors/auxpow-actor.ts';
 import type { BridgeView } from '../actors/bridge-actor.ts';
 import type { ChainReads, ChainView } from '../chain/chain-view.ts';
 import { type PegInMsg, pegInActorName } from '../actors/peg-in-actor.ts';
-import { depositReport, pegCounters, pegOutReport, pegsStatus } from './peg-report.ts';
+import { depositReport, pegCounters, pegOutReport, pegsStatus, refundJson } from './peg-report.ts';
+import { type RefundMsg, refundActorName } from '../actors/refund-actor.ts';
 import { decodeAuxPow } from '../auxpow/auxpow.ts';
 import type { ActorSystem } from '../kernel/actor-system.ts';
 import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
@@ -129,7 +130,19 @@ export async function callRpcMethod(ctx: RpcContext, method: string, params: rea
       const txid = toHex(hexParam(params, 0, 'txid', 32));
       if (ctx.depositAddress === undefined) throw new RpcMethodError(-1, 'this node runs no bridge (no bitcoin/governance in its config)');
       const found = await ctx.system.ref<PegInMsg>(pegInActorName).ask({ type: 'deposit', txid }, 10_000);
-      return { txid, ...depositReport(found, ctx.chainView(), ctx.depositConfirmations ?? 0) };
+      const refunds = found.kind === 'rejected' ? await ctx.system.ref<RefundMsg>(refundActorName).ask({ type: 'refunds', txid }, 10_000) : [];
+      return { txid, ...depositReport(found, ctx.chainView(), ctx.depositConfirmations ?? 0, refunds) };
+    }
+    case 'requestrefund': {
+      // [txid, vout, refund address, BIP-137 signature of "Alys refund <txid>:<vout> to <address>"]
+      const txid = toHex(hexParam(params, 0, 'txid', 32));
+      const vout = param(params, 1, 'vout', isHeight);
+      const address = param(params, 2, 'refund address', isString);
+      const signature = param(params, 3, 'signature', isString);
+      if (ctx.depositAddress === undefined) throw new RpcMethodError(-1, 'this node runs no bridge (no bitcoin/governance in its config)');
+      const r = await ctx.system.ref<RefundMsg>(refundActorName).ask({ type: 'request', txid, vout, address, signature }, 20_000);
+      if (!r.ok) throw new RpcMethodError(-1, r.error);
+      return refundJson(r.refund);
     }
     case 'getpegout': {
       const hash = `0x${toHex(hexParam(params, 0, 'burn tx hash', 32))}`;

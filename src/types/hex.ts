@@ -1,15 +1,34 @@
-// Hex for logs, JSON-RPC and map keys.
+// Hex for logs, JSON-RPC and map keys. Block hashes, gossip ids and outpoints are turned to hex on
+// every message, so both directions go through tables rather than per-byte string formatting.
+const byteHex: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const nibble = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  nibble[i.toString(16).charCodeAt(0)] = i;
+  nibble[i.toString(16).toUpperCase().charCodeAt(0)] = i;
+}
+
 export function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (bytes[i] as number).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) s += byteHex[bytes[i] as number] as string;
   return s;
 }
 
 export function fromHex(hex: string): Uint8Array {
-  const h = hex.startsWith('0x') ? hex.slice(2) : hex;
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new TypeError(`not hex: ${hex.slice(0, 20)}`);
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  const start = hex.startsWith('0x') ? 2 : 0;
+  const n = hex.length - start;
+  const fail = (): never => {
+    throw new TypeError(`not hex: ${hex.slice(0, 20)}`);
+  };
+  if (n % 2 !== 0) fail();
+  const out = new Uint8Array(n / 2);
+  for (let i = 0; i < out.length; i++) {
+    const a = hex.charCodeAt(start + 2 * i);
+    const b = hex.charCodeAt(start + 2 * i + 1);
+    const hi = a < 128 ? (nibble[a] as number) : -1;
+    const lo = b < 128 ? (nibble[b] as number) : -1;
+    if (hi < 0 || lo < 0) fail();
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 

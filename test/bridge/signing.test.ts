@@ -117,4 +117,68 @@ describe('peg-out signing', () => {
     expect(c).toMatchObject({ kind: 'refused', reason: 'input-already-signed' });
     expect(c.kind === 'refused' && c.conflictingTxHex !== undefined && bitcoin.Transaction.fromHex(c.conflictingTxHex).getId()).toBe(a.kind === 'signed' && bitcoin.Transaction.fromHex(a.txHex).getId());
   });
+
+  it('pays a peg-out again only once the payout it signed has been unable to confirm for voidAfterBlocks, and then releases its live inputs', () => {
+    const store = new MemorySignedStore();
+    // Governance's Bitcoin: a tip, the transactions it holds, and the outputs still spendable.
+    const chain = { tip: 100, txs: new Set<string>(), spendable: new Set<string>() };
+    const view = { tipHeight: () => chain.tip, hasTransaction: (t: string) => chain.txs.has(t), isSpendable: (op: string) => chain.spendable.has(op) };
+    const signer = new FederationSigner({ network: 'regtest', privateKeys: devMemberKeys('t', 5).slice(0, 3), threshold: 3, store, maxFeeSats: 50_000n, chain: view, voidAfterBlocks: 6 });
+    const fed = signer.current;
+    const deposit: FederationUtxo = { txid: 'aa'.repeat(32), vout: 0, amountSats: 60_000n, witnessScript: fed.witnessScript };
+    const older: FederationUtxo = { txid: 'bb'.repeat(32), vout: 1, amountSats: 30_000n, witnessScript: fed.witnessScript };
+    const fresh: FederationUtxo = { txid: 'cc'.repeat(32), vout: 0, amountSats: 90_000n, witnessScript: fed.witnessScript };
+    for (const u of [deposit, older, fresh]) chain.spendable.add(`${u.txid}:${u.vout}`);
+    signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 80_000n, burnTxHash: '0x01' });
+    const pegOut = [{ pegOutId: 'p1', script: scriptOfAddress(dest, 'regtest'), amountSats: 80_000n }];
+    const build = (utxos: FederationUtxo[]) => buildPegOutTx({ utxos, pegOuts: pegOut, feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    const first = signer.sign(request(build([deposit, older]), ['p1'], 'r1'));
+    expect(first.kind).toBe('signed');
+    const firstId = first.kind === 'signed' ? bitcoin.Transaction.fromHex(first.txHex).getId() : '';
+    const again = () => signer.sign(request(build([fresh]), ['p1'], `r${chain.tip}`));
+    // Broadcast and in the mempool: a new payout of p1 is answered with the first one.
+    chain.txs.add(firstId);
+    expect(again()).toMatchObject({ kind: 'signed', txHex: first.kind === 'signed' ? first.txHex : '' });
+    // A reorg double-spends the deposit away: the payout can no longer confirm, but only a reorg
+    // deeper than voidAfterBlocks could bring it back, so governance waits that long.
+    chain.txs.delete(firstId);
+    chain.spendable.delete(`${deposit.txid}:${deposit.vout}`);
+    expect(again()).toMatchObject({ kind: 'signed', txHex: first.kind === 'signed' ? first.txHex : '' });
+    chain.tip += 5;
+    expect(again()).toMatchObject({ kind: 'signed', txHex: first.kind === 'signed' ? first.txHex : '' });
+    chain.tip += 1;
+    const second = again();
+    expect(second.kind).toBe('signed');
+    const secondId = second.kind === 'signed' ? bitcoin.Transaction.fromHex(second.txHex).getId() : '';
+    expect(secondId).not.toBe(firstId);
+    expect(store.load()?.voided?.[firstId]).toBe(106);
+    expect(store.load()?.paidBy.p1).toBe(secondId);
+    // The first payout's live input is free again (its only spend can never confirm); a request
+    // naming the voided transaction is answered with the payout that replaced it.
+    expect(store.load()?.spentBy[`${older.txid}:${older.vout}`]).toBeUndefined();
+    expect(signer.sign(request(build([deposit, older]), ['p1'], 'r-old'))).toMatchObject({ kind: 'signed', txHex: second.kind === 'signed' ? second.txHex : '' });
+  });
+
+  it('never voids a signed payout that is still in Bitcoin, nor one whose inputs all still exist', () => {
+    const chain = { tip: 100, txs: new Set<string>(), spendable: new Set<string>() };
+    const view = { tipHeight: () => chain.tip, hasTransaction: (t: string) => chain.txs.has(t), isSpendable: (op: string) => chain.spendable.has(op) };
+    const signer = new FederationSigner({ network: 'regtest', privateKeys: devMemberKeys('t', 5).slice(0, 3), threshold: 3, store: new MemorySignedStore(), maxFeeSats: 50_000n, chain: view });
+    const fed = signer.current;
+    const a: FederationUtxo = { txid: 'aa'.repeat(32), vout: 0, amountSats: 100_000n, witnessScript: fed.witnessScript };
+    const b: FederationUtxo = { txid: 'cc'.repeat(32), vout: 0, amountSats: 100_000n, witnessScript: fed.witnessScript };
+    chain.spendable.add(`${b.txid}:${b.vout}`);
+    signer.registerPegOut({ pegOutId: 'p1', destination: dest, amountSats: 80_000n, burnTxHash: '0x01' });
+    const pegOut = [{ pegOutId: 'p1', script: scriptOfAddress(dest, 'regtest'), amountSats: 80_000n }];
+    const build = (u: FederationUtxo) => buildPegOutTx({ utxos: [u], pegOuts: pegOut, feeRateSatPerVb: 2n, changeScript: fed.scriptPubKey, threshold: 3 });
+    const first = signer.sign(request(build(a), ['p1'], 'r1'));
+    const firstId = first.kind === 'signed' ? bitcoin.Transaction.fromHex(first.txHex).getId() : '';
+    // Confirmed (its input spent by itself): never voided, however long.
+    chain.txs.add(firstId);
+    for (let i = 0; i < 3; i++, chain.tip += 10) expect(signer.sign(request(build(b), ['p1'], `r${chain.tip}`))).toMatchObject({ kind: 'signed', txHex: first.kind === 'signed' ? first.txHex : '' });
+    // Dropped from the mempool but its input still there (it may be broadcast again): not voided either.
+    chain.txs.delete(firstId);
+    chain.spendable.add(`${a.txid}:${a.vout}`);
+    for (let i = 0; i < 3; i++, chain.tip += 10) expect(signer.sign(request(build(b), ['p1'], `r${chain.tip}`))).toMatchObject({ kind: 'signed', txHex: first.kind === 'signed' ? first.txHex : '' });
+    expect(signer.signedState().voided).toBeUndefined();
+  });
 });

@@ -47,3 +47,28 @@ for (const scheme of [simScheme, blsScheme]) {
     });
   });
 }
+
+describe('sim signatures: what the key-object shortcut must not change', () => {
+  const ks = Array.from({ length: 3 }, (_, i) => simScheme.keyFromSeed(new Uint8Array(32).fill(0x70 + i)));
+  const m = new TextEncoder().encode('approval');
+
+  it('refuses an aggregate naming one signer twice, even through two copies of its key', () => {
+    const [a, b] = ks as [(typeof ks)[number], (typeof ks)[number]];
+    const agg = simScheme.aggregate([a.sign(m), a.sign(m), b.sign(m)]);
+    expect(simScheme.verifyAggregate([a.publicKey, a.publicKey.slice(), b.publicKey], m, agg)).toBe(false);
+    // Two XORed copies cancel out: without the repeat check this would pass as b alone.
+    expect(simScheme.verifyAggregate([a.publicKey, a.publicKey.slice(), b.publicKey], m, b.sign(m))).toBe(false);
+    expect(simScheme.verifyAggregate([a.publicKey, b.publicKey], m, simScheme.aggregate([a.sign(m), b.sign(m)]))).toBe(true);
+  });
+
+  it('looks a key object altered in place up again, by its new bytes', () => {
+    const [a, b] = ks as [(typeof ks)[number], (typeof ks)[number]];
+    const pk = a.publicKey.slice();
+    expect(simScheme.verify(pk, m, a.sign(m))).toBe(true);
+    pk.set(b.publicKey);
+    expect(simScheme.verify(pk, m, a.sign(m))).toBe(false);
+    expect(simScheme.verify(pk, m, b.sign(m))).toBe(true);
+    pk[0] = (pk[0] ?? 0) ^ 1;
+    expect(simScheme.verify(pk, m, b.sign(m))).toBe(false);
+  });
+});

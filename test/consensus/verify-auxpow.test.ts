@@ -1,17 +1,16 @@
-// The chain-rules steps of the block pipeline (AuxPow, blocks without proof of work, peg-ins), as
-// pure functions over a chain store.
+// The AuxPow step of the block pipeline (range, difficulty, blocks without proof of work), as pure
+// functions over a chain store.
 import { describe, expect, it } from 'vitest';
 import { encodeAuxPow } from '../../src/auxpow/auxpow.ts';
 import { bundleHash } from '../../src/auxpow/bundle.ts';
 import { mineAuxPow } from '../../src/auxpow/miner.ts';
 import type { ChainStore } from '../../src/chain/blocks/chain-store.ts';
-import { verifyAuxPow } from '../../src/chain/blocks/verify-auxpow.ts';
+import { verifyAuxPow, verifyPowRules } from '../../src/chain/blocks/verify-auxpow.ts';
 import { BlockError, BlockErrorCode } from '../../src/consensus/block-error.ts';
 import { BlockTree } from '../../src/consensus/fork-choice.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
 import { toHex } from '../../src/types/hex.ts';
 import { emptyBlock, keys, spec } from './fixtures.ts';
-import { verifyChainRules } from '../../src/chain/blocks/verify-chain-rules.ts';
 
 const s = spec(keys(4, simScheme));
 const h = (n: number): Uint8Array => new Uint8Array(32).fill(n);
@@ -19,7 +18,7 @@ const h = (n: number): Uint8Array => new Uint8Array(32).fill(n);
 function store(): ChainStore {
   const tree = new BlockTree({ hash: h(0), height: 0, slot: 0 });
   for (let i = 1; i <= 3; i++) tree.add(h(i), h(i - 1), i, i);
-  return { spec: s, tree, finalized: [toHex(h(0))], requiredBits: () => s.initialBits };
+  return { spec: s, tree, finalized: [toHex(h(0))], block: () => undefined, powState: () => undefined };
 }
 
 function proof(rangeStart: Uint8Array, rangeEnd: Uint8Array, range: Uint8Array[], o: { chainId?: number; bits?: number } = {}) {
@@ -53,23 +52,28 @@ describe('verifyAuxPow', () => {
   });
 });
 
-describe('verifyChainRules', () => {
-  const block = (height: number, o: { pow?: ReturnType<typeof proof>; pegIns?: number } = {}) => ({
-    ...emptyBlock(h(3), height, height),
-    auxPowHeader: o.pow ?? null,
-    pegIns: Array.from({ length: o.pegIns ?? 0 }, (_, i) => ({ txid: h(40 + i), vout: 0, evmAddress: new Uint8Array(20), amountSats: 1_000 })),
-  });
-  const deps = (answer: string | 'retry' | undefined) => ({ checkPegIns: async () => answer });
+describe('verifyPowRules', () => {
+  const block = (height: number, pow?: ReturnType<typeof proof>) => ({ ...emptyBlock(h(3), height, height), auxPowHeader: pow ?? null });
+  const thrown = (f: () => void): unknown => {
+    try {
+      f();
+      return undefined;
+    } catch (err) {
+      return err;
+    }
+  };
 
-  it('refuses too many blocks without proof of work, and a bad peg-in, with their codes', async () => {
-    await expect(verifyChainRules(store(), deps(undefined), block(4), 0)).resolves.toBeUndefined();
-    await expect(verifyChainRules(store(), deps(undefined), block(s.maxBlocksWithoutPow + 1), 0)).rejects.toMatchObject({ code: BlockErrorCode.TOO_MANY_WITHOUT_POW });
-    await expect(verifyChainRules(store(), deps('minted twice'), block(4, { pegIns: 1 }), 0)).rejects.toMatchObject({ code: BlockErrorCode.INVALID_PEG_IN, detail: 'minted twice' });
+  it('refuses too many blocks without proof of work, with the heights that failed', () => {
+    expect(thrown(() => verifyPowRules(store(), block(4), 0))).toBeUndefined();
+    expect(thrown(() => verifyPowRules(store(), block(s.maxBlocksWithoutPow + 1), 0))).toMatchObject({
+      code: BlockErrorCode.TOO_MANY_WITHOUT_POW,
+      data: { height: s.maxBlocksWithoutPow + 1, finalizedHeight: 0, max: s.maxBlocksWithoutPow },
+    });
   });
 
-  it('defers what it cannot judge yet: a proof off our chain, deposits not confirmed here', async () => {
-    await expect(verifyChainRules(store(), deps(undefined), block(4, { pow: proof(h(1), h(9), [h(1), h(9)]) }), 0)).resolves.toMatchObject({ deferred: 'auxpow-range-unknown' });
-    await expect(verifyChainRules(store(), deps('retry'), block(4, { pegIns: 1 }), 0)).resolves.toMatchObject({ deferred: 'peg-ins-unconfirmed' });
-    await expect(verifyChainRules(store(), deps(undefined), block(4, { pow: proof(h(1), h(3), [h(1), h(2), h(3)], { chainId: 9 }) }), 0)).rejects.toMatchObject({ code: BlockErrorCode.BAD_AUXPOW });
+  it('cannot judge a proof off our chain yet (AUXPOW_RANGE_UNKNOWN); refuses a wrong one (BAD_AUXPOW)', () => {
+    expect(thrown(() => verifyPowRules(store(), block(4, proof(h(1), h(9), [h(1), h(9)])), 0))).toMatchObject({ code: BlockErrorCode.AUXPOW_RANGE_UNKNOWN, data: { rangeEnd: toHex(h(9)) } });
+    expect(thrown(() => verifyPowRules(store(), block(4, proof(h(1), h(3), [h(1), h(2), h(3)], { chainId: 9 })), 0))).toMatchObject({ code: BlockErrorCode.BAD_AUXPOW });
+    expect(thrown(() => verifyPowRules(store(), block(4, proof(h(1), h(3), [h(1), h(2), h(3)])), 0))).toBeUndefined();
   });
 });

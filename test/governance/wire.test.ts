@@ -23,7 +23,7 @@ const federation: GovernanceMessage = {
 const governanceMessages: GovernanceMessage[] = [
   { kind: 'signature', response: { kind: 'signed', requestId: 'r1', txHex: '0200000001' + 'ab'.repeat(40), witnesses: [['', '3044' + '01'.repeat(68), '52ae'], ['00', '11']] } },
   { kind: 'signature', response: { kind: 'refused', requestId: 'r2', reason: 'input-already-signed', detail: 'aa:0 is spent', conflictingTxHex: 'deadbeef' } },
-  ...(['malformed-transaction', 'unknown-input', 'unregistered-peg-out', 'wrong-payout', 'unexpected-output', 'fee-too-high', 'paused', 'unauthenticated'] as const).map(
+  ...(['malformed-transaction', 'unknown-input', 'unregistered-peg-out', 'wrong-payout', 'unexpected-output', 'fee-too-high', 'paused', 'unauthenticated', 'bad-refund'] as const).map(
     (reason): GovernanceMessage => ({ kind: 'signature', response: { kind: 'refused', requestId: `r-${reason}`, reason, detail: reason } }),
   ),
   { kind: 'ack', messageId: 'm7' },
@@ -36,6 +36,11 @@ const governanceMessages: GovernanceMessage[] = [
 
 const nodeMessages: NodeMessage[] = [
   { kind: 'sign', messageId: 'n1', request: { requestId: 'r1', txHex: '02000000', inputs: [{ index: 0, amountSats: 2n ** 63n + 5n, witnessScriptHex: '52ae' }, { index: 1, amountSats: 1n, witnessScriptHex: '' }], pegOutIds: ['p1', 'p2'] } },
+  {
+    kind: 'sign',
+    messageId: 'n1r',
+    request: { requestId: 'refund:x', txHex: '02000000', inputs: [{ index: 0, amountSats: 5n, witnessScriptHex: '52ae' }], pegOutIds: [], refund: { depositTxHex: '0200', vout: 1, address: 'bcrt1qdest', signature: 'H'.repeat(88) } },
+  },
   { kind: 'register-peg-out', messageId: 'n2', registration: { pegOutId: 'p1', destination: 'bcrt1qdest', amountSats: 18_446_744_073_709_551_615n, burnTxHash: '0x' + '12'.repeat(32) } },
   { kind: 'register-peg-in', messageId: 'n3', registration: { txid: 'cd'.repeat(32), vout: 3, amountSats: 100_000n, evmAddress: '0x' + '34'.repeat(20) } },
   ...(['pending', 'confirmed', 'signature-requested', 'signed', 'broadcast', 'completed', 'failed'] as const).map((status): NodeMessage => ({ kind: 'status', messageId: `s-${status}`, pegId: 'p1', status, detail: 'd' })),

@@ -83,4 +83,27 @@ describe('alys node against a real Geth', () => {
       m.stop();
     }
   }, 400_000);
+
+  it('carries on when its Geth is SIGKILLed and comes back without its newest blocks', async () => {
+    // Found by the nemesis: Geth flushes state only now and then, so a killed Geth restarts behind
+    // the node, and the node must hand it the lost blocks again instead of waiting for ever.
+    const m = backgroundMiner(() => node);
+    try {
+      const n = node as NodeProcess;
+      const before = (await n.call<{ height: number }>('getheadblock')).height;
+      await waitFor('a few more blocks', async () => ((await n.call<{ height: number }>('getheadblock')).height >= before + 5 ? true : undefined), 60_000);
+      await geth.kill9();
+      geth = await geth.restart();
+      const atRestart = (await n.call<{ height: number }>('getheadblock')).height;
+      const gethAtRestart = await gethHeight(geth);
+      await waitFor('Geth past the node\'s head at its restart', async () => ((await gethHeight(geth)) > atRestart + 3 ? true : undefined), 120_000).catch((e: unknown) => {
+        throw new Error(`${String(e)} (Geth came back at ${gethAtRestart}, the node was at ${atRestart})\nnode log tail:\n${n.output().slice(-4_000)}`);
+      });
+      // When Geth did come back behind (it usually does), the node says it replayed to it.
+      const events = (await n.call<{ events: Record<string, number> }>('status')).events;
+      if (gethAtRestart < atRestart) expect(events['chain.execution-behind-replayed'] ?? 0).toBeGreaterThanOrEqual(1);
+    } finally {
+      m.stop();
+    }
+  }, 300_000);
 });

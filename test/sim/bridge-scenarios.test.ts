@@ -24,18 +24,9 @@ const cases: ReadonlyArray<readonly [string, readonly string[]]> = [
 /**
  * Open faults the checkers found, pinned exactly (seed and invariant) until they are fixed: the test
  * fails if they change, spread or go away, so fixing one means deleting its line here.
- * - bitcoin-reorg-before-confirmation: a reorg double-spends the inputs of a payout governance already
- *   signed; governance keeps answering every request for that peg-out with the dead transaction, so the
- *   burn is never paid (the simulated Bitcoin now refuses spends of reorged-out outputs, as btcd does).
- * - node-crash-mid-pegout: after its restart n0 lists a deposit as minted in its finalized chain that
- *   its execution client never credited (shown since a restarted node waits for a peer's status
- *   before producing).
  * A run stops at its first failure, so a scenario with a pinned fault is not asked for its probes.
  */
-const knownFaults: Readonly<Record<string, ReadonlyArray<readonly [number, string]>>> = {
-  'bitcoin-reorg-before-confirmation': [[1, 'burns-paid']],
-  'node-crash-mid-pegout': [[1, 'minted-as-deposited']],
-};
+const knownFaults: Readonly<Record<string, ReadonlyArray<readonly [number, string]>>> = {};
 
 describe('bridge scenarios', () => {
   for (const [name, probes] of cases) {

@@ -1,14 +1,26 @@
 // What the block pipeline's steps read of the chain: the fork-choice tree, the finalized record,
-// and the AuxPow difficulty each block leaves. The ChainActor owns it; the steps are pure
-// functions over it, so tests call them directly.
+// the blocks held, and the AuxPow difficulty each block leaves. The ChainActor owns it; the steps
+// are pure functions over it, so tests call them directly with a store of their own.
 import type { ChainSpec } from '../../consensus/chain-spec.ts';
 import type { BlockTree } from '../../consensus/fork-choice.ts';
+import type { SignedConsensusBlock } from '../../types/chain.ts';
+import type { PowState } from './pow-state.ts';
+
+/** The reads of the fork-choice tree the steps need (a segment's staged blocks answer them too). */
+export type TreeReads = Pick<BlockTree, 'has' | 'get' | 'ancestorAt' | 'chainTo' | 'finalized'>;
 
 export interface ChainStore {
   readonly spec: ChainSpec;
-  readonly tree: BlockTree;
+  readonly tree: TreeReads;
   /** Finalized block hashes (hex) by height. */
   readonly finalized: readonly string[];
-  /** The bits a proof of work embedded in a child of `parentHash` must meet. */
-  requiredBits(parentHash: Uint8Array): number;
+  /** A block we hold (committed, or verified earlier in the segment being processed). */
+  block(hash: Uint8Array): SignedConsensusBlock | undefined;
+  /** The AuxPow difficulty after the block `hash`; undefined for a block we do not hold. */
+  powState(hash: Uint8Array): PowState | undefined;
+}
+
+/** The bits a proof of work embedded in a child of `parentHash` must meet. */
+export function requiredBits(store: ChainStore, parentHash: Uint8Array): number {
+  return store.powState(parentHash)?.bits ?? store.spec.initialBits;
 }

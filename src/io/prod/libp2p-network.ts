@@ -32,6 +32,11 @@ export interface Libp2pNetworkOptions {
   readonly listen?: string;
   /** Peers to dial at start and redial while disconnected (with /p2p/<id> to be recognised). */
   readonly bootstrap?: readonly (Multiaddr | string)[];
+  /**
+   * The addresses identify tells peers to dial, in place of the listen addresses; [] tells them
+   * none, so they reach this node only at the addresses they were configured with (a proxy, a NAT).
+   */
+  readonly announce?: readonly string[];
   /** A libp2p key, or a 32-byte seed for an Ed25519 key: the same seed gives the same node id. */
   readonly privateKey?: PrivateKey | Uint8Array;
   readonly maxMessageBytes?: number;
@@ -317,7 +322,10 @@ export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise
   const kindOf = new Map<string, GossipKind>(Object.entries(GossipTopic).map(([k, t]) => [t, k as GossipKind]));
   const node = await createLibp2p({
     ...(privateKey === undefined ? {} : { privateKey }),
-    addresses: { listen: [o.listen ?? '/ip4/127.0.0.1/tcp/0'] },
+    addresses: {
+      listen: [o.listen ?? '/ip4/127.0.0.1/tcp/0'],
+      ...(o.announce === undefined ? {} : { announce: [...o.announce], announceFilter: () => o.announce?.map((a) => multiaddr(a)) ?? [] }),
+    },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

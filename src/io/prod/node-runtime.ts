@@ -242,6 +242,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
     network = await createLibp2pNetwork({
       listen: config.network.listen,
       bootstrap: config.network.bootstrap,
+      ...(config.network.announce !== undefined ? { announce: config.network.announce } : {}),
       metricsRegister: gossipsubMetrics(registry),
       ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
       ...(options.dropOutbound !== undefined ? { dropOutbound: options.dropOutbound } : {}),

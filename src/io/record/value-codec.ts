@@ -6,6 +6,10 @@ export type Encoded = null | boolean | number | string | Encoded[] | { [key: str
 const TAG = '$';
 
 export function encodeValue(v: unknown): Encoded {
+  return encode(v, new WeakSet());
+}
+
+function encode(v: unknown, seen: WeakSet<object>): Encoded {
   if (v === null) return null;
   switch (typeof v) {
     case 'undefined':
@@ -23,16 +27,25 @@ export function encodeValue(v: unknown): Encoded {
       return { [TAG]: 'x', v: typeof v };
   }
   if (v instanceof Uint8Array) return { [TAG]: 'h', v: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex') };
-  if (Array.isArray(v)) return v.map(encodeValue);
-  if (v instanceof Map) return { [TAG]: 'm', v: [...v].map(([k, x]) => [encodeValue(k), encodeValue(x)]) };
-  if (v instanceof Error) {
-    const fields: Record<string, Encoded> = {};
-    for (const [k, x] of Object.entries(v)) if (k !== 'stack' && k !== 'cause') fields[k] = encodeValue(x);
-    return { [TAG]: 'e', name: v.name, message: v.message, fields };
+  // A value met again inside itself (a client library's error can be circular) is not expanded twice.
+  if (seen.has(v)) return { [TAG]: 'c' };
+  seen.add(v);
+  try {
+    if (Array.isArray(v)) return v.map((x) => encode(x, seen));
+    if (v instanceof Map) return { [TAG]: 'm', v: [...v].map(([k, x]) => [encode(k, seen), encode(x, seen)]) };
+    if (v instanceof Error) {
+      // What the node reads of an IO error: its name, message and plain fields (a `rejected` flag, a
+      // code); a client library's richer innards (sockets, metadata) are not the node's input.
+      const fields: Record<string, Encoded> = {};
+      for (const [k, x] of Object.entries(v)) if (x === null || ['string', 'number', 'boolean', 'bigint'].includes(typeof x)) fields[k] = encode(x, seen);
+      return { [TAG]: 'e', name: v.name, message: v.message, fields };
+    }
+    const out: Record<string, Encoded> = {};
+    for (const [k, x] of Object.entries(v)) out[k === TAG ? `${TAG}${TAG}` : k] = encode(x, seen);
+    return out;
+  } finally {
+    seen.delete(v);
   }
-  const out: Record<string, Encoded> = {};
-  for (const [k, x] of Object.entries(v)) out[k === TAG ? `${TAG}${TAG}` : k] = encodeValue(x);
-  return out;
 }
 
 export class ValueDecodeError extends Error {
@@ -73,6 +86,7 @@ export function decodeValue(e: Encoded): unknown {
       return err;
     }
     case 'x':
+    case 'c':
       return undefined;
     default:
       throw new ValueDecodeError(`unknown value tag ${JSON.stringify(tag)}`);

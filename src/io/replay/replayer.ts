@@ -4,7 +4,7 @@
 // output the node makes is checked against the next recorded one. The first difference stops the
 // replay and is reported with both versions.
 import type { Clock } from '../clock.ts';
-import type { Boundary } from '../boundary.ts';
+import { type Boundary, runHandler } from '../boundary.ts';
 import type { Scheduler, Timer } from '../../kernel/scheduler.ts';
 import { type JournalEntry, outputForm } from '../record/journal.ts';
 import { type Encoded, decodeValue } from '../record/value-codec.ts';
@@ -167,17 +167,7 @@ export class Replayer {
               throw new Diverged(this.diverged as Divergence);
             }
             const args = decodeValue(e.args) as unknown[];
-            this.deliver(e.t, () => {
-              let r: unknown;
-              try {
-                r = h(...args);
-              } catch (err) {
-                this.answer(e.id, false, err);
-                return;
-              }
-              if (r instanceof Promise) r.then((v) => this.answer(e.id, true, v), (err: unknown) => this.answer(e.id, false, err));
-              else this.answer(e.id, true, r);
-            });
+            this.deliver(e.t, () => runHandler(h, args, (ok, v) => this.answer(e.id, ok, v)));
             break;
           }
           case 'end':

@@ -42,6 +42,8 @@ export class SimBitcoin {
   private readonly spentOnChain = new Set<string>();
   /** Transactions a reorg double-spent away: their outputs exist nowhere, so nothing may spend them. */
   private readonly conflicted = new Set<string>();
+  /** The mempool's spends and creations while it is unchanged (see mempoolState). */
+  private pool: { readonly spent: ReadonlySet<string>; readonly created: ReadonlyMap<string, Output> } | undefined;
   /** Serialized transactions of a block, as getblock returns them. */
   private readonly raw = new WeakMap<SimBlock, Uint8Array[]>();
 
@@ -103,8 +105,26 @@ export class SimBitcoin {
     for (const b of this.chain) this.applyBlock(b);
   }
 
-  /** What the mempool spends and creates (outputs it does not itself spend). */
-  private mempoolState(): { spent: Set<string>; created: Map<string, Output> } {
+  private poolSet(txid: string, tx: bitcoin.Transaction): void {
+    this.mempool.set(txid, tx);
+    this.pool = undefined;
+  }
+
+  private poolClear(): void {
+    this.mempool.clear();
+    this.pool = undefined;
+  }
+
+  /**
+   * What the mempool spends and creates (outputs it does not itself spend), worked out again only
+   * after the mempool changed: every submission and every listunspent of every node asks for it.
+   */
+  private mempoolState(): { readonly spent: ReadonlySet<string>; readonly created: ReadonlyMap<string, Output> } {
+    this.pool ??= this.computeMempoolState();
+    return this.pool;
+  }
+
+  private computeMempoolState(): { spent: Set<string>; created: Map<string, Output> } {
     const spent = new Set<string>();
     const created = new Map<string, Output>();
     for (const [id, tx] of this.mempool) {
@@ -150,14 +170,14 @@ export class SimBitcoin {
     }
     const outSum = tx.outs.reduce((s, o) => s + o.value, 0n);
     if (allKnown && outSum > inSum) return { ok: false, reason: `bad-txns-in-belowout: ${inSum} in, ${outSum} out` };
-    this.mempool.set(txid, tx);
+    this.poolSet(txid, tx);
     return { ok: true, txid };
   }
 
   /** Mines the mempool into a new block. */
   mine(): SimBlock {
     const txs = [...this.mempool.values()];
-    this.mempool.clear();
+    this.poolClear();
     const prev = this.chain[this.chain.length - 1] as SimBlock;
     const hash = toHex(sha256(new TextEncoder().encode(`${prev.hash}:${this.nonce++}:${txs.map((t) => this.idOf(t)).join(',')}`)));
     const block = { hash, height: prev.height + 1, previousHash: prev.hash, txs };
@@ -175,7 +195,7 @@ export class SimBitcoin {
     const dropped = this.chain.splice(this.chain.length - d, d);
     this.reindex();
     const pending = [...this.mempool.values()];
-    this.mempool.clear();
+    this.poolClear();
     // As Bitcoin does, a transaction spending an evicted one's output goes with it (and so on down).
     const gone = new Set<string>();
     const returning = [...dropped.flatMap((b) => b.txs), ...pending];
@@ -191,12 +211,31 @@ export class SimBitcoin {
       }
     }
     for (const id of gone) this.conflicted.add(id);
-    for (const tx of returning) if (!gone.has(this.idOf(tx))) this.mempool.set(this.idOf(tx), tx);
+    for (const tx of returning) if (!gone.has(this.idOf(tx))) this.poolSet(this.idOf(tx), tx);
     // The winning branch is mined empty first, so the returning transactions confirm later.
     const keep = new Map(this.mempool);
-    this.mempool.clear();
+    this.poolClear();
     for (let i = 0; i <= d; i++) this.mine();
-    for (const [id, tx] of keep) this.mempool.set(id, tx);
+    for (const [id, tx] of keep) this.poolSet(id, tx);
+  }
+
+  /** Whether an output exists in the main chain or the mempool and nothing there spends it. */
+  isSpendable(outpoint: string): boolean {
+    const pool = this.mempoolState();
+    if (pool.spent.has(outpoint)) return false;
+    return this.utxo.has(outpoint) || pool.created.has(outpoint);
+  }
+
+  /**
+   * Ground truth for checkers: whether a transaction can never confirm, because the main chain spends
+   * one of its inputs otherwise or a reorg double-spent away the transaction that created one.
+   */
+  canNeverConfirm(tx: bitcoin.Transaction): boolean {
+    if (this.heightOf.has(this.idOf(tx))) return false;
+    return tx.ins.some((i) => {
+      const op = outpointOf(i);
+      return this.spentOnChain.has(op) || this.conflicted.has(op.slice(0, op.lastIndexOf(':')));
+    });
   }
 
   listUnspent(scriptPubKey: Uint8Array, minConfirmations: number): UnspentOutput[] {

@@ -40,8 +40,13 @@ export interface BurnPool {
 
 const BURN_PREFIX = 'burn:';
 const encodeBurn = (b: BurnTx): Uint8Array => enc.encode(`${BURN_PREFIX}${JSON.stringify({ ...b, wei: b.wei.toString() })}`);
+const burnPrefixBytes = new TextEncoder().encode(BURN_PREFIX);
+const dec = new TextDecoder();
 function decodeBurn(tx: Uint8Array): BurnTx | undefined {
-  const text = new TextDecoder().decode(tx);
+  // Most transactions are not burns: the prefix is compared as bytes before any text is decoded.
+  if (tx.length < burnPrefixBytes.length) return undefined;
+  for (let i = 0; i < burnPrefixBytes.length; i++) if (tx[i] !== burnPrefixBytes[i]) return undefined;
+  const text = dec.decode(tx);
   if (!text.startsWith(BURN_PREFIX)) return undefined;
   const o = JSON.parse(text.slice(BURN_PREFIX.length)) as { id: string; from: string; destination: string; wei: string };
   return { id: o.id, from: o.from, destination: o.destination, wei: BigInt(o.wei) };
@@ -80,7 +85,7 @@ const bytes = (b: Uint8Array): Uint8Array => concat(u64(b.length), b);
  * whole header (which commits to the transactions and withdrawals through their roots). Change any
  * field and the hash no longer matches.
  */
-export function payloadHash(p: Omit<ExecutionPayload, 'blockHash'>): Uint8Array {
+export function payloadHash(p: Omit<ExecutionPayload, 'blockHash'>, txHashes: readonly Uint8Array[] = hashTxs(p.transactions)): Uint8Array {
   const parts: Uint8Array[] = [
     p.parentHash,
     p.feeRecipient,
@@ -96,11 +101,14 @@ export function payloadHash(p: Omit<ExecutionPayload, 'blockHash'>): Uint8Array 
     u256(p.baseFeePerGas),
     u64(p.transactions.length),
   ];
-  for (const tx of p.transactions) parts.push(sha256(tx));
+  for (const h of txHashes) parts.push(h);
   parts.push(u64(p.withdrawals.length));
   for (const w of p.withdrawals) parts.push(u64(w.index), u64(w.validatorIndex), w.address, u64(w.amount));
   return sha256(concat(...parts));
 }
+
+/** Each transaction's hash: computed once per payload and handed to the block hash and execution. */
+const hashTxs = (txs: readonly Uint8Array[]): Uint8Array[] => txs.map((tx) => sha256(tx));
 
 /** Gas of one transaction in the model (every transaction is a plain transfer's worth). */
 export const SIM_TX_GAS = 21_000;
@@ -127,11 +135,22 @@ export function gasLimitAllowed(parentLimit: number, limit: number): boolean {
 }
 
 /** A 2048-bit bloom over the logs' addresses and topics (three bits each, as Ethereum's). */
+const bloomHashes = new Map<string, Uint8Array>();
+/** An address or topic's hash for the bloom; they repeat (one contract, one event), so kept. */
+function bloomHash(item: string): Uint8Array {
+  let h = bloomHashes.get(item);
+  if (h === undefined) {
+    h = sha256(enc.encode(item));
+    if (bloomHashes.size < 10_000) bloomHashes.set(item, h);
+  }
+  return h;
+}
+
 function bloomOf(logs: readonly EvmLog[]): Uint8Array {
   const bloom = new Uint8Array(256);
   for (const l of logs) {
     for (const item of [l.address, ...l.topics]) {
-      const h = sha256(enc.encode(item));
+      const h = bloomHash(item);
       for (let i = 0; i < 6; i += 2) {
         const bit = (((h[i] as number) << 8) | (h[i + 1] as number)) & 2047;
         bloom[255 - (bit >> 3)] = (bloom[255 - (bit >> 3)] as number) | (1 << (bit & 7));
@@ -154,8 +173,12 @@ interface Derived {
  * Geth), otherwise a digest of the parent's root and what the block applies. Receipts commit to each
  * transaction and the logs it emitted.
  */
-function derive(parentStateRoot: Uint8Array, body: Pick<ExecutionPayload, 'transactions' | 'withdrawals'>, logs: readonly EvmLog[]): Derived {
-  const txHashes = body.transactions.map((tx) => sha256(tx));
+function derive(
+  parentStateRoot: Uint8Array,
+  body: Pick<ExecutionPayload, 'transactions' | 'withdrawals'>,
+  logs: readonly EvmLog[],
+  txHashes: readonly Uint8Array[] = hashTxs(body.transactions),
+): Derived {
   const stateRoot =
     body.transactions.length === 0 && body.withdrawals.length === 0
       ? parentStateRoot
@@ -184,7 +207,14 @@ export function childPayload(parent: ExecutionPayload, f: ChildFields): Executio
   return sealPayload(parent, f, transactions, withdrawals, derive(parent.stateRoot, { transactions, withdrawals }, []));
 }
 
-function sealPayload(parent: ExecutionPayload, f: ChildFields, transactions: Uint8Array[], withdrawals: ExecutionPayload['withdrawals'], d: Derived): ExecutionPayload {
+function sealPayload(
+  parent: ExecutionPayload,
+  f: ChildFields,
+  transactions: Uint8Array[],
+  withdrawals: ExecutionPayload['withdrawals'],
+  d: Derived,
+  txHashes?: readonly Uint8Array[],
+): ExecutionPayload {
   const body = {
     parentHash: parent.blockHash,
     feeRecipient: f.feeRecipient,
@@ -201,7 +231,7 @@ function sealPayload(parent: ExecutionPayload, f: ChildFields, transactions: Uin
     transactions,
     withdrawals,
   };
-  return { ...body, blockHash: payloadHash(body) };
+  return { ...body, blockHash: payloadHash(body, txHashes ?? hashTxs(transactions)) };
 }
 
 /** Thrown by forkchoiceUpdated for attributes Geth refuses (its JSON-RPC error -38003). */
@@ -238,6 +268,23 @@ export class SimExecution implements ExecutionClient {
   private readonly building = new Map<string, ExecutionPayload>();
   private head: string;
   private nextPayloadId = 0;
+  /**
+   * Killed: Geth keeps its newest state in memory and writes it out now and then, so a SIGKILL
+   * loses its newest blocks (in the nemesis on real Geth, a client 21 blocks high came back at 10).
+   * `lose` blocks of the head's branch are forgotten (every block above the height it falls back
+   * to, side branches included), with the payloads being built and the blocks it found invalid.
+   * Whoever drives it must hand the lost blocks back.
+   */
+  crash(lose: number): void {
+    let at = this.blocks.get(this.head) as StoredBlock;
+    const keep = Math.max(0, at.payload.blockNumber - lose);
+    while (at.payload.blockNumber > keep) at = this.blocks.get(toHex(at.payload.parentHash)) as StoredBlock;
+    for (const [k, b] of [...this.blocks]) if (b.payload.blockNumber > keep) this.blocks.delete(k);
+    this.head = toHex(at.payload.blockHash);
+    this.building.clear();
+    this.invalid.clear();
+  }
+
   /** Scenario switches. */
   mode: 'ok' | 'syncing' | 'invalid' = 'ok';
   /** While down, calls fail as a refused connection would. */
@@ -295,9 +342,10 @@ export class SimExecution implements ExecutionClient {
       const burns = (this.o.burns?.burns ?? []).filter((b) => !parent.included.has(b.id)).slice(0, 16);
       const txs = [...Array.from({ length: this.o.txsPerBlock }, (_, i) => enc.encode(`tx:${parent.payload.blockNumber + 1}:${i}`)), ...burns.map(encodeBurn)];
       const withdrawals = [...attributes.withdrawals];
-      const { logs } = applyBlock(parent, { transactions: txs, withdrawals });
+      const txHashes = hashTxs(txs);
+      const { logs } = applyBlock(parent, { transactions: txs, withdrawals }, txHashes);
       const fields = { timestamp: attributes.timestamp, feeRecipient: attributes.suggestedFeeRecipient, prevRandao: attributes.prevRandao };
-      const payload = sealPayload(parent.payload, fields, txs, withdrawals, derive(parent.payload.stateRoot, { transactions: txs, withdrawals }, logs));
+      const payload = sealPayload(parent.payload, fields, txs, withdrawals, derive(parent.payload.stateRoot, { transactions: txs, withdrawals }, logs, txHashes), txHashes);
       const id = `p${this.nextPayloadId++}`;
       this.building.set(id, payload);
       return { status: { status: 'VALID', latestValidHash: state.headBlockHash }, payloadId: id };
@@ -319,7 +367,8 @@ export class SimExecution implements ExecutionClient {
       if (this.mode === 'syncing') return { status: 'SYNCING' };
       if (this.mode === 'invalid') return { status: 'INVALID', validationError: 'engine fault: invalid' };
       const { blockHash, ...body } = payload;
-      const want = payloadHash(body);
+      const txHashes = hashTxs(payload.transactions);
+      const want = payloadHash(body, txHashes);
       if (!equalBytes(want, blockHash)) return { status: 'INVALID', validationError: `blockhash mismatch, want ${toHex(blockHash)}, got ${toHex(want)}` };
       if (payload.extraData.length > 32) return { status: 'INVALID', validationError: `invalid extradata length: ${payload.extraData.length}` };
       const key = toHex(blockHash);
@@ -338,30 +387,34 @@ export class SimExecution implements ExecutionClient {
       // the differential table caught our first guess (SYNCING, from older sources).
       if (parent.payload.blockNumber + 1 !== payload.blockNumber) return { status: 'INVALID', validationError: 'invalid block number' };
       if (payload.timestamp <= parent.payload.timestamp) return { status: 'INVALID', validationError: 'invalid timestamp' };
-      const problem = this.executionProblem(parent, payload);
-      if (problem !== undefined) {
+      const executed = this.execute(parent, payload, txHashes);
+      if (typeof executed === 'string') {
         this.invalid.add(key);
-        return { status: 'INVALID', validationError: problem };
+        return { status: 'INVALID', validationError: executed };
       }
-      this.blocks.set(key, { payload, ...applyBlock(parent, payload) });
+      this.blocks.set(key, { payload, ...executed });
       this.executed++;
       return { status: 'VALID', latestValidHash: blockHash };
     });
   }
 
-  /** What Geth's header verification and block processing would refuse; undefined if nothing. */
-  private executionProblem(parent: StoredBlock, p: ExecutionPayload): string | undefined {
+  /**
+   * Executes `p` on its parent's state: what Geth's header verification and block processing would
+   * refuse (a reason), or the state it leaves.
+   */
+  private execute(parent: StoredBlock, p: ExecutionPayload, txHashes: readonly Uint8Array[]): string | Omit<StoredBlock, 'payload'> {
     if (!gasLimitAllowed(parent.payload.gasLimit, p.gasLimit)) return `invalid gas limit: have ${p.gasLimit}, parent ${parent.payload.gasLimit}`;
     if (p.gasUsed > p.gasLimit) return `invalid gasUsed: have ${p.gasUsed}, gasLimit ${p.gasLimit}`;
     const fee = nextBaseFee(parent.payload);
     if (p.baseFeePerGas !== fee) return `invalid baseFee: have ${p.baseFeePerGas}, want ${fee}`;
-    const { logs } = applyBlock(parent, p);
-    const d = derive(parent.payload.stateRoot, p, logs);
+    const applied = applyBlock(parent, p, txHashes);
+    const logs = applied.logs;
+    const d = derive(parent.payload.stateRoot, p, logs, txHashes);
     if (d.gasUsed !== p.gasUsed) return `invalid gas used (remote: ${p.gasUsed} local: ${d.gasUsed})`;
     if (!equalBytes(d.logsBloom, p.logsBloom)) return 'invalid bloom';
     if (!equalBytes(d.receiptsRoot, p.receiptsRoot)) return `invalid receipt root hash (remote: ${toHex(p.receiptsRoot)} local: ${toHex(d.receiptsRoot)})`;
     if (!equalBytes(d.stateRoot, p.stateRoot)) return `invalid merkle root (remote: ${toHex(p.stateRoot)} local: ${toHex(d.stateRoot)})`;
-    return undefined;
+    return applied;
   }
 
   getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {
@@ -386,7 +439,7 @@ export class SimExecution implements ExecutionClient {
 }
 
 /** Executes a payload on its parent's state: withdrawals (peg-ins) credit, then burns debit and log. */
-function applyBlock(parent: StoredBlock, payload: Pick<ExecutionPayload, 'transactions' | 'withdrawals'>): Omit<StoredBlock, 'payload'> {
+function applyBlock(parent: StoredBlock, payload: Pick<ExecutionPayload, 'transactions' | 'withdrawals'>, txHashes?: readonly Uint8Array[]): Omit<StoredBlock, 'payload'> {
   const balances = new Map(parent.balances);
   // Alys mints peg-ins as withdrawals: amount in gwei, credited in wei.
   for (const w of payload.withdrawals) {
@@ -395,7 +448,7 @@ function applyBlock(parent: StoredBlock, payload: Pick<ExecutionPayload, 'transa
   }
   const logs: EvmLog[] = [];
   let included: Set<string> | undefined;
-  payload.transactions.forEach((tx) => {
+  payload.transactions.forEach((tx, i) => {
     const burn = decodeBurn(tx);
     if (burn === undefined) return;
     included ??= new Set(parent.included);
@@ -406,7 +459,7 @@ function applyBlock(parent: StoredBlock, payload: Pick<ExecutionPayload, 'transa
     if (balance < burn.wei) return;
     balances.set(from, balance - burn.wei);
     const { topics, data } = encodePegOutLog(burn.from as `0x${string}`, burn.destination, burn.wei);
-    logs.push({ address: BRIDGE_ADDRESS, topics, data, transactionHash: `0x${toHex(sha256(tx))}`, logIndex: logs.length });
+    logs.push({ address: BRIDGE_ADDRESS, topics, data, transactionHash: `0x${toHex(txHashes?.[i] ?? sha256(tx))}`, logIndex: logs.length });
   });
   return { balances, included: included ?? parent.included, logs };
 }

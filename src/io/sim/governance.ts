@@ -18,6 +18,9 @@ interface OpenStream {
   readonly owner: Owner;
   readonly handlers: GovernanceStreamHandlers;
   open: boolean;
+  /** When the last message each way arrives: a stream is ordered, so a later one never overtakes it. */
+  toNodeAt: number;
+  toGovernanceAt: number;
 }
 
 export class SimGovernance {
@@ -56,12 +59,13 @@ export class SimGovernance {
                 reject(new Error('UNAVAILABLE: governance is not reachable'));
                 return;
               }
-              const s: OpenStream = { node, owner, handlers, open: true };
+              const s: OpenStream = { node, owner, handlers, open: true, toNodeAt: 0, toGovernanceAt: 0 };
               this.streams.push(s);
               resolve({
                 send: (m) => {
                   if (!s.open) throw new Error('stream closed');
-                  this.scheduler.schedule(this.latencyMs, () => this.receive(s, m), undefined, owner);
+                  s.toGovernanceAt = Math.max(this.scheduler.now() + this.latencyMs, s.toGovernanceAt);
+                  this.scheduler.schedule(s.toGovernanceAt - this.scheduler.now(), () => this.receive(s, m), undefined, owner);
                 },
                 close: () => this.close(s, 'closed by the node'),
               });
@@ -86,7 +90,10 @@ export class SimGovernance {
   }
 
   private deliver(s: OpenStream, m: GovernanceMessage): void {
-    this.scheduler.schedule(this.latencyMs, () => {
+    // In order, as on a gRPC stream: a resume sent once governance is fast again must not arrive
+    // before the pause it sent while slow.
+    s.toNodeAt = Math.max(this.scheduler.now() + this.latencyMs, s.toNodeAt);
+    this.scheduler.schedule(s.toNodeAt - this.scheduler.now(), () => {
       if (!s.open) return;
       this.scheduler.noteAsync();
       s.handlers.onMessage(m);

@@ -65,6 +65,17 @@ interface Packet {
   duplicated: boolean;
   /** Set for gossip: the topic it travels on. */
   readonly gossip?: GossipKind;
+  /**
+   * Gossip's message id (the hash of its bytes), set once the bytes were hashed: a relay forwards
+   * the bytes it received, so every hop after the first reuses the id instead of hashing again.
+   */
+  readonly gossipId?: string;
+}
+
+/** What is already known of a payload's bytes when it is sent on (a relay): its digest and gossip id. */
+interface Known {
+  readonly digest: number;
+  readonly gossipId: string;
 }
 
 export interface NetworkStats {
@@ -90,11 +101,15 @@ export class SimNetwork {
   private readonly cuts = new Map<CutId, readonly string[]>();
   private readonly severed = new Map<string, number>();
   private nextCut = 1;
+  /** Bumped whenever a cut starts or heals: while it stays, isCut answers as it did. */
+  cutsVersion = 0;
   /** When each directed link finishes transmitting what it already has (bandwidth queueing). */
   private readonly busyUntil = new Map<string, number>();
   private readonly rng: Rng;
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, gossipSeen: 0, gossipRelayed: 0 };
   private readonly deliverFn = (p: Packet): void => this.deliver(p);
+  /** Each node's mesh, computed once per set of nodes (it depends on nothing else). */
+  private readonly meshes = new Map<NodeId, readonly NodeId[]>();
 
   constructor(private readonly o: SimNetworkOptions) {
     this.model = { ...defaultLinkModel, ...o.defaults };
@@ -102,7 +117,9 @@ export class SimNetwork {
   }
 
   addNode(id: NodeId): void {
-    if (!this.nodes.has(id)) this.nodes.set(id, { up: false, owner: undefined, handler: undefined, validator: undefined, seen: new Map() });
+    if (this.nodes.has(id)) return;
+    this.nodes.set(id, { up: false, owner: undefined, handler: undefined, validator: undefined, seen: new Map() });
+    this.meshes.clear();
   }
 
   nodeIds(): NodeId[] {
@@ -146,8 +163,10 @@ export class SimNetwork {
       peers: () => this.nodeIds().filter((n) => n !== id),
       gossip: (kind, payload) => {
         if (!live()) return;
-        this.remember(node, this.gossipId(payload));
-        for (const to of this.meshOf(id)) this.send(id, to, payload, owner, kind);
+        const bytes = payload.slice();
+        const known = { digest: hashBytes(bytes), gossipId: this.gossipId(bytes) };
+        this.remember(node, known.gossipId);
+        for (const to of this.meshOf(id)) this.send(id, to, bytes, owner, kind, known);
       },
       onGossip: (validate) => {
         if (node.owner === owner) node.validator = validate;
@@ -159,16 +178,22 @@ export class SimNetwork {
   }
 
   /** The node's gossip mesh: every other node, or with more than D of them its D ring neighbours. */
-  meshOf(id: NodeId): NodeId[] {
+  meshOf(id: NodeId): readonly NodeId[] {
+    const cached = this.meshes.get(id);
+    if (cached !== undefined) return cached;
     const all = this.nodeIds();
     const d = this.o.meshDegree ?? 8;
-    if (all.length - 1 <= d) return all.filter((n) => n !== id);
-    const at = all.indexOf(id);
-    const out: NodeId[] = [];
-    for (let k = 1; out.length < d; k++) {
-      out.push(all[(at + k) % all.length] as NodeId);
-      if (out.length < d) out.push(all[(at - k + all.length) % all.length] as NodeId);
+    let out: NodeId[];
+    if (all.length - 1 <= d) out = all.filter((n) => n !== id);
+    else {
+      const at = all.indexOf(id);
+      out = [];
+      for (let k = 1; out.length < d; k++) {
+        out.push(all[(at + k) % all.length] as NodeId);
+        if (out.length < d) out.push(all[(at - k + all.length) % all.length] as NodeId);
+      }
     }
+    this.meshes.set(id, out);
     return out;
   }
 
@@ -193,7 +218,8 @@ export class SimNetwork {
    * if accepted delivered (from the peer that forwarded it) and forwarded to the node's mesh.
    */
   private receiveGossip(node: NodeState, to: NodeId, p: Packet, kind: GossipKind): void {
-    if (!this.remember(node, this.gossipId(p.payload))) {
+    const known = { digest: p.digest, gossipId: p.gossipId ?? this.gossipId(p.payload) };
+    if (!this.remember(node, known.gossipId)) {
       this.stats.gossipSeen++;
       return;
     }
@@ -206,7 +232,7 @@ export class SimNetwork {
     for (const next of this.meshOf(to)) {
       if (next === p.from) continue;
       this.stats.gossipRelayed++;
-      this.send(to, next, payload, node.owner, kind);
+      this.send(to, next, p.payload, node.owner, kind, known);
     }
   }
 
@@ -251,6 +277,7 @@ export class SimNetwork {
 
   /** Lifts one cut (the others stay), or with no argument every cut (an explicit heal). */
   heal(cut?: CutId): void {
+    this.cutsVersion++;
     if (cut === undefined) {
       this.cuts.clear();
       this.severed.clear();
@@ -272,30 +299,37 @@ export class SimNetwork {
   }
 
   isCut(from: NodeId, to: NodeId): boolean {
-    return this.severed.has(`${from}>${to}`);
+    return this.severed.size > 0 && this.severed.has(`${from}>${to}`);
   }
 
   private cut(links: readonly string[]): CutId {
     const id = this.nextCut++;
+    this.cutsVersion++;
     this.cuts.set(id, links);
     for (const l of links) this.severed.set(l, (this.severed.get(l) ?? 0) + 1);
     return id;
   }
 
   private linkModel(from: NodeId, to: NodeId): LinkModel {
+    if (this.overrides.size === 0) return this.model;
     const o = this.overrides.get(`${from}>${to}`);
     return o === undefined ? this.model : { ...this.model, ...o };
   }
 
-  private send(from: NodeId, to: NodeId, payload: Uint8Array, owner: Owner | undefined, gossip?: GossipKind): void {
+  /**
+   * `known` is what the sender already knows of these exact bytes (a relay forwarding what it
+   * received, a publisher sending one message to its whole mesh): it is not hashed again.
+   */
+  private send(from: NodeId, to: NodeId, payload: Uint8Array, owner: Owner | undefined, gossip?: GossipKind, known?: Known): void {
     const now = this.o.scheduler.now();
     const copy = payload.slice();
-    const digest = hashBytes(copy);
+    const digest = known?.digest ?? hashBytes(copy);
+    const extra = gossip === undefined ? {} : known === undefined ? { gossip } : { gossip, gossipId: known.gossipId };
     this.stats.sent++;
     this.o.observer?.({ kind: 'send', time: now, from, to, bytes: copy.length, digest });
     const m = this.linkModel(from, to);
     if (this.rng.chance(m.loss)) {
-      this.drop({ from, to, payload: copy, digest, owner, duplicated: false, ...(gossip !== undefined ? { gossip } : {}) }, 'loss');
+      this.drop({ from, to, payload: copy, digest, owner, duplicated: false, ...extra }, 'loss');
       return;
     }
     let start = now;
@@ -306,7 +340,7 @@ export class SimNetwork {
       this.busyUntil.set(key, done);
       start = done;
     }
-    const packet: Packet = { from, to, payload: copy, digest, owner, duplicated: false, ...(gossip !== undefined ? { gossip } : {}) };
+    const packet: Packet = { from, to, payload: copy, digest, owner, duplicated: false, ...extra };
     this.o.scheduler.schedule(start - now + drawLatency(m, this.rng), this.deliverFn, packet);
     if (this.rng.chance(m.duplicate)) {
       this.stats.duplicated++;
@@ -322,7 +356,7 @@ export class SimNetwork {
       this.drop(p, 'node-down');
       return;
     }
-    if (this.severed.has(`${p.from}>${p.to}`)) {
+    if (this.severed.size > 0 && this.severed.has(`${p.from}>${p.to}`)) {
       const leak = this.o.bugs?.has('leaky-partition') === true && this.rng.chance(0.05);
       if (!leak) {
         this.drop(p, 'partition');

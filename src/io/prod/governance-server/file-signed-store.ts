@@ -13,6 +13,7 @@ const stateSchema = z.object({
   paidBy: record,
   signedTx: record,
   pegOuts: z.record(z.string(), z.object({ destination: z.string(), amountSats: z.string().regex(/^\d+$/), burnTxHash: z.string() })),
+  voided: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 
 export class FileSignedStore implements SignedStore {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { JournalEntry } from '../../record/journal.ts';
 
 export interface JournalSink {
-  write(entry: JournalEntry): void;
+  /** `entry` is built only when the recording still runs; a failure to build or write it stops the recording, never the node. */
+  write(entry: JournalEntry | (() => JournalEntry)): void;
 }
 
 export interface JournalWriterOptions {
@@ -39,20 +40,35 @@ export class JournalWriter implements JournalSink {
     this.roll();
   }
 
-  write(entry: JournalEntry): void {
+  write(entry: JournalEntry | (() => JournalEntry)): void {
     if (this.full || this.fd === undefined) return;
-    const line = `${JSON.stringify(entry)}\n`;
-    const bytes = Buffer.byteLength(line);
-    if (this.total + bytes > this.maxBytes) {
-      this.full = true;
-      this.o.onFull?.(`record: ${this.dir} reached its bound of ${this.maxBytes} bytes; recording stopped (the node goes on)`);
-      this.close();
+    let line: string;
+    try {
+      line = `${JSON.stringify(typeof entry === 'function' ? entry() : entry)}\n`;
+    } catch (err) {
+      this.stop(`record: ${this.dir}: cannot record an entry (${(err as Error).message}); recording stopped (the node goes on)`);
       return;
     }
-    if (this.segmentWritten > 0 && this.segmentWritten + bytes > this.segmentBytes) this.roll();
-    writeSync(this.fd, line);
+    const bytes = Buffer.byteLength(line);
+    if (this.total + bytes > this.maxBytes) {
+      this.stop(`record: ${this.dir} reached its bound of ${this.maxBytes} bytes; recording stopped (the node goes on)`);
+      return;
+    }
+    try {
+      if (this.segmentWritten > 0 && this.segmentWritten + bytes > this.segmentBytes) this.roll();
+      writeSync(this.fd as number, line);
+    } catch (err) {
+      this.stop(`record: ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; recording stopped (the node goes on)`);
+      return;
+    }
     this.segmentWritten += bytes;
     this.total += bytes;
+  }
+
+  private stop(line: string): void {
+    this.full = true;
+    this.o.onFull?.(line);
+    this.close();
   }
 
   close(): void {

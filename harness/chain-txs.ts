@@ -1,0 +1,54 @@
+// Transactions for a prebuilt chain, so Geth has real execution work when it imports it: ETH
+// transfers and calls of a tiny storage contract, signed with viem from the dev account (funded in
+// harness/geth.ts devGenesis) and put into Geth's pool before each block is built.
+import { type Hex, getContractAddress, numberToHex, parseGwei } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { DEV_CHAIN_ID, DEV_USER_KEY, type GethProcess } from './geth.ts';
+
+/** Runtime code: SSTORE(0, CALLDATALOAD(0)); STOP. Each call writes a new value, so it costs a storage write. */
+const RUNTIME = '60003560005500';
+/** Init code: CODECOPY the 7-byte runtime from offset 12 and RETURN it. */
+const INIT: Hex = `0x6007600c60003960076000f3${RUNTIME}`;
+
+export interface ChainTxs {
+  /** For prebuildChain's beforeBlock. */
+  readonly beforeBlock: (height: number) => Promise<void>;
+  readonly sent: () => number;
+}
+
+async function rpcBatch(url: string, calls: ReadonlyArray<{ method: string; params: unknown[] }>): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c }))) });
+  const out = (await res.json()) as Array<{ error?: { message: string } }>;
+  const bad = out.find((r) => r.error !== undefined);
+  if (bad !== undefined) throw new Error(`eth_sendRawTransaction: ${bad.error?.message}`);
+}
+
+/**
+ * `transfers` ETH transfers (to distinct fresh addresses) and `calls` contract calls per block; the
+ * contract is deployed by the first block's first transaction.
+ */
+export function chainTxs(geth: GethProcess, o: { readonly transfers: number; readonly calls: number }): ChainTxs {
+  const account = privateKeyToAccount(DEV_USER_KEY);
+  const contract = getContractAddress({ from: account.address, nonce: 0n });
+  let nonce = 0;
+  let sent = 0;
+  const fees = { maxFeePerGas: parseGwei('20'), maxPriorityFeePerGas: parseGwei('1'), chainId: DEV_CHAIN_ID, type: 'eip1559' as const };
+  return {
+    sent: () => sent,
+    beforeBlock: async (height) => {
+      const raw: Hex[] = [];
+      if (nonce === 0 && (o.calls > 0 || o.transfers > 0)) raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 100_000n, data: INIT }));
+      for (let i = 0; i < o.transfers; i++) {
+        const to = numberToHex(BigInt(height) * 1_000_000n + BigInt(i) + 1n, { size: 20 });
+        raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 21_000n, to, value: 1_000_000_000n }));
+      }
+      for (let i = 0; i < o.calls; i++) {
+        const data = numberToHex(BigInt(height) * 1_000n + BigInt(i) + 1n, { size: 32 });
+        raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 60_000n, to: contract, data }));
+      }
+      if (raw.length === 0) return;
+      await rpcBatch(geth.rpcUrl, raw.map((r) => ({ method: 'eth_sendRawTransaction', params: [r] })));
+      sent += raw.length;
+    },
+  };
+}
