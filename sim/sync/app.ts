@@ -173,21 +173,32 @@ function server(ctx: SimNodeContext, forge: boolean): { tick: () => void; onRece
 
 /**
  * The execution client as the node sees it, watched: which payloads above the node's head this
- * incarnation sends to it more than once (a block is executed once before it is committed).
+ * incarnation has executed and sends to it again (a block is executed once before it is committed).
+ * Only a VALID answer counts as executed: Geth executes nothing when it answers SYNCING (parent
+ * unknown) or an error, so handing such a block again (the chain's replay window growing until the
+ * client knows the first parent) is its first execution, not a second. Blocks at or below the head
+ * are committed: the chain's replays of them to a client that already has them are answered VALID
+ * without executing anything, and are not counted either.
  */
 function watched(el: SimExecution, head: () => number, twice: number[]): ExecutionClient {
-  const seen = new Set<string>();
+  const executed = new Set<string>();
   return {
     forkchoiceUpdated: (state, attributes, options) => el.forkchoiceUpdated(state, attributes, options),
     getPayload: (id) => el.getPayload(id),
     getLogs: (hash, address) => el.getLogs(hash, address),
     newPayload: (payload, options) => {
+      const answer = el.newPayload(payload, options);
       if (payload.blockNumber > head()) {
         const key = toHex(payload.blockHash);
-        if (seen.has(key)) twice.push(payload.blockNumber);
-        seen.add(key);
+        if (executed.has(key)) twice.push(payload.blockNumber);
+        answer.then(
+          (r) => {
+            if (r.status === 'VALID') executed.add(key);
+          },
+          () => undefined,
+        );
       }
-      return el.newPayload(payload, options);
+      return answer;
     },
   };
 }
