@@ -36,6 +36,15 @@ describe('sync scenarios', () => {
     expect(r.invariants['progress-never-back']).toBe('pass');
   });
 
+  it('a crash after a batch was written and before its finality was: recovery finalizes from the proofs on disk, and sync goes on', async () => {
+    // Seed 9 crashes n0 in that window: its finalized record came back 209 blocks below its head,
+    // every next block broke maxBlocksWithoutPow, and sync fetched and executed one batch for ever.
+    const r = await runSimulation({ scenario: loadScenario('sync-crash-and-resume'), seed: 9 });
+    expect(r.probes['chain.finality-restored-from-proofs']).toBe(1);
+    expect(r.invariants['no-double-execution']).toBe('pass');
+    expect(r.ok).toBe(true);
+  });
+
   it('a Byzantine serving peer is caught and its batches refetched', async () => {
     const r = await runSimulation({ scenario: loadScenario('sync-byzantine-peer'), seed: 2 });
     expect(r.ok).toBe(true);
