@@ -90,7 +90,7 @@ export type SyncMsg =
   | { readonly type: 'peer-height'; readonly peer: string; readonly height: number }
   | { readonly type: 'inbound'; readonly from: string; readonly bytes: Uint8Array }
   | { readonly type: 'timeout'; readonly batch: number; readonly requestId: number }
-  | { readonly type: 'validated'; readonly batch: number; readonly ok: boolean }
+  | { readonly type: 'validated'; readonly batch: number; readonly token: number; readonly ok: boolean }
   /** `generation` tells a batch of an earlier start (or recovery) from one of the current run. */
   | { readonly type: 'executed'; readonly generation: number; readonly batch: number; readonly last: { height: number; hash: Uint8Array } | undefined; readonly error?: string }
   | { readonly type: 'recover' }
@@ -126,6 +126,13 @@ class SyncNode {
   private readonly requests = new Map<number, { batch: number; peer: string; sentAt: number }>();
   private nextRequest = 1;
   private readonly validated = new Map<number, boolean>();
+  /**
+   * The download of each batch whose verdict is awaited. A batch is fetched again (it did not link,
+   * a peer timed out) while the pool still checks the blocks of an earlier download: that verdict
+   * is not the new blocks' (a validly signed fork's "valid" let a forged tip through unchecked).
+   */
+  private readonly validations = new Map<number, number>();
+  private nextValidation = 0;
   private executing = false;
   private lastCheckpoint: number | undefined;
   private startedAt = 0;
@@ -182,6 +189,7 @@ class SyncNode {
         if (this.state.kind === 'failed') this.setState({ kind: 'discovering' });
         this.requests.clear();
         this.validated.clear();
+        this.validations.clear();
         this.generation++;
         for (const p of m.peers) this.peers.upsert(p.id, p.height);
         this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
@@ -204,9 +212,14 @@ class SyncNode {
         }
         this.pump();
       },
-      validated: (m: { batch: number; ok: boolean }) => {
+      validated: (m: { batch: number; token: number; ok: boolean }) => {
         this.validating = Math.max(0, this.validating - 1);
-        this.validated.set(m.batch, m.ok);
+        if (this.validations.get(m.batch) === m.token) {
+          this.validations.delete(m.batch);
+          this.validated.set(m.batch, m.ok);
+        } else {
+          this.d.sometimes('sync.stale-verdict-ignored');
+        }
         this.pump();
       },
       executed: (m: Extract<SyncMsg, { type: 'executed' }>) => this.onExecuted(m),
@@ -311,15 +324,18 @@ class SyncNode {
 
   private validateBatch(batch: number, blocks: readonly SignedConsensusBlock[]): void {
     this.validated.delete(batch);
+    this.validations.delete(batch);
     // Planted bug: a downloaded batch goes on to execution without its signatures checked.
     if (this.bug('sync-skip-batch-signatures')) {
       this.validated.set(batch, true);
       return;
     }
     this.validating++;
+    const token = ++this.nextValidation;
+    this.validations.set(batch, token);
     this.d.validate(blocks).then(
-      (ok) => this.ctx.self.tell({ type: 'validated', batch, ok }),
-      () => this.ctx.self.tell({ type: 'validated', batch, ok: false }),
+      (ok) => this.ctx.self.tell({ type: 'validated', batch, token, ok }),
+      () => this.ctx.self.tell({ type: 'validated', batch, token, ok: false }),
     );
   }
 
@@ -418,6 +434,7 @@ class SyncNode {
     if (s === undefined || this.state.kind !== 'failed') return;
     this.setState({ kind: 'discovering' });
     this.validated.clear();
+    this.validations.clear();
     this.requests.clear();
     this.generation++;
     this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));

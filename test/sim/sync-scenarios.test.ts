@@ -45,6 +45,15 @@ describe('sync scenarios', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('a batch fetched again while the pool still checked its earlier download waits for its own verdict', async () => {
+    // Seed 46: a validly signed fork's batch did not link and was fetched again, from the peer that
+    // forges tips; the fork's "valid" arrived after the new blocks and let the forged tip be committed.
+    const r = await runSimulation({ scenario: loadScenario('sync-few-peers-byzantine'), seed: 46, swarm: true });
+    expect(r.probes['sync.stale-verdict-ignored']).toBeGreaterThan(0);
+    expect(r.invariants['synced-chain-equals-source']).toBe('pass');
+    expect(r.ok).toBe(true);
+  });
+
   it('a Byzantine serving peer is caught and its batches refetched', async () => {
     const r = await runSimulation({ scenario: loadScenario('sync-byzantine-peer'), seed: 2 });
     expect(r.ok).toBe(true);
