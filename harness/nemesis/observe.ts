@@ -261,7 +261,16 @@ function pegOutOperation(op: PegOutJson, burnTxHash: string): PegOutOperation {
 export class BtcdObserver {
   private chain: Array<{ hash: string; txs: bitcoin.Transaction[] }> = [];
   private readonly ids = new WeakMap<bitcoin.Transaction, string>();
+  /**
+   * The highest fee rate btcd estimated during the run. Its estimate moves (it restarts, mempools
+   * fill and empty), and a payout is built at the rate of its moment: the fee checker bounds fees
+   * by the highest rate Bitcoin asked for, not by the rate at the end of the run.
+   */
   private feeRate = 2n;
+
+  noteFeeRate(rate: bigint): void {
+    if (rate > this.feeRate) this.feeRate = rate;
+  }
 
   /** Reads what changed since the last look; keeps the last view if btcd does not answer. */
   async refresh(rpc: BitcoinRpc): Promise<void> {
@@ -278,7 +287,7 @@ export class BtcdObserver {
       next.push({ hash, txs: block.txs.map((raw) => bitcoin.Transaction.fromBuffer(raw)) });
     }
     this.chain = next;
-    this.feeRate = await rpc.estimateFeeRate();
+    this.noteFeeRate(await rpc.estimateFeeRate());
   }
 
   /** The chain as last read, in the records the peg's checkers read. */

@@ -231,6 +231,15 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
         }
       })(),
     );
+    // btcd's fee estimate, often enough to see what the nodes' bridges see when they build payouts.
+    loops.push(
+      (async () => {
+        while (running) {
+          await within(5_000, btcRpc().estimateFeeRate().then((r) => btcObserver.noteFeeRate(r))).catch(() => undefined);
+          await sleep(1_000);
+        }
+      })(),
+    );
     loops.push(
       (async () => {
         let round = 0;

@@ -186,6 +186,7 @@ function watched(el: SimExecution, head: () => number, twice: number[]): Executi
     forkchoiceUpdated: (state, attributes, options) => el.forkchoiceUpdated(state, attributes, options),
     getPayload: (id) => el.getPayload(id),
     getLogs: (hash, address) => el.getLogs(hash, address),
+    headBlock: () => el.headBlock(),
     newPayload: (payload, options) => {
       const answer = el.newPayload(payload, options);
       if (payload.blockNumber > head()) {

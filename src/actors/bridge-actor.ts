@@ -175,7 +175,7 @@ class BridgeNode {
     // Governance follows every peg-out's progress (status updates are best effort: the record is ours).
     if (before !== op.status) {
       // The operator's trail of each peg-out (getpegout answers the current state only).
-      this.d.log?.(`peg-out ${op.id}: ${before ?? 'new'} -> ${op.status}${op.txid !== undefined ? ` (tx ${op.txid})` : ''}${op.attempts > 0 ? `, attempt ${op.attempts + 1}` : ''}`);
+      this.d.log?.(`peg-out ${op.id}: ${before ?? 'new'} -> ${op.status}${op.txid !== undefined ? ` (tx ${op.txid})` : ''}${op.attempts > 1 ? `, attempt ${op.attempts}` : ''}`);
       // Governance's protocol has no refused state: a refusal is a failure that will not be retried.
       const status = op.status === 'refused' ? 'failed' : op.status;
       this.ctx.tell(this.stream, { type: 'send', message: { kind: 'status', messageId: `status:${op.id}:${op.status}:${op.attempts}`, pegId: op.id, status, detail: op.refusal?.reason ?? op.failure?.reason ?? op.txid ?? '' } });

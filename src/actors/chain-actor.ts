@@ -65,6 +65,8 @@ export const chainActorName = 'chain';
 
 /** Blocks re-sent to the execution client after a restart (more than it can lose unflushed). */
 const REPLAY_ON_RECOVERY = 128;
+/** No finalized block: a forkchoiceUpdated that moves nothing but the head. */
+const ZERO_HASH = new Uint8Array(32);
 /** Least time between two replays to an execution client that lost blocks. */
 const REPAIR_EVERY_MS = 5_000;
 /**
@@ -296,15 +298,22 @@ class ChainNode {
    * it stopped). Our disk is the record: the last blocks of our head's branch are handed to it again,
    * in order, before we move its head; blocks it still has are acknowledged at once.
    */
-  private async replayToExecution(): Promise<void> {
+  /** Returns the client's own head as it was before the replay, when it could be read. */
+  private async replayToExecution(): Promise<{ readonly number: number } | undefined> {
     const head = this.chain.tree.head();
-    if (head.height === 0) return;
+    if (head.height === 0) return undefined;
+    // A client that fell back after a crash ignores heads on its old chain until it is told its own
+    // head again (Geth: "Ignoring beacon update to old head while syncing"): told it, it takes ours.
+    const own = await this.engineCall({ type: 'client-head' }, 10_000);
+    if (own !== undefined && own.number < head.height) {
+      await this.engineCall({ type: 'commit', headPayloadHash: own.hash, finalizedPayloadHash: ZERO_HASH }, 10_000);
+    }
     // The client may have lost more than the usual window: when it does not know the parent of the
     // first block we hand it, the window grows until it starts from a block it has (or genesis).
     for (let window = REPLAY_ON_RECOVERY; ; window *= 4) {
       const from = Math.max(1, head.height - window);
       const r = await this.replayRange(from, head.hash, head.height);
-      if (r !== 'parent-unknown' || from === 1) return;
+      if (r !== 'parent-unknown' || from === 1) return own;
       this.d.sometimes('chain.replay-window-grown');
     }
   }
@@ -317,19 +326,36 @@ class ChainNode {
       const key = h <= this.chain.tree.finalized().height ? this.chain.finalized[h] : this.chain.tree.ancestorAt(headHash, h)?.key;
       const b = key === undefined ? undefined : this.chain.blocks.get(key);
       if (b === undefined) continue;
-      const r = await this.engineCall({ type: 'execute', payload: b.message.executionPayload }, 10_000);
+      const payload = b.message.executionPayload;
+      let r = await this.engineCall({ type: 'execute', payload }, 10_000);
+      if (r?.status === 'ACCEPTED' && h > 1) {
+        // Geth still holds the parent block but lost its state (killed before it wrote it out): it
+        // answers VALID for the blocks it holds without executing them, and ACCEPTED here. Made the
+        // head, the parent is re-executed from the newest state Geth kept; then this block executes.
+        this.d.sometimes('chain.replay-recovered-parent-state');
+        await this.engineCall({ type: 'commit', headPayloadHash: payload.parentHash, finalizedPayloadHash: this.finalizedPayloadAtOrBelow(h - 1, headHash) }, 60_000);
+        r = await this.engineCall({ type: 'execute', payload }, 10_000);
+      }
       if (r === undefined || r.status === 'UNAVAILABLE') {
         this.d.sometimes('chain.replay-engine-unavailable');
         this.d.log?.(`chain: replay to the execution client stopped at height ${h}: ${r === undefined ? 'no answer' : r.error}`);
         return 'stopped';
       }
-      // SYNCING (parent unknown) or ACCEPTED (parent without its state) for the first block: the
-      // client is further behind than this window.
-      if (statuses.size === 0 && h > 1 && (r.status === 'SYNCING' || r.status === 'ACCEPTED')) return 'parent-unknown';
+      // SYNCING (parent unknown) for the first block: the client is further behind than this window.
+      if (statuses.size === 0 && h > 1 && r.status === 'SYNCING') return 'parent-unknown';
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     }
     this.d.log?.(`chain: replayed heights ${from}..${to} to the execution client: ${[...statuses].map(([s, n]) => `${s} ${n}`).join(', ')}`);
     return 'done';
+  }
+
+  /** The payload hash Geth is told is final while its head is the block at `height`: never above that block. */
+  private finalizedPayloadAtOrBelow(height: number, headHash: Uint8Array): Uint8Array {
+    const fin = this.chain.tree.finalized().height;
+    if (fin <= height) return this.chain.finalizedBlock().message.executionPayload.blockHash;
+    const key = this.chain.finalized[height] ?? this.chain.tree.ancestorAt(headHash, height)?.key;
+    const b = key === undefined ? undefined : this.chain.blocks.get(key);
+    return b === undefined ? this.chain.finalizedBlock().message.executionPayload.blockHash : b.message.executionPayload.blockHash;
   }
 
   private armSlotTimer(): void {
@@ -817,10 +843,16 @@ class ChainNode {
     this.lastRepairMs = now;
     this.d.sometimes('chain.execution-behind-replayed');
     this.d.log?.('chain: the execution client does not know our head (it restarted behind us?): replaying our blocks to it');
-    await this.replayToExecution();
+    const own = await this.replayToExecution();
     const head = this.chain.headBlock().message.executionPayload.blockHash;
     const fin = this.chain.finalizedBlock().message.executionPayload.blockHash;
-    await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
+    const st = await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
+    if (st?.status === 'SYNCING' && own?.number === 0) {
+      // Geth that lost every block's state comes back at genesis in snap sync, which only its own
+      // peers can finish: no block we hand it is executed. The operator has to start it afresh.
+      this.d.sometimes('chain.execution-client-at-genesis');
+      this.d.log?.('chain: the execution client fell back to genesis and waits for a snap sync it cannot finish without peers: stop it, remove its data directory, init it again; the node hands it every block');
+    }
   }
 
   private publish(): void {

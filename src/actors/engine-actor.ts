@@ -23,7 +23,9 @@ export type EngineMsg =
       ExecutionPayload | undefined
     >
   | Ask<{ readonly type: 'execute'; readonly payload: ExecutionPayload }, EngineStatus>
-  | Ask<{ readonly type: 'commit'; readonly headPayloadHash: Uint8Array; readonly finalizedPayloadHash: Uint8Array }, EngineStatus>;
+  | Ask<{ readonly type: 'commit'; readonly headPayloadHash: Uint8Array; readonly finalizedPayloadHash: Uint8Array }, EngineStatus>
+  /** The client's own head (see ExecutionClient.headBlock); undefined when it cannot be read. */
+  | Ask<{ readonly type: 'client-head' }, { readonly number: number; readonly hash: Uint8Array } | undefined>;
 
 const unavailable = (err: unknown): EngineStatus => ({ status: 'UNAVAILABLE', error: err instanceof Error ? err.message : String(err) });
 
@@ -62,6 +64,13 @@ export function engineActor(el: ExecutionClient, buildWait?: { readonly ms: numb
             return r.status;
           } catch (err) {
             return unavailable(err);
+          }
+        },
+        'client-head': async () => {
+          try {
+            return await el.headBlock();
+          } catch {
+            return undefined;
           }
         },
       },

@@ -34,7 +34,7 @@ function asyncMethods<T extends object>(b: Boundary, prefix: string, target: T, 
 
 export const boundedStorage = (b: Boundary, s: StorageIO): StorageIO => asyncMethods(b, 'storage', s, ['get', 'write', 'scan', 'sync']);
 
-export const boundedExecution = (b: Boundary, e: ExecutionClient): ExecutionClient => asyncMethods(b, 'engine', e, ['forkchoiceUpdated', 'getPayload', 'newPayload', 'getLogs']);
+export const boundedExecution = (b: Boundary, e: ExecutionClient): ExecutionClient => asyncMethods(b, 'engine', e, ['forkchoiceUpdated', 'getPayload', 'newPayload', 'getLogs', 'headBlock']);
 
 export const boundedBitcoin = (b: Boundary, c: BitcoinClient): BitcoinClient =>
   asyncMethods(b, 'bitcoin', c, ['getBlockCount', 'getBlockHash', 'getBlock', 'getConfirmations', 'listUnspent', 'getOutput', 'estimateFeeRate', 'sendRawTransaction']);

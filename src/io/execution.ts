@@ -44,4 +44,10 @@ export interface ExecutionClient {
   newPayload(payload: ExecutionPayload, options?: EngineCallOptions): Promise<PayloadStatus>;
   /** Logs `address` emitted in one execution block (plain JSON-RPC, not the Engine API). */
   getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]>;
+  /**
+   * The client's own head (plain JSON-RPC, the latest block). After a crash it is the only way to
+   * learn where the client fell back to: the Engine API answers VALID for blocks it holds without
+   * their state, and ignores a head it holds until it is told its own head again.
+   */
+  headBlock(): Promise<{ readonly number: number; readonly hash: Uint8Array }>;
 }

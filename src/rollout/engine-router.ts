@@ -88,4 +88,8 @@ export class EngineRouter implements ExecutionClient {
   getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {
     return this.d.inner.getLogs(blockHash, address);
   }
+
+  headBlock(): Promise<{ readonly number: number; readonly hash: Uint8Array }> {
+    return this.d.inner.headBlock();
+  }
 }

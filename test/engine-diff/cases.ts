@@ -16,7 +16,9 @@ export type Step =
   | { readonly op: 'mutate'; readonly name: string; readonly from: Ref; readonly change: Mutation; readonly reseal: boolean }
   | { readonly op: 'new'; readonly payload: Ref; readonly expect: Status }
   /** forkchoiceUpdated without attributes; `unknown` is a hash no client has, `zero` the zero hash. */
-  | { readonly op: 'fcu'; readonly head: Ref | 'unknown' | 'zero'; readonly expect: Status };
+  | { readonly op: 'fcu'; readonly head: Ref | 'unknown' | 'zero'; readonly finalized?: Ref; readonly expect: Status }
+  /** The client is killed (SIGKILL) and started again on the same data. */
+  | { readonly op: 'crash' };
 
 export interface Mutation {
   readonly parentHash?: 'unknown' | Ref;
@@ -137,6 +139,31 @@ export const engineCases: readonly EngineCase[] = [
     ],
   },
   {
+    // Geth writes out state up to the block it was told is final; a kill loses what is above (how
+    // much exactly depends on when it last wrote, so the table only asks what both must answer).
+    name: 'killed and restarted',
+    steps: [
+      { op: 'build', name: 'a', on: 'genesis', dt: 2, expect: 'VALID' },
+      { op: 'new', payload: 'a', expect: 'VALID' },
+      { op: 'fcu', head: 'a', expect: 'VALID' },
+      { op: 'build', name: 'b', on: 'a', dt: 2, expect: 'VALID' },
+      { op: 'new', payload: 'b', expect: 'VALID' },
+      { op: 'fcu', head: 'b', finalized: 'a', expect: 'VALID' },
+      { op: 'build', name: 'c', on: 'b', dt: 2, expect: 'VALID' },
+      { op: 'new', payload: 'c', expect: 'VALID' },
+      { op: 'fcu', head: 'c', finalized: 'b', expect: 'VALID' },
+      { op: 'crash' },
+      // The blocks are still there: VALID at once.
+      { op: 'new', payload: 'c', expect: 'VALID' },
+      // Told the finalized block, then the head, it takes the head back (re-executing what it lost).
+      { op: 'fcu', head: 'b', finalized: 'b', expect: 'VALID' },
+      { op: 'fcu', head: 'c', finalized: 'b', expect: 'VALID' },
+      { op: 'build', name: 'd', on: 'c', dt: 2, expect: 'VALID' },
+      { op: 'new', payload: 'd', expect: 'VALID' },
+      { op: 'fcu', head: 'd', finalized: 'b', expect: 'VALID' },
+    ],
+  },
+  {
     name: 'reorg',
     steps: [
       { op: 'build', name: 'a', on: 'genesis', dt: 2, expect: 'VALID' },
@@ -165,6 +192,8 @@ export interface EngineDriver {
   readonly client: ExecutionClient;
   readonly genesis: ExecutionPayload;
   reseal(body: Omit<ExecutionPayload, 'blockHash'>): Uint8Array;
+  /** Kills the client and starts it again; the client to drive from then on. */
+  crash(): Promise<ExecutionClient>;
 }
 
 export interface StepResult {
@@ -184,17 +213,21 @@ export async function runCase(c: EngineCase, d: EngineDriver): Promise<StepResul
     return p;
   };
   const out: StepResult[] = [];
+  let client = d.client;
   for (const [i, s] of c.steps.entries()) {
     switch (s.op) {
+      case 'crash':
+        client = await d.crash();
+        break;
       case 'build': {
         const parent = get(s.on);
-        const r = await d.client.forkchoiceUpdated(
+        const r = await client.forkchoiceUpdated(
           { headBlockHash: parent.blockHash, safeBlockHash: d.genesis.blockHash, finalizedBlockHash: d.genesis.blockHash },
           { timestamp: parent.timestamp + s.dt, prevRandao: filled(32, s.salt ?? 0), suggestedFeeRecipient: filled(20, 1 + (s.salt ?? 0)), withdrawals: [] },
         );
         out.push({ step: i, what: `build ${s.name} on ${s.on}`, status: r.status.status });
         if (r.payloadId === undefined) throw new Error(`case ${c.name}: build ${s.name} gave no payload id (${r.status.status})`);
-        named.set(s.name, await d.client.getPayload(r.payloadId));
+        named.set(s.name, await client.getPayload(r.payloadId));
         break;
       }
       case 'mutate': {
@@ -212,11 +245,12 @@ export async function runCase(c: EngineCase, d: EngineDriver): Promise<StepResul
         break;
       }
       case 'new':
-        out.push({ step: i, what: `newPayload ${s.payload}`, status: (await d.client.newPayload(get(s.payload))).status });
+        out.push({ step: i, what: `newPayload ${s.payload}`, status: (await client.newPayload(get(s.payload))).status });
         break;
       case 'fcu': {
         const head = s.head === 'unknown' ? filled(32, 0x22) : s.head === 'zero' ? filled(32, 0) : get(s.head).blockHash;
-        const r = await d.client.forkchoiceUpdated({ headBlockHash: head, safeBlockHash: new Uint8Array(32), finalizedBlockHash: new Uint8Array(32) });
+        const fin = s.finalized === undefined ? new Uint8Array(32) : get(s.finalized).blockHash;
+        const r = await client.forkchoiceUpdated({ headBlockHash: head, safeBlockHash: fin, finalizedBlockHash: fin });
         out.push({ step: i, what: `forkchoiceUpdated ${s.head}`, status: r.status.status });
         break;
       }

@@ -20,8 +20,14 @@ function simDriver(): EngineDriver {
     getPayload: (id) => step(el.getPayload(id)),
     newPayload: (p) => step(el.newPayload(p)),
     getLogs: (h, a) => step(el.getLogs(h, a)),
+    headBlock: () => step(el.headBlock()),
   };
-  return { client, genesis: genesisPayload(), reseal: payloadHash };
+  // A killed Geth this young has written out none of its blocks' state: all of it is lost.
+  const crash = async (): Promise<ExecutionClient> => {
+    el.crash(Number.MAX_SAFE_INTEGER);
+    return client;
+  };
+  return { client, genesis: genesisPayload(), reseal: payloadHash, crash };
 }
 
 describe('the simulated execution client answers the Engine API as Geth does', () => {
@@ -44,6 +50,38 @@ describe('the simulated execution client answers the Engine API as Geth does', (
       const st = await d.client.newPayload({ ...bad, blockHash: payloadHash(bad) });
       expect(st.status, JSON.stringify(Object.keys(change))).toBe('INVALID');
     }
+  });
+
+  it('after a crash, holds its newest blocks without their state and ignores its old head until told its own', async () => {
+    const d = simDriver();
+    const fcu = (head: Uint8Array, fin = new Uint8Array(32)) => d.client.forkchoiceUpdated({ headBlockHash: head, safeBlockHash: fin, finalizedBlockHash: fin });
+    const chain = [d.genesis];
+    for (let i = 0; i < 4; i++) {
+      const parent = chain[chain.length - 1] as (typeof chain)[number];
+      const r = await d.client.forkchoiceUpdated(
+        { headBlockHash: parent.blockHash, safeBlockHash: d.genesis.blockHash, finalizedBlockHash: (chain[Math.max(0, chain.length - 3)] as (typeof chain)[number]).blockHash },
+        { timestamp: parent.timestamp + 2, prevRandao: new Uint8Array(32), suggestedFeeRecipient: new Uint8Array(20), withdrawals: [{ index: i, validatorIndex: 0, address: new Uint8Array(20).fill(9), amount: 5 }] },
+      );
+      const p = await d.client.getPayload(r.payloadId as string);
+      // The last is built but never handed over.
+      if (i < 3) expect((await d.client.newPayload(p)).status).toBe('VALID');
+      chain.push(p);
+    }
+    // Head 3, finalized 1 (the last build named block 1 final): a kill may lose the state of 2 and 3.
+    expect((await fcu((chain[3] as (typeof chain)[number]).blockHash)).status.status).toBe('VALID');
+    await d.crash();
+    const own = await d.client.headBlock();
+    expect(own.number).toBe(1);
+    const [, , b2, b3, b4] = chain as [unknown, unknown, (typeof chain)[number], (typeof chain)[number], (typeof chain)[number]];
+    expect((await d.client.newPayload(b3)).status).toBe('VALID'); // held: VALID without executing
+    expect((await d.client.newPayload(b4)).status).toBe('ACCEPTED'); // its parent has no state
+    expect((await fcu(b3.blockHash)).status.status).toBe('VALID'); // ignored: not synced
+    expect((await d.client.headBlock()).number).toBe(1);
+    await fcu(own.hash);
+    expect((await fcu(b3.blockHash)).status.status).toBe('VALID'); // now taken, 2 and 3 re-executed
+    expect((await d.client.headBlock()).number).toBe(3);
+    expect((await d.client.newPayload(b4)).status).toBe('VALID');
+    void b2;
   });
 
   it('refuses to build on the head with a timestamp that is not after it', async () => {

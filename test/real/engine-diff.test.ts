@@ -61,12 +61,19 @@ describe('a real Geth answers the Engine API table as the simulated client does'
   for (const c of engineCases) {
     it(c.name, async () => {
       geth = await startGeth();
-      const client = new EngineApiClient({ engineUrl: geth.engineUrl, rpcUrl: geth.rpcUrl, jwtSecret: geth.jwtSecret, mode: 'v2-only' });
+      const connect = (g: GethProcess): EngineApiClient => new EngineApiClient({ engineUrl: g.engineUrl, rpcUrl: g.rpcUrl, jwtSecret: g.jwtSecret, mode: 'v2-only' });
+      const client = connect(geth);
+      const crash = async (): Promise<EngineApiClient> => {
+        const g = geth as GethProcess;
+        await g.kill9();
+        geth = await g.restart();
+        return connect(geth);
+      };
       const genesis = await client.genesisPayload();
       // The resealing is Geth's own hash: checked on its genesis before it is trusted.
       const { blockHash, ...body } = genesis;
       expect(gethBlockHash(body)).toEqual(blockHash);
-      expect(await runCase(c, { client, genesis, reseal: gethBlockHash })).toEqual(expectedResults(c));
+      expect(await runCase(c, { client, genesis, reseal: gethBlockHash, crash })).toEqual(expectedResults(c));
     }, 120_000);
   }
 });

@@ -13,7 +13,7 @@ import type { EngineCallOptions, EvmLog, ExecutionClient, ForkchoiceState, Paylo
 import type { ExecutionPayload } from '../../types/chain.ts';
 import { engineJwt } from './jwt.ts';
 import { type Hex, attributesToJson, payloadFromJson, payloadToJson, statusFromJson } from './engine-json.ts';
-import { toHex } from '../../types/hex.ts';
+import { fromHex, toHex } from '../../types/hex.ts';
 
 export type EngineMigrationMode = 'v2-only' | 'shadow' | 'v3-primary' | 'v3-only';
 export type ExecutionHealth = 'online' | 'syncing' | 'offline' | 'auth-failed';
@@ -168,6 +168,12 @@ export class EngineApiClient implements ExecutionClient {
   async getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {
     const logs = await this.rpc.getLogs({ blockHash: data(blockHash) as ViemHex, address: address as ViemHex });
     return logs.map((l) => ({ address: l.address.toLowerCase(), topics: l.topics as string[], data: l.data, transactionHash: l.transactionHash ?? '0x', logIndex: l.logIndex ?? 0 }));
+  }
+
+  async headBlock(): Promise<{ readonly number: number; readonly hash: Uint8Array }> {
+    const b = (await this.rpc.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })) as { number?: string; hash?: string } | null;
+    if (b?.number === undefined || b.hash === undefined) throw new Error('eth_getBlockByNumber(latest): no block');
+    return { number: Number(b.number), hash: fromHex(b.hash) };
   }
 
   /** eth_blockNumber, for status and the tests. */

@@ -256,33 +256,60 @@ export class ExecutionUnavailable extends Error {
  *   SYNCING; a number that is not the parent's plus one, or a timestamp not after the parent's, is
  *   INVALID; then the block is executed on its parent's state, and a gas limit, base fee, state
  *   root, receipts root, bloom or gas used that execution does not reproduce is INVALID (and
- *   remembered as bad); a side branch executes and is VALID. (ACCEPTED, Geth's answer when the parent's state was pruned, never
- *   arises: this model keeps every state.)
+ *   remembered as bad); a side branch executes and is VALID; a child of a block held without its
+ *   state (after a crash) is ACCEPTED, neither executed nor kept.
  * - forkchoiceUpdated: the zero hash and a known-bad block are INVALID, an unknown head is SYNCING,
- *   a known one becomes the head (a reorg included) and is VALID; attributes whose timestamp is not
+ *   a known one becomes the head (a reorg included; re-executed first if a crash lost its state) and is VALID; attributes whose timestamp is not
  *   after the head's are refused with an error, as Geth's builder refuses them.
  */
 export class SimExecution implements ExecutionClient {
   private readonly blocks = new Map<string, StoredBlock>();
   private readonly invalid = new Set<string>();
+  /** Blocks held without their state since a crash (see crash). */
+  private readonly stateless = new Set<string>();
+  /** The head's branch above where a crash fell back to, while not synced again (see crash). */
+  private readonly oldCanonical = new Set<string>();
+  private synced = true;
+  /** The number of the last block a forkchoiceUpdated named finalized: its state is on disk. */
+  private finalizedNumber = 0;
   private readonly building = new Map<string, ExecutionPayload>();
   private head: string;
   private nextPayloadId = 0;
   /**
-   * Killed: Geth keeps its newest state in memory and writes it out now and then, so a SIGKILL
-   * loses its newest blocks (in the nemesis on real Geth, a client 21 blocks high came back at 10).
-   * `lose` blocks of the head's branch are forgotten (every block above the height it falls back
-   * to, side branches included), with the payloads being built and the blocks it found invalid.
-   * Whoever drives it must hand the lost blocks back.
+   * Killed: Geth keeps its newest state in memory and writes it out now and then (always up to the
+   * block it was told is finalized), so a SIGKILL loses the state of its newest blocks: in the
+   * nemesis on real Geth, a client 15 blocks high came back at 6. It keeps the blocks themselves:
+   * the `lose` newest blocks of the head's branch (never below the finalized block), and every
+   * block above the height it falls back to, are held without their state; the head moves back,
+   * and the payloads being built and the blocks it found invalid are forgotten. Until it is told
+   * its own head again it is not synced, and ignores a head on its old chain (go-ethereum's
+   * forkchoiceUpdated: "Ignoring beacon update to old head while syncing"). Then it answers as in
+   * newPayload and forkchoiceUpdated below (SetCanonical's recoverAncestors, HasBlockAndState).
    */
   crash(lose: number): void {
     let at = this.blocks.get(this.head) as StoredBlock;
-    const keep = Math.max(0, at.payload.blockNumber - lose);
-    while (at.payload.blockNumber > keep) at = this.blocks.get(toHex(at.payload.parentHash)) as StoredBlock;
-    for (const [k, b] of [...this.blocks]) if (b.payload.blockNumber > keep) this.blocks.delete(k);
+    const keep = Math.max(Math.min(this.finalizedNumber, at.payload.blockNumber), at.payload.blockNumber - lose, 0);
+    while (at.payload.blockNumber > keep) {
+      this.oldCanonical.add(toHex(at.payload.blockHash));
+      at = this.blocks.get(toHex(at.payload.parentHash)) as StoredBlock;
+    }
+    for (const [k, b] of this.blocks) if (b.payload.blockNumber > keep) this.stateless.add(k);
     this.head = toHex(at.payload.blockHash);
+    this.synced = this.oldCanonical.size === 0;
     this.building.clear();
     this.invalid.clear();
+  }
+
+  /**
+   * Made the head, a block held without its state is re-executed from its newest ancestor that has
+   * state (Geth's recoverAncestors): its state and its ancestors' are back.
+   */
+  private recoverState(key: string): void {
+    for (let k: string | undefined = key; k !== undefined && this.stateless.has(k); ) {
+      this.stateless.delete(k);
+      const b = this.blocks.get(k);
+      k = b === undefined ? undefined : toHex(b.payload.parentHash);
+    }
   }
 
   /** Scenario switches. */
@@ -334,7 +361,14 @@ export class SimExecution implements ExecutionClient {
         if (this.invalid.has(key)) return { status: { status: 'INVALID', validationError: 'links to previously rejected block' } };
         return { status: { status: 'SYNCING' } };
       }
+      // Not synced since a crash: a head on the old chain above our own is ignored (and VALID).
+      if (!this.synced && key !== this.head && this.oldCanonical.has(key)) return { status: { status: 'VALID', latestValidHash: state.headBlockHash } };
+      this.recoverState(key);
       this.head = key;
+      this.synced = true;
+      this.oldCanonical.clear();
+      const fin = this.blocks.get(toHex(state.finalizedBlockHash));
+      if (fin !== undefined) this.finalizedNumber = fin.payload.blockNumber;
       if (attributes === undefined) return { status: { status: 'VALID', latestValidHash: state.headBlockHash } };
       if (attributes.timestamp <= parent.payload.timestamp) {
         throw new InvalidPayloadAttributes(`timestamp ${attributes.timestamp} is not after the head's ${parent.payload.timestamp}`);
@@ -387,6 +421,8 @@ export class SimExecution implements ExecutionClient {
       // the differential table caught our first guess (SYNCING, from older sources).
       if (parent.payload.blockNumber + 1 !== payload.blockNumber) return { status: 'INVALID', validationError: 'invalid block number' };
       if (payload.timestamp <= parent.payload.timestamp) return { status: 'INVALID', validationError: 'invalid timestamp' };
+      // Geth holds the parent but not its state: the payload is neither executed nor kept.
+      if (this.stateless.has(parentKey)) return { status: 'ACCEPTED' };
       const executed = this.execute(parent, payload, txHashes);
       if (typeof executed === 'string') {
         this.invalid.add(key);
@@ -415,6 +451,13 @@ export class SimExecution implements ExecutionClient {
     if (!equalBytes(d.receiptsRoot, p.receiptsRoot)) return `invalid receipt root hash (remote: ${toHex(p.receiptsRoot)} local: ${toHex(d.receiptsRoot)})`;
     if (!equalBytes(d.stateRoot, p.stateRoot)) return `invalid merkle root (remote: ${toHex(p.stateRoot)} local: ${toHex(d.stateRoot)})`;
     return applied;
+  }
+
+  headBlock(): Promise<{ readonly number: number; readonly hash: Uint8Array }> {
+    return this.later(() => {
+      const b = this.blocks.get(this.head) as StoredBlock;
+      return { number: b.payload.blockNumber, hash: b.payload.blockHash };
+    }, 1);
   }
 
   getLogs(blockHash: Uint8Array, address: string): Promise<readonly EvmLog[]> {
