@@ -1,65 +1,94 @@
-// Sync as a SimApp: n0 syncs a long chain from the other honest nodes (serving peers); Byzantine
-// nodes serve forged batches (altered payloads, or a validly signed fork that does not link). The
-// world's faults apply as usual: crash n0 mid-sync, partition the servers away, and so on.
-import { type CheckpointMsg, checkpointActor, checkpointActorName } from '../../src/actors/checkpoint-actor.ts';
-import { type SyncActivity, type SyncMsg, parallelDefaults, sequentialDefaults, syncActor, syncActorName } from '../../src/actors/sync-actor.ts';
-import { type ValidationMsg, validationActor, validationActorName } from '../../src/actors/validation-actor.ts';
+// Sync as a SimApp: n0 is the production node (src/node/assemble.ts, not an authority) catching up
+// with a long chain that the other honest nodes serve; Byzantine nodes serve forged batches
+// (altered payloads, or a validly signed fork that does not link). The serving peers are a source
+// chain in production format speaking the node's own wire: status every second, new blocks by
+// gossip, range and block requests, sync range requests. The world's faults apply as usual.
+import type { SyncActivity } from '../../src/actors/sync-actor.ts';
+import { parallelDefaults, sequentialDefaults } from '../../src/actors/sync-actor.ts';
+import type { ChainView } from '../../src/chain/chain-view.ts';
 import { genesisPayload } from '../../src/chain/genesis.ts';
-import { type EngineMsg, engineActor, engineActorName } from '../../src/actors/engine-actor.ts';
-import { blockHash, decodeBlock, encodeBlock } from '../../src/codec/block-codec.ts';
+import { decodeWire, encodeWire } from '../../src/chain/wire.ts';
+import { blockHash } from '../../src/codec/block-codec.ts';
 import type { ChainSpec } from '../../src/consensus/chain-spec.ts';
 import { blsScheme } from '../../src/crypto/bls.ts';
-import type { SignatureScheme } from '../../src/crypto/signature-scheme.ts';
+import type { KeyPair, SignatureScheme } from '../../src/crypto/signature-scheme.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
-import { SimExecution } from '../../src/io/sim/execution.ts';
-import { actor } from '../../src/kernel/actor.ts';
-import { ActorSystem } from '../../src/kernel/actor-system.ts';
-import { decodeSync, encodeSync } from '../../src/sync/range-protocol.ts';
-import type { SyncProgress } from '../../src/sync/sync-state.ts';
+import { defaultEpochMs } from '../../src/io/sim/clock.ts';
+import { SimExecution, childPayload } from '../../src/io/sim/execution.ts';
+import type { ExecutionClient } from '../../src/io/execution.ts';
+import { assembleNode } from '../../src/node/assemble.ts';
+import { defaultChainConfig } from '../../src/node/config.ts';
+import { chainSpecOf } from '../../src/node/node-params.ts';
+import { decodeSync, encodeSync, isSyncFrame } from '../../src/sync/range-protocol.ts';
 import type { SignedConsensusBlock } from '../../src/types/chain.ts';
 import { toHex } from '../../src/types/hex.ts';
+import { ActorSystem } from '../../src/kernel/actor-system.ts';
 import { type SimApp, type SimNodeContext, nodeSystemOptions } from '../app.ts';
+import { simTuning } from '../chain/node.ts';
 import type { Scenario } from '../scenario.ts';
 import { syncInvariants } from './invariants.ts';
 import { type SourceChain, buildSourceChain } from './source-chain.ts';
 
 export interface SyncView {
   readonly role: 'syncer' | 'server';
-  readonly recovered: boolean;
-  readonly progress: SyncProgress | undefined;
-  /** What the sync pipeline waits on (requests, its timer, answers), as it last published it. */
+  /** The node's chain as it publishes it (undefined until its chain actor first publishes). */
+  readonly chain: ChainView | undefined;
+  /** What the sync pipeline waits on, as it last published it. */
   readonly activity: SyncActivity | undefined;
-  /** Height this incarnation resumed from (its checkpoint, or 0). */
-  readonly resumedFrom: number;
-  /** Heights this incarnation sent to the execution client more than once. */
+  /** The head this incarnation recovered from its disk (undefined until recovered). */
+  readonly resumedFrom: number | undefined;
+  /** Payloads above the node's head sent to the execution client more than once in this incarnation (their numbers). */
   readonly executedTwice: readonly number[];
   /** Blocks this node's execution client executed (over all its incarnations). */
   readonly executed: number;
-  /** When this incarnation's sync first reported itself synced. */
+  /** When this incarnation's head first reached the source's height. */
   readonly syncedAt: number | undefined;
-  /** What is on this node's disk: height → block hash (hex). */
-  readonly persisted: ReadonlyMap<number, string>;
-  /** The serving peers' chain: height → hash, for the checker to compare with. */
+  /** The serving peers' chain, for the checker to compare with. */
   readonly source: SourceChain;
   readonly sourceHeight: number;
 }
 
-const chains = new Map<string, { honest: SourceChain; fork: () => SourceChain }>();
+/** The chain the serving peers hold, with the spec and keys it was made under. */
+export interface SyncChain {
+  readonly spec: ChainSpec;
+  readonly scheme: SignatureScheme;
+  readonly honest: SourceChain;
+  /** Height by block hash (hex) of the honest chain. */
+  readonly heightOf: ReadonlyMap<string, number>;
+  fork(): SourceChain;
+}
+
+const chains = new Map<string, SyncChain>();
+
+const AUTHORITIES = 4;
 
 export const schemeFor = (s: Scenario): SignatureScheme => (s.sync.crypto === 'bls' ? blsScheme : simScheme);
 
-/** The serving peers' chain for a scenario (built once per shape and kept for the process). */
-export function sourceFor(s: Scenario): { honest: SourceChain; fork: () => SourceChain } {
+/** A growing chain adds a block a slot, so its slot is the growth interval. */
+const slotMsFor = (s: Scenario): number => (s.sync.growEveryMs > 0 ? s.sync.growEveryMs : defaultChainConfig(0).slotDurationMs);
+
+/**
+ * The serving peers' chain for a scenario (built once per shape and kept for the process): the
+ * production defaults (src/node/config.ts) with genesis far enough back that the scenario's
+ * `blocks` fill the slots up to the start of the run.
+ */
+export function sourceFor(s: Scenario): SyncChain {
   const growth = s.sync.growEveryMs > 0 ? Math.ceil(s.durationMs / s.sync.growEveryMs) + 10 : 0;
   const length = s.sync.blocks + growth;
-  const key = `${s.sync.crypto}|${length}`;
+  const slotMs = slotMsFor(s);
+  const key = `${s.sync.crypto}|${length}|${s.sync.blocks}|${slotMs}`;
   let c = chains.get(key);
   if (c === undefined) {
     const scheme = schemeFor(s);
+    const keys: KeyPair[] = Array.from({ length: AUTHORITIES }, (_, i) => scheme.keyFromSeed(new Uint8Array(32).fill(0x20 + i)));
+    const chainConfig = { ...defaultChainConfig(defaultEpochMs - s.sync.blocks * slotMs), slotDurationMs: slotMs, authorities: keys.map((k) => toHex(k.publicKey)) };
+    const spec = chainSpecOf({ chain: chainConfig });
+    const honest = buildSourceChain({ length, spec, scheme, keys });
+    const heightOf = new Map(honest.blocks.map((b) => [toHex(blockHash(b.message)), b.message.height]));
     let fork: SourceChain | undefined;
     // The fork has the same authorities (so its signatures verify) but hangs off another parent;
     // built only when a Byzantine server first needs it.
-    c = { honest: buildSourceChain(length, scheme), fork: () => (fork ??= buildSourceChain(length, scheme, 8, 100, new Uint8Array(32).fill(0xf0))) };
+    c = { spec, scheme, honest, heightOf, fork: () => (fork ??= buildSourceChain({ length, spec, scheme, keys, forkParent: new Uint8Array(32).fill(0xf0) })) };
     chains.set(key, c);
   }
   return c;
@@ -69,174 +98,169 @@ function heightAt(s: Scenario, now: number): number {
   return s.sync.growEveryMs > 0 ? s.sync.blocks + Math.floor(now / s.sync.growEveryMs) : s.sync.blocks;
 }
 
+/** A serving peer: answers the node's requests from the source chain, announces its head, gossips new blocks. */
 function server(ctx: SimNodeContext, forge: boolean): { tick: () => void; onReceive: (from: string, bytes: Uint8Array) => void } {
-  const { honest, fork } = sourceFor(ctx.scenario);
+  const chain = sourceFor(ctx.scenario);
+  const { honest } = chain;
   const net = ctx.io.network;
   let served = 0;
+  let announced: number | undefined;
+  const top = (): number => heightAt(ctx.scenario, ctx.scheduler.now());
+  const block = (h: number): SignedConsensusBlock => honest.blocks[h - 1] as SignedConsensusBlock;
+  const forged = (start: number, end: number): SignedConsensusBlock[] => {
+    let blocks = honest.blocks.slice(start - 1, end) as SignedConsensusBlock[];
+    if (!forge || blocks.length === 0) return blocks;
+    served++;
+    if (served % 2 === 0) {
+      blocks = chain.fork().blocks.slice(start - 1, end) as SignedConsensusBlock[];
+      ctx.sometimes('sync.fork-batch-served');
+    } else {
+      // The tip's payload swapped for another that executes (other transactions on the same parent
+      // payload) and links: only the proposer's signature, over the block's hash, gives it away.
+      const k = blocks.length - 1;
+      const b = blocks[k] as SignedConsensusBlock;
+      const parentPayload = b.message.height === 1 ? genesisPayload() : (honest.blocks[b.message.height - 2] as SignedConsensusBlock).message.executionPayload;
+      const p = b.message.executionPayload;
+      const executionPayload = childPayload(parentPayload, { timestamp: p.timestamp, feeRecipient: p.feeRecipient, prevRandao: p.prevRandao, transactions: [new Uint8Array(100).fill(0xbd)] });
+      blocks = [...blocks];
+      blocks[k] = { ...b, message: { ...b.message, executionPayload } };
+      ctx.sometimes('sync.forged-batch-served');
+    }
+    return blocks;
+  };
+  const onSync = (from: string, bytes: Uint8Array): void => {
+    let m;
+    try {
+      m = decodeSync(bytes);
+    } catch {
+      return;
+    }
+    if (m.kind !== 'request') return;
+    const end = Math.min(top(), m.startHeight + m.count - 1);
+    net.send(from, encodeSync({ kind: 'response', requestId: m.requestId, blocks: forged(m.startHeight, end) }));
+  };
   return {
     tick: () => {
-      const status = encodeSync({ kind: 'status', height: heightAt(ctx.scenario, ctx.scheduler.now()) });
-      for (const p of net.peers()) net.send(p, status);
+      const h = top();
+      const status = encodeWire({ topic: 'status', headHeight: h });
+      // New blocks go out by gossip, as an authority's do (a node that follows the chain needs them).
+      const from = announced ?? h;
+      const fresh = Array.from({ length: Math.max(0, h - from) }, (_, i) => encodeWire({ topic: 'block', block: block(from + 1 + i) }));
+      announced = h;
+      for (const p of net.peers()) {
+        net.send(p, status);
+        for (const b of fresh) net.send(p, b);
+      }
     },
     onReceive: (from, bytes) => {
+      if (isSyncFrame(bytes)) return onSync(from, bytes);
       let m;
       try {
-        m = decodeSync(bytes);
+        m = decodeWire(bytes);
       } catch {
         return;
       }
-      if (m.kind !== 'request') return;
-      const top = heightAt(ctx.scenario, ctx.scheduler.now());
-      const end = Math.min(top, m.startHeight + m.count - 1);
-      let blocks = honest.blocks.slice(m.startHeight - 1, end) as SignedConsensusBlock[];
-      if (forge && blocks.length > 0) {
-        served++;
-        if (served % 2 === 0) {
-          blocks = fork().blocks.slice(m.startHeight - 1, end) as SignedConsensusBlock[];
-          ctx.sometimes('sync.fork-batch-served');
-        } else {
-          const k = Math.floor(blocks.length / 2);
-          const b = blocks[k] as SignedConsensusBlock;
-          blocks = [...blocks];
-          blocks[k] = { ...b, message: { ...b.message, executionPayload: { ...b.message.executionPayload, gasUsed: b.message.executionPayload.gasUsed + 1 } } };
-          ctx.sometimes('sync.forged-batch-served');
-        }
+      if (m.topic === 'range-request') {
+        const end = Math.min(top(), m.startHeight + m.count - 1);
+        for (let h = Math.max(1, m.startHeight); h <= end; h++) net.send(from, encodeWire({ topic: 'block-response', block: block(h) }));
+      } else if (m.topic === 'block-request') {
+        const h = chain.heightOf.get(toHex(m.hash));
+        if (h !== undefined && h <= top()) net.send(from, encodeWire({ topic: 'block-response', block: block(h) }));
       }
-      net.send(from, encodeSync({ kind: 'response', requestId: m.requestId, blocks }));
     },
   };
 }
 
-type BootMsg = { readonly type: 'noop' };
+/**
+ * The execution client as the node sees it, watched: which payloads above the node's head this
+ * incarnation has executed and sends to it again (a block is executed once before it is committed).
+ * Only a VALID answer counts as executed: Geth executes nothing when it answers SYNCING (parent
+ * unknown) or an error, so handing such a block again (the chain's replay window growing until the
+ * client knows the first parent) is its first execution, not a second. Blocks at or below the head
+ * are committed: the chain's replays of them to a client that already has them are answered VALID
+ * without executing anything, and are not counted either.
+ */
+function watched(el: SimExecution, head: () => number, twice: number[]): ExecutionClient {
+  const executed = new Set<string>();
+  return {
+    forkchoiceUpdated: (state, attributes, options) => el.forkchoiceUpdated(state, attributes, options),
+    getPayload: (id) => el.getPayload(id),
+    getLogs: (hash, address) => el.getLogs(hash, address),
+    headBlock: () => el.headBlock(),
+    newPayload: (payload, options) => {
+      const answer = el.newPayload(payload, options);
+      if (payload.blockNumber > head()) {
+        const key = toHex(payload.blockHash);
+        if (executed.has(key)) twice.push(payload.blockNumber);
+        answer.then(
+          (r) => {
+            if (r.status === 'VALID') executed.add(key);
+          },
+          () => undefined,
+        );
+      }
+      return answer;
+    },
+  };
+}
 
 function buildSyncer(ctx: SimNodeContext) {
   const s = ctx.scenario;
-  const source = sourceFor(s).honest;
+  const chain = sourceFor(s);
   let el = ctx.persistent.get('el') as SimExecution | undefined;
   if (el === undefined) {
     el = new SimExecution({ scheduler: ctx.scheduler, owner: { alive: true }, latencyMs: s.sync.execMs, forkchoiceLatencyMs: s.sync.forkchoiceMs, txsPerBlock: 0 }, genesisPayload());
     ctx.persistent.set('el', el);
   }
-  const spec: ChainSpec = {
-    chainId: 121212,
-    slotDurationMs: 2_000,
-    genesisTimeMs: 0,
-    authorities: source.keys.map((k) => k.publicKey),
-    futureToleranceMs: 500,
-    maxBlocksWithoutPow: 1_000_000,
-    auxPowChainId: 1337,
-    initialBits: 0x207fffff,
-    auxPowTargetSpacingSlots: 5,
-  };
   const base = s.sync.strategy === 'sequential' ? sequentialDefaults : { ...parallelDefaults, batchSize: s.sync.batchSize };
-  const config = { ...base, checkpointEvery: s.sync.checkpointEvery, productionThreshold: s.sync.productionThreshold };
-  const cores = s.sync.strategy === 'sequential' ? 1 : s.sync.cores;
-  const storage = ctx.io.storage;
-  const persisted = new Map<number, string>();
-  const executed = new Set<number>();
   const executedTwice: number[] = [];
-  let progress: SyncProgress | undefined;
-  let activity: SyncActivity | undefined;
+  let resumedFrom: number | undefined;
   let syncedAt: number | undefined;
-  let recovered = false;
-  let resumedFrom = 0;
-  let nextValidator = 0;
-  const enc = new TextEncoder();
-  void enc;
-  const elRef = el;
-  const system: ActorSystem = new ActorSystem(nodeSystemOptions(ctx), [
-    ...Array.from({ length: cores }, (_, i) => validationActor(i, { spec, scheme: schemeFor(s), clock: ctx.io.clock, modelledCostMs: s.sync.verifyCostMs * 2 })),
-    checkpointActor(storage),
-    engineActor(elRef),
-    syncActor({
-      config,
+  const node = assembleNode(
+    {
+      scheduler: ctx.scheduler,
       clock: ctx.io.clock,
-      send: (peer, bytes) => ctx.io.network.send(peer, bytes),
-      validate: async (blocks) => {
-        const verdicts = await Promise.all(
-          blocks.map((b) =>
-            system.ref<ValidationMsg>(validationActorName(nextValidator++ % cores)).ask(
-              { type: 'validate', block: b, parent: { height: b.message.height - 1, slot: b.message.slot - 1 }, requireApprovals: true, skipProposerCheck: false },
-              600_000,
-            ),
-          ),
-        );
-        return verdicts.every((v) => v.ok);
-      },
-      execute: async (b) => {
-        const h = b.message.height;
-        if (executed.has(h)) executedTwice.push(h);
-        executed.add(h);
-        // Through the EngineActor, which hands the execution client one block at a time, in order.
-        const st = await system.ref<EngineMsg>(engineActorName).ask({ type: 'execute', payload: b.message.executionPayload }, 600_000);
-        return st.status === 'VALID' ? 'valid' : st.status === 'INVALID' ? 'invalid' : 'unavailable';
-      },
-      commit: async (b) => {
-        const h = b.message.executionPayload.blockHash;
-        const st = await system.ref<EngineMsg>(engineActorName).ask({ type: 'commit', headPayloadHash: h, finalizedPayloadHash: h }, 600_000);
-        return st.status === 'VALID' ? 'valid' : st.status === 'INVALID' ? 'invalid' : 'unavailable';
-      },
-      persist: async (blocks, checkpoint) => {
-        const blockOps = blocks.map((b) => ({ type: 'put' as const, key: `sync/block/${String(b.message.height).padStart(12, '0')}`, value: encodeBlock(b) }));
-        const cp = system.ref<CheckpointMsg>(checkpointActorName);
-        if (ctx.bugs.has('sync-checkpoint-before-persist')) {
-          // Planted bug: the checkpoint reaches the disk first and the blocks are not synced.
-          if (checkpoint !== undefined) await cp.ask({ type: 'save', checkpoint }, 60_000);
-          await storage.write(blockOps, { sync: false });
-        } else {
-          await storage.write(blockOps, { sync: true });
-          if (checkpoint !== undefined) await cp.ask({ type: 'save', checkpoint }, 60_000);
-        }
-        for (const b of blocks) persisted.set(b.message.height, toHex(blockHash(b.message)));
-      },
-      onProgress: (p) => {
-        progress = p;
-        if (p.state === 'synced' && p.targetHeight > 0) syncedAt ??= ctx.scheduler.now();
-      },
-      publish: (a) => {
-        activity = a;
-      },
+      rng: ctx.rng,
+      storage: ctx.io.storage,
+      network: ctx.io.network,
+      execution: watched(el, () => node.chainView()?.headHeight ?? 0, executedTwice),
+      executionGenesis: genesisPayload(),
+      ...(ctx.storageAudit !== undefined ? { storageAudit: ctx.storageAudit } : {}),
+      system: { trace: ctx.trace, ...(ctx.probe !== undefined ? { probe: ctx.probe } : {}), bugs: ctx.bugs },
+    },
+    {
+      id: ctx.id,
+      spec: chain.spec,
+      scheme: chain.scheme,
+      key: undefined,
+      feeRecipient: new Uint8Array(20).fill(1),
+      productionThreshold: s.sync.productionThreshold,
+      validators: s.sync.strategy === 'sequential' ? 1 : s.sync.cores,
+      sync: { ...base, checkpointEvery: s.sync.checkpointEvery, productionThreshold: s.sync.productionThreshold },
+      log: () => undefined,
       sometimes: ctx.sometimes,
-      bugs: ctx.bugs,
-    }),
-    actor<BootMsg>({
-      name: 'boot',
-      dependsOn: [syncActorName, checkpointActorName],
-      create: (bctx) => ({
-        async onStart() {
-          // What is already on disk, and where to resume: the newest valid checkpoint.
-          for (const [, v] of await storage.scan('sync/block/')) {
-            const b = decodeBlock(v);
-            persisted.set(b.message.height, toHex(blockHash(b.message)));
-          }
-          const cp = await bctx.ask(system.ref<CheckpointMsg>(checkpointActorName), { type: 'latest' }, 60_000);
-          resumedFrom = cp?.height ?? 0;
-          if (cp !== undefined) ctx.sometimes('sync.resumed-from-checkpoint');
-          const anchor = cp ?? { height: 0, hash: source.genesisHash };
-          const sync = system.ref<SyncMsg>(syncActorName);
-          ctx.io.network.onReceive((from, bytes) => sync.tell({ type: 'inbound', from, bytes }));
-          sync.tell({ type: 'start', anchor, peers: [] });
-          recovered = true;
-        },
-        handlers: { noop: () => undefined },
-      }),
-    }),
-  ]).start();
+    },
+    // A block's two signature checks (the proposer's and the approvals' aggregate) cost verifyCostMs each.
+    { ...simTuning(ctx), validationCostMs: s.sync.verifyCostMs * 2 },
+  );
+  node.system.start();
+  const elRef = el;
+  let last: { chain: ChainView | undefined; activity: SyncActivity | undefined; view: SyncView } | undefined;
   return {
-    system,
-    view: (): SyncView => ({
-      role: 'syncer',
-      recovered,
-      progress,
-      activity,
-      resumedFrom,
-      executedTwice,
-      executed: elRef.executed,
-      syncedAt,
-      persisted,
-      source,
-      sourceHeight: heightAt(s, ctx.scheduler.now()),
-    }),
+    system: node.system,
+    view: (): SyncView => {
+      const c = node.chainView();
+      const activity = node.syncActivity();
+      const sourceHeight = heightAt(s, ctx.scheduler.now());
+      if (c?.recovered === true) {
+        resumedFrom ??= c.headHeight;
+        if (c.headHeight >= sourceHeight) syncedAt ??= ctx.scheduler.now();
+      }
+      if (last !== undefined && last.chain === c && last.activity === activity && last.view.sourceHeight === sourceHeight && last.view.executedTwice.length === executedTwice.length) return last.view;
+      const view: SyncView = { role: 'syncer', chain: c, activity, resumedFrom, executedTwice: [...executedTwice], executed: elRef.executed, syncedAt, source: chain.honest, sourceHeight };
+      last = { chain: c, activity, view };
+      return view;
+    },
   };
 }
 
@@ -256,7 +280,17 @@ export const syncApp: SimApp<SyncView> = {
     const source = sourceFor(ctx.scenario).honest;
     return {
       system,
-      view: (): SyncView => ({ role: 'server', recovered: true, progress: undefined, activity: undefined, resumedFrom: 0, executedTwice: [], executed: 0, syncedAt: undefined, persisted: new Map(), source, sourceHeight: heightAt(ctx.scenario, ctx.scheduler.now()) }),
+      view: (): SyncView => ({
+        role: 'server',
+        chain: undefined,
+        activity: undefined,
+        resumedFrom: undefined,
+        executedTwice: [],
+        executed: 0,
+        syncedAt: undefined,
+        source,
+        sourceHeight: heightAt(ctx.scenario, ctx.scheduler.now()),
+      }),
     };
   },
   buildByzantine(ctx) {
@@ -272,10 +306,11 @@ export const syncApp: SimApp<SyncView> = {
   bugs: {
     'sync-strict-peer-exclusion': 'sync never retries a batch from the peer that last failed it, and nothing wakes it when no other peer is left',
     'sync-trust-unlinked': 'sync trusts a batch without checking that it links to the previous one',
-    'sync-checkpoint-before-persist': 'sync writes its checkpoint before the blocks it covers are on disk',
-    'sync-status-from-start': 'on a peer status, sync measures itself from the height this run started at, not the last block processed',
-    'sync-deaf-when-synced': 'once synced, sync ignores the heights peers announce and stops following the chain',
+    'sync-checkpoint-before-persist': 'a sync batch is acknowledged at once and written with the next one, so the finalized record (what a restart resumes from) gets ahead of the blocks on disk',
+    'sync-status-from-start': 'on a peer\'s head, sync measures itself from the height this run started at, not the last block processed',
+    'sync-target-ignores-peers': 'the node measures itself only against blocks it has verified, not the heads peers announce: far behind, it calls itself synced',
+    'sync-skip-batch-signatures': 'a downloaded batch goes on to execution without its signatures checked',
     'sync-reexecute-tip': 'sync hands the last block of each batch to the execution client a second time',
   },
-  probes: ['sync.resumed-from-checkpoint', 'sync.forged-batch-refetched', 'sync.unlinked-batch-refetched', 'sync.request-timed-out', 'sync.retried-failed-peer', 'sync.waiting-for-peer'],
+  probes: ['chain.recovered-from-disk', 'chain.sync-batch-adopted', 'chain.finalized', 'sync.forged-batch-refetched', 'sync.unlinked-batch-refetched', 'sync.request-timed-out', 'sync.retried-failed-peer', 'sync.waiting-for-peer'],
 };

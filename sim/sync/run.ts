@@ -1,7 +1,7 @@
 // One sync run as a configuration of the one simulated World (sim/world.ts), for the benchmark and
 // the sync tests: n0 syncs from `peers` serving peers (some Byzantine) over links with a round trip
 // and a per-link bandwidth, through the sync app's node, and the run stops once n0 is synced or
-// has failed. No network, disk or scheduler of its own.
+// has failed. No network, disk or scheduler of its own; n0 is the node as assembleNode builds it.
 import type { SyncConfig } from '../../src/actors/sync-actor.ts';
 import { type RunResult, runSimulation } from '../runner.ts';
 import { type Scenario, parseScenario } from '../scenario.ts';
@@ -74,21 +74,22 @@ export async function runSyncWorld(o: SyncWorldOptions): Promise<SyncRunResult> 
   const run = await runSimulation({
     scenario: syncScenario(o),
     seed: o.seed,
+    // Done once the node's head (what it committed) reaches the chain's, or once the pipeline failed.
     stopWhen: (world) => {
-      const p = syncer(world)?.progress;
-      return p !== undefined && ((p.state === 'synced' && p.targetHeight > 0) || p.state === 'failed');
+      const v = syncer(world);
+      return v !== undefined && (v.syncedAt !== undefined || v.activity?.progress.state === 'failed');
     },
     inspect: (world) => {
       view = syncer(world);
     },
   });
-  const p = view?.progress;
-  const done = p?.state === 'synced' && p.currentHeight >= o.blocks;
+  const p = view?.activity?.progress;
+  const height = view?.chain?.headHeight ?? 0;
+  const done = view?.syncedAt !== undefined && height >= o.blocks;
   const simulatedMs = view?.syncedAt ?? run.simulatedMs;
-  const height = p?.currentHeight ?? 0;
   return {
     ok: done,
-    state: p?.state ?? 'discovering',
+    state: done ? 'synced' : (p?.state ?? 'discovering'),
     height,
     simulatedMs,
     blocksPerSec: simulatedMs > 0 ? (height * 1000) / simulatedMs : 0,

@@ -253,11 +253,13 @@ class ChainNode {
     const finalKnown = stored.finalized !== undefined && this.chain.tree.has(fromHex(stored.finalized.hash));
     if (stored.finalized !== undefined && stored.finalized.height > 0 && !finalKnown) this.d.sometimes('chain.finalized-record-unusable');
     // Planted bug: recovery forgets what was finalized (the chain comes back unfinalized).
-    if (stored.finalized !== undefined && stored.finalized.height > 0 && finalKnown && !this.d.bugs.has('chain-forget-finalized-on-restart')) {
+    const forget = this.d.bugs.has('chain-forget-finalized-on-restart');
+    if (stored.finalized !== undefined && stored.finalized.height > 0 && finalKnown && !forget) {
       const chain = this.chain.tree.chainTo(fromHex(stored.finalized.hash));
       for (const node of chain) this.chain.finalized[node.height] = node.key;
       this.chain.tree.finalize(fromHex(stored.finalized.hash));
     }
+    if (!forget) await this.finalizeFromStoredProofs();
     if (stored.blocks.length > 0) {
       this.d.sometimes('chain.recovered-from-disk');
       this.restartedBlind = this.n > 1;
@@ -267,6 +269,28 @@ class ChainNode {
     this.publish();
     await this.commitHead();
     this.armSlotTimer();
+  }
+
+  /**
+   * Blocks are written before the finality their proofs of work bring is (import persists a
+   * segment, then each block's proof finalizes in fork choice and in the finalized record): a crash
+   * in between leaves the record behind blocks on our disk. Their proofs finalize again what they
+   * covered, on our head's branch, as when the blocks were first committed. Left behind, the record
+   * made every next block (from sync or gossip) fail the rule of maxBlocksWithoutPow past finality.
+   */
+  private async finalizeFromStoredProofs(): Promise<void> {
+    const head = this.chain.tree.head();
+    let end: { height: number; hash: Uint8Array } | undefined;
+    for (const node of this.chain.tree.chainTo(head.hash)) {
+      const pow = this.chain.blocks.get(node.key)?.message.auxPowHeader ?? null;
+      const covered = pow === null ? undefined : this.chain.tree.get(pow.rangeEnd);
+      if (covered === undefined || (end !== undefined && covered.height <= end.height)) continue;
+      if (this.chain.onChainOf(head.hash, covered.hash)) end = { height: covered.height, hash: covered.hash };
+    }
+    if (end === undefined || this.chain.finalizable(end.hash) === undefined) return;
+    this.d.sometimes('chain.finality-restored-from-proofs');
+    this.d.log?.(`recovery: the proofs of work on disk finalize height ${end.height}, above the finalized record`);
+    await this.finalize(end.hash);
   }
 
   /**
@@ -349,7 +373,11 @@ class ChainNode {
    */
   private syncTarget(): number {
     const claims = [...this.peerHeads.values()].sort((a, b) => b - a);
-    const trusted = claims[maxByzantine(this.n)] ?? 0;
+    // Hearing fewer peers than that, the lowest claim: a node with one peer must still catch up
+    // from it (and must not call itself synced at genesis); every block it fetches is checked.
+    const trusted = claims[Math.min(maxByzantine(this.n), claims.length - 1)] ?? 0;
+    // Planted bug: only blocks we verified count; far behind, the node calls itself synced.
+    if (this.d.bugs.has('sync-target-ignores-peers')) return this.bestSeen;
     return Math.max(this.bestSeen, trusted);
   }
 

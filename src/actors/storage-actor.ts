@@ -30,33 +30,41 @@ const heightKey = (h: number, hash: string) => `chain/h/${String(h).padStart(12,
 export function storageActor(storage: StorageIO, bugs: BugSwitches): ActorSpec<StorageMsg> {
   return actor<StorageMsg>({
     name: storageActorName,
-    create: () => ({
-      handlers: {
-        'put-block': async (m) => {
-          const hash = toHex(m.hash);
-          // The planted bug writes without waiting for the disk: a crash then loses committed blocks.
-          const sync = !bugs.has('chain-unsynced-commit');
-          await storage.write([{ type: 'put', key: heightKey(m.block.message.height, hash), value: encodeBlock(m.block) }], { sync });
+    create: () => {
+      let heldBatch: Array<{ type: 'put'; key: string; value: Uint8Array }> | undefined;
+      return {
+        handlers: {
+          'put-block': async (m) => {
+            const hash = toHex(m.hash);
+            // The planted bug writes without waiting for the disk: a crash then loses committed blocks.
+            const sync = !bugs.has('chain-unsynced-commit');
+            await storage.write([{ type: 'put', key: heightKey(m.block.message.height, hash), value: encodeBlock(m.block) }], { sync });
+          },
+          'put-blocks': async (m) => {
+            const ops = m.blocks.map((b) => ({ type: 'put' as const, key: heightKey(b.block.message.height, toHex(b.hash)), value: encodeBlock(b.block) }));
+            if (bugs.has('sync-checkpoint-before-persist')) {
+              // Planted bug (a group commit gone wrong): a sync batch is acknowledged at once and written
+              // with the next one, so the finality its proofs bring is recorded before its blocks are.
+              const previous = heldBatch;
+              heldBatch = ops;
+              if (previous !== undefined) await storage.write(previous, { sync: true });
+              return;
+            }
+            await storage.write(ops, { sync: !bugs.has('chain-unsynced-commit') });
+          },
+          'set-finalized': async (m) => {
+            const value = enc.encode(JSON.stringify({ hash: toHex(m.hash), height: m.height }));
+            await storage.write([{ type: 'put', key: 'chain/finalized', value }], { sync: true });
+          },
+          load: async () => {
+            const rows = await storage.scan('chain/h/');
+            const blocks = rows.map(([, v]) => decodeBlock(v));
+            const f = await storage.get('chain/finalized');
+            const finalized = f === undefined ? undefined : (JSON.parse(dec.decode(f)) as { hash: string; height: number });
+            return { blocks, finalized };
+          },
         },
-        'put-blocks': async (m) => {
-          const sync = !bugs.has('chain-unsynced-commit');
-          await storage.write(
-            m.blocks.map((b) => ({ type: 'put' as const, key: heightKey(b.block.message.height, toHex(b.hash)), value: encodeBlock(b.block) })),
-            { sync },
-          );
-        },
-        'set-finalized': async (m) => {
-          const value = enc.encode(JSON.stringify({ hash: toHex(m.hash), height: m.height }));
-          await storage.write([{ type: 'put', key: 'chain/finalized', value }], { sync: true });
-        },
-        load: async () => {
-          const rows = await storage.scan('chain/h/');
-          const blocks = rows.map(([, v]) => decodeBlock(v));
-          const f = await storage.get('chain/finalized');
-          const finalized = f === undefined ? undefined : (JSON.parse(dec.decode(f)) as { hash: string; height: number });
-          return { blocks, finalized };
-        },
-      },
-    }),
+      };
+    },
   });
 }

@@ -54,13 +54,16 @@ export interface SyncDeps {
    * batch, since the execution client accepts a run of new payloads and one head update at its end.
    */
   readonly commit: (block: SignedConsensusBlock) => Promise<'valid' | 'invalid' | 'unavailable'>;
-  /** Persists executed blocks, then the checkpoint when one is due (in that order). */
-  readonly persist: (blocks: readonly SignedConsensusBlock[], checkpoint: { height: number; hash: Uint8Array } | undefined) => Promise<void>;
+  /**
+   * Persists executed blocks (the chain adopts them, in one synced write): what a restart resumes
+   * from. Only once it resolves do they count as processed, and as the last checkpoint passed.
+   */
+  readonly persist: (blocks: readonly SignedConsensusBlock[]) => Promise<void>;
   readonly onProgress: (p: SyncProgress) => void;
   /** What the pipeline is waiting on, after every message it handles (for status and the checkers). */
   readonly publish?: (a: SyncActivity) => void;
   readonly sometimes: (probe: string) => void;
-  /** Planted bugs (sync-trust-unlinked, sync-strict-peer-exclusion); none in production. */
+  /** Planted bugs (sync-trust-unlinked, sync-strict-peer-exclusion, …); none in production. */
   readonly bugs?: BugSwitches;
 }
 
@@ -78,6 +81,8 @@ export interface SyncActivity {
   readonly awaiting: number;
   /** Batches cut and not yet processed. */
   readonly pendingBatches: number;
+  /** Counts the pipeline's starts (and recoveries): within one, its height never moves back. */
+  readonly generation: number;
 }
 
 export type SyncMsg =
@@ -85,7 +90,7 @@ export type SyncMsg =
   | { readonly type: 'peer-height'; readonly peer: string; readonly height: number }
   | { readonly type: 'inbound'; readonly from: string; readonly bytes: Uint8Array }
   | { readonly type: 'timeout'; readonly batch: number; readonly requestId: number }
-  | { readonly type: 'validated'; readonly batch: number; readonly ok: boolean }
+  | { readonly type: 'validated'; readonly batch: number; readonly token: number; readonly ok: boolean }
   /** `generation` tells a batch of an earlier start (or recovery) from one of the current run. */
   | { readonly type: 'executed'; readonly generation: number; readonly batch: number; readonly last: { height: number; hash: Uint8Array } | undefined; readonly error?: string }
   | { readonly type: 'recover' }
@@ -121,6 +126,13 @@ class SyncNode {
   private readonly requests = new Map<number, { batch: number; peer: string; sentAt: number }>();
   private nextRequest = 1;
   private readonly validated = new Map<number, boolean>();
+  /**
+   * The download of each batch whose verdict is awaited. A batch is fetched again (it did not link,
+   * a peer timed out) while the pool still checks the blocks of an earlier download: that verdict
+   * is not the new blocks' (a validly signed fork's "valid" let a forged tip through unchecked).
+   */
+  private readonly validations = new Map<number, number>();
+  private nextValidation = 0;
   private executing = false;
   private lastCheckpoint: number | undefined;
   private startedAt = 0;
@@ -166,6 +178,7 @@ class SyncNode {
       wakeAt: this.recoverAt === undefined ? this.wakeAt : Math.min(this.recoverAt, this.wakeAt ?? Number.POSITIVE_INFINITY),
       awaiting: this.validating + (this.executing ? 1 : 0),
       pendingBatches: this.scheduler?.pending ?? 0,
+      generation: this.generation,
     });
   }
 
@@ -176,6 +189,7 @@ class SyncNode {
         if (this.state.kind === 'failed') this.setState({ kind: 'discovering' });
         this.requests.clear();
         this.validated.clear();
+        this.validations.clear();
         this.generation++;
         for (const p of m.peers) this.peers.upsert(p.id, p.height);
         this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
@@ -184,11 +198,7 @@ class SyncNode {
         this.setState(this.measured(m.anchor.height, this.peers.bestHeight()));
         this.pump();
       },
-      'peer-height': (m: { peer: string; height: number }) => {
-        this.peers.upsert(m.peer, m.height);
-        this.scheduler?.extendTo(this.peers.bestHeight());
-        this.pump();
-      },
+      'peer-height': (m: { peer: string; height: number }) => this.onPeerHeight(m.peer, m.height),
       inbound: (m: { from: string; bytes: Uint8Array }) => this.onInbound(m.from, m.bytes),
       timeout: (m: { batch: number; requestId: number }) => {
         if (!this.requests.has(m.requestId)) return;
@@ -202,9 +212,14 @@ class SyncNode {
         }
         this.pump();
       },
-      validated: (m: { batch: number; ok: boolean }) => {
+      validated: (m: { batch: number; token: number; ok: boolean }) => {
         this.validating = Math.max(0, this.validating - 1);
-        this.validated.set(m.batch, m.ok);
+        if (this.validations.get(m.batch) === m.token) {
+          this.validations.delete(m.batch);
+          this.validated.set(m.batch, m.ok);
+        } else {
+          this.d.sometimes('sync.stale-verdict-ignored');
+        }
         this.pump();
       },
       executed: (m: Extract<SyncMsg, { type: 'executed' }>) => this.onExecuted(m),
@@ -256,6 +271,18 @@ class SyncNode {
     };
   }
 
+  /** A peer announced its head (forwarded by the chain while we sync): the target may move. */
+  private onPeerHeight(peer: string, height: number): void {
+    this.peers.upsert(peer, height);
+    this.scheduler?.extendTo(this.peers.bestHeight());
+    if (this.scheduler !== undefined && this.state.kind !== 'failed') {
+      // Planted bug: measures from where this run started instead of the last block processed.
+      const at = this.bug('sync-status-from-start') ? this.startHeight : this.scheduler.anchor.height;
+      this.setState(this.measured(at, this.scheduler.targetHeight));
+    }
+    this.pump();
+  }
+
   private onInbound(from: string, bytes: Uint8Array): void {
     let m;
     try {
@@ -265,19 +292,7 @@ class SyncNode {
       this.d.sometimes('sync.malformed-response');
       return;
     }
-    if (m.kind === 'status') {
-      // Planted bug: once synced, sync stops listening to how far the peers have got.
-      if (this.d.bugs?.has('sync-deaf-when-synced') === true && this.state.kind === 'synced') return;
-      this.peers.upsert(from, m.height);
-      this.scheduler?.extendTo(this.peers.bestHeight());
-      if (this.scheduler !== undefined && this.state.kind !== 'failed') {
-        // Planted bug: measures from where this run started instead of the last block processed.
-        const at = this.d.bugs?.has('sync-status-from-start') === true ? this.startHeight : this.scheduler.anchor.height;
-        this.setState(this.measured(at, this.scheduler.targetHeight));
-      }
-      this.pump();
-      return;
-    }
+    // Peer heights come from the chain (its peers' status messages), not from sync frames.
     if (m.kind !== 'response') return;
     const req = this.requests.get(m.requestId);
     if (req === undefined || req.peer !== from) return;
@@ -309,10 +324,18 @@ class SyncNode {
 
   private validateBatch(batch: number, blocks: readonly SignedConsensusBlock[]): void {
     this.validated.delete(batch);
+    this.validations.delete(batch);
+    // Planted bug: a downloaded batch goes on to execution without its signatures checked.
+    if (this.bug('sync-skip-batch-signatures')) {
+      this.validated.set(batch, true);
+      return;
+    }
     this.validating++;
+    const token = ++this.nextValidation;
+    this.validations.set(batch, token);
     this.d.validate(blocks).then(
-      (ok) => this.ctx.self.tell({ type: 'validated', batch, ok }),
-      () => this.ctx.self.tell({ type: 'validated', batch, ok: false }),
+      (ok) => this.ctx.self.tell({ type: 'validated', batch, token, ok }),
+      () => this.ctx.self.tell({ type: 'validated', batch, token, ok: false }),
     );
   }
 
@@ -402,10 +425,7 @@ class SyncNode {
         return;
       }
     }
-    const every = this.d.config.checkpointEvery;
-    const first = blocks[0]?.message.height ?? 0;
-    const crossed = last !== undefined && Math.floor(last.height / every) > Math.floor((first - 1) / every);
-    await this.d.persist(done, crossed ? last : undefined);
+    await this.d.persist(done);
     this.ctx.self.tell({ type: 'executed', generation, batch, last });
   }
 
@@ -414,6 +434,7 @@ class SyncNode {
     if (s === undefined || this.state.kind !== 'failed') return;
     this.setState({ kind: 'discovering' });
     this.validated.clear();
+    this.validations.clear();
     this.requests.clear();
     this.generation++;
     this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));

@@ -339,8 +339,11 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         const chunks: Array<Promise<readonly { ok: boolean }[]>> = [];
         for (let i = 0; i < blocks.length; i += per) {
           const chunk = blocks.slice(i, i + per).map((b, j) => {
-            const prev = blocks[i + j - 1]?.message;
-            return { block: b, parent: prev !== undefined ? { height: prev.height, slot: prev.slot } : { height: b.message.height - 1, slot: b.message.slot - 1 } };
+            // The batch's first block hangs off a block the chain holds (the anchor): checked against
+            // it; one whose parent the chain does not hold fails there, at adoption.
+            const prev = blocks[i + j - 1]?.message ?? chainView?.reads?.block({ hash: b.message.parentHash })?.block.message;
+            const parent = prev !== undefined ? { height: prev.height, slot: prev.slot, payload: prev.executionPayload } : { height: b.message.height - 1, slot: b.message.slot - 1 };
+            return { block: b, parent };
           });
           chunks.push(system.ref<ValidationMsg>(validationActorName(nextValidator++ % p.validators)).ask({ type: 'validate-batch', blocks: chunk }, 120_000));
         }

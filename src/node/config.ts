@@ -115,6 +115,11 @@ export const nodeConfigSchema = z.strictObject({
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
+/** The chain settings a config leaves to their defaults, for a given genesis time. */
+export function defaultChainConfig(genesisTimeMs: number): NodeConfig['chain'] {
+  return nodeConfigSchema.shape.chain.parse({ genesisTimeMs, authorities: ['00'.repeat(48)] });
+}
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

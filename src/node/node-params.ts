@@ -11,7 +11,7 @@ import type { NodeParams } from './assemble.ts';
 import type { NodeConfig } from './config.ts';
 import type { FeatureStore } from './feature-store.ts';
 
-export function chainSpecOf(config: NodeConfig): ChainSpec {
+export function chainSpecOf(config: Pick<NodeConfig, 'chain'>): ChainSpec {
   const c = config.chain;
   return {
     chainId: c.chainId,

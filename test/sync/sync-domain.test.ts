@@ -1,11 +1,9 @@
-// The sync domain, pure: the state machine, peer ranking, batches and their linkage, checkpoints.
-import fc from 'fast-check';
+// The sync domain, pure: the state machine, peer ranking, batches and their linkage.
 import { describe, expect, it } from 'vitest';
 import { blockHash } from '../../src/codec/block-codec.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
 import { BatchScheduler } from '../../src/sync/batch-scheduler.ts';
 import { BatchTransitionError, Batch } from '../../src/sync/batch.ts';
-import { decodeCheckpoint, encodeCheckpoint, latestValid } from '../../src/sync/checkpoint.ts';
 import { PeerManager } from '../../src/sync/peer-manager.ts';
 import { IllegalSyncTransition, canProduce, stateFor, transition } from '../../src/sync/sync-state.ts';
 import type { SignedConsensusBlock } from '../../src/types/chain.ts';
@@ -136,22 +134,6 @@ describe('adaptive batch size', () => {
     expect(s.currentBatchSize).toBe(256);
     for (let i = 0; i < 10; i++) s.adapt('timeout', 5_000);
     expect(s.currentBatchSize).toBe(32);
-  });
-});
-
-describe('checkpoints', () => {
-  it('round-trip, and a corrupted one is skipped for the one before', () => {
-    fc.assert(
-      fc.property(fc.nat(1e9), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat(40), (height, hash, flip) => {
-        const good = encodeCheckpoint({ height, hash });
-        expect(decodeCheckpoint(good)).toEqual({ height, hash });
-        const bad = good.slice();
-        bad[flip % bad.length] = (bad[flip % bad.length] as number) ^ 1;
-        expect(decodeCheckpoint(bad)).toBeUndefined();
-        const older = encodeCheckpoint({ height: Math.max(0, height - 100), hash });
-        expect(latestValid([['a', older], ['b', bad]])?.height).toBe(Math.max(0, height - 100));
-      }),
-    );
   });
 });
 

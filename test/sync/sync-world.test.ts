@@ -1,7 +1,7 @@
-// The sync pipeline in a simulated world (a configuration of the one World: sim/sync/run.ts): both
-// strategies sync a small chain; the parallel one is faster on the same world; a Byzantine peer's
-// forged batch is refetched from an honest peer and the peer is banned from sync; checkpoints are
-// written as sync advances.
+// The production node's sync in a simulated world (a configuration of the one World: sim/sync/run.ts):
+// both strategies sync a small production-format chain; the parallel one is faster on the same
+// world; a Byzantine peer's forged batch is refetched from an honest peer and the peer is banned
+// from sync; the pipeline passes its checkpoints as it goes.
 import { describe, expect, it } from 'vitest';
 import { parallelDefaults, sequentialDefaults } from '../../src/actors/sync-actor.ts';
 import { runSyncWorld } from '../../sim/sync/run.ts';
