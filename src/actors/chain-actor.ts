@@ -298,10 +298,9 @@ class ChainNode {
    * it stopped). Our disk is the record: the last blocks of our head's branch are handed to it again,
    * in order, before we move its head; blocks it still has are acknowledged at once.
    */
-  /** Returns the client's own head as it was before the replay, when it could be read. */
-  private async replayToExecution(): Promise<{ readonly number: number } | undefined> {
+  private async replayToExecution(): Promise<void> {
     const head = this.chain.tree.head();
-    if (head.height === 0) return undefined;
+    if (head.height === 0) return;
     // A client that fell back after a crash ignores heads on its old chain until it is told its own
     // head again (Geth: "Ignoring beacon update to old head while syncing"): told it, it takes ours.
     const own = await this.engineCall({ type: 'client-head' }, 10_000);
@@ -313,7 +312,7 @@ class ChainNode {
     for (let window = REPLAY_ON_RECOVERY; ; window *= 4) {
       const from = Math.max(1, head.height - window);
       const r = await this.replayRange(from, head.hash, head.height);
-      if (r !== 'parent-unknown' || from === 1) return own;
+      if (r !== 'parent-unknown' || from === 1) return;
       this.d.sometimes('chain.replay-window-grown');
     }
   }
@@ -343,6 +342,14 @@ class ChainNode {
       }
       // SYNCING (parent unknown) for the first block: the client is further behind than this window.
       if (statuses.size === 0 && h > 1 && r.status === 'SYNCING') return 'parent-unknown';
+      // SYNCING right after it acknowledged the parent: it holds the parent yet will not import on
+      // it, which Geth does only in snap sync (it restarted on a head without its state). Only its
+      // own peers, or a restart of it, end that; no block we hand it will be executed.
+      if (r.status === 'SYNCING' && statuses.size > 0 && this.executionStuckLoggedAt + 60_000 <= this.d.clock.now()) {
+        this.executionStuckLoggedAt = this.d.clock.now();
+        this.d.sometimes('chain.execution-client-snap-sync');
+        this.d.log?.(`chain: the execution client holds block ${h - 1} but will not import block ${h} on it (Geth in snap sync after losing its state): it needs its own peers to finish, or a fresh data directory (stop it, remove the directory, init it again: the node hands it every block)`);
+      }
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     }
     this.d.log?.(`chain: replayed heights ${from}..${to} to the execution client: ${[...statuses].map(([s, n]) => `${s} ${n}`).join(', ')}`);
@@ -831,6 +838,7 @@ class ChainNode {
   }
 
   private lastRepairMs = Number.NEGATIVE_INFINITY;
+  private executionStuckLoggedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * The execution client answers SYNCING for a head we gave it: it restarted and lost its newest
@@ -845,16 +853,10 @@ class ChainNode {
     this.lastRepairMs = now;
     this.d.sometimes('chain.execution-behind-replayed');
     this.d.log?.('chain: the execution client does not know our head (it restarted behind us?): replaying our blocks to it');
-    const own = await this.replayToExecution();
+    await this.replayToExecution();
     const head = this.chain.headBlock().message.executionPayload.blockHash;
     const fin = this.chain.finalizedBlock().message.executionPayload.blockHash;
-    const st = await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
-    if (st?.status === 'SYNCING' && own?.number === 0) {
-      // Geth that lost every block's state comes back at genesis in snap sync, which only its own
-      // peers can finish: no block we hand it is executed. The operator has to start it afresh.
-      this.d.sometimes('chain.execution-client-at-genesis');
-      this.d.log?.('chain: the execution client fell back to genesis and waits for a snap sync it cannot finish without peers: stop it, remove its data directory, init it again; the node hands it every block');
-    }
+    await this.engineCall({ type: 'commit', headPayloadHash: head, finalizedPayloadHash: fin }, 10_000);
   }
 
   private publish(): void {
