@@ -74,8 +74,15 @@ export async function startGeth(o: { dataDir?: string; jwtSecret?: Uint8Array; c
   const genesisPath = join(dataDir, 'genesis.json');
   writeFileSync(genesisPath, JSON.stringify(devGenesis({ cancun: o.cancun === true }), null, 2));
   execFileSync(geth, ['init', '--datadir', dataDir, genesisPath], { stdio: 'pipe' });
-  const [authPort, httpPort] = [await freePort(), await freePort()];
-  return launch(geth, dataDir, secret, jwtPath, authPort, httpPort);
+  // Another process may take a port between our check and Geth's bind: then new ports, twice more.
+  for (let attempt = 1; ; attempt++) {
+    const [authPort, httpPort] = [await freePort(), await freePort()];
+    try {
+      return await launch(geth, dataDir, secret, jwtPath, authPort, httpPort);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 async function launch(geth: string, dataDir: string, secret: Uint8Array, jwtPath: string, authPort: number, httpPort: number): Promise<GethProcess> {

@@ -5,7 +5,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { HarnessError } from './build.ts';
 
-export function freePort(): Promise<number> {
+/** Ports this process handed out: the kernel may give a just-closed port again at once. */
+const handedOut = new Set<number>();
+
+/** A loopback port free now, never one this process handed out before (two of them may go to one process). */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const p = await anyFreePort();
+    if (handedOut.has(p)) continue;
+    handedOut.add(p);
+    return p;
+  }
+  throw new Error('no free loopback port not handed out already');
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
