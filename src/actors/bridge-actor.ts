@@ -13,7 +13,7 @@ import type { PegOutRequest, RefusedPegOut } from '../bridge/pegout-request.ts';
 import { FEE_TOLERANCE_PERCENT, type FederationUtxo, buildPegOutTx, estimateVsize, outpointOf } from '../bridge/pegout-tx.ts';
 import { applyWitnesses } from '../bridge/witness.ts';
 import type { FederationUpdate, SignatureResponse } from '../governance/messages.ts';
-import type { BitcoinClient } from '../io/bitcoin.ts';
+import type { BitcoinClient, UnspentOutput } from '../io/bitcoin.ts';
 import type { StorageIO } from '../io/storage.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
@@ -45,6 +45,12 @@ export interface BridgeDeps {
   readonly federation: Federation;
   /** Confirmations after which a payout counts as done. */
   readonly payoutConfirmations: number;
+  /**
+   * Confirmations a deposit's output needs before a spend may use it: as deep as minting asks. A
+   * shallower one can be double-spent by a Bitcoin reorg, and the payout that spent it with it,
+   * after the payout counted as done. Change of our own payouts is spendable at one.
+   */
+  readonly spendConfirmations?: number;
   /** Ask governance again when it has not answered for this long. */
   readonly reaskAfterMs: number;
   readonly tickEveryMs: number;
@@ -274,11 +280,21 @@ class BridgeNode {
     return s;
   }
 
+  /** A federation's outputs a spend may use (see BridgeDeps.spendConfirmations). */
+  private async spendable(f: Federation): Promise<readonly UnspentOutput[]> {
+    const deep = this.d.spendConfirmations ?? 1;
+    const all = await this.d.bitcoin.listUnspent(f.scriptPubKey, 1);
+    if (deep <= 1) return all;
+    const ours = new Set<string>();
+    for (const o of this.ops.values()) if (o.txid !== undefined) ours.add(o.txid);
+    return all.filter((u) => u.confirmations >= deep || ours.has(u.txid));
+  }
+
   private async requestSignature(op: PegOutOperation): Promise<void> {
     const reserved = await this.reservedOrRejected();
     const utxos: FederationUtxo[] = [];
     for (const f of this.federations) {
-      for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
+      for (const u of await this.spendable(f)) {
         if (!reserved.has(`${u.txid}:${u.vout}`)) utxos.push({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: f.witnessScript });
       }
     }
@@ -457,7 +473,7 @@ class BridgeNode {
     const utxos: FederationUtxo[] = [];
     // Planted bug: off by one, the sweep starts two federations back and never moves the previous one's outputs.
     for (const f of this.federations.slice(this.d.bugs.has('peg-sweep-skips-previous') ? 2 : 1)) {
-      for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 1)) {
+      for (const u of await this.spendable(f)) {
         if (!reserved.has(`${u.txid}:${u.vout}`)) utxos.push({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: f.witnessScript });
       }
     }
@@ -476,7 +492,7 @@ class BridgeNode {
     if ((await this.d.bitcoin.estimateFeeRate()) > o.maxFeeRateSatPerVb) return;
     const current = this.federations[0] as Federation;
     const reserved = await this.reservedOrRejected();
-    const small = (await this.d.bitcoin.listUnspent(current.scriptPubKey, 1))
+    const small = (await this.spendable(current))
       .filter((u) => u.amountSats < o.smallOutputSats && !reserved.has(`${u.txid}:${u.vout}`))
       .map((u) => ({ txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: current.witnessScript }));
     if (small.length < Math.max(2, o.minOutputs)) return;

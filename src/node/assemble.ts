@@ -282,6 +282,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                   network: b.network,
                   federation: b.federation,
                   payoutConfirmations: b.payoutConfirmations ?? b.confirmations,
+                  spendConfirmations: b.confirmations,
                   reaskAfterMs: t.bridgeReaskMs,
                   tickEveryMs: t.bridgePollMs,
                   bugs: t.bugs,
