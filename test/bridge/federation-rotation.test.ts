@@ -2,10 +2,10 @@
 // every federation (oldest first) and the pause state on each stream, keeps rotations across its own restart (the key
 // file) and applies only new ones on SIGHUP; the PegInActor finds deposits to a federation it learns
 // after it had scanned their blocks, and drops deposits to an earlier one above its grace height.
-import * as bitcoin from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { type PegInMsg, pegInActor, pegInActorName } from '../../src/actors/peg-in-actor.ts';
 import type { Deposit } from '../../src/bridge/deposit.ts';
+import { payDeposit, verifyDeposit } from './peg-in-helpers.ts';
 import { decodeFederationRecord, encodeFederationRecord } from '../../src/bridge/federation-record.ts';
 import { GovernanceServer } from '../../src/governance/server/governance-server.ts';
 import { KeysFileError, devKeysFile, parseKeysFile } from '../../src/governance/server/keys-file.ts';
@@ -89,21 +89,8 @@ describe('PegInActor and a federation learned late', () => {
     ]).start();
     const pegIn = system.ref<PegInMsg>(pegInActorName);
     let n = 0;
-    const pay = (script: Uint8Array): Deposit => {
-      const tx = new bitcoin.Transaction();
-      tx.addInput(new Uint8Array(32).fill(++n), 0);
-      tx.addOutput(script, 50_000n);
-      tx.addOutput(bitcoin.payments.embed({ data: [new Uint8Array(20).fill(7)] }).output as Uint8Array, 0n);
-      const r = btc.submit(tx);
-      if (!r.ok) throw new Error(r.reason);
-      return { txid: r.txid, vout: 0, amountSats: 50_000n, evmAddress: `0x${'07'.repeat(20)}`, federationVersion: 0 };
-    };
-    // The answer comes while the scheduler runs.
-    const verify = async (d: Deposit) => {
-      const answer = pegIn.ask({ type: 'verify', deposits: [d] }, 5_000);
-      await scheduler.runUntil(scheduler.now() + 1_000);
-      return answer;
-    };
+    const pay = (script: Uint8Array): Deposit => payDeposit(btc, script, ++n);
+    const verify = (d: Deposit) => verifyDeposit(pegIn, scheduler, d);
     return { scheduler, btc, v1, v2, pegIn, pay, verify };
   }
 

@@ -3,10 +3,10 @@
 // enough) may well be there: the verdict is `unknown`, so the block is retried later and the honest
 // peers that relay it are not banned (what the 30-minute nemesis found: a node whose btcd was
 // killed banned both its peers and stalled). A deposit it has seen paying something else is invalid.
-import * as bitcoin from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { type PegInMsg, pegInActor, pegInActorName } from '../../src/actors/peg-in-actor.ts';
 import type { Deposit } from '../../src/bridge/deposit.ts';
+import { payDeposit, verifyDeposit } from './peg-in-helpers.ts';
 import { FederationSigner, MemorySignedStore, devMemberKeys } from '../../src/governance/signer.ts';
 import type { BitcoinClient } from '../../src/io/bitcoin.ts';
 import { SimBitcoin } from '../../src/io/sim/bitcoin.ts';
@@ -33,20 +33,8 @@ function world() {
   ]).start();
   const pegIn = system.ref<PegInMsg>(pegInActorName);
   let n = 0;
-  const pay = (): Deposit => {
-    const tx = new bitcoin.Transaction();
-    tx.addInput(new Uint8Array(32).fill(++n), 0);
-    tx.addOutput(federation.scriptPubKey, 50_000n);
-    tx.addOutput(bitcoin.payments.embed({ data: [new Uint8Array(20).fill(7)] }).output as Uint8Array, 0n);
-    const r = btc.submit(tx);
-    if (!r.ok) throw new Error(r.reason);
-    return { txid: r.txid, vout: 0, amountSats: 50_000n, evmAddress: `0x${'07'.repeat(20)}`, federationVersion: 0 };
-  };
-  const verify = async (d: Deposit) => {
-    const answer = pegIn.ask({ type: 'verify', deposits: [d] }, 5_000);
-    await scheduler.runUntil(scheduler.now() + 1_000);
-    return answer;
-  };
+  const pay = (): Deposit => payDeposit(btc, federation.scriptPubKey, ++n);
+  const verify = (d: Deposit) => verifyDeposit(pegIn, scheduler, d);
   return { scheduler, btc, pay, verify, setDown: (v: boolean) => (down = v) };
 }
 
