@@ -7,6 +7,7 @@
 import * as bitcoin from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_MINER, DEV_MINER_ADDRESS, type BtcdProcess, startBtcd } from '../../harness/btcd.ts';
+import { BitcoinRpc } from '../../src/io/prod/bitcoin-rpc.ts';
 import { scanDeposit } from '../../src/bridge/deposit.ts';
 import { type Federation, federationFromHex, scriptOfAddress } from '../../src/bridge/federation.ts';
 import { buildPegOutTx } from '../../src/bridge/pegout-tx.ts';
@@ -116,4 +117,12 @@ describe('peg-in and peg-out against real btcd and the governance server', () =>
     // The deposit output is spent: only the change is left with the federation.
     expect((await btcd.rpc.listUnspent(fed.scriptPubKey, 1)).map((u) => u.amountSats)).toEqual([DEPOSIT - amount]);
   }, 300_000);
+
+  it('mines when two clients ask btcd to generate at once (btcd refuses a generate while another runs)', async () => {
+    const other = new BitcoinRpc({ url: btcd.url, auth: { user: btcd.user, password: btcd.password }, dialect: 'btcd', network: regtest });
+    const before = await btcd.rpc.getBlockCount();
+    const mined = await Promise.all([btcd.rpc.mine(20, DEV_MINER_ADDRESS), btcd.rpc.mine(20, DEV_MINER_ADDRESS), other.mine(20, DEV_MINER_ADDRESS), other.mine(20, DEV_MINER_ADDRESS)]);
+    expect(mined.map((m) => m.length)).toEqual([20, 20, 20, 20]);
+    expect(await btcd.rpc.getBlockCount()).toBe(before + 80);
+  }, 120_000);
 });

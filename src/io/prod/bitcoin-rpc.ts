@@ -6,7 +6,9 @@
 //     use searchrawtransactions (btcd --addrindex) and check each output with gettxout.
 //   - fee estimate: bitcoind estimatesmartfee (BTC/kvB); btcd estimatefee (BTC/kB); regtest often
 //     has no data, so both fall back to a floor rate.
-//   - mining (tests, devnet): bitcoind generatetoaddress; btcd generate (with --miningaddr).
+//   - mining (tests, devnet): bitcoind generatetoaddress; btcd generate (with --miningaddr). btcd
+//     refuses a generate while another is running ("Server is already CPU mining"), so ours wait for
+//     each other and retry when another client is mining.
 //   - "already have it" on sendrawtransaction: bitcoind -27, btcd -25 with "already have"; both are
 //     success for us (the same transaction is out there).
 import * as bitcoin from 'bitcoinjs-lib';
@@ -184,9 +186,26 @@ export class BitcoinRpc implements BitcoinClient {
     }
   }
 
+  private mining: Promise<unknown> = Promise.resolve();
+
   /** Mines blocks to `address` (regtest): generatetoaddress on bitcoind, generate on btcd. */
   async mine(blocks: number, address: string): Promise<string[]> {
-    return this.o.dialect === 'bitcoind' ? this.call<string[]>('generatetoaddress', [blocks, address]) : this.call<string[]>('generate', [blocks]);
+    if (this.o.dialect === 'bitcoind') return this.call<string[]>('generatetoaddress', [blocks, address]);
+    const run = this.mining.then(() => this.generate(blocks));
+    this.mining = run.catch(() => undefined);
+    return run;
+  }
+
+  private async generate(blocks: number): Promise<string[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call<string[]>('generate', [blocks], 120_000);
+      } catch (err) {
+        // Another client's generate is running; ours would only be refused until it ends.
+        if (attempt >= 120 || !(err instanceof Error && /already CPU mining/.test(err.message))) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 }
 
