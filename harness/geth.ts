@@ -73,7 +73,7 @@ export async function startGeth(o: { dataDir?: string; jwtSecret?: Uint8Array; c
   writeFileSync(jwtPath, Buffer.from(secret).toString('hex'));
   const genesisPath = join(dataDir, 'genesis.json');
   writeFileSync(genesisPath, JSON.stringify(devGenesis({ cancun: o.cancun === true }), null, 2));
-  execFileSync(geth, ['init', '--datadir', dataDir, genesisPath], { stdio: 'pipe' });
+  execFileSync(geth, ['init', '--state.scheme', 'hash', '--datadir', dataDir, genesisPath], { stdio: 'pipe' });
   // Another process may take a port between our check and Geth's bind: then new ports, twice more.
   for (let attempt = 1; ; attempt++) {
     const [authPort, httpPort] = [await freePort(), await freePort()];
@@ -85,13 +85,16 @@ export async function startGeth(o: { dataDir?: string; jwtSecret?: Uint8Array; c
   }
 }
 
+// Archive on the hash scheme: every block's state is on disk as it is imported, so a SIGKILLed Geth
+// comes back near its head with state. On the default path scheme it came back at genesis in snap
+// sync, which needs Ethereum peers these Geths do not have (docs/operations.md, "Running Geth").
 async function launch(geth: string, dataDir: string, secret: Uint8Array, jwtPath: string, authPort: number, httpPort: number): Promise<GethProcess> {
   const args = [
     '--datadir', dataDir,
     '--networkid', String(DEV_CHAIN_ID),
     '--authrpc.addr', '127.0.0.1', '--authrpc.port', String(authPort), '--authrpc.jwtsecret', jwtPath,
     '--http', '--http.addr', '127.0.0.1', '--http.port', String(httpPort), '--http.api', 'eth,net,web3',
-    '--port', '0', '--nodiscover', '--maxpeers', '0', '--syncmode', 'full', '--gcmode', 'archive', '--ipcdisable',
+    '--port', '0', '--nodiscover', '--maxpeers', '0', '--syncmode', 'full', '--gcmode', 'archive', '--state.scheme', 'hash', '--ipcdisable',
     '--verbosity', '2', '--cache', '256',
   ];
   const p = startProcess('geth', geth, args);

@@ -55,7 +55,7 @@ export const chainApp: SimApp<ChainView> = {
     if (el === undefined) return;
     if (action === 'engine-down') {
       // Down is killed: it comes back without its newest blocks, as a SIGKILLed Geth does.
-      if (active) el.crash(rng.int(257));
+      if (active) el.crash(rng.int(257), rng.int(9));
       el.down = active;
     }
     else if (action === 'engine-v3-fail') el.v3Failing = active;

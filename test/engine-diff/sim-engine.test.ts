@@ -8,7 +8,7 @@ import { Scheduler } from '../../src/kernel/scheduler.ts';
 import { type EngineDriver, engineCases, expectedResults, runCase } from './cases.ts';
 
 /** The simulated client, each call run to completion on its own scheduler. */
-function simDriver(): EngineDriver {
+function simDriver(forget = 0): EngineDriver {
   const scheduler = new Scheduler();
   const el = new SimExecution({ scheduler, owner: { alive: true }, latencyMs: 1, txsPerBlock: 0 }, genesisPayload());
   const step = async <T>(p: Promise<T>): Promise<T> => {
@@ -24,7 +24,7 @@ function simDriver(): EngineDriver {
   };
   // A killed Geth this young has written out none of its blocks' state: all of it is lost.
   const crash = async (): Promise<ExecutionClient> => {
-    el.crash(Number.MAX_SAFE_INTEGER);
+    el.crash(Number.MAX_SAFE_INTEGER, forget);
     return client;
   };
   return { client, genesis: genesisPayload(), reseal: payloadHash, crash };
@@ -82,6 +82,32 @@ describe('the simulated execution client answers the Engine API as Geth does', (
     expect((await d.client.headBlock()).number).toBe(3);
     expect((await d.client.newPayload(b4)).status).toBe('VALID');
     void b2;
+  });
+
+  it('after a crash that lost its newest blocks (Geth on the hash scheme), does not know them and takes them again', async () => {
+    const d = simDriver(2);
+    const fin = (p: { blockHash: Uint8Array }) => ({ headBlockHash: p.blockHash, safeBlockHash: d.genesis.blockHash, finalizedBlockHash: d.genesis.blockHash });
+    const chain = [d.genesis];
+    for (let i = 0; i < 4; i++) {
+      const parent = chain[chain.length - 1] as (typeof chain)[number];
+      const r = await d.client.forkchoiceUpdated(fin(parent), { timestamp: parent.timestamp + 2, prevRandao: new Uint8Array(32), suggestedFeeRecipient: new Uint8Array(20), withdrawals: [{ index: i, validatorIndex: 0, address: new Uint8Array(20).fill(9), amount: 5 }] });
+      const p = await d.client.getPayload(r.payloadId as string);
+      expect((await d.client.newPayload(p)).status).toBe('VALID');
+      chain.push(p);
+    }
+    await d.client.forkchoiceUpdated(fin(chain[4] as (typeof chain)[number]));
+    await d.crash();
+    const [, , b2, b3, b4] = chain as [unknown, unknown, (typeof chain)[number], (typeof chain)[number], (typeof chain)[number]];
+    // 3 and 4 are gone; 1 and 2 are held without their state (all of it lost this young).
+    expect((await d.client.headBlock()).number).toBe(0);
+    expect((await d.client.newPayload(b4)).status).toBe('SYNCING'); // its parent is gone
+    expect((await d.client.newPayload(b3)).status).toBe('ACCEPTED'); // its parent has no state
+    await d.client.forkchoiceUpdated(fin(d.genesis));
+    expect((await d.client.forkchoiceUpdated(fin(b2))).status.status).toBe('VALID'); // 1 and 2 re-executed
+    expect((await d.client.newPayload(b3)).status).toBe('VALID');
+    expect((await d.client.newPayload(b4)).status).toBe('VALID');
+    expect((await d.client.forkchoiceUpdated(fin(b4))).status.status).toBe('VALID');
+    expect((await d.client.headBlock()).number).toBe(4);
   });
 
   it('refuses to build on the head with a timestamp that is not after it', async () => {

@@ -278,16 +278,28 @@ export class SimExecution implements ExecutionClient {
   /**
    * Killed: Geth keeps its newest state in memory and writes it out now and then (always up to the
    * block it was told is finalized), so a SIGKILL loses the state of its newest blocks: in the
-   * nemesis on real Geth, a client 15 blocks high came back at 6. It keeps the blocks themselves:
-   * the `lose` newest blocks of the head's branch (never below the finalized block), and every
-   * block above the height it falls back to, are held without their state; the head moves back,
-   * and the payloads being built and the blocks it found invalid are forgotten. Until it is told
-   * its own head again it is not synced, and ignores a head on its old chain (go-ethereum's
-   * forkchoiceUpdated: "Ignoring beacon update to old head while syncing"). Then it answers as in
-   * newPayload and forkchoiceUpdated below (SetCanonical's recoverAncestors, HasBlockAndState).
+   * nemesis on real Geth, a client 15 blocks high came back at 6. How much of the blocks themselves
+   * it keeps depends on its state scheme: on the hash scheme a client 60 blocks high came back at 54
+   * without blocks 55 to 60; on the path scheme it kept its blocks. So: the `forget` newest blocks
+   * (never below the finalized block) are gone, every branch's; of what is left, the `lose` newest
+   * blocks of the head's branch (never below the finalized block), and every block above the height
+   * it falls back to, are held without their state; the head moves back, and the payloads being
+   * built and the blocks it found invalid are forgotten. Until it is told its own head again it is
+   * not synced, and ignores a head on its old chain (go-ethereum's forkchoiceUpdated: "Ignoring
+   * beacon update to old head while syncing"). Then it answers as in newPayload and
+   * forkchoiceUpdated below (SetCanonical's recoverAncestors, HasBlockAndState).
    */
-  crash(lose: number): void {
+  crash(lose: number, forget = 0): void {
     let at = this.blocks.get(this.head) as StoredBlock;
+    const kept = Math.max(Math.min(this.finalizedNumber, at.payload.blockNumber), at.payload.blockNumber - forget, 0);
+    while (at.payload.blockNumber > kept) at = this.blocks.get(toHex(at.payload.parentHash)) as StoredBlock;
+    for (const [k, b] of this.blocks) {
+      if (b.payload.blockNumber <= kept) continue;
+      this.blocks.delete(k);
+      this.stateless.delete(k);
+      this.oldCanonical.delete(k);
+    }
+    this.head = toHex(at.payload.blockHash);
     const keep = Math.max(Math.min(this.finalizedNumber, at.payload.blockNumber), at.payload.blockNumber - lose, 0);
     while (at.payload.blockNumber > keep) {
       this.oldCanonical.add(toHex(at.payload.blockHash));
