@@ -37,9 +37,14 @@ export async function replayCommand(argv: string[], print: (line: string) => voi
     }
   }
   const outcome = await replayRecording(entries, header, key);
-  const report = { recording: dir, ...outcome, reproduce: `alys replay ${dir}` };
+  const { codeFingerprint } = await import('../io/prod/record/code-fingerprint.ts');
+  // A recording made by other code may diverge where that code differs, not where the run went wrong.
+  const code = { recordedBy: header.code ?? null, replayedBy: codeFingerprint() };
+  const sameCode = code.recordedBy === code.replayedBy;
+  const report = { recording: dir, ...outcome, code: { ...code, same: sameCode }, reproduce: `alys replay ${dir}` };
+  const codeNote = sameCode ? '' : `\n  note: recorded by ${code.recordedBy ?? 'code older than code fingerprints'}, replayed by ${code.replayedBy}: a divergence may come from the change`;
   if (values.json === true) print(JSON.stringify(report));
   else if (outcome.matches) print(`replay of ${dir}: matches: ${outcome.entries} entries, ${outcome.events} events${outcome.complete ? '' : ' (the recording ends where the node was killed)'}`);
-  else print(`replay of ${dir}: DIVERGES at entry ${outcome.divergence?.entry} (event ${outcome.divergence?.n}):\n  recorded: ${JSON.stringify(outcome.divergence?.recorded)}\n  replayed: ${JSON.stringify(outcome.divergence?.replayed)}`);
+  else print(`replay of ${dir}: DIVERGES at entry ${outcome.divergence?.entry} (event ${outcome.divergence?.n}):\n  recorded: ${JSON.stringify(outcome.divergence?.recorded)}\n  replayed: ${JSON.stringify(outcome.divergence?.replayed)}${codeNote}`);
   return outcome.matches ? 0 : 1;
 }

@@ -17,6 +17,9 @@ export interface RecordingHeader {
   readonly peerId: string;
   readonly executionGenesis: ExecutionPayload;
   readonly adminToken: boolean;
+  /** The digest of the sources that recorded (src/io/prod/record/code-fingerprint.ts); absent in
+   *  recordings made before it was kept. */
+  readonly code?: string;
 }
 
 export function redactConfig(config: NodeConfig): NodeConfig {
@@ -41,6 +44,7 @@ const headerShape = z.object({
   peerId: z.string().min(1),
   executionGenesis: z.object({ blockHash: z.instanceof(Uint8Array), blockNumber: z.number() }).passthrough(),
   adminToken: z.boolean(),
+  code: z.string().min(1).optional(),
 });
 
 /** Reads a decoded header back; a one-line error names what is wrong with it. */
@@ -57,5 +61,6 @@ export function parseRecordingHeader(v: unknown): RecordingHeader {
     peerId: r.data.peerId,
     executionGenesis: r.data.executionGenesis as unknown as ExecutionPayload,
     adminToken: r.data.adminToken,
+    ...(r.data.code === undefined ? {} : { code: r.data.code }),
   };
 }

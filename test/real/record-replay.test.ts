@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GethProcess, startGeth } from '../../harness/geth.ts';
 import { type NodeProcess, backgroundMiner, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
 import { tempDir } from '../../harness/temp-dirs.ts';
+import { codeFingerprint } from '../../src/io/prod/record/code-fingerprint.ts';
 
 const ALYS = join(import.meta.dirname, '..', '..', 'bin', 'alys.mjs');
 const SEED = '51'.repeat(32);
@@ -27,6 +28,7 @@ interface ReplayReport {
   events: number;
   complete: boolean;
   divergence?: { entry: number; recorded: unknown; replayed: unknown };
+  code: { recordedBy: string | null; replayedBy: string; same: boolean };
 }
 
 function replay(dir: string): { status: number | null; report?: ReplayReport; stderr: string } {
@@ -68,6 +70,8 @@ describe('record and replay of a production node', () => {
     expect(r.stderr).toBe('');
     expect(r.report).toMatchObject({ matches: true, complete: true });
     expect(r.report?.events).toBeGreaterThan(100);
+    // The recording names the code that made it: this code.
+    expect(r.report?.code).toEqual({ recordedBy: codeFingerprint(), replayedBy: codeFingerprint(), same: true });
     expect(r.status).toBe(0);
   }, 300_000);
 
@@ -100,6 +104,9 @@ describe('record and replay of a production node', () => {
       }
     });
     expect(edited).toBeGreaterThan(0);
+    // As if another version of the code had recorded it: the report says so.
+    expect(lines[0]).toContain(`"code":"${codeFingerprint()}"`);
+    lines[0] = (lines[0] as string).replace(codeFingerprint(), 'src:0123456789abcdef');
     const copy = join(recordings, 'edited');
     spawnSync('cp', ['-r', first, copy]);
     writeFileSync(join(copy, 'journal-000001.ndjson'), lines.join('\n'));
@@ -108,6 +115,9 @@ describe('record and replay of a production node', () => {
     expect(r.report?.matches).toBe(false);
     // Entry 0 is the header and lines are entries: the divergence comes after the edited answer.
     expect(r.report?.divergence?.entry).toBeGreaterThan(edited);
+    expect(r.report?.code).toEqual({ recordedBy: 'src:0123456789abcdef', replayedBy: codeFingerprint(), same: false });
+    const text = spawnSync(process.execPath, [ALYS, 'replay', copy], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(text.stdout).toContain(`note: recorded by src:0123456789abcdef, replayed by ${codeFingerprint()}: a divergence may come from the change`);
   });
 
   it('refuses a truncated recording with one line naming the file and the offset', () => {

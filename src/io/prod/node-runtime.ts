@@ -47,6 +47,7 @@ import { encodeValue } from '../record/value-codec.ts';
 import { LiveBoundary } from './live-boundary.ts';
 import { JournalWriter } from './record/journal-writer.ts';
 import { recordingHeader } from '../../node/recording-header.ts';
+import { codeFingerprint } from './record/code-fingerprint.ts';
 import { nodeServices } from '../../node/node-services.ts';
 import { bridgeParamsOf, productionParams } from '../../node/node-params.ts';
 
@@ -291,7 +292,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
     },
     productionParams(config, { id: network.self, key, log, features: nodeFeatures }),
   );
-  journal?.write({ k: 'head', version: JOURNAL_VERSION, node: encodeValue(recordingHeader(config, { features: nodeFeatures.current(), epochMs: driver.epochMs, peerId: network.self, executionGenesis, adminToken: adminToken !== undefined })) });
+  journal?.write({ k: 'head', version: JOURNAL_VERSION, node: encodeValue(recordingHeader(config, { features: nodeFeatures.current(), epochMs: driver.epochMs, peerId: network.self, executionGenesis, adminToken: adminToken !== undefined, code: codeFingerprint() })) });
   const services = nodeServices({
     node,
     boundary,
