@@ -116,7 +116,8 @@ export const scenarioSchema = z
         /** gossip-garbage: Byzantine peers are no authorities and flood every honest node's gossip with garbage. */
         /** payload-fork: in its own slots, a block whose execution payload builds on an older execution block. */
         /** flood: bursts of blocks with unknown parents (each costs a validation) and status messages, to fill the chain actor's mailbox. */
-        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'gossip-garbage', 'payload-fork', 'flood']).default('mixed'),
+        /** height-liar: every slot, tells each honest node its head is 2^40 blocks above the best block it heard. */
+        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'gossip-garbage', 'payload-fork', 'flood', 'height-liar']).default('mixed'),
         /** The honest nodes' feature flags (the features file of a production node). */
         features: featuresSchema.optional(),
       })

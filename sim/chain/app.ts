@@ -76,6 +76,7 @@ export const chainApp: SimApp<ChainView> = {
     'rollout-rolls-back': rolloutRollsBack,
   },
   bugs: {
+    'chain-trusts-impossible-height': 'a peer\'s status claiming a head above the current slot is believed, and a node that falls behind syncs toward it for ever',
     'chain-no-execution-repair': 'an execution client that comes back without its newest blocks is waited out (it answers SYNCING for ever) instead of being handed them again from disk',
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',

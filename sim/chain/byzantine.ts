@@ -166,6 +166,13 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
         flood();
         return;
       }
+      if (mode === 'height-liar') {
+        // A head no chain can have yet: a node that trusted it would sync toward it for ever.
+        const lie = encodeWire({ topic: 'status', headHeight: (best?.message.height ?? 0) + 2 ** 40 });
+        for (const o of others.filter((x) => !x.startsWith('byz'))) ctx.io.network.send(o, lie);
+        ctx.sometimes('byzantine.height-lie-sent');
+        return;
+      }
       if (mine && mode !== 'garbage') {
         equivocate(slot);
         return;

@@ -506,6 +506,13 @@ class ChainNode {
         return;
       }
       case 'status':
+        // A chain has at most one block per slot: a head above the current slot is a lie or a
+        // flipped bit, and trusted it would hold us syncing toward a height nobody has. Ignored,
+        // not penalised: an honest peer whose clock runs ahead of ours may claim a slot or two more.
+        if (m.headHeight > slotAt(this.d.clock.now() + this.d.spec.futureToleranceMs, this.d.spec) && !this.d.bugs.has('chain-trusts-impossible-height')) {
+          this.d.sometimes('chain.status-impossible-height');
+          return;
+        }
         this.peerHeads.set(from, m.headHeight);
         this.restartedBlind = false;
         if (this.syncing) this.ctx.tell(this.sync, { type: 'peer-height', peer: from, height: m.headHeight });

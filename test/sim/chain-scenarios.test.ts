@@ -21,6 +21,7 @@ const scenarios = [
   'chain-late-joiner',
   'byzantine-payload-fork',
   'gossip-flood',
+  'byzantine-height-liar',
 ];
 
 describe('chain scenarios', () => {
