@@ -59,6 +59,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'governance-forget-signed': { scenario: 'membership-rotation', catches: ['no-output-signed-twice'] },
   'governance-void-live': { scenario: 'peg-cycle', catches: ['burns-paid-once-and-right'] },
   'sync-strict-peer-exclusion': { scenario: 'sync-single-peer-lossy', catches: ['sync-never-idle-while-behind'] },
+  'sync-trust-unserved-claims': { scenario: 'sync-overclaiming-peer', catches: ['liveness'] },
   'rollout-ignore-gates': { scenario: 'v3-rollout', catches: ['rollout-rolls-back'] },
   'gossip-relay-before-validate': { scenario: 'gossip-garbage-relay', catches: ['no-honest-peer-banned'] },
   'storage-skip-checksum': { scenario: 'storage-corruption', catches: ['no-corrupt-read'] },

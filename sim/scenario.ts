@@ -98,6 +98,10 @@ export const scenarioSchema = z
         cores: z.number().int().positive().default(2),
         checkpointEvery: z.number().int().positive().default(100),
         productionThreshold: z.number().min(0).max(1).default(0.995),
+        /** What Byzantine serving peers do: serve forged batches, or announce up to 500 blocks more than they have (as many as the slots allow) and answer nothing above what they have. */
+        byzantine: z.enum(['forge', 'overclaim']).default('forge'),
+        /** Slots the chain missed before its first block: room for a head claim above the real one that no slot count refutes. */
+        missedSlots: z.number().int().nonnegative().default(0),
       })
       .prefault({}),
     /** Chain app settings (ignored by the toy app). */

@@ -76,19 +76,20 @@ export function sourceFor(s: Scenario): SyncChain {
   const growth = s.sync.growEveryMs > 0 ? Math.ceil(s.durationMs / s.sync.growEveryMs) + 10 : 0;
   const length = s.sync.blocks + growth;
   const slotMs = slotMsFor(s);
-  const key = `${s.sync.crypto}|${length}|${s.sync.blocks}|${slotMs}`;
+  const missedSlots = s.sync.missedSlots;
+  const key = `${s.sync.crypto}|${length}|${s.sync.blocks}|${slotMs}|${missedSlots}`;
   let c = chains.get(key);
   if (c === undefined) {
     const scheme = schemeFor(s);
     const keys: KeyPair[] = Array.from({ length: AUTHORITIES }, (_, i) => scheme.keyFromSeed(new Uint8Array(32).fill(0x20 + i)));
-    const chainConfig = { ...defaultChainConfig(defaultEpochMs - s.sync.blocks * slotMs), slotDurationMs: slotMs, authorities: keys.map((k) => toHex(k.publicKey)) };
+    const chainConfig = { ...defaultChainConfig(defaultEpochMs - (s.sync.blocks + missedSlots) * slotMs), slotDurationMs: slotMs, authorities: keys.map((k) => toHex(k.publicKey)) };
     const spec = chainSpecOf({ chain: chainConfig });
-    const honest = buildSourceChain({ length, spec, scheme, keys });
+    const honest = buildSourceChain({ length, spec, scheme, keys, missedSlots });
     const heightOf = new Map(honest.blocks.map((b) => [toHex(blockHash(b.message)), b.message.height]));
     let fork: SourceChain | undefined;
     // The fork has the same authorities (so its signatures verify) but hangs off another parent;
     // built only when a Byzantine server first needs it.
-    c = { spec, scheme, honest, heightOf, fork: () => (fork ??= buildSourceChain({ length, spec, scheme, keys, forkParent: new Uint8Array(32).fill(0xf0) })) };
+    c = { spec, scheme, honest, heightOf, fork: () => (fork ??= buildSourceChain({ length, spec, scheme, keys, missedSlots, forkParent: new Uint8Array(32).fill(0xf0) })) };
     chains.set(key, c);
   }
   return c;
@@ -98,8 +99,12 @@ function heightAt(s: Scenario, now: number): number {
   return s.sync.growEveryMs > 0 ? s.sync.blocks + Math.floor(now / s.sync.growEveryMs) : s.sync.blocks;
 }
 
-/** A serving peer: answers the node's requests from the source chain, announces its head, gossips new blocks. */
-function server(ctx: SimNodeContext, forge: boolean): { tick: () => void; onReceive: (from: string, bytes: Uint8Array) => void } {
+/**
+ * A serving peer: answers the node's requests from the source chain, announces its head, gossips new
+ * blocks. Byzantine, it either forges batches or announces a head 500 blocks above what it has and
+ * stays silent when asked above it.
+ */
+function server(ctx: SimNodeContext, mode: 'honest' | 'forge' | 'overclaim'): { tick: () => void; onReceive: (from: string, bytes: Uint8Array) => void } {
   const chain = sourceFor(ctx.scenario);
   const { honest } = chain;
   const net = ctx.io.network;
@@ -109,7 +114,7 @@ function server(ctx: SimNodeContext, forge: boolean): { tick: () => void; onRece
   const block = (h: number): SignedConsensusBlock => honest.blocks[h - 1] as SignedConsensusBlock;
   const forged = (start: number, end: number): SignedConsensusBlock[] => {
     let blocks = honest.blocks.slice(start - 1, end) as SignedConsensusBlock[];
-    if (!forge || blocks.length === 0) return blocks;
+    if (mode !== 'forge' || blocks.length === 0) return blocks;
     served++;
     if (served % 2 === 0) {
       blocks = chain.fork().blocks.slice(start - 1, end) as SignedConsensusBlock[];
@@ -136,13 +141,19 @@ function server(ctx: SimNodeContext, forge: boolean): { tick: () => void; onRece
       return;
     }
     if (m.kind !== 'request') return;
+    if (mode === 'overclaim' && m.startHeight > top()) {
+      ctx.sometimes('sync.overclaimed-request-unanswered');
+      return;
+    }
     const end = Math.min(top(), m.startHeight + m.count - 1);
     net.send(from, encodeSync({ kind: 'response', requestId: m.requestId, blocks: forged(m.startHeight, end) }));
   };
   return {
     tick: () => {
       const h = top();
-      const status = encodeWire({ topic: 'status', headHeight: h });
+      // The most a lie can claim unrefuted: up to 500 more, no more than the slots since genesis.
+      const lie = Math.min(h + 500, h + ctx.scenario.sync.missedSlots);
+      const status = encodeWire({ topic: 'status', headHeight: mode === 'overclaim' ? lie : h });
       // New blocks go out by gossip, as an authority's do (a node that follows the chain needs them).
       const from = announced ?? h;
       const fresh = Array.from({ length: Math.max(0, h - from) }, (_, i) => encodeWire({ topic: 'block', block: block(from + 1 + i) }));
@@ -268,7 +279,7 @@ export const syncApp: SimApp<SyncView> = {
   name: 'sync',
   buildNode(ctx) {
     if (ctx.id === 'n0') return buildSyncer(ctx);
-    const srv = server(ctx, false);
+    const srv = server(ctx, 'honest');
     ctx.io.network.onReceive(srv.onReceive);
     // Serving peers run no actors of their own; an empty system keeps the world's bookkeeping uniform.
     const system = new ActorSystem(nodeSystemOptions(ctx), []).start();
@@ -294,7 +305,7 @@ export const syncApp: SimApp<SyncView> = {
     };
   },
   buildByzantine(ctx) {
-    const srv = server(ctx, true);
+    const srv = server(ctx, ctx.scenario.sync.byzantine);
     return { onReceive: srv.onReceive, tick: srv.tick };
   },
   invariants: syncInvariants,
@@ -304,6 +315,7 @@ export const syncApp: SimApp<SyncView> = {
     return { ...s, nodes: 2 + rng.int(4) };
   },
   bugs: {
+    'sync-trust-unserved-claims': 'a peer that announces blocks it never serves keeps the sync target up for ever: the pipeline waits on it while the chain moves on',
     'sync-strict-peer-exclusion': 'sync never retries a batch from the peer that last failed it, and nothing wakes it when no other peer is left',
     'sync-trust-unlinked': 'sync trusts a batch without checking that it links to the previous one',
     'sync-checkpoint-before-persist': 'a sync batch is acknowledged at once and written with the next one, so the finalized record (what a restart resumes from) gets ahead of the blocks on disk',

@@ -150,7 +150,8 @@ function productionThreshold(opts: InvariantOptions): Invariant<SyncView> {
 
 /**
  * After the faults heal, in every liveness window until the end: the node is within 2 blocks of
- * the source, allowed to produce, and the block at its head is the source's.
+ * the source, allowed to produce, the block at its head is the source's, and its sync pipeline has
+ * ended (the node follows the chain by gossip).
  */
 function syncLiveness(opts: InvariantOptions): Invariant<SyncView> {
   const windows = new ProgressWindows(opts.livenessWindowMs);
@@ -161,8 +162,12 @@ function syncLiveness(opts: InvariantOptions): Invariant<SyncView> {
       const s = syncer(ctx);
       const top = s?.chain.headHeight ?? 0;
       const same = s !== undefined && (top === 0 || s.chain.headHash === sourceHash(s.view, top));
-      const progressed = s !== undefined && top >= s.view.sourceHeight - 2 && s.chain.sync.canProduce && same;
-      return windows.observe(ctx, progressed, () => `at ${top} of ${s?.view.sourceHeight ?? '?'} (${s?.chain.sync.state ?? 'not recovered'}), its head is the source's: ${same}`);
+      // Caught up means handed over to gossip: a pipeline still running at the head (waiting on a
+      // peer that claimed more than it serves) keeps the node a batch behind and ignoring gossip.
+      const pipeline = s?.view.activity?.progress.state;
+      const handedOver = pipeline === undefined || pipeline === 'synced' || pipeline === 'failed';
+      const progressed = s !== undefined && top >= s.view.sourceHeight - 2 && s.chain.sync.canProduce && same && handedOver;
+      return windows.observe(ctx, progressed, () => `at ${top} of ${s?.view.sourceHeight ?? '?'} (${s?.chain.sync.state ?? 'not recovered'}; pipeline ${pipeline ?? 'not started'}), its head is the source's: ${same}`);
     },
   };
 }

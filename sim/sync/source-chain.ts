@@ -32,6 +32,8 @@ export interface SourceChainOptions {
   readonly txBytes?: number;
   /** A chain hanging off another parent: validly signed and mined, but not linking to genesis. */
   readonly forkParent?: Uint8Array;
+  /** Slots missed before the first block (the authorities started late): block h is at slot h + this. */
+  readonly missedSlots?: number;
 }
 
 export function buildSourceChain(o: SourceChainOptions): SourceChain {
@@ -49,7 +51,7 @@ export function buildSourceChain(o: SourceChainOptions): SourceChain {
   let finalized = 0;
   let bytes = 0;
   for (let h = 1; h <= o.length; h++) {
-    const slot = h;
+    const slot = h + (o.missedSlots ?? 0);
     const txs = Array.from({ length: txsPerBlock }, (_, i) => new Uint8Array(txBytes).fill((h * 31 + i) & 0xff));
     const payload = childPayload(parentPayload, { timestamp: payloadTimestampFor(slot, spec), feeRecipient: new Uint8Array(20), prevRandao: new Uint8Array(32), transactions: txs });
     let auxPowHeader: AuxPowHeader | null = null;

@@ -123,7 +123,7 @@ class SyncNode {
   private state: SyncState = { kind: 'discovering' };
   private scheduler: BatchScheduler | undefined;
   private readonly peers: PeerManager;
-  private readonly requests = new Map<number, { batch: number; peer: string; sentAt: number }>();
+  private readonly requests = new Map<number, { batch: number; peer: string; sentAt: number; startHeight: number }>();
   private nextRequest = 1;
   private readonly validated = new Map<number, boolean>();
   /**
@@ -148,7 +148,7 @@ class SyncNode {
     private readonly ctx: ActorContext<SyncMsg>,
     private readonly d: SyncDeps,
   ) {
-    this.peers = new PeerManager(d.config.maxInFlightPerPeer);
+    this.peers = new PeerManager(d.config.maxInFlightPerPeer, d.bugs?.has('sync-trust-unserved-claims') === true);
   }
 
   private bug(name: string): boolean {
@@ -191,6 +191,8 @@ class SyncNode {
         this.validated.clear();
         this.validations.clear();
         this.generation++;
+        // A new run believes every peer's claim again: one that failed us before may serve now.
+        this.peers.forgetUnserved();
         for (const p of m.peers) this.peers.upsert(p.id, p.height);
         this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
         this.startedAt = this.d.clock.now();
@@ -201,15 +203,17 @@ class SyncNode {
       'peer-height': (m: { peer: string; height: number }) => this.onPeerHeight(m.peer, m.height),
       inbound: (m: { from: string; bytes: Uint8Array }) => this.onInbound(m.from, m.bytes),
       timeout: (m: { batch: number; requestId: number }) => {
-        if (!this.requests.has(m.requestId)) return;
+        const req = this.requests.get(m.requestId);
+        if (req === undefined) return;
         this.requests.delete(m.requestId);
-        const peer = this.scheduler?.timedOut(m.batch);
+        this.scheduler?.timedOut(m.batch);
         this.scheduler?.adapt('timeout', this.d.config.requestTimeoutMs / 2);
-        if (peer !== undefined) {
-          this.peers.timedOut(peer, this.d.clock.now());
-          this.d.sometimes('sync.request-timed-out');
-          if (this.stopOnError(`request to ${peer} timed out`)) return;
-        }
+        // The peer is charged even when its batch was re-cut meanwhile (a shorter batch before it
+        // ended the old cut): it still owes an answer, and its request slot must be given back.
+        this.peers.timedOut(req.peer, this.d.clock.now(), req.startHeight);
+        this.d.sometimes('sync.request-timed-out');
+        if (this.stopOnError(`request to ${req.peer} timed out`)) return;
+        this.followServedHeights();
         this.pump();
       },
       validated: (m: { batch: number; token: number; ok: boolean }) => {
@@ -271,6 +275,20 @@ class SyncNode {
     };
   }
 
+  /**
+   * The target follows what peers serve: when the only peers that claimed heights above the others
+   * failed to give them, the run ends at the best height a peer is still believed to serve (the
+   * chain starts a new run if it is still behind by its own count of the peers' claims).
+   */
+  private followServedHeights(): void {
+    const s = this.scheduler;
+    if (s === undefined) return;
+    const best = Math.max(s.anchor.height, this.peers.bestHeight());
+    if (best >= s.targetHeight) return;
+    s.lowerTo(best);
+    this.d.sometimes('sync.target-lowered-to-served');
+  }
+
   /** A peer announced its head (forwarded by the chain while we sync): the target may move. */
   private onPeerHeight(peer: string, height: number): void {
     this.peers.upsert(peer, height);
@@ -300,9 +318,10 @@ class SyncNode {
     const s = this.scheduler as BatchScheduler;
     const problem = s.accept(req.batch, m.blocks);
     if (problem !== undefined && !problem.ban) {
-      this.peers.timedOut(from, this.d.clock.now());
+      this.peers.timedOut(from, this.d.clock.now(), req.startHeight);
       this.d.sometimes('sync.peer-had-nothing');
       if (this.stopOnError(problem.reason)) return;
+      this.followServedHeights();
     } else if (problem !== undefined) {
       this.peers.invalid(from);
       this.d.sometimes('sync.peer-banned-bad-batch');
@@ -348,12 +367,15 @@ class SyncNode {
     const strict = this.bug('sync-strict-peer-exclusion');
     const now = this.d.clock.now();
     for (const b of s.awaitingDownload()) {
+      // A batch cut before the target was lowered asks only up to the target (a shorter answer is fine).
+      if (b.startHeight > s.targetHeight) break;
+      const need = Math.min(b.endHeight, s.targetHeight);
       const last = [...b.failedPeers].at(-1);
-      const peer = strict ? this.peers.pick(b.endHeight, now, new Set(last === undefined ? [] : [last]), true) : this.peers.pick(b.endHeight, now, b.failedPeers);
+      const peer = strict ? this.peers.pick(need, now, new Set(last === undefined ? [] : [last]), true) : this.peers.pick(need, now, b.failedPeers);
       if (peer === undefined) {
         // Nobody can take it now: look again when a back-off ends, and in any case soon.
         if (!strict) {
-          const retry = this.peers.nextRetryAt(b.endHeight, now);
+          const retry = this.peers.nextRetryAt(need, now);
           this.wakeBy(Math.min(retry ?? Number.POSITIVE_INFINITY, now + RECHECK_MS));
           this.d.sometimes('sync.waiting-for-peer');
         }
@@ -363,7 +385,7 @@ class SyncNode {
       const requestId = this.nextRequest++;
       b.startDownload(peer.id, this.d.clock.now());
       this.peers.started(peer.id);
-      this.requests.set(requestId, { batch: b.id, peer: peer.id, sentAt: this.d.clock.now() });
+      this.requests.set(requestId, { batch: b.id, peer: peer.id, sentAt: this.d.clock.now(), startHeight: b.startHeight });
       this.d.send(peer.id, encodeSync({ kind: 'request', requestId, startHeight: b.startHeight, count: b.count }));
       this.ctx.setTimer(this.d.config.requestTimeoutMs, { type: 'timeout', batch: b.id, requestId });
     }

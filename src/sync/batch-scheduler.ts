@@ -71,6 +71,21 @@ export class BatchScheduler {
     }
   }
 
+  /**
+   * No peer is believed to serve above `target` any more (those that claimed more failed to give
+   * it): batches above it that no one is downloading are dropped, so that the run can end there.
+   */
+  lowerTo(target: number): void {
+    const t = Math.max(target, this.anchorHeight);
+    if (t > this.target) return;
+    this.target = t;
+    while (this.batches.length > 0) {
+      const last = this.batches[this.batches.length - 1] as Batch;
+      if (last.startHeight <= t || last.state.kind !== 'awaiting-download') break;
+      this.batches.pop();
+    }
+  }
+
   /** Batches waiting for a download, oldest first. */
   awaitingDownload(): Batch[] {
     return this.batches.filter((b) => b.state.kind === 'awaiting-download');

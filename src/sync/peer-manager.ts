@@ -1,7 +1,10 @@
 // Which peer gets the next batch: ranked by measured latency, throughput and failures, never more
 // requests in flight per peer than the limit. A peer that times out or has nothing to give is
 // penalised and backs off for a while (a lost message is no proof of malice); only forged or
-// unlinkable data bans it. Pure: the SyncActor feeds it observations and asks it for a peer.
+// unlinkable data bans it. A peer that fails several requests in a row stops counting for the
+// heights it failed to give (its claim is believed again once it serves, or when a new run starts):
+// a peer that announces blocks it never serves must not hold the target up for ever. Pure: the
+// SyncActor feeds it observations and asks it for a peer.
 export interface PeerStats {
   readonly id: string;
   latencyMs: number;
@@ -15,7 +18,17 @@ export interface PeerStats {
   strikes: number;
   /** No new request to this peer before this time (ms). */
   retryAt: number;
+  /** The lowest height it failed to give since its last good answer. */
+  failedFrom: number | undefined;
+  /** failedFrom, once it had failed UNSERVED_AFTER_STRIKES times in a row. */
+  unservedFrom: number | undefined;
 }
+
+/** Failed requests in a row after which a peer's claim above the height it failed to give is set aside. */
+export const UNSERVED_AFTER_STRIKES = 3;
+
+/** The height a peer is believed to serve up to: its announced head, less what it failed to give. */
+export const claimedHeight = (p: PeerStats): number => (p.unservedFrom === undefined ? p.height : Math.min(p.height, p.unservedFrom - 1));
 
 export interface PeerManagerOptions {
   readonly maxInFlightPerPeer: number;
@@ -30,13 +43,17 @@ export class PeerManager {
   private readonly peers = new Map<string, PeerStats>();
   readonly o: PeerManagerOptions;
 
-  constructor(o: number | PeerManagerOptions) {
+  constructor(
+    o: number | PeerManagerOptions,
+    /** Planted bug: a peer's announced head is believed whatever it failed to serve. */
+    private readonly trustUnserved = false,
+  ) {
     this.o = typeof o === 'number' ? { maxInFlightPerPeer: o, ...peerDefaults } : o;
   }
 
   upsert(id: string, height: number): void {
     const p = this.peers.get(id);
-    if (p === undefined) this.peers.set(id, { id, latencyMs: 100, blocksPerSec: 0, failures: 0, inFlight: 0, banned: false, height, strikes: 0, retryAt: 0 });
+    if (p === undefined) this.peers.set(id, { id, latencyMs: 100, blocksPerSec: 0, failures: 0, inFlight: 0, banned: false, height, strikes: 0, retryAt: 0, failedFrom: undefined, unservedFrom: undefined });
     else p.height = Math.max(p.height, height);
   }
 
@@ -48,8 +65,18 @@ export class PeerManager {
     return [...this.peers.values()].filter((p) => !p.banned);
   }
 
+  /** The best height a usable peer is believed to serve up to. */
   bestHeight(): number {
-    return Math.max(0, ...this.usable().map((p) => p.height));
+    return Math.max(0, ...this.usable().map(claimedHeight));
+  }
+
+  /** A new run: every peer's claim counts again. */
+  forgetUnserved(): void {
+    for (const p of this.peers.values()) {
+      p.unservedFrom = undefined;
+      p.failedFrom = undefined;
+      p.strikes = 0;
+    }
   }
 
   /**
@@ -62,7 +89,7 @@ export class PeerManager {
     let best: PeerStats | undefined;
     let bestKey: [number, number] = [1, Number.NEGATIVE_INFINITY];
     for (const p of this.peers.values()) {
-      if (p.banned || p.inFlight >= this.o.maxInFlightPerPeer || p.height < needHeight || p.retryAt > now) continue;
+      if (p.banned || p.inFlight >= this.o.maxInFlightPerPeer || claimedHeight(p) < needHeight || p.retryAt > now) continue;
       const avoided = avoid.has(p.id) ? 1 : 0;
       if (avoided === 1 && strict) continue;
       // Peers that have not failed this batch first; then fast, proven and reliable; ties by id so
@@ -84,7 +111,7 @@ export class PeerManager {
   nextRetryAt(needHeight: number, now: number): number | undefined {
     let at: number | undefined;
     for (const p of this.peers.values()) {
-      if (p.banned || p.height < needHeight || p.retryAt <= now) continue;
+      if (p.banned || claimedHeight(p) < needHeight || p.retryAt <= now) continue;
       if (at === undefined || p.retryAt < at) at = p.retryAt;
     }
     return at;
@@ -104,16 +131,23 @@ export class PeerManager {
     p.blocksPerSec = 0.7 * p.blocksPerSec + 0.3 * rate;
     p.failures = Math.max(0, p.failures - 0.25);
     p.strikes = 0;
+    p.failedFrom = undefined;
+    p.unservedFrom = undefined;
   }
 
-  /** No answer in time, or nothing to give: penalised and backs off; never banned for it. */
-  timedOut(id: string, now = 0): void {
+  /**
+   * No answer in time, or nothing to give, for a request from height `from`: penalised and backs
+   * off; never banned for it.
+   */
+  timedOut(id: string, now = 0, from?: number): void {
     const p = this.peers.get(id);
     if (p === undefined) return;
     p.inFlight = Math.max(0, p.inFlight - 1);
     p.failures += 1;
     p.strikes++;
     p.retryAt = now + Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** (p.strikes - 1));
+    if (from !== undefined) p.failedFrom = Math.min(p.failedFrom ?? from, from);
+    if (p.failedFrom !== undefined && p.strikes >= UNSERVED_AFTER_STRIKES && !this.trustUnserved) p.unservedFrom = p.failedFrom;
   }
 
   /** Forged or unlinkable data: a Byzantine peer, banned from sync. */

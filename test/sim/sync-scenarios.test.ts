@@ -9,7 +9,7 @@ import { runSimulation } from '../../sim/runner.ts';
 import { runSwarm } from '../../sim/swarm.ts';
 import type { SyncView } from '../../sim/sync/app.ts';
 
-const scenarios = ['sync-from-genesis', 'sync-crash-and-resume', 'sync-byzantine-peer', 'sync-partition', 'sync-while-producing', 'sync-single-peer-lossy', 'sync-few-peers-byzantine'];
+const scenarios = ['sync-from-genesis', 'sync-crash-and-resume', 'sync-byzantine-peer', 'sync-partition', 'sync-while-producing', 'sync-single-peer-lossy', 'sync-few-peers-byzantine', 'sync-overclaiming-peer'];
 
 describe('sync scenarios', () => {
   for (const [i, name] of scenarios.entries()) {

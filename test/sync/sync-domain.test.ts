@@ -80,6 +80,40 @@ describe('peer manager', () => {
     pm.invalid('other');
     expect(pm.usable().map((p) => p.id)).toEqual(['only']);
   });
+
+  it('a peer that fails three requests in a row stops counting above the first height it failed to give, until it serves or a new run', () => {
+    const pm = new PeerManager({ maxInFlightPerPeer: 2, backoffMs: 500, maxBackoffMs: 8_000 });
+    pm.upsert('liar', 2_000);
+    pm.upsert('honest', 1_500);
+    const fail = (from: number, at: number): void => {
+      pm.started('liar');
+      pm.timedOut('liar', at, from);
+    };
+    fail(1_600, 0);
+    fail(1_501, 1_000);
+    expect(pm.bestHeight()).toBe(2_000); // two failures may be a lossy link
+    fail(1_700, 2_000);
+    expect(pm.bestHeight()).toBe(1_500); // the lowest height it failed to give, less one: 1_500
+    expect(pm.pick(1_600, 100_000)).toBeUndefined();
+    // Announcing its head again changes nothing; serving does.
+    pm.upsert('liar', 2_100);
+    expect(pm.bestHeight()).toBe(1_500);
+    pm.started('liar');
+    pm.succeeded('liar', 32, 100);
+    expect(pm.bestHeight()).toBe(2_100);
+    for (const [from, at] of [[1_600, 0], [1_600, 1], [1_600, 2]] as const) fail(from, at);
+    expect(pm.bestHeight()).toBe(1_599);
+    pm.forgetUnserved();
+    expect(pm.bestHeight()).toBe(2_100);
+    // The planted bug believes every claim.
+    const trusting = new PeerManager({ maxInFlightPerPeer: 2, backoffMs: 500, maxBackoffMs: 8_000 }, true);
+    trusting.upsert('liar', 2_000);
+    for (let i = 0; i < 5; i++) {
+      trusting.started('liar');
+      trusting.timedOut('liar', i, 1_600);
+    }
+    expect(trusting.bestHeight()).toBe(2_000);
+  });
 });
 
 describe('batches', () => {
@@ -108,6 +142,36 @@ describe('batches', () => {
     expect(b2!.failedPeers.has('r')).toBe(true);
     const next = s.nextToProcess();
     expect(next !== undefined && 'blocks' in next).toBe(true);
+  });
+
+  it('lowered to what peers serve, drops the batches above that no one is downloading, and can end there', () => {
+    const { genesis, blocks } = chain(40);
+    const s = new BatchScheduler({ height: 0, hash: genesis }, 40, 10, 4);
+    const [b0, b1, b2, b3] = s.awaitingDownload();
+    b0?.startDownload('p', 0);
+    b2?.startDownload('q', 0);
+    s.lowerTo(15);
+    expect(s.targetHeight).toBe(15);
+    // b3 is dropped; b2 is being downloaded (kept until it fails); b1 straddles the new target.
+    expect(s.find(b3!.id)).toBeUndefined();
+    expect(s.find(b2!.id)).toBeDefined();
+    expect(s.find(b1!.id)).toBeDefined();
+    expect(s.timedOut(b2!.id)).toBe('q');
+    s.lowerTo(15);
+    expect(s.find(b2!.id)).toBeUndefined();
+    // Never below the anchor, never raised by lowerTo.
+    s.lowerTo(40);
+    expect(s.targetHeight).toBe(15);
+    expect(s.accept(b0!.id, blocks.slice(0, 10))).toBeUndefined();
+    const first = s.nextToProcess();
+    if (first !== undefined && 'blocks' in first) s.begin(first.batch);
+    s.processed(b0!.id, { height: 10, hash: blockHash(blocks[9]!.message) });
+    b1?.startDownload('p', 0);
+    expect(s.accept(b1!.id, blocks.slice(10, 15))).toBeUndefined();
+    const second = s.nextToProcess();
+    if (second !== undefined && 'blocks' in second) s.begin(second.batch);
+    s.processed(b1!.id, { height: 15, hash: blockHash(blocks[14]!.message) });
+    expect(s.finished).toBe(true);
   });
 
   it('a batch whose first block does not link to the anchor is refetched', () => {
