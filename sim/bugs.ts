@@ -67,7 +67,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'timer-droppable': { scenario: 'gossip-flood', catches: ['slot-timer-fires', 'liveness'] },
   'chain-skip-payload-linkage': { scenario: 'byzantine-payload-fork', catches: ['payload-extends-parent'] },
   'chain-no-execution-repair': { scenario: 'engine-faults', catches: ['liveness'] },
-  'chain-trusts-impossible-height': { scenario: 'byzantine-height-liar', catches: ['liveness'] },
+  'chain-trusts-impossible-height': { scenario: 'byzantine-height-liar', catches: ['sync-status-consistent'] },
   'pegin-no-rescan-for-late-federation': { scenario: 'rotation-then-restart', catches: ['liveness'] },
   'pegout-spend-rejected-deposits': { scenario: 'malformed-deposits', catches: ['rejected-outputs-unspent'] },
 };

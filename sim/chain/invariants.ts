@@ -7,6 +7,9 @@ import { AppendCursor } from '../chaos/append-cursor.ts';
 import { ProgressWindows } from '../chaos/liveness.ts';
 import { equalBytes, toHex } from '../../src/types/hex.ts';
 import { chainSetup } from './setup.ts';
+import type { ChainSpec } from '../../src/consensus/chain-spec.ts';
+import { slotAt } from '../../src/consensus/aura.ts';
+import { defaultEpochMs } from '../../src/io/sim/clock.ts';
 import { genesisBlock, genesisPayload } from '../../src/chain/genesis.ts';
 
 type Ctx = CheckContext<ChainView>;
@@ -327,14 +330,20 @@ function groundTruth(ctx: Ctx, live: ReadonlyArray<{ id: string; view: ChainView
  * The sync status a node reports (its status line, its metrics) agrees with its chain: the current
  * height is the head, the target is never below it, and "can produce" is what the 99.5 % rule says.
  */
-export function syncStatusConsistent(): Invariant<ChainView> {
+export function syncStatusConsistent(opts: InvariantOptions): Invariant<ChainView> {
+  let spec: ChainSpec | undefined;
   return {
     name: 'sync-status-consistent',
     check(ctx) {
+      spec ??= chainSetup(opts.scenario, ctx.nodes.map((n) => n.id)).spec;
+      // A chain has at most one block a slot: a target above the current slot (a minute of clock
+      // skew allowed) is a height no peer can have, taken from a lie.
+      const possible = slotAt(defaultEpochMs + ctx.now + 60_000, spec);
       for (const n of honest(ctx)) {
         const s = n.view.sync;
         if (s.currentHeight !== n.view.headHeight) return `${n.id} reports sync at ${s.currentHeight} with its head at ${n.view.headHeight}`;
         if (s.targetHeight < s.currentHeight) return `${n.id} reports a sync target ${s.targetHeight} below its height ${s.currentHeight}`;
+        if (s.targetHeight > possible) return `${n.id} reports a sync target ${s.targetHeight} above the ${possible} slots the chain has had`;
         const allowed = s.targetHeight <= s.currentHeight || s.currentHeight / s.targetHeight >= 0.995;
         if (s.canProduce && !allowed) return `${n.id} reports it can produce at ${s.currentHeight} of ${s.targetHeight}`;
         if (s.state === 'synced' && s.targetHeight > s.currentHeight) return `${n.id} reports synced at ${s.currentHeight} of ${s.targetHeight}`;
