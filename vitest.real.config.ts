@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 900_000,
     pool: 'forks',
+    setupFiles: ['test/setup/remove-temp-dirs.ts'],
     fileParallelism: false,
   },
 });

@@ -6,9 +6,9 @@ import * as net from 'node:net';
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 import * as nodeCrypto from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../../harness/temp-dirs.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { yieldMacrotask } from '../../src/kernel/macrotask.ts';
 import { DeterminismViolation, type Traps, installDeterminismTraps } from '../../src/io/sim/determinism/index.ts';
@@ -99,7 +99,7 @@ describe('determinism traps', () => {
 
   it('bypass lets the simulator write its own files', () => {
     traps = installDeterminismTraps();
-    const dir = traps.bypass(() => mkdtempSync(join(tmpdir(), 'alys-bypass-')));
+    const dir = traps.bypass(() => tempDir('alys-bypass-'));
     traps.bypass(() => fs.writeFileSync(join(dir, 'trace.jsonl'), '{}\n'));
     expect(traps.violations).toHaveLength(0);
   });

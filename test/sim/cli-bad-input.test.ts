@@ -1,8 +1,8 @@
 // Bad input on the command line: one clear line on stderr, exit status 2, never a stack trace.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../harness/temp-dirs.ts';
 import { describe, expect, it } from 'vitest';
 
 function alys(...args: string[]): { status: number | null; stderr: string; stdout: string } {
@@ -31,7 +31,7 @@ describe('alys sim bad input', () => {
   });
 
   it('names the field path of a scenario file that fails the schema', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'alys-scenario-'));
+    const dir = tempDir('alys-scenario-');
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ name: 'bad', nodes: 3, durationMs: 1000, network: { loss: 7 } }));
     expectUsageError(alys('sim', '--scenario', file), 'network.loss');
@@ -85,7 +85,7 @@ describe('alys sim runs', () => {
   });
 
   it('--trace writes every delivery and IO event as JSONL', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'alys-trace-'));
+    const dir = tempDir('alys-trace-');
     const file = join(dir, 'out.jsonl');
     const r = alys('sim', '--seed', '2', '--scenario', 'toy-happy', '--duration', '2s', '--trace', file, '--json');
     expect(r.status).toBe(0);
