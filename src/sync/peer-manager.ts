@@ -20,15 +20,10 @@ export interface PeerStats {
   retryAt: number;
   /** The lowest height it failed to give since its last good answer. */
   failedFrom: number | undefined;
-  /** failedFrom, once it had failed UNSERVED_AFTER_STRIKES times in a row. */
-  unservedFrom: number | undefined;
 }
 
 /** Failed requests in a row after which a peer's claim above the height it failed to give is set aside. */
 export const UNSERVED_AFTER_STRIKES = 3;
-
-/** The height a peer is believed to serve up to: its announced head, less what it failed to give. */
-export const claimedHeight = (p: PeerStats): number => (p.unservedFrom === undefined ? p.height : Math.min(p.height, p.unservedFrom - 1));
 
 export interface PeerManagerOptions {
   readonly maxInFlightPerPeer: number;
@@ -53,7 +48,7 @@ export class PeerManager {
 
   upsert(id: string, height: number): void {
     const p = this.peers.get(id);
-    if (p === undefined) this.peers.set(id, { id, latencyMs: 100, blocksPerSec: 0, failures: 0, inFlight: 0, banned: false, height, strikes: 0, retryAt: 0, failedFrom: undefined, unservedFrom: undefined });
+    if (p === undefined) this.peers.set(id, { id, latencyMs: 100, blocksPerSec: 0, failures: 0, inFlight: 0, banned: false, height, strikes: 0, retryAt: 0, failedFrom: undefined });
     else p.height = Math.max(p.height, height);
   }
 
@@ -65,15 +60,20 @@ export class PeerManager {
     return [...this.peers.values()].filter((p) => !p.banned);
   }
 
+  /** The height a peer is believed to serve up to: its announced head, less what it failed to give. */
+  private claimed(p: PeerStats): number {
+    const unserved = p.strikes >= UNSERVED_AFTER_STRIKES && !this.trustUnserved ? p.failedFrom : undefined;
+    return unserved === undefined ? p.height : Math.min(p.height, unserved - 1);
+  }
+
   /** The best height a usable peer is believed to serve up to. */
   bestHeight(): number {
-    return Math.max(0, ...this.usable().map(claimedHeight));
+    return Math.max(0, ...this.usable().map((p) => this.claimed(p)));
   }
 
   /** A new run: every peer's claim counts again. */
   forgetUnserved(): void {
     for (const p of this.peers.values()) {
-      p.unservedFrom = undefined;
       p.failedFrom = undefined;
       p.strikes = 0;
     }
@@ -89,7 +89,7 @@ export class PeerManager {
     let best: PeerStats | undefined;
     let bestKey: [number, number] = [1, Number.NEGATIVE_INFINITY];
     for (const p of this.peers.values()) {
-      if (p.banned || p.inFlight >= this.o.maxInFlightPerPeer || claimedHeight(p) < needHeight || p.retryAt > now) continue;
+      if (p.banned || p.inFlight >= this.o.maxInFlightPerPeer || this.claimed(p) < needHeight || p.retryAt > now) continue;
       const avoided = avoid.has(p.id) ? 1 : 0;
       if (avoided === 1 && strict) continue;
       // Peers that have not failed this batch first; then fast, proven and reliable; ties by id so
@@ -111,7 +111,7 @@ export class PeerManager {
   nextRetryAt(needHeight: number, now: number): number | undefined {
     let at: number | undefined;
     for (const p of this.peers.values()) {
-      if (p.banned || claimedHeight(p) < needHeight || p.retryAt <= now) continue;
+      if (p.banned || this.claimed(p) < needHeight || p.retryAt <= now) continue;
       if (at === undefined || p.retryAt < at) at = p.retryAt;
     }
     return at;
@@ -132,7 +132,6 @@ export class PeerManager {
     p.failures = Math.max(0, p.failures - 0.25);
     p.strikes = 0;
     p.failedFrom = undefined;
-    p.unservedFrom = undefined;
   }
 
   /**
@@ -147,7 +146,6 @@ export class PeerManager {
     p.strikes++;
     p.retryAt = now + Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** (p.strikes - 1));
     if (from !== undefined) p.failedFrom = Math.min(p.failedFrom ?? from, from);
-    if (p.failedFrom !== undefined && p.strikes >= UNSERVED_AFTER_STRIKES && !this.trustUnserved) p.unservedFrom = p.failedFrom;
   }
 
   /** Forged or unlinkable data: a Byzantine peer, banned from sync. */

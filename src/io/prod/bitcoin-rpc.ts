@@ -42,7 +42,14 @@ export class BitcoinRpc implements BitcoinClient {
 
   constructor(private readonly o: BitcoinRpcOptions) {}
 
-  private scans: Promise<unknown> = Promise.resolve();
+  /** Calls the node runs only one at a time, by kind: each waits for the one before it. */
+  private readonly lanes = new Map<'scan' | 'mine', Promise<unknown>>();
+
+  private oneAtATime<T>(lane: 'scan' | 'mine', f: () => Promise<T>): Promise<T> {
+    const run = (this.lanes.get(lane) ?? Promise.resolve()).then(f);
+    this.lanes.set(lane, run.catch(() => undefined));
+    return run;
+  }
 
   private authHeader(method: string): string {
     const a = this.o.auth;
@@ -130,11 +137,9 @@ export class BitcoinRpc implements BitcoinClient {
     if (this.o.dialect === 'bitcoind') {
       // A scan of the whole UTXO set takes minutes on mainnet, and bitcoind runs one at a time
       // (a second gets "Scan already in progress"): one after the other, with a long timeout.
-      const run = this.scans.then(() =>
+      const r = await this.oneAtATime('scan', () =>
         this.call<{ unspents: Array<{ txid: string; vout: number; amount: number; height: number }> }>('scantxoutset', ['start', [{ desc: `raw(${toHex(scriptPubKey)})` }]], SCAN_TIMEOUT_MS),
       );
-      this.scans = run.catch(() => undefined);
-      const r = await run;
       return r.unspents
         .map((u) => ({ txid: u.txid, vout: u.vout, amountSats: btcToSats(u.amount), confirmations: tip - u.height + 1 }))
         .filter((u) => u.confirmations >= minConfirmations);
@@ -186,14 +191,10 @@ export class BitcoinRpc implements BitcoinClient {
     }
   }
 
-  private mining: Promise<unknown> = Promise.resolve();
-
   /** Mines blocks to `address` (regtest): generatetoaddress on bitcoind, generate on btcd. */
   async mine(blocks: number, address: string): Promise<string[]> {
     if (this.o.dialect === 'bitcoind') return this.call<string[]>('generatetoaddress', [blocks, address]);
-    const run = this.mining.then(() => this.generate(blocks));
-    this.mining = run.catch(() => undefined);
-    return run;
+    return this.oneAtATime('mine', () => this.generate(blocks));
   }
 
   private async generate(blocks: number): Promise<string[]> {

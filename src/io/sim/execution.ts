@@ -291,7 +291,9 @@ export class SimExecution implements ExecutionClient {
    */
   crash(lose: number, forget = 0): void {
     let at = this.blocks.get(this.head) as StoredBlock;
-    const kept = Math.max(Math.min(this.finalizedNumber, at.payload.blockNumber), at.payload.blockNumber - forget, 0);
+    // `by` blocks below `at`, never below the finalized block (unless `at` is) nor genesis.
+    const back = (by: number): number => Math.max(Math.min(this.finalizedNumber, at.payload.blockNumber), at.payload.blockNumber - by, 0);
+    const kept = back(forget);
     while (at.payload.blockNumber > kept) at = this.blocks.get(toHex(at.payload.parentHash)) as StoredBlock;
     for (const [k, b] of this.blocks) {
       if (b.payload.blockNumber <= kept) continue;
@@ -300,7 +302,7 @@ export class SimExecution implements ExecutionClient {
       this.oldCanonical.delete(k);
     }
     this.head = toHex(at.payload.blockHash);
-    const keep = Math.max(Math.min(this.finalizedNumber, at.payload.blockNumber), at.payload.blockNumber - lose, 0);
+    const keep = back(lose);
     while (at.payload.blockNumber > keep) {
       this.oldCanonical.add(toHex(at.payload.blockHash));
       at = this.blocks.get(toHex(at.payload.parentHash)) as StoredBlock;
