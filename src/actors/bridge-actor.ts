@@ -119,6 +119,15 @@ class BridgeNode {
   private readonly federationPayouts = new Map<string, Array<{ readonly txid: string; readonly vout: number; readonly valueSats: bigint }>>();
   private readonly payoutTxs = new Map<string, { readonly inputs: readonly string[]; readonly outSats: bigint }>();
   private payoutsScannedTo = -1;
+  /**
+   * Each federation's outputs, listed once per tick and shared by the sweep, every peg-out built in
+   * that tick and the consolidation. Listing costs the Bitcoin node one pass over the address's whole
+   * history (btcd) or UTXO set (bitcoind), plus a round trip to the peg-in scanner; once per peg-out,
+   * a backlog of forty burns after a fault held the actor in one tick for minutes, while the burns
+   * finalized meanwhile waited at its door. Outputs reserved by a peg-out built earlier in the same
+   * tick are still kept out: reserved() reads the operations, not the listing.
+   */
+  private listed = new Map<number, Promise<readonly UnspentOutput[]>>();
 
   constructor(
     private readonly ctx: ActorContext<BridgeMsg>,
@@ -213,6 +222,7 @@ class BridgeNode {
   }
 
   private async drive(): Promise<void> {
+    this.listed = new Map();
     if (this.federations.length > 1 && !this.halted()) await this.sweep();
     const open = [...this.ops.values()].filter((o) => o.status !== 'completed' && o.status !== 'refused').sort((a, b) => a.blockHeight - b.blockHeight || (a.id < b.id ? -1 : 1));
     if (open.length === 0) {
@@ -252,9 +262,19 @@ class BridgeNode {
     }
   }
 
+  /** A federation's outputs (unconfirmed ones too) as listed in this tick. */
+  private outputsOf(f: Federation): Promise<readonly UnspentOutput[]> {
+    let listing = this.listed.get(f.version);
+    if (listing === undefined) {
+      listing = this.d.bitcoin.listUnspent(f.scriptPubKey, 0);
+      this.listed.set(f.version, listing);
+    }
+    return listing;
+  }
+
   private async refreshUtxos(): Promise<void> {
     for (const f of this.federations) {
-      for (const u of await this.d.bitcoin.listUnspent(f.scriptPubKey, 0)) {
+      for (const u of await this.outputsOf(f)) {
         this.utxoCache.set(`${u.txid}:${u.vout}`, { txid: u.txid, vout: u.vout, amountSats: u.amountSats, witnessScript: f.witnessScript });
       }
     }
@@ -283,7 +303,7 @@ class BridgeNode {
   /** A federation's outputs a spend may use (see BridgeDeps.spendConfirmations). */
   private async spendable(f: Federation): Promise<readonly UnspentOutput[]> {
     const deep = this.d.spendConfirmations ?? 1;
-    const all = await this.d.bitcoin.listUnspent(f.scriptPubKey, 1);
+    const all = (await this.outputsOf(f)).filter((u) => u.confirmations >= 1);
     if (deep <= 1) return all;
     const ours = new Set<string>();
     for (const o of this.ops.values()) if (o.txid !== undefined) ours.add(o.txid);

@@ -49,6 +49,8 @@ export function pegOutActor(d: PegOutDeps): ActorSpec<PegOutMsg> {
 
 class PegOutNode {
   private cursor = -1;
+  /** Why the last read failed, while it keeps failing. */
+  private failing: string | undefined;
 
   constructor(
     private readonly ctx: ActorContext<PegOutMsg>,
@@ -66,8 +68,14 @@ class PegOutNode {
         poll: async () => {
           try {
             await this.readFinalized();
-          } catch {
+            if (this.failing !== undefined) this.d.log?.(`peg-out reader: reading finalized burns again, from height ${this.cursor + 1}`);
+            this.failing = undefined;
+          } catch (err) {
             this.d.sometimes('pegout.read-retry');
+            // Once per kind of failure, not every poll: burns wait while it lasts, and the operator should know.
+            const reason = err instanceof Error ? err.message : String(err);
+            if (reason !== this.failing) this.d.log?.(`peg-out reader: cannot read finalized burns after height ${this.cursor}: ${reason} (retrying)`);
+            this.failing = reason;
           }
           this.ctx.setTimer(this.d.pollEveryMs, { type: 'poll' });
         },

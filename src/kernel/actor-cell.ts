@@ -300,6 +300,12 @@ export class ActorCell implements ActorRef<Message> {
     const restart = this.incarnation.number >= 0;
     if (restart) {
       this.stats.restarts++;
+      // A tick that fired before the failure belongs to the dead incarnation, as its unfired timers
+      // do. Kept, it would run beside the tick the new incarnation arms in onStart: each restart
+      // with a tick waiting added one more self-re-arming chain, until ticks alone filled the
+      // mailbox (served first) and nothing else was handled. A real bridge got there in 30 minutes.
+      const stale = this.mailbox.dropTimers();
+      if (stale.length > 0) this.k.probe?.discarded(this.name, stale, 'stale-timer');
       if (this.k.bugs.has('lose-on-restart') && this.mailbox.depth > 0) this.mailbox.take();
       this.k.probe?.restarted(this.name, this.mailbox.ids());
     }

@@ -130,6 +130,11 @@ export class Mailbox {
     return true;
   }
 
+  /** Removes and returns the timer ticks waiting to be handled. */
+  dropTimers(): Envelope[] {
+    return this.timerLane.splice(0);
+  }
+
   /** Removes and returns everything, waiters included, in FIFO order. */
   drain(): Envelope[] {
     const out = [...this.timerLane.splice(0), ...this.items.slice(this.head)];

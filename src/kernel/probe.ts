@@ -3,7 +3,11 @@
 // envelope that vanished without a recorded reason has found a kernel bug.
 import type { Envelope } from './message.ts';
 
-export type DiscardReason = 'stopped' | 'node-crash' | 'failed-message';
+/**
+ * `stale-timer`: a tick that fired for an incarnation that failed before handling it. Timers die with
+ * their incarnation, and every actor arms its own in onStart.
+ */
+export type DiscardReason = 'stopped' | 'node-crash' | 'failed-message' | 'stale-timer';
 
 export interface KernelProbe {
   enqueued(actor: string, env: Envelope): void;

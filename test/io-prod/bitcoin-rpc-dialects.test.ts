@@ -759,10 +759,7 @@ const table: Row[] = [
       result: (u) => expect(u).toEqual([deposited()]),
     }),
     btcd: () => ({
-      sent: [
-        ['getblockcount', []],
-        ['searchrawtransactions', [bitcoin.address.fromOutputScript(FED_SCRIPT, regtest), 1, 0, 10_000]],
-      ],
+      sent: [['searchrawtransactions', [bitcoin.address.fromOutputScript(FED_SCRIPT, regtest), 1, 0, 10_000]]],
       error: /^searchrawtransactions: Method not found \(code -32601\)$/,
     }),
   },

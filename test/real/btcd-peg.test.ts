@@ -110,6 +110,9 @@ describe('peg-in and peg-out against real btcd and the governance server', () =>
     expect(again.kind === 'signed' && again.txHex).toBe(first.txHex);
     const txid = await btcd.rpc.sendRawTransaction(applied.tx.toHex());
     expect(txid).toBe(applied.tx.getId());
+    // In btcd's mempool already: the deposit counts as spent, and the change is there unconfirmed.
+    expect((await btcd.rpc.listUnspent(fed.scriptPubKey, 0)).map((u) => [u.txid, u.amountSats, u.confirmations])).toEqual([[txid, DEPOSIT - amount, 0]]);
+    expect(await btcd.rpc.listUnspent(fed.scriptPubKey, 1)).toEqual([]);
     await btcd.rpc.mine(1, DEV_MINER_ADDRESS);
     expect(await btcd.rpc.getConfirmations(txid)).toBe(1);
     const paid = await btcd.rpc.getOutput(txid, 0);

@@ -3,7 +3,7 @@
 //   - getblock: bitcoind takes a verbosity int (0 = raw hex); older btcd a verbose bool. We try the
 //     int and fall back to `false`.
 //   - unspent outputs of a script: bitcoind has scantxoutset (no wallet needed); btcd has none, so we
-//     use searchrawtransactions (btcd --addrindex) and check each output with gettxout.
+//     read the address's history with searchrawtransactions (btcd --addrindex), spends included.
 //   - fee estimate: bitcoind estimatesmartfee (BTC/kvB); btcd estimatefee (BTC/kB); regtest often
 //     has no data, so both fall back to a floor rate.
 //   - mining (tests, devnet): bitcoind generatetoaddress; btcd generate (with --miningaddr). btcd
@@ -36,6 +36,8 @@ interface RpcError {
 
 /** scantxoutset reads the whole UTXO set: minutes on mainnet, not the 15 s of other calls. */
 const SCAN_TIMEOUT_MS = 10 * 60_000;
+/** Transactions per searchrawtransactions page (btcd's own limit per call is 10,000). */
+const HISTORY_PAGE = 10_000;
 
 export class BitcoinRpc implements BitcoinClient {
   private id = 0;
@@ -133,8 +135,8 @@ export class BitcoinRpc implements BitcoinClient {
   }
 
   async listUnspent(scriptPubKey: Uint8Array, minConfirmations: number): Promise<readonly UnspentOutput[]> {
-    const tip = await this.getBlockCount();
     if (this.o.dialect === 'bitcoind') {
+      const tip = await this.getBlockCount();
       // A scan of the whole UTXO set takes minutes on mainnet, and bitcoind runs one at a time
       // (a second gets "Scan already in progress"): one after the other, with a long timeout.
       const r = await this.oneAtATime('scan', () =>
@@ -144,27 +146,42 @@ export class BitcoinRpc implements BitcoinClient {
         .map((u) => ({ txid: u.txid, vout: u.vout, amountSats: btcToSats(u.amount), confirmations: tip - u.height + 1 }))
         .filter((u) => u.confirmations >= minConfirmations);
     }
-    const address = bitcoin.address.fromOutputScript(scriptPubKey, this.o.network);
-    let txs: Array<{ hex: string }>;
-    try {
-      txs = await this.call<Array<{ hex: string }>>('searchrawtransactions', [address, 1, 0, 10_000]);
-    } catch (err) {
-      // "No information available" is btcd's answer for an address with no history. "Method not found"
-      // (-32601) is a node without searchrawtransactions (bitcoind): an error, not "no outputs".
-      if (err instanceof BitcoinRpcError && (err as BitcoinRpcError & { rpcCode?: number }).rpcCode !== -32601 && /No information available|not found/i.test(err.message)) return [];
-      throw err;
-    }
+    // btcd's address index lists every transaction that pays the address or spends from it, the
+    // mempool's included: an output is unspent when none of them spends it. One pass over the
+    // history, where asking gettxout of each output cost one round trip per deposit ever made.
+    const history = await this.addressHistory(bitcoin.address.fromOutputScript(scriptPubKey, this.o.network));
+    const spent = new Set<string>();
+    for (const t of history) for (const i of t.vin) if (i.txid !== undefined && i.vout !== undefined) spent.add(`${i.txid}:${i.vout}`);
     const out: UnspentOutput[] = [];
-    for (const t of txs) {
+    const script = toHex(scriptPubKey);
+    for (const t of history) {
       const tx = bitcoin.Transaction.fromHex(t.hex);
       const txid = tx.getId();
+      const confirmations = t.confirmations ?? 0;
       for (const [vout, o] of tx.outs.entries()) {
-        if (toHex(o.script) !== toHex(scriptPubKey)) continue;
-        const live = await this.call<{ confirmations: number } | null>('gettxout', [txid, vout, true]);
-        if (live !== null && live.confirmations >= minConfirmations) out.push({ txid, vout, amountSats: o.value, confirmations: live.confirmations });
+        if (toHex(o.script) === script && !spent.has(`${txid}:${vout}`) && confirmations >= minConfirmations) out.push({ txid, vout, amountSats: o.value, confirmations });
       }
     }
     return out;
+  }
+
+  /** Every transaction btcd's address index holds for an address, oldest first, page by page. */
+  private async addressHistory(address: string): Promise<Array<{ hex: string; confirmations?: number; vin: Array<{ txid?: string; vout?: number }> }>> {
+    const all: Array<{ hex: string; confirmations?: number; vin: Array<{ txid?: string; vout?: number }> }> = [];
+    for (let skip = 0; ; skip += HISTORY_PAGE) {
+      let page: typeof all;
+      try {
+        page = await this.call<typeof all>('searchrawtransactions', [address, 1, skip, HISTORY_PAGE]);
+      } catch (err) {
+        // "No information available" is btcd's answer for an address with no history, or for a page
+        // past its end. "Method not found" (-32601) is a node without searchrawtransactions (bitcoind):
+        // an error, not "no outputs".
+        if (err instanceof BitcoinRpcError && (err as BitcoinRpcError & { rpcCode?: number }).rpcCode !== -32601 && /No information available|not found/i.test(err.message)) return all;
+        throw err;
+      }
+      all.push(...page);
+      if (page.length < HISTORY_PAGE) return all;
+    }
   }
 
   async estimateFeeRate(): Promise<bigint> {
