@@ -119,6 +119,22 @@ describe('record and replay at the IO boundary', () => {
     expect(outcome.divergence?.entry).toBe(i);
   });
 
+  it('matches when a continuation of event n made its output after the driver journaled moving the clock at n', async () => {
+    // In a real run the driver's bookkeeping (an adv entry) and the tail of an event's continuation
+    // race for the same microtask turns; the replay gives the continuation its turns sooner.
+    const dir = temp();
+    await record(dir);
+    const file = join(dir, 'journal-000001.ndjson');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const i = lines.findIndex((l, k) => k > 5 && l.includes('"k":"tell"') && l.includes('world.put'));
+    const n = (JSON.parse(lines[i] as string) as { n: number }).n;
+    const timed = lines.slice(0, i).map((l) => JSON.parse(l) as { t?: number | null }).filter((e) => typeof e.t === 'number');
+    const t = (timed.at(-1) as { t: number }).t;
+    lines.splice(i, 0, JSON.stringify({ k: 'adv', n, t }));
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    expect(await replay(dir)).toMatchObject({ matches: true, complete: true });
+  });
+
   it('round-trips every kind of value that crosses the boundary', () => {
     const err = Object.assign(new Error('sendrawtransaction: rejected'), { rejected: true });
     err.name = 'BitcoinRpcError';
