@@ -380,6 +380,12 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
     };
   }
   const system: ActorSystem = new ActorSystem({ ...io.system, node: p.id, scheduler: io.scheduler, rng: io.rng, clock: io.clock, defaultAskTimeoutMs: 30_000 }, tree);
+  // An actor's failure is the operator's to see: the supervisor restarts it, and what it was doing
+  // starts again from its persisted state (a nemesis run stalled on restarts nobody saw).
+  system.bus.subscribe((e) => {
+    if (e.type === 'actor-failed') p.log(`actor ${e.actor} failed (${e.error}); its supervisor restarts it`);
+    else if (e.type === 'escalated') p.log(`supervisor ${e.supervisor} gave up restarting (${e.error}); escalated`);
+  });
   return { system, chainView: () => chainView, bridgeView: () => bridgeView, syncActivity: () => syncActivity, rolloutView: () => rolloutView, probes, features, counters };
 }
 
