@@ -16,6 +16,7 @@ import type { FederationUpdate, SignatureResponse } from '../governance/messages
 import type { BitcoinClient, UnspentOutput } from '../io/bitcoin.ts';
 import type { StorageIO } from '../io/storage.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import { errorLine } from '../kernel/errors.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
 import type { Ask } from '../kernel/message.ts';
 import { fromHex, toHex } from '../types/hex.ts';
@@ -164,7 +165,7 @@ class BridgeNode {
           } catch (err) {
             // Bitcoin or storage unavailable: the next tick tries again; nothing was half-written.
             this.d.sometimes('bridge.tick-failed');
-            this.d.log?.(`bridge: ${err instanceof Error ? err.message : String(err)}`);
+            this.d.log?.(`bridge: ${errorLine(err)}`);
           }
           this.publish();
           this.ctx.setTimer(this.d.tickEveryMs, { type: 'tick' });

@@ -9,6 +9,7 @@ import type { ExecutionClient } from '../io/execution.ts';
 import type { StorageIO } from '../io/storage.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import { errorLine } from '../kernel/errors.ts';
 import type { Ask } from '../kernel/message.ts';
 import { type BridgeMsg, bridgeActorName } from './bridge-actor.ts';
 
@@ -73,7 +74,7 @@ class PegOutNode {
           } catch (err) {
             this.d.sometimes('pegout.read-retry');
             // Once per kind of failure, not every poll: burns wait while it lasts, and the operator should know.
-            const reason = err instanceof Error ? err.message : String(err);
+            const reason = errorLine(err);
             if (reason !== this.failing) this.d.log?.(`peg-out reader: cannot read finalized burns after height ${this.cursor}: ${reason} (retrying)`);
             this.failing = reason;
           }

@@ -14,6 +14,7 @@ import type { NodeMessage, SignatureResponse } from '../governance/messages.ts';
 import type { BitcoinClient } from '../io/bitcoin.ts';
 import type { StorageIO } from '../io/storage.ts';
 import { type ActorContext, type ActorSpec, actor } from '../kernel/actor.ts';
+import { errorLine } from '../kernel/errors.ts';
 import type { Ask } from '../kernel/message.ts';
 import { fromHex, toHex } from '../types/hex.ts';
 import type { RejectedLookup } from './peg-in-actor.ts';
@@ -92,7 +93,7 @@ class RefundNode {
           } catch (err) {
             // Bitcoin or storage unavailable: the next tick tries again.
             this.d.sometimes('refund.tick-failed');
-            this.d.log?.(`refund: ${err instanceof Error ? err.message : String(err)}`);
+            this.d.log?.(`refund: ${errorLine(err)}`);
           }
           this.ctx.setTimer(this.d.tickEveryMs, { type: 'tick' });
         },

@@ -42,3 +42,16 @@ export function describe(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
+
+/**
+ * An error as one log line: its message's first line, and the first line of what caused it when
+ * that says more (client libraries put the useful part, "fetch failed", in the cause or the details).
+ */
+export function errorLine(err: unknown): string {
+  const first = (s: string): string => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s;
+  if (!(err instanceof Error)) return first(String(err));
+  const head = first(err.message);
+  const details = (err as { details?: unknown }).details;
+  const more = typeof details === 'string' && details !== '' ? details : err.cause instanceof Error ? err.cause.message : undefined;
+  return more === undefined || first(more) === head ? head : `${head} (${first(more)})`;
+}

@@ -35,6 +35,7 @@ import type { StorageIO } from '../io/storage.ts';
 import { type StorageAudit, checksummedStorage, describeCorrupt } from '../io/checksummed-storage.ts';
 import { ActorSystem, type ActorSystemOptions } from '../kernel/actor-system.ts';
 import { type BugSwitches, noBugs } from '../kernel/bugs.ts';
+import { errorLine } from '../kernel/errors.ts';
 import type { Rng } from '../kernel/rng.ts';
 import type { Scheduler } from '../kernel/scheduler.ts';
 import { supervisor } from '../kernel/supervisor.ts';
@@ -383,8 +384,8 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
   // An actor's failure is the operator's to see: the supervisor restarts it, and what it was doing
   // starts again from its persisted state (a nemesis run stalled on restarts nobody saw).
   system.bus.subscribe((e) => {
-    if (e.type === 'actor-failed') p.log(`actor ${e.actor} failed (${e.error}); its supervisor restarts it`);
-    else if (e.type === 'escalated') p.log(`supervisor ${e.supervisor} gave up restarting (${e.error}); escalated`);
+    if (e.type === 'actor-failed') p.log(`actor ${e.actor} failed (${errorLine(e.error)}); its supervisor restarts it`);
+    else if (e.type === 'escalated') p.log(`supervisor ${e.supervisor} gave up restarting (${errorLine(e.error)}); escalated`);
   });
   return { system, chainView: () => chainView, bridgeView: () => bridgeView, syncActivity: () => syncActivity, rolloutView: () => rolloutView, probes, features, counters };
 }
