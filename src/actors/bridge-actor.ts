@@ -171,7 +171,16 @@ class BridgeNode {
           this.ctx.setTimer(this.d.tickEveryMs, { type: 'tick' });
         },
         governance: async (m: { message: GovernanceInbound }) => {
-          await this.onGovernance(m.message);
+          try {
+            await this.onGovernance(m.message);
+          } catch (err) {
+            // Bitcoin or storage out of reach while an answer was checked or its payout sent: what
+            // was persisted stands (a signed payout is broadcast by the next tick, an unchecked
+            // answer comes again when the request is re-asked). Failing the actor for it restarted
+            // the bridge each time btcd was down (the 30-minute nemesis).
+            this.d.sometimes('bridge.answer-deferred');
+            this.d.log?.(`bridge: ${errorLine(err)}`);
+          }
           this.publish();
         },
       },

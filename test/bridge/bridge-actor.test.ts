@@ -1,7 +1,9 @@
-// A backlog of peg-outs costs the Bitcoin node one listing of each federation's outputs per tick, not
-// one per peg-out. On btcd a listing reads the address's whole history, and in production it also
+// The BridgeActor under load and faults. A backlog of peg-outs costs the Bitcoin node one listing of
+// each federation's outputs per tick, not one per peg-out. On btcd a listing reads the address's whole history, and in production it also
 // waits for the peg-in scanner; listed once per peg-out, forty burns finalized after a fault held a
 // real node's bridge in one tick for minutes while newer burns waited (the 30-minute nemesis run).
+// And Bitcoin out of reach while a governance answer is checked defers the answer; it does not fail
+// (and restart) the actor.
 import * as bitcoin from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
 import { type BridgeMsg, type BridgeView, bridgeActor, bridgeActorName } from '../../src/actors/bridge-actor.ts';
@@ -9,7 +11,7 @@ import { streamActorName } from '../../src/actors/stream-actor.ts';
 import type { PegOutRequest } from '../../src/bridge/pegout-request.ts';
 import type { NodeMessage } from '../../src/governance/messages.ts';
 import { FederationSigner, MemorySignedStore, devMemberKeys } from '../../src/governance/signer.ts';
-import type { BitcoinClient } from '../../src/io/bitcoin.ts';
+import { type BitcoinClient, BitcoinRpcError } from '../../src/io/bitcoin.ts';
 import { SimBitcoin } from '../../src/io/sim/bitcoin.ts';
 import { SimDisk } from '../../src/io/sim/storage.ts';
 import { actor } from '../../src/kernel/actor.ts';
@@ -44,8 +46,10 @@ function world(federations: number) {
 
   const inner = btc.client({ alive: true }, 1);
   const listings: string[] = [];
+  const down = { value: false };
   const counting: BitcoinClient = {
     ...inner,
+    getOutput: (txid, vout) => (down.value ? Promise.reject(new BitcoinRpcError('getrawtransaction', 'unreachable: fetch failed')) : inner.getOutput(txid, vout)),
     listUnspent: (script, min) => {
       listings.push(Buffer.from(script).toString('hex'));
       return inner.listUnspent(script, min);
@@ -75,7 +79,7 @@ function world(federations: number) {
   const bridge = system.ref<BridgeMsg>(bridgeActorName);
   // The newer federations arrive as governance announces them.
   for (const u of signer.federationUpdates().slice(1)) bridge.tell({ type: 'governance', message: { type: 'federation', update: u } });
-  return { scheduler, bridge, listings, sent, view: () => view };
+  return { scheduler, system, bridge, listings, sent, down, view: () => view };
 }
 
 const destination = (i: number): string => bitcoin.payments.p2wpkh({ hash: new Uint8Array(20).fill(i), network: bitcoin.networks.regtest }).address as string;
@@ -113,4 +117,30 @@ describe('BridgeActor: one listing per federation per tick', () => {
       expect(new Set(inputs).size).toBe(inputs.length);
     });
   }
+});
+
+describe('BridgeActor: Bitcoin out of reach while a governance answer is checked', () => {
+  it('defers the answer without failing the actor; the peg-out is asked again', async () => {
+    const w = world(1);
+    await w.scheduler.runUntil(500);
+    void w.bridge.ask({ type: 'peg-outs', requests: backlog(1), blockHeight: 10 }, 10_000);
+    await w.scheduler.runUntil(1_700);
+    const op = w.view()?.operations[0];
+    expect(op?.status).toBe('signature-requested');
+    // Governance answers with a transaction spending an output the bridge has not seen: checking it
+    // asks Bitcoin for that output, and Bitcoin is down.
+    const other = new bitcoin.Transaction();
+    other.addInput(new Uint8Array(32).fill(0xee), 0);
+    other.addOutput(bitcoin.address.toOutputScript(destination(1), bitcoin.networks.regtest), 90_000n);
+    w.down.value = true;
+    w.bridge.tell({ type: 'governance', message: { type: 'signature', response: { kind: 'signed', requestId: op?.requestId as string, txHex: other.toHex(), witnesses: [] } } });
+    await w.scheduler.runUntil(3_000);
+    expect(w.system.actors().find((a) => a.name === bridgeActorName)?.restarts).toBe(0);
+    expect(w.view()?.operations[0]?.status).toBe('signature-requested');
+    // Re-asked after the re-ask period: the answer that could not be checked comes again.
+    w.down.value = false;
+    const asked = w.sent.filter((m) => m.kind === 'sign').length;
+    await w.scheduler.runUntil(63_000);
+    expect(w.sent.filter((m) => m.kind === 'sign').length).toBeGreaterThan(asked);
+  });
 });
