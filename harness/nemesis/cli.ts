@@ -2,7 +2,7 @@
 // and prints its report: the JSON line of `alys sim --json` with --json, else a summary.
 import { UsageError, parseDuration } from '../../src/cli/errors.ts';
 
-export async function nemesisCommand(o: { nodes: number; seed: string | undefined; duration: string | undefined; json: boolean; simulated: boolean }, print: (line: string) => void): Promise<number> {
+export async function nemesisCommand(o: { nodes: number; seed: string | undefined; duration: string | undefined; json: boolean; simulated: boolean; keepRecords?: boolean }, print: (line: string) => void): Promise<number> {
   if (o.simulated) throw new UsageError('--nemesis runs on real components (Toxiproxy, Geth, btcd, governance); it cannot be --simulated');
   if (o.nodes < 2) throw new UsageError('--nemesis needs --nodes 2 or more (it partitions them)');
   const seed = o.seed ?? '1';
@@ -30,7 +30,7 @@ export async function nemesisCommand(o: { nodes: number; seed: string | undefine
     else print(line);
   };
   const { runNemesis } = await import('./run.ts');
-  const report = await runNemesis({ nodes: o.nodes, seed, durationMs, log, stopSignal, reproduce });
+  const report = await runNemesis({ nodes: o.nodes, seed, durationMs, log, stopSignal, reproduce, keepRecords: o.keepRecords === true });
   if (o.json) print(JSON.stringify(report));
   else {
     for (const [k, v] of Object.entries(report.invariants)) print(`invariant ${k}: ${v}`);

@@ -45,6 +45,8 @@ export interface NemesisOptions {
   readonly reproduce: string;
   /** Another toxiproxy-server binary (tests: one that cannot start). */
   readonly toxiproxyBin?: string;
+  /** Keep every node's recording (and name its replay) even when the run passes. */
+  readonly keepRecords?: boolean;
 }
 
 export interface NemesisReport {
@@ -448,8 +450,9 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisReport> {
   }
   const invariants = judge?.results() ?? {};
   const ok = errors.length === 0 && judge?.ok === true;
-  if (ok) rmSync(join(dir, 'record'), { recursive: true, force: true });
-  const replays = ok ? [] : recordings.map((r) => `alys replay ${r.dir} --key-file ${r.key}`);
+  const keep = !ok || o.keepRecords === true;
+  if (!keep) rmSync(join(dir, 'record'), { recursive: true, force: true });
+  const replays = !keep ? [] : recordings.map((r) => `alys replay ${r.dir} --key-file ${r.key}`);
   const faults = Object.fromEntries(FAULT_CLASSES.map((c) => [c, injected.get(c) ?? 0]));
   const report: NemesisReport = {
     seed: o.seed,

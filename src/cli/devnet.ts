@@ -20,16 +20,21 @@ export async function devnet(argv: string[], print: (line: string) => void): Pro
         'no-users': { type: 'boolean', default: false },
         nemesis: { type: 'boolean', default: false },
         record: { type: 'string' },
+        'keep-records': { type: 'boolean', default: false },
       },
     }));
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys devnet [--nodes 3] [--duration 5m] [--simulated] [--no-users] [--record DIR] | --nemesis [--seed S] [--duration 10m] [--json]`);
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}\nusage: alys devnet [--nodes 3] [--duration 5m] [--simulated] [--no-users] [--record DIR] | --nemesis [--seed S] [--duration 10m] [--keep-records] [--json]`);
   }
   const nodes = values.nodes === undefined ? 3 : parsePositiveInt(values.nodes, '--nodes');
   const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration);
   if (values.nemesis === true) {
     const { nemesisCommand } = await import('../../harness/nemesis/cli.ts');
-    return nemesisCommand({ nodes, seed: values.seed, duration: values.duration, json: values.json === true, simulated: values.simulated === true }, print);
+    if (values.record !== undefined) throw new UsageError('--record is for a devnet without --nemesis (the nemesis records every node itself; --keep-records keeps them)');
+    return nemesisCommand({ nodes, seed: values.seed, duration: values.duration, json: values.json === true, simulated: values.simulated === true, keepRecords: values['keep-records'] === true }, print);
+  }
+  if (values['keep-records'] === true) {
+    throw new UsageError('--keep-records is for --nemesis (a devnet with --record keeps its recordings anyway)');
   }
   let stop: () => void = () => undefined;
   const stopSignal = new Promise<void>((r) => {

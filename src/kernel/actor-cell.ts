@@ -111,6 +111,8 @@ export class ActorCell implements ActorRef<Message> {
           if (settled) return;
           settled = true;
           this.stats.asksTimedOut++;
+          // The asker continues in microtasks: drained before time moves on, as after a reply.
+          k.scheduler.noteAsync();
           reject(askTimeout(this.name, msg.type, ms));
         },
         undefined,

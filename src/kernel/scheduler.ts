@@ -46,6 +46,12 @@ export class Scheduler {
   executed = 0;
   /** Called before each event runs; the trace recorder and checkers hang off this. */
   onEvent: ((time: number, seq: number) => void) | undefined;
+  /**
+   * Production only: told, at that very point, when runUntil moves time past its last event to its
+   * bound. What the last events left running in microtasks runs after this move, so a recording
+   * journals the move here and a replay makes it at the same point, not wherever its own awaits fall.
+   */
+  onRanToBound: ((time: number) => void) | undefined;
 
   now(): number {
     return this.current;
@@ -157,7 +163,10 @@ export class Scheduler {
         this.pendingAsync = true;
       }
     }
-    if (until > this.current && Number.isFinite(until)) this.current = until;
+    if (until > this.current && Number.isFinite(until)) {
+      this.current = until;
+      this.onRanToBound?.(until);
+    }
   }
 
   /** Runs until the queue is empty (or stop() says so), however far virtual time has to move. */

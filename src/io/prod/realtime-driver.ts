@@ -24,7 +24,9 @@ export class RealTimeDriver {
   constructor(
     readonly scheduler: Scheduler,
     private readonly journal?: JournalSink,
-  ) {}
+  ) {
+    if (journal !== undefined) scheduler.onRanToBound = () => this.recordTime();
+  }
 
   /** Unix ms at virtual time 0. */
   get epochMs(): number {
@@ -108,8 +110,8 @@ export class RealTimeDriver {
       const next = this.scheduler.nextEventTime();
       if (next !== undefined && next <= now) {
         this.maxLagMs = Math.max(this.maxLagMs, now - next);
+        // Its move of time to `now` is journaled as it happens (onRanToBound).
         await this.scheduler.runUntil(now);
-        this.recordTime();
         // Let sockets and other real IO in before the next batch of events.
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;

@@ -68,9 +68,9 @@ export class Replayer {
   /** The next entry if it is of kind `k` and `matches` it (an output or a read the node makes now). */
   private take<K extends JournalEntry['k']>(k: K, replayed: Record<string, unknown>, matches: (e: Extract<JournalEntry, { k: K }>) => boolean = () => true): Extract<JournalEntry, { k: K }> | undefined {
     if (this.diverged !== undefined) return undefined;
-    // A continuation of event n may have run, recording, just after the driver journaled moving the
-    // clock (both at n): how many microtask turns it got before the driver's bookkeeping is the
-    // harness's, not the node's. Here it got them sooner; the clock moves first, as it did there.
+    // Recordings made before the driver journaled its moves of time where they happen (it did so
+    // after runUntil returned, racing the last event's continuation for microtask turns) may show
+    // an output of event n just after a move at n: the clock moves first, as it did there.
     let at = this.cursor;
     for (let a = this.entries[at]; a?.k === 'adv' && a.n === this.n; a = this.entries[at]) at++;
     const ahead = this.entries[at];
@@ -125,9 +125,26 @@ export class Replayer {
 
   /** Runs the node until exactly `n` events have executed (and their continuations settled). */
   private async stepTo(n: number): Promise<void> {
-    if (this.n < n) await this.scheduler.runUntil(Number.POSITIVE_INFINITY, () => this.n >= n || this.diverged !== undefined);
+    const reached = (): boolean => {
+      if (this.n < n) return this.diverged !== undefined;
+      this.moveClockAsRecorded();
+      return true;
+    };
+    if (!reached()) await this.scheduler.runUntil(Number.POSITIVE_INFINITY, reached);
     if (this.diverged === undefined && this.n !== n) this.diverge({ k: 'events', executed: this.n, expected: n });
     if (this.diverged !== undefined) throw new Diverged(this.diverged);
+  }
+
+  /**
+   * The recording's moves of time at the current event count, made now: at the point where runUntil
+   * stops after that event, which is where production moved time (Scheduler.onRanToBound), before
+   * anything the event left in microtasks runs on.
+   */
+  private moveClockAsRecorded(): void {
+    for (let e = this.entries[this.cursor]; e?.k === 'adv' && e.n === this.n; e = this.entries[this.cursor]) {
+      this.scheduler.advanceTo(e.t);
+      this.cursor++;
+    }
   }
 
   private deliver(t: number, fn: () => void): void {
@@ -149,16 +166,10 @@ export class Replayer {
       while (this.cursor < this.entries.length) {
         const e = this.entries[this.cursor] as JournalEntry;
         switch (e.k) {
-          case 'adv': {
-            const at = this.cursor;
+          case 'adv':
+            // stepTo makes the move (and any after it at the same count) when it reaches e.n.
             await this.stepTo(e.n);
-            // Unless an output of event n, taken meanwhile, already moved the clock past it (take()).
-            if (this.cursor === at) {
-              this.cursor++;
-              this.scheduler.advanceTo(e.t);
-            }
             break;
-          }
           case 'ret': {
             await this.stepTo(e.n);
             this.cursor++;
