@@ -2,8 +2,9 @@
 // Toxiproxy, faults of every kind drawn from the seed (network toxics, partitions, SIGKILL and
 // SIGSTOP of nodes, Geth, btcd and governance, a federation rotation), users depositing and
 // burning, judged by the simulation's invariants. The run must pass, every fault kind must have been
-// injected, its schedule must run in the simulator as a scenario, and a Toxiproxy that cannot start
-// must fail the run rather than let it pass without faults.
+// injected, its schedule must run in the simulator as a scenario, every node's recording must replay
+// on the deterministic scheduler with matches: true, and a Toxiproxy that cannot start must fail the
+// run rather than let it pass without faults.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Pro
 
 describe('alys devnet --nemesis on real components', () => {
   it('passes three minutes of faults of every kind, judged by the simulation invariants', async () => {
-    const { code, out, err } = await run(['devnet', '--nodes', '3', '--nemesis', '--seed', '1', '--duration', '3m', '--json']);
+    const { code, out, err } = await run(['devnet', '--nodes', '3', '--nemesis', '--seed', '1', '--duration', '3m', '--keep-records', '--json']);
     const last = out.trim().split('\n').pop() ?? '';
     let report: Report | undefined;
     try {
@@ -63,6 +64,15 @@ describe('alys devnet --nemesis on real components', () => {
       const simReport = JSON.parse(sim.stdout.trim().split('\n').pop() ?? '{}') as { ok?: boolean; scenario?: string };
       expect(simReport.scenario, sim.stderr).toBe('nemesis-1');
       expect(typeof simReport.ok).toBe('boolean');
+      // Each start of each node, recorded under the faults, runs again from its recording alone.
+      expect(report.replays.length, JSON.stringify(report.replays)).toBeGreaterThanOrEqual(3);
+      for (const command of report.replays) {
+        const [, , recording, , keyFile] = command.split(' ') as [string, string, string, string, string];
+        const replay = spawnSync(process.execPath, [ALYS, 'replay', recording, '--key-file', keyFile, '--json'], { encoding: 'utf8', timeout: 600_000 });
+        const outcome = JSON.parse(replay.stdout.trim().split('\n').pop() ?? '{}') as { matches?: boolean; events?: number };
+        expect(outcome.matches, `${command}\n${replay.stdout}${replay.stderr}`).toBe(true);
+        expect(outcome.events).toBeGreaterThan(100);
+      }
     } finally {
       if (report !== undefined) rmSync(report.dir, { recursive: true, force: true });
       else expect.fail(`no report: exit ${code}\n${err}\n${last}`);
