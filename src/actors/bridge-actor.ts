@@ -164,8 +164,7 @@ class BridgeNode {
             await this.drive();
           } catch (err) {
             // Bitcoin or storage unavailable: the next tick tries again; nothing was half-written.
-            this.d.sometimes('bridge.tick-failed');
-            this.d.log?.(`bridge: ${errorLine(err)}`);
+            this.putOff('bridge.tick-failed', err);
           }
           this.publish();
           this.ctx.setTimer(this.d.tickEveryMs, { type: 'tick' });
@@ -178,13 +177,18 @@ class BridgeNode {
             // was persisted stands (a signed payout is broadcast by the next tick, an unchecked
             // answer comes again when the request is re-asked). Failing the actor for it restarted
             // the bridge each time btcd was down (the 30-minute nemesis).
-            this.d.sometimes('bridge.answer-deferred');
-            this.d.log?.(`bridge: ${errorLine(err)}`);
+            this.putOff('bridge.answer-deferred', err);
           }
           this.publish();
         },
       },
     };
+  }
+
+  /** Work left for later because Bitcoin or storage failed under it: counted and logged, not fatal. */
+  private putOff(probe: string, err: unknown): void {
+    this.d.sometimes(probe);
+    this.d.log?.(`bridge: ${errorLine(err)}`);
   }
 
   private publish(): void {

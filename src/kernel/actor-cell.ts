@@ -1,7 +1,7 @@
 // One actor's runtime: its mailbox, its current incarnation of behaviour, and the delivery loop.
 // Each delivery is one scheduler event, so actors interleave by (time, sequence) and nothing else.
 import type { ActorBehavior, ActorContext, ActorRef, AnyActorSpec, SenderInfo, TellResult } from './actor.ts';
-import { actorFailed, actorStopped, askTimeout, mailboxFull, overflowDropped } from './errors.ts';
+import { actorFailed, actorStopped, askTimeout, describe, mailboxFull, overflowDropped } from './errors.ts';
 import { assertTransition, type Lifecycle } from './lifecycle.ts';
 import { Mailbox, defaultMailbox } from './mailbox.ts';
 import type { Envelope, Message, ReplyFor } from './message.ts';
@@ -285,7 +285,7 @@ export class ActorCell implements ActorRef<Message> {
     this.k.bus.publish({
       type: 'actor-failed',
       actor: this.name,
-      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      error: describe(err),
       at: this.k.scheduler.now(),
     });
     if (this.stopWaiter !== undefined) {

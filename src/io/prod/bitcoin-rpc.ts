@@ -39,6 +39,18 @@ const SCAN_TIMEOUT_MS = 10 * 60_000;
 /** Transactions per searchrawtransactions page (btcd's own limit per call is 10,000). */
 const HISTORY_PAGE = 10_000;
 
+/** What btcd's verbose searchrawtransactions gives per transaction, as far as we read it. */
+interface AddressTx {
+  readonly hex: string;
+  /** Absent (or 0) for a mempool transaction. */
+  readonly confirmations?: number;
+  /** The outputs it spends (a coinbase input has neither). */
+  readonly vin: ReadonlyArray<{ readonly txid?: string; readonly vout?: number }>;
+}
+
+/** The JSON-RPC error code a failed call carried, if any (call() attaches it). */
+const rpcCodeOf = (err: unknown): number | undefined => (err as { rpcCode?: number } | undefined)?.rpcCode;
+
 export class BitcoinRpc implements BitcoinClient {
   private id = 0;
 
@@ -117,7 +129,7 @@ export class BitcoinRpc implements BitcoinClient {
       const r = await this.call<{ confirmations?: number }>('getrawtransaction', [txid, this.o.dialect === 'btcd' ? 1 : true]);
       return r.confirmations ?? 0;
     } catch (err) {
-      if (err instanceof BitcoinRpcError && (err as BitcoinRpcError & { rpcCode?: number }).rpcCode === -5) return undefined;
+      if (rpcCodeOf(err) === -5) return undefined;
       throw err;
     }
   }
@@ -127,7 +139,7 @@ export class BitcoinRpc implements BitcoinClient {
     try {
       hex = await this.call<string>('getrawtransaction', [txid, this.o.dialect === 'btcd' ? 0 : false]);
     } catch (err) {
-      if (err instanceof BitcoinRpcError && (err as BitcoinRpcError & { rpcCode?: number }).rpcCode === -5) return undefined;
+      if (rpcCodeOf(err) === -5) return undefined;
       throw err;
     }
     const o = bitcoin.Transaction.fromHex(hex).outs[vout];
@@ -166,17 +178,17 @@ export class BitcoinRpc implements BitcoinClient {
   }
 
   /** Every transaction btcd's address index holds for an address, oldest first, page by page. */
-  private async addressHistory(address: string): Promise<Array<{ hex: string; confirmations?: number; vin: Array<{ txid?: string; vout?: number }> }>> {
-    const all: Array<{ hex: string; confirmations?: number; vin: Array<{ txid?: string; vout?: number }> }> = [];
+  private async addressHistory(address: string): Promise<AddressTx[]> {
+    const all: AddressTx[] = [];
     for (let skip = 0; ; skip += HISTORY_PAGE) {
-      let page: typeof all;
+      let page: AddressTx[];
       try {
-        page = await this.call<typeof all>('searchrawtransactions', [address, 1, skip, HISTORY_PAGE]);
+        page = await this.call<AddressTx[]>('searchrawtransactions', [address, 1, skip, HISTORY_PAGE]);
       } catch (err) {
         // "No information available" is btcd's answer for an address with no history, or for a page
         // past its end. "Method not found" (-32601) is a node without searchrawtransactions (bitcoind):
         // an error, not "no outputs".
-        if (err instanceof BitcoinRpcError && (err as BitcoinRpcError & { rpcCode?: number }).rpcCode !== -32601 && /No information available|not found/i.test(err.message)) return all;
+        if (err instanceof BitcoinRpcError && rpcCodeOf(err) !== -32601 && /No information available|not found/i.test(err.message)) return all;
         throw err;
       }
       all.push(...page);
@@ -202,7 +214,7 @@ export class BitcoinRpc implements BitcoinClient {
     try {
       return await this.call<string>('sendrawtransaction', [txHex]);
     } catch (err) {
-      const code = (err as { rpcCode?: number }).rpcCode;
+      const code = rpcCodeOf(err);
       if (code === -27 || (err instanceof Error && /already have|already in block chain|txn-already-known/i.test(err.message))) return bitcoin.Transaction.fromHex(txHex).getId();
       throw err;
     }

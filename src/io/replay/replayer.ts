@@ -74,9 +74,7 @@ export class Replayer {
     let at = this.cursor;
     for (let a = this.entries[at]; a?.k === 'adv' && a.n === this.n; a = this.entries[at]) at++;
     const ahead = this.entries[at];
-    if (at > this.cursor && ahead !== undefined && ahead.k === k && matches(ahead as Extract<JournalEntry, { k: K }>)) {
-      for (; this.cursor < at; this.cursor++) this.scheduler.advanceTo((this.entries[this.cursor] as Extract<JournalEntry, { k: 'adv' }>).t);
-    }
+    if (at > this.cursor && ahead?.k === k && matches(ahead as Extract<JournalEntry, { k: K }>)) this.moveClockAsRecorded();
     const e = this.entries[this.cursor];
     if (e === undefined || e.k !== k || !matches(e as Extract<JournalEntry, { k: K }>)) {
       this.diverge(replayed);
