@@ -81,6 +81,8 @@ export async function benchSync(argv: string[]): Promise<number> {
         'cpu-prof': { type: 'string' },
         /** --real: a directory for the followers' logs. */
         'log-dir': { type: 'string' },
+        /** --real: keep the built chain here, and reuse it when a later run asks for the same one. */
+        'chain-dir': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -100,8 +102,9 @@ export async function benchSync(argv: string[]): Promise<number> {
       'calls-per-block': v['calls-per-block'],
     });
     const { runRealSyncBench } = await import('./sync-real-bench.ts');
-    const result = await runRealSyncBench({ ...a, json: v.json, ...(v['cpu-prof'] !== undefined ? { cpuProfDir: v['cpu-prof'] } : {}), ...(v['log-dir'] !== undefined ? { logDir: v['log-dir'] } : {}) }, (l) => {
-      if (!v.json) process.stderr.write(`${l}\n`);
+    const result = await runRealSyncBench({ ...a, json: v.json, ...(v['cpu-prof'] !== undefined ? { cpuProfDir: v['cpu-prof'] } : {}), ...(v['log-dir'] !== undefined ? { logDir: v['log-dir'] } : {}), ...(v['chain-dir'] !== undefined ? { chainDir: v['chain-dir'] } : {}) }, (l) => {
+      // Progress goes to stderr even with --json: a run takes many minutes, and stdout stays one JSON object.
+      process.stderr.write(`${l}\n`);
     });
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;

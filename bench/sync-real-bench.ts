@@ -1,17 +1,19 @@
-// `alys bench sync --real`: a node syncs a prebuilt chain from another node over libp2p on loopback,
-// each with its own real Geth, once with the parallel strategy and once with the sequential one; the
-// bound is Geth's own import rate for the same payloads (newPayload + forkchoiceUpdated, nothing
-// else). Wall-clock figures: this measures the production node, not a model.
+// `alys bench sync --real`: a node syncs a prebuilt chain of real transactions from serving nodes
+// over libp2p through Toxiproxy links, each node with its own real Geth, once with the parallel
+// strategy and once with the sequential one; the bound is the smaller of Geth's own import rate for
+// the same payloads (newPayload + forkchoiceUpdated, nothing else) and the links' bandwidth.
+// Wall-clock figures: this measures the production node, not a model.
 import { cpSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type NodeProcess, publicKeyOf, startNodeProcess, startRecovered, waitFor, writeNodeConfig } from '../harness/alys-node.ts';
 import { ensureBinaries } from '../harness/build.ts';
-import { type GethProcess, startGeth } from '../harness/geth.ts';
-import { measureGethImport, prebuildChain } from '../harness/prebuilt-chain.ts';
+import { type GethProcess, gethHeight, startGeth } from '../harness/geth.ts';
+import { measureGethImport } from '../harness/prebuilt-chain.ts';
 import { tempDir } from '../harness/temp-dirs.ts';
-import { chainTxs } from '../harness/chain-txs.ts';
 import { startToxiproxy } from '../harness/toxiproxy.ts';
+import { CpuWindow } from './proc-cpu.ts';
+import { benchChain, copyOfChainData } from './sync-real-chain.ts';
 import { type LinkSettings, linkBlocksPerSec, linkToxics, proxyMultiaddr, syncBound, tcpUpstream } from './sync-real-link.ts';
 import { parallelDefaults } from '../src/actors/sync-actor.ts';
 import type { SignatureSet } from '../src/consensus/signature-sets.ts';
@@ -35,6 +37,8 @@ export interface RealSyncOptions {
   readonly cpuProfDir?: string;
   /** Write each follower's log here (follower-<strategy>.log). */
   readonly logDir?: string;
+  /** Keep the built chain here and reuse it in later runs that ask for the same chain. */
+  readonly chainDir?: string;
 }
 
 interface StrategyResult {
@@ -49,6 +53,12 @@ interface StrategyResult {
   readonly gethHeightAfter: number;
   /** VmHWM of the follower's `alys node` process (/proc/<pid>/status), MB. */
   readonly peakRssMB: number | null;
+  /**
+   * CPU seconds over the timed window: the follower node, its Geth, and the machine's busy share of
+   * all its cores (the serving nodes, their Geths and Toxiproxy make up the rest). Which one filled
+   * its core says what limits the rate.
+   */
+  readonly cpu: { readonly followerNodeSec: number | null; readonly followerGethSec: number | null; readonly machineBusyFraction: number | null };
 }
 
 /** Peak resident set of a live process, MB; null where /proc is not there. */
@@ -76,13 +86,6 @@ const SLOT_MS = 1_000;
  * block lies more than ~128 blocks past its head: seen at block 136 with one update per 256.
  */
 const FCU_EVERY = Math.min(parallelDefaults.batchSize, 128);
-/** How long Geth's payload builder gets to fill a block from its pool before getPayload. */
-const BUILD_WAIT_MS = 40;
-
-async function gethHeight(geth: GethProcess): Promise<number> {
-  const r = await fetch(geth.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }) });
-  return Number(((await r.json()) as { result: string }).result);
-}
 
 async function syncOnce(strategy: 'parallel' | 'sequential', bootstrap: readonly string[], o: RealSyncOptions, genesisTimeMs: number, log: (l: string) => void): Promise<StrategyResult> {
   const geth = await startGeth();
@@ -104,13 +107,17 @@ async function syncOnce(strategy: 'parallel' | 'sequential', bootstrap: readonly
     // The clock starts when the follower knows how far it has to go (the server's first status
     // reached it): node start-up and peer discovery are not sync.
     let tTarget: number | undefined;
+    let cpu: CpuWindow | undefined;
     let lastLog = 0;
     await waitFor(
       `${strategy} sync to height ${o.blocks}`,
       async () => {
         const st = await f.call<{ head?: { height: number }; sync: { targetHeight: number; currentHeight: number; state: string } | null }>('status');
         const h = st.sync?.currentHeight ?? 0;
-        if (tTarget === undefined && (st.sync?.targetHeight ?? 0) >= o.blocks) tTarget = performance.now();
+        if (tTarget === undefined && (st.sync?.targetHeight ?? 0) >= o.blocks) {
+          tTarget = performance.now();
+          cpu = new CpuWindow(new Map([['node', f.child.pid], ['geth', geth.child.pid]]));
+        }
         if (performance.now() - lastLog > 5_000) {
           lastLog = performance.now();
           log(`  ${strategy}: height ${h}, state ${st.sync?.state ?? '?'}, ${((performance.now() - t0) / 1000).toFixed(1)} s after start`);
@@ -121,12 +128,13 @@ async function syncOnce(strategy: 'parallel' | 'sequential', bootstrap: readonly
       50,
     );
     const end = performance.now();
+    const used = (cpu ?? new CpuWindow(new Map())).end();
     const peak = peakRssMB(f.child.pid);
     const seconds = (end - (tTarget ?? t0)) / 1000;
     const gethHeightAfter = await gethHeight(geth);
     // Asserted on what Geth reports, not on the node's own account.
     if (gethHeightAfter < o.blocks) throw new Error(`the follower says it synced ${o.blocks} blocks, its Geth reports height ${gethHeightAfter}`);
-    return { strategy, blocks: o.blocks, seconds, secondsFromStart: (end - t0) / 1000, blocksPerSec: o.blocks / seconds, gethHeightAfter, peakRssMB: peak };
+    return { strategy, blocks: o.blocks, seconds, secondsFromStart: (end - t0) / 1000, blocksPerSec: o.blocks / seconds, gethHeightAfter, peakRssMB: peak, cpu: { followerNodeSec: used.cpuSec.node ?? null, followerGethSec: used.cpuSec.geth ?? null, machineBusyFraction: used.machineBusyFraction } };
   } finally {
     await follower?.stop('SIGTERM');
     await geth.stop();
@@ -170,40 +178,38 @@ async function measureSignatureCore(): Promise<number> {
 
 export async function runRealSyncBench(o: RealSyncOptions, log: (line: string) => void): Promise<Record<string, unknown>> {
   ensureBinaries(log);
-  // The chain's slots lie in the past, so every block's timestamp is older than now.
-  const genesisTimeMs = Math.floor(Date.now() / 1_000) * 1_000 - (o.blocks + 120) * SLOT_MS;
   // Toxiproxy first: a run that asked for a link must not go on without one (startToxiproxy throws).
   const proxy = o.link.rttMs > 0 ? await startToxiproxy() : undefined;
   const geths: GethProcess[] = [];
   const servers: NodeProcess[] = [];
   try {
-    geths.push(await startGeth());
-    const gethA = geths[0] as GethProcess;
-    const dataDir = join(tempDir('alys-bench-'), 'data');
-    const txs = chainTxs(gethA, { transfers: o.txsPerBlock, calls: o.callsPerBlock });
-    log(`building ${o.blocks} blocks (${o.txsPerBlock} transfers and ${o.callsPerBlock} contract calls each) on Geth through the Engine API…`);
-    const withTxs = o.txsPerBlock + o.callsPerBlock > 0;
-    const chain = await prebuildChain({ geth: gethA, seedHex: SEED_SERVER, blocks: o.blocks, genesisTimeMs, slotDurationMs: SLOT_MS, dataDir, ...(withTxs ? { beforeBlock: txs.beforeBlock, buildWaitMs: BUILD_WAIT_MS } : {}) });
-    log(`built in ${(chain.buildMs / 1000).toFixed(1)} s: ${chain.transactions} transactions (${txs.sent()} sent), ${(chain.encodedBytes / o.blocks / 1024).toFixed(1)} KiB per block on the wire`);
-    // Geth's own import rate, on a fresh Geth, one forkchoiceUpdated per batch as the pipeline does;
-    // that Geth then serves the chain (a serving node's Geth must hold it).
-    const importOnFresh = async () => {
-      const g = await startGeth();
-      geths.push(g);
-      return measureGethImport(g, chain.payloads, FCU_EVERY);
-    };
-    const gethImport = await importOnFresh();
-    log(`Geth imports them at ${gethImport.blocksPerSec.toFixed(1)} blocks/s with one forkchoiceUpdated per ${FCU_EVERY}`);
-    while (geths.length < o.peers) await importOnFresh();
+    const chain = await benchChain({ blocks: o.blocks, txsPerBlock: o.txsPerBlock, callsPerBlock: o.callsPerBlock, slotDurationMs: SLOT_MS, seedHex: SEED_SERVER }, o.chainDir, log);
+    const { genesisTimeMs } = chain;
+    // Geth's own import rate, on a fresh Geth, one forkchoiceUpdated per batch as the pipeline does.
+    // That Geth then holds the chain for the serving nodes: the others start on copies of its data.
+    const g0 = await startGeth();
+    geths.push(g0);
+    const importCpu = new CpuWindow(new Map([['geth', g0.child.pid]]));
+    const gethImport = await measureGethImport(g0, chain.payloads, FCU_EVERY);
+    const importUsed = importCpu.end();
+    log(`Geth imports them at ${gethImport.blocksPerSec.toFixed(1)} blocks/s with one forkchoiceUpdated per ${FCU_EVERY} (${importUsed.cpuSec.geth?.toFixed(1) ?? '?'} CPU-s, machine ${((importUsed.machineBusyFraction ?? 0) * 100).toFixed(0)} % busy)`);
+    if (o.peers > 1) {
+      await g0.stop();
+      const copies = Array.from({ length: o.peers - 1 }, () => {
+        const dir = tempDir('alys-geth-');
+        cpSync(g0.dataDir, dir, { recursive: true });
+        return dir;
+      });
+      geths[0] = await g0.restart();
+      for (const dir of copies) geths.push(await startGeth({ dataDir: dir }));
+    }
     const setsPerCore = await measureSignatureCore();
     const bootstrap: string[] = [];
     for (let i = 0; i < o.peers; i++) {
-      // Each serving node on its own copy of the data (LevelDB is single-process) and its own Geth.
-      const dir = i === 0 ? dataDir : join(tempDir('alys-bench-'), 'data');
-      if (i > 0) cpSync(dataDir, dir, { recursive: true });
       const g = geths[i] as GethProcess;
+      if ((await gethHeight(g)) !== o.blocks) throw new Error(`serving Geth ${i} is at height ${await gethHeight(g)}, not ${o.blocks}`);
       // The serving nodes hold the chain and produce nothing (no authority key): the target stays put.
-      const cfg = writeNodeConfig(g, { authority: false, authorities: [publicKeyOf(SEED_SERVER)], seedHex: serverIdentity(i), genesisTimeMs, slotDurationMs: SLOT_MS, dataDir: dir, maxBlocksWithoutPow: 1_000_000 });
+      const cfg = writeNodeConfig(g, { authority: false, authorities: [publicKeyOf(SEED_SERVER)], seedHex: serverIdentity(i), genesisTimeMs, slotDurationMs: SLOT_MS, dataDir: copyOfChainData(chain), maxBlocksWithoutPow: 1_000_000 });
       const server = await startRecovered(cfg.configPath);
       servers.push(server);
       const head = await server.call<{ height: number; hash: string }>('getheadblock');
@@ -236,11 +242,11 @@ export async function runRealSyncBench(o: RealSyncOptions, log: (line: string) =
       blocks: o.blocks,
       peers: o.peers,
       link: o.link.rttMs === 0 ? { rttMs: 0, loopback: true } : { rttMs: o.link.rttMs, latencyMsEachWay: o.link.rttMs / 2, bandwidthKBps: o.link.bandwidthKBps, perConnection: true, bothDirections: true, via: 'toxiproxy' },
-      chain: { transactions: chain.transactions, txsPerBlock: chain.transactions / o.blocks, transfersAsked: o.txsPerBlock, callsAsked: o.callsPerBlock, bytesPerBlock, buildSeconds: chain.buildMs / 1000 },
+      chain: { transactions: chain.transactions, txsPerBlock: chain.transactions / o.blocks, transfersAsked: o.txsPerBlock, callsAsked: o.callsPerBlock, bytesPerBlock, buildSeconds: chain.buildMs / 1000, reused: chain.reused },
       parallel: par ?? null,
       sequential: seq ?? null,
       ratio: par !== undefined && seq !== undefined ? par.blocksPerSec / seq.blocksPerSec : null,
-      bound: { blocksPerSec: bound.blocksPerSec, limit: bound.limit, gethImport: { forkchoiceEvery: FCU_EVERY, blocksPerSec: gethImport.blocksPerSec, seconds: gethImport.ms / 1000 }, linkBlocksPerSec: Number.isFinite(linkRate) ? linkRate : null },
+      bound: { blocksPerSec: bound.blocksPerSec, limit: bound.limit, gethImport: { forkchoiceEvery: FCU_EVERY, blocksPerSec: gethImport.blocksPerSec, seconds: gethImport.ms / 1000, gethCpuSec: importUsed.cpuSec.geth ?? null, machineBusyFraction: importUsed.machineBusyFraction }, linkBlocksPerSec: Number.isFinite(linkRate) ? linkRate : null },
       fractionOfBound: par !== undefined ? par.blocksPerSec / bound.blocksPerSec : null,
       followerPeakRssMB: Math.max(...results.map((r) => r.peakRssMB ?? 0)),
       // Geth and the signature checks share this machine's cores (an estimate: it leaves out the

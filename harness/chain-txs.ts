@@ -11,8 +11,10 @@ const RUNTIME = '60003560005500';
 const INIT: Hex = `0x6007600c60003960076000f3${RUNTIME}`;
 
 export interface ChainTxs {
-  /** For prebuildChain's beforeBlock. */
+  /** For prebuildChain's beforeBlock: puts the block's transactions into Geth's pool. */
   readonly beforeBlock: (height: number) => Promise<void>;
+  /** For prebuildChain's whileBuilding: signs the next block's transactions while Geth builds this one. */
+  readonly whileBuilding: (height: number) => Promise<void>;
   readonly sent: () => number;
 }
 
@@ -25,27 +27,41 @@ async function rpcBatch(url: string, calls: ReadonlyArray<{ method: string; para
 
 /**
  * `transfers` ETH transfers (to distinct fresh addresses) and `calls` contract calls per block; the
- * contract is deployed by the first block's first transaction.
+ * contract is deployed by the first block's first transaction. Signing (about 1 ms a transaction)
+ * is most of a block's build time, so the next block's are signed while Geth builds the current one.
  */
 export function chainTxs(geth: GethProcess, o: { readonly transfers: number; readonly calls: number }): ChainTxs {
   const account = privateKeyToAccount(DEV_USER_KEY);
   const contract = getContractAddress({ from: account.address, nonce: 0n });
   let nonce = 0;
   let sent = 0;
+  const signed = new Map<number, Hex[]>();
   const fees = { maxFeePerGas: parseGwei('20'), maxPriorityFeePerGas: parseGwei('1'), chainId: DEV_CHAIN_ID, type: 'eip1559' as const };
+  // Heights are signed in order (nonces follow), each once.
+  const sign = async (height: number): Promise<Hex[]> => {
+    const ready = signed.get(height);
+    if (ready !== undefined) return ready;
+    const raw: Hex[] = [];
+    if (nonce === 0 && (o.calls > 0 || o.transfers > 0)) raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 100_000n, data: INIT }));
+    for (let i = 0; i < o.transfers; i++) {
+      const to = numberToHex(BigInt(height) * 1_000_000n + BigInt(i) + 1n, { size: 20 });
+      raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 21_000n, to, value: 1_000_000_000n }));
+    }
+    for (let i = 0; i < o.calls; i++) {
+      const data = numberToHex(BigInt(height) * 1_000n + BigInt(i) + 1n, { size: 32 });
+      raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 60_000n, to: contract, data }));
+    }
+    signed.set(height, raw);
+    return raw;
+  };
   return {
     sent: () => sent,
+    whileBuilding: async (height) => {
+      await sign(height + 1);
+    },
     beforeBlock: async (height) => {
-      const raw: Hex[] = [];
-      if (nonce === 0 && (o.calls > 0 || o.transfers > 0)) raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 100_000n, data: INIT }));
-      for (let i = 0; i < o.transfers; i++) {
-        const to = numberToHex(BigInt(height) * 1_000_000n + BigInt(i) + 1n, { size: 20 });
-        raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 21_000n, to, value: 1_000_000_000n }));
-      }
-      for (let i = 0; i < o.calls; i++) {
-        const data = numberToHex(BigInt(height) * 1_000n + BigInt(i) + 1n, { size: 32 });
-        raw.push(await account.signTransaction({ ...fees, nonce: nonce++, gas: 60_000n, to: contract, data }));
-      }
+      const raw = await sign(height);
+      signed.delete(height);
       if (raw.length === 0) return;
       await rpcBatch(geth.rpcUrl, raw.map((r) => ({ method: 'eth_sendRawTransaction', params: [r] })));
       sent += raw.length;

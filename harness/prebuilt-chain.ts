@@ -115,7 +115,8 @@ function storageHandlers(io: StorageIO) {
  */
 /**
  * `beforeBlock`: called before each block is built (e.g. to put transactions into Geth's pool);
- * then the build gets `buildWaitMs` to fill the block before getPayload takes what Geth has.
+ * then the build gets `buildWaitMs` to fill the block before getPayload takes what Geth has, spent
+ * on `whileBuilding` where given (work for the next block that Geth's build does not wait on).
  */
 export async function prebuildChain(o: {
   geth: GethProcess;
@@ -125,6 +126,7 @@ export async function prebuildChain(o: {
   slotDurationMs: number;
   dataDir: string;
   beforeBlock?: (height: number) => Promise<void>;
+  whileBuilding?: (height: number) => Promise<void>;
   buildWaitMs?: number;
 }): Promise<PrebuiltChain> {
   if (!Number.isInteger(o.blocks) || o.blocks < 1) throw new RangeError(`blocks must be a positive integer, not ${o.blocks}`);
@@ -168,7 +170,10 @@ export async function prebuildChain(o: {
       );
       expectValid(`forkchoiceUpdated for height ${height}`, fcu.status);
       if (fcu.payloadId === undefined) throw new Error(`forkchoiceUpdated for height ${height}: Geth started no payload build`);
-      if ((o.buildWaitMs ?? 0) > 0) await new Promise((r) => setTimeout(r, o.buildWaitMs));
+      const building = performance.now();
+      await o.whileBuilding?.(height);
+      const left = (o.buildWaitMs ?? 0) - (performance.now() - building);
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
       const payload = await engine.getPayload(fcu.payloadId);
       transactions += payload.transactions.length;
       // The import ('execute'): the next forkchoiceUpdated then makes it Geth's head.
@@ -232,13 +237,26 @@ export async function measureGethImport(
   return { blocks: payloads.length, ms, blocksPerSec: ms > 0 ? (payloads.length * 1000) / ms : 0 };
 }
 
-/** Reads a prebuilt chain back as the node's storage actor loads it (for checks). */
-export async function loadPrebuilt(dataDir: string): Promise<{ readonly blocks: number; readonly headHash: string | undefined }> {
+/**
+ * A prebuilt chain read back from its data directory as the node's storage actor loads it: what
+ * prebuildChain returned, but buildMs (the caller kept it) — so a benchmark can reuse a chain built
+ * by an earlier run.
+ */
+export async function readPrebuilt(dataDir: string): Promise<Omit<PrebuiltChain, 'buildMs'>> {
   const db = await LevelStorage.open(nodeDbDir(dataDir));
   try {
     const stored = await storageHandlers(checksummedStorage(db)).load();
     const last = stored.blocks[stored.blocks.length - 1];
-    return { blocks: stored.blocks.length, headHash: last === undefined ? undefined : toHex(blockHash(last.message)) };
+    if (last === undefined) throw new Error(`${dataDir} holds no prebuilt chain`);
+    let encodedBytes = 0;
+    let transactions = 0;
+    const payloads: ExecutionPayload[] = [];
+    for (const b of stored.blocks) {
+      encodedBytes += encodeBlock(b).length;
+      transactions += b.message.executionPayload.transactions.length;
+      payloads.push(b.message.executionPayload);
+    }
+    return { blocks: stored.blocks.length, headHash: toHex(blockHash(last.message)), payloads, encodedBytes, transactions };
   } finally {
     await db.close();
   }
