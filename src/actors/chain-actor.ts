@@ -216,7 +216,7 @@ class ChainNode {
             // Done, or failed: the pipeline is started again at the next slot if we are still far behind.
             if (this.syncing) {
               this.d.sometimes(`chain.sync-pipeline-${m.progress.state}`);
-              this.d.log?.(`sync ${m.progress.state} at height ${m.progress.currentHeight} of ${m.progress.targetHeight} (${m.progress.blocksPerSec.toFixed(1)} blocks/s)`);
+              this.d.log?.(`sync ${m.progress.state} at height ${m.progress.currentHeight} of ${m.progress.targetHeight} (${m.progress.blocksPerSec.toFixed(1)} blocks/s)${m.progress.failure === undefined ? '' : `: ${m.progress.failure}`}`);
             }
             this.syncing = false;
           }

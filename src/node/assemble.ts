@@ -40,7 +40,9 @@ import type { Rng } from '../kernel/rng.ts';
 import type { Scheduler } from '../kernel/scheduler.ts';
 import { supervisor } from '../kernel/supervisor.ts';
 import type { ExecutionPayload } from '../types/chain.ts';
-import { fromHex, toHex } from '../types/hex.ts';
+import { equalBytes, fromHex, toHex } from '../types/hex.ts';
+import { blockHash } from '../codec/block-codec.ts';
+import type { SignedConsensusBlock } from '../types/chain.ts';
 import { EngineRouter } from '../rollout/engine-router.ts';
 import { FeatureStore } from './feature-store.ts';
 import { spendableOnly } from './spendable-bitcoin.ts';
@@ -330,6 +332,14 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
     let nextValidator = 0;
     const engine = () => system.ref<EngineMsg>(engineActorName);
     const status = (s: string): 'valid' | 'invalid' | 'unavailable' => (s === 'VALID' ? 'valid' : s === 'INVALID' ? 'invalid' : 'unavailable');
+    // A run starts from the finalized block, so it downloads again the unfinalized blocks the chain
+    // holds. Those are executed, and Geth's head is at or past them: committing one would move Geth's
+    // head back, which Geth refuses more than 32 blocks deep (--engine.maxreorgdepth). They pass as
+    // they are; a downloaded block that differs from ours at its height is executed and committed.
+    const ours = (b: SignedConsensusBlock): boolean => {
+      const held = chainView?.reads?.block({ height: b.message.height });
+      return held !== undefined && equalBytes(held.hash, blockHash(b.message));
+    };
     return {
       config: liveSyncConfig(p.sync, p.productionThreshold, features),
       clock: io.clock,
@@ -352,6 +362,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         return (await Promise.all(chunks)).every((r) => r.every((v) => v.ok));
       },
       execute: async (b) => {
+        if (ours(b)) return 'valid';
         const st = (await engine().ask({ type: 'execute', payload: b.message.executionPayload }, 60_000)).status;
         // SYNCING for the block that extends our chain: the client lost blocks we hold (the chain
         // actor replays them from disk); retrying the batch alone would never end.
@@ -359,6 +370,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
         return status(st);
       },
       commit: async (b) => {
+        if (ours(b)) return 'valid';
         // The head moves to the batch's tip; finality stays the chain's (AuxPow decides it, not sync).
         const fin = chainView?.finalizedPayloadHash;
         const h = b.message.executionPayload.blockHash;

@@ -48,11 +48,14 @@ export class BatchScheduler {
    * Adapts the size of batches not yet cut: a batch that took longer than `slowMs` (or timed out)
    * halves it, one that came back in under a quarter of that lets it grow again, up to the
    * configured size (larger batches measured slower here: execution waits longer for the head
-   * batch). Small batches keep a slow or failing link from holding up execution.
+   * batch). Small batches keep a slow or failing link from holding up execution. `blocks`: how many
+   * blocks the answer carried.
    */
-  adapt(elapsedMs: number | 'timeout', slowMs: number): void {
+  adapt(elapsedMs: number | 'timeout', slowMs: number, blocks = this.size): void {
     if (elapsedMs === 'timeout' || elapsedMs > slowMs) this.size = Math.max(MIN_BATCH, Math.floor(this.size / 2));
-    else if (elapsedMs < slowMs / 4) this.size = Math.min(MAX_BATCH_SIZE, this.batchSize, this.size * 2);
+    // Only an answer of a full batch says a full batch is fast: the one-block tail of a growing
+    // chain always comes back at once, and grew the size back past what had just timed out.
+    else if (elapsedMs < slowMs / 4 && blocks >= this.size) this.size = Math.min(MAX_BATCH_SIZE, this.batchSize, this.size * 2);
   }
 
   get anchor(): { height: number; hash: Uint8Array } {

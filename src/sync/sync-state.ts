@@ -17,6 +17,8 @@ export interface SyncProgress {
   readonly peerCount: number;
   readonly lastCheckpoint: number | undefined;
   readonly canProduce: boolean;
+  /** Why the run failed, while state is 'failed' (the operator's log names it). */
+  readonly failure?: string;
 }
 
 export class IllegalSyncTransition extends Error {

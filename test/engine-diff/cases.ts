@@ -6,6 +6,9 @@ import type { ExecutionClient, PayloadStatus } from '../../src/io/execution.ts';
 import type { ExecutionPayload } from '../../src/types/chain.ts';
 
 type Status = PayloadStatus['status'];
+/** A forkchoiceUpdated Geth refuses with a JSON-RPC error: -38006, "Too deep reorg". */
+const TOO_DEEP = 'error -38006';
+type Outcome = Status | typeof TOO_DEEP;
 /** A payload made earlier in the sequence, or the client's genesis. */
 type Ref = string;
 
@@ -16,7 +19,7 @@ export type Step =
   | { readonly op: 'mutate'; readonly name: string; readonly from: Ref; readonly change: Mutation; readonly reseal: boolean }
   | { readonly op: 'new'; readonly payload: Ref; readonly expect: Status }
   /** forkchoiceUpdated without attributes; `unknown` is a hash no client has, `zero` the zero hash. */
-  | { readonly op: 'fcu'; readonly head: Ref | 'unknown' | 'zero'; readonly finalized?: Ref; readonly expect: Status }
+  | { readonly op: 'fcu'; readonly head: Ref | 'unknown' | 'zero'; readonly finalized?: Ref; readonly expect: Outcome }
   /** The client is killed (SIGKILL) and started again on the same data. */
   | { readonly op: 'crash' };
 
@@ -34,6 +37,17 @@ export interface EngineCase {
   readonly name: string;
   readonly steps: readonly Step[];
 }
+
+/** A chain b1..bN on genesis, each block built, imported and made the head. */
+const chainOf = (n: number): Step[] =>
+  Array.from({ length: n }, (_, i): Step[] => {
+    const name = `b${i + 1}`;
+    return [
+      { op: 'build', name, on: i === 0 ? 'genesis' : `b${i}`, dt: 2, expect: 'VALID' },
+      { op: 'new', payload: name, expect: 'VALID' },
+      { op: 'fcu', head: name, expect: 'VALID' },
+    ];
+  }).flat();
 
 export const engineCases: readonly EngineCase[] = [
   {
@@ -185,6 +199,23 @@ export const engineCases: readonly EngineCase[] = [
       { op: 'fcu', head: 'c1', expect: 'VALID' },
     ],
   },
+  {
+    // Moving the head back along its own branch (--engine.maxreorgdepth, 32 by default): what a sync
+    // that re-commits blocks the node already holds asks for. Within 32 the head moves back (and
+    // forward again, a reorg onto the branch it left); deeper is refused; below the finalized block
+    // it is ignored.
+    name: 'rewind along the head branch',
+    steps: [
+      ...chainOf(36),
+      { op: 'fcu', head: 'b2', expect: TOO_DEEP },
+      { op: 'fcu', head: 'b36', finalized: 'b3', expect: 'VALID' },
+      { op: 'fcu', head: 'b2', finalized: 'b3', expect: 'VALID' },
+      { op: 'build', name: 'c37', on: 'b36', dt: 2, expect: 'VALID' },
+      { op: 'fcu', head: 'b5', finalized: 'b3', expect: 'VALID' },
+      { op: 'build', name: 'c6', on: 'b5', dt: 3, salt: 1, expect: 'VALID' },
+      { op: 'fcu', head: 'b36', finalized: 'b3', expect: 'VALID' },
+    ],
+  },
 ];
 
 /** How one client is driven: its own genesis, and its own block hash (to reseal a mutated payload). */
@@ -199,7 +230,7 @@ export interface EngineDriver {
 export interface StepResult {
   readonly step: number;
   readonly what: string;
-  readonly status: Status;
+  readonly status: Outcome;
 }
 
 const filled = (n: number, v: number): Uint8Array => new Uint8Array(n).fill(v);
@@ -250,8 +281,15 @@ export async function runCase(c: EngineCase, d: EngineDriver): Promise<StepResul
       case 'fcu': {
         const head = s.head === 'unknown' ? filled(32, 0x22) : s.head === 'zero' ? filled(32, 0) : get(s.head).blockHash;
         const fin = s.finalized === undefined ? new Uint8Array(32) : get(s.finalized).blockHash;
-        const r = await client.forkchoiceUpdated({ headBlockHash: head, safeBlockHash: fin, finalizedBlockHash: fin });
-        out.push({ step: i, what: `forkchoiceUpdated ${s.head}`, status: r.status.status });
+        let status: Outcome;
+        try {
+          status = (await client.forkchoiceUpdated({ headBlockHash: head, safeBlockHash: fin, finalizedBlockHash: fin })).status.status;
+        } catch (err) {
+          // Both clients' errors carry Geth's JSON-RPC code (EngineRpcError, the simulated TooDeepReorg).
+          if ((err as { code?: unknown }).code !== -38006) throw err;
+          status = TOO_DEEP;
+        }
+        out.push({ step: i, what: `forkchoiceUpdated ${s.head}`, status });
         break;
       }
     }

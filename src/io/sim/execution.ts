@@ -242,6 +242,21 @@ export class InvalidPayloadAttributes extends Error {
   }
 }
 
+/**
+ * Thrown by forkchoiceUpdated for a head that is a canonical ancestor more than MAX_REORG_DEPTH below
+ * the current head: Geth refuses to rewind that far (its JSON-RPC error -38006, "Too deep reorg").
+ */
+export class TooDeepReorg extends Error {
+  readonly code = -38006;
+  constructor(depth: number) {
+    super(`Too deep reorg: reorg depth ${depth} exceeds limit ${MAX_REORG_DEPTH}`);
+    this.name = 'TooDeepReorg';
+  }
+}
+
+/** Geth's --engine.maxreorgdepth default (go-ethereum v1.17 ethconfig.Defaults.EngineMaxReorgDepth). */
+export const MAX_REORG_DEPTH = 32;
+
 export class ExecutionUnavailable extends Error {
   constructor(detail: string) {
     super(`execution client unavailable: ${detail}`);
@@ -260,7 +275,9 @@ export class ExecutionUnavailable extends Error {
  *   state (after a crash) is ACCEPTED, neither executed nor kept.
  * - forkchoiceUpdated: the zero hash and a known-bad block are INVALID, an unknown head is SYNCING,
  *   a known one becomes the head (a reorg included; re-executed first if a crash lost its state) and is VALID; attributes whose timestamp is not
- *   after the head's are refused with an error, as Geth's builder refuses them.
+ *   after the head's are refused with an error, as Geth's builder refuses them. A head on the
+ *   current head's own branch below it is a rewind: VALID and ignored below the finalized block,
+ *   refused with an error (TooDeepReorg) more than MAX_REORG_DEPTH below the head, else made the head.
  */
 export class SimExecution implements ExecutionClient {
   private readonly blocks = new Map<string, StoredBlock>();
@@ -377,6 +394,9 @@ export class SimExecution implements ExecutionClient {
       }
       // Not synced since a crash: a head on the old chain above our own is ignored (and VALID).
       if (!this.synced && key !== this.head && this.oldCanonical.has(key)) return { status: { status: 'VALID', latestValidHash: state.headBlockHash } };
+      const depth = this.rewindDepth(key, parent.payload.blockNumber);
+      if (depth !== undefined && parent.payload.blockNumber < this.finalizedNumber) return { status: { status: 'VALID', latestValidHash: state.headBlockHash } };
+      if (depth !== undefined && depth > MAX_REORG_DEPTH) throw new TooDeepReorg(depth);
       this.recoverState(key);
       this.head = key;
       this.synced = true;
@@ -398,6 +418,15 @@ export class SimExecution implements ExecutionClient {
       this.building.set(id, payload);
       return { status: { status: 'VALID', latestValidHash: state.headBlockHash }, payloadId: id };
     }, attributes === undefined ? (this.o.forkchoiceLatencyMs ?? this.o.latencyMs) : this.o.latencyMs);
+  }
+
+  /** How far below the head `key` (at `number`) lies on the head's own branch; undefined when it is not an ancestor of the head. */
+  private rewindDepth(key: string, number: number): number | undefined {
+    let at = this.blocks.get(this.head);
+    if (at === undefined || number >= at.payload.blockNumber) return undefined;
+    const depth = at.payload.blockNumber - number;
+    while (at !== undefined && at.payload.blockNumber > number) at = this.blocks.get(toHex(at.payload.parentHash));
+    return at !== undefined && toHex(at.payload.blockHash) === key ? depth : undefined;
   }
 
   getPayload(payloadId: string): Promise<ExecutionPayload> {
