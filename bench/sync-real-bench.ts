@@ -207,7 +207,8 @@ export async function runRealSyncBench(o: RealSyncOptions, log: (line: string) =
     const bootstrap: string[] = [];
     for (let i = 0; i < o.peers; i++) {
       const g = geths[i] as GethProcess;
-      if ((await gethHeight(g)) !== o.blocks) throw new Error(`serving Geth ${i} is at height ${await gethHeight(g)}, not ${o.blocks}`);
+      const height = await gethHeight(g);
+      if (height !== o.blocks) throw new Error(`serving Geth ${i} is at height ${height}, not ${o.blocks}`);
       // The serving nodes hold the chain and produce nothing (no authority key): the target stays put.
       const cfg = writeNodeConfig(g, { authority: false, authorities: [publicKeyOf(SEED_SERVER)], seedHex: serverIdentity(i), genesisTimeMs, slotDurationMs: SLOT_MS, dataDir: copyOfChainData(chain), maxBlocksWithoutPow: 1_000_000 });
       const server = await startRecovered(cfg.configPath);

@@ -55,21 +55,7 @@ const describeShape = (s: Pick<ChainShape, 'blocks' | 'txsPerBlock' | 'callsPerB
  * build). The manifest is written last, so a build cut short is found and built again.
  */
 export async function benchChain(shape: ChainShape, chainDir: string | undefined, log: (l: string) => void): Promise<BenchChain> {
-  const manifestPath = chainDir === undefined ? undefined : join(chainDir, MANIFEST);
-  if (chainDir !== undefined && manifestPath !== undefined && existsSync(manifestPath)) {
-    let m: Manifest;
-    try {
-      m = Manifest.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
-    } catch (err) {
-      throw new Error(`--chain-dir ${chainDir}: ${MANIFEST} is not a chain manifest (${(err as Error).message.split('\n')[0]}); remove the directory to build again`);
-    }
-    if (!sameShape(m, shape)) throw new Error(`--chain-dir ${chainDir} holds ${describeShape(m)} (slot ${m.slotDurationMs} ms), not the ${describeShape(shape)} asked for: choose another directory or remove it`);
-    const dataDir = join(chainDir, 'data');
-    const read = await readPrebuilt(dataDir);
-    if (read.blocks !== m.blocks || read.headHash !== m.headHash) throw new Error(`--chain-dir ${chainDir}: its data holds ${read.blocks} blocks with head ${read.headHash}, its manifest says ${m.blocks} with head ${m.headHash}; remove the directory to build again`);
-    log(`reusing the chain in ${chainDir} (built in ${(m.buildMs / 1000).toFixed(1)} s by an earlier run)`);
-    return { ...read, buildMs: m.buildMs, dataDir, genesisTimeMs: m.genesisTimeMs, reused: true };
-  }
+  if (chainDir !== undefined && existsSync(join(chainDir, MANIFEST))) return reuseChain(shape, chainDir, log);
   const dataDir = join(chainDir ?? tempDir('alys-bench-'), 'data');
   if (existsSync(dataDir)) {
     log(`${dataDir} holds a build cut short (no ${MANIFEST}): building again`);
@@ -86,8 +72,9 @@ export async function benchChain(shape: ChainShape, chainDir: string | undefined
     const withTxs = shape.txsPerBlock + shape.callsPerBlock > 0;
     const chain = await prebuildChain({ geth, seedHex: shape.seedHex, blocks: shape.blocks, genesisTimeMs, slotDurationMs: shape.slotDurationMs, dataDir, ...(withTxs ? { beforeBlock: txs.beforeBlock, whileBuilding: txs.whileBuilding, buildWaitMs: BUILD_WAIT_MS } : {}) });
     log(`built in ${(chain.buildMs / 1000).toFixed(1)} s: ${chain.transactions} transactions (${txs.sent()} sent), ${(chain.encodedBytes / shape.blocks / 1024).toFixed(1)} KiB per block on the wire`);
-    if (chainDir !== undefined && manifestPath !== undefined) {
-      const m: Manifest = { version: 1, blocks: shape.blocks, txsPerBlock: shape.txsPerBlock, callsPerBlock: shape.callsPerBlock, slotDurationMs: shape.slotDurationMs, seedHex: shape.seedHex, genesisTimeMs, buildMs: chain.buildMs, headHash: chain.headHash };
+    if (chainDir !== undefined) {
+      const manifestPath = join(chainDir, MANIFEST);
+      const m: Manifest = { version: 1, ...shape, genesisTimeMs, buildMs: chain.buildMs, headHash: chain.headHash };
       writeFileSync(`${manifestPath}.tmp`, JSON.stringify(m, null, 2));
       renameSync(`${manifestPath}.tmp`, manifestPath);
       log(`kept in ${chainDir} for later runs (--chain-dir ${chainDir})`);
@@ -96,6 +83,22 @@ export async function benchChain(shape: ChainShape, chainDir: string | undefined
   } finally {
     await geth.stop();
   }
+}
+
+/** The chain an earlier run kept in `chainDir`, checked against its manifest and the shape asked for. */
+async function reuseChain(shape: ChainShape, chainDir: string, log: (l: string) => void): Promise<BenchChain> {
+  let m: Manifest;
+  try {
+    m = Manifest.parse(JSON.parse(readFileSync(join(chainDir, MANIFEST), 'utf8')));
+  } catch (err) {
+    throw new Error(`--chain-dir ${chainDir}: ${MANIFEST} is not a chain manifest (${(err as Error).message.split('\n')[0]}); remove the directory to build again`);
+  }
+  if (!sameShape(m, shape)) throw new Error(`--chain-dir ${chainDir} holds ${describeShape(m)} (slot ${m.slotDurationMs} ms), not the ${describeShape(shape)} asked for: choose another directory or remove it`);
+  const dataDir = join(chainDir, 'data');
+  const read = await readPrebuilt(dataDir);
+  if (read.blocks !== m.blocks || read.headHash !== m.headHash) throw new Error(`--chain-dir ${chainDir}: its data holds ${read.blocks} blocks with head ${read.headHash}, its manifest says ${m.blocks} with head ${m.headHash}; remove the directory to build again`);
+  log(`reusing the chain in ${chainDir} (built in ${(m.buildMs / 1000).toFixed(1)} s by an earlier run)`);
+  return { ...read, buildMs: m.buildMs, dataDir, genesisTimeMs: m.genesisTimeMs, reused: true };
 }
 
 /** A private copy of the chain's data directory for one node (LevelDB is single-process, and the cache stays as built). */

@@ -390,10 +390,7 @@ class SyncNode {
       b.startDownload(peer.id, this.d.clock.now());
       this.peers.started(peer.id);
       this.requests.set(requestId, { batch: b.id, peer: peer.id, sentAt: this.d.clock.now(), startHeight: b.startHeight });
-      // A batch cut before a timeout halved the size asks only for that many (the answer is then
-      // short, and the scheduler re-cuts after it): one whose transfer outlasts the timeout would
-      // otherwise be asked for again, whole, forever.
-      this.d.send(peer.id, encodeSync({ kind: 'request', requestId, startHeight: b.startHeight, count: Math.min(b.count, s.currentBatchSize) }));
+      this.d.send(peer.id, encodeSync({ kind: 'request', requestId, startHeight: b.startHeight, count: s.requestCount(b) }));
       this.ctx.setTimer(this.d.config.requestTimeoutMs, { type: 'timeout', batch: b.id, requestId });
     }
     if (this.executing) return;

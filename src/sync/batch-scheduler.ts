@@ -58,6 +58,15 @@ export class BatchScheduler {
     else if (elapsedMs < slowMs / 4 && blocks >= this.size) this.size = Math.min(MAX_BATCH_SIZE, this.batchSize, this.size * 2);
   }
 
+  /**
+   * How many blocks to ask for this batch: a batch cut before a timeout halved the size asks only
+   * for that many (the answer is then short, and processed() re-cuts after it). One whose transfer
+   * outlasts the timeout would otherwise be asked for again, whole, forever.
+   */
+  requestCount(batch: Batch): number {
+    return Math.min(batch.count, this.size);
+  }
+
   get anchor(): { height: number; hash: Uint8Array } {
     return { height: this.anchorHeight, hash: this.anchorHash };
   }

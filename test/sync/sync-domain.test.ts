@@ -199,6 +199,21 @@ describe('adaptive batch size', () => {
     for (let i = 0; i < 10; i++) s.adapt('timeout', 5_000);
     expect(s.currentBatchSize).toBe(32);
   });
+
+  it('grows again only on a quick full batch, and a batch cut larger asks for the current size', () => {
+    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32) }, 100_000, 128, 1);
+    s.adapt('timeout', 5_000);
+    expect(s.currentBatchSize).toBe(64);
+    // The one-block tail of a growing chain comes back at once: it says nothing of a full batch.
+    for (let i = 0; i < 10; i++) s.adapt(10, 5_000, 1);
+    expect(s.currentBatchSize).toBe(64);
+    const [cut] = s.awaitingDownload();
+    expect(cut?.count).toBe(128);
+    expect(s.requestCount(cut!)).toBe(64);
+    s.adapt(10, 5_000, 64);
+    expect(s.currentBatchSize).toBe(128);
+    expect(s.requestCount(cut!)).toBe(128);
+  });
 });
 
 describe('sync metrics', () => {
