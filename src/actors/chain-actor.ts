@@ -31,7 +31,8 @@ import type { AuxPowHeader, ExecutionPayload, PegIn, SignedConsensusBlock } from
 import { equalBytes, fromHex, toHex } from '../types/hex.ts';
 import type { ChainReads, ChainView } from '../chain/chain-view.ts';
 import { genesisBlock } from '../chain/genesis.ts';
-import { type BundleWork, ChainState } from '../chain/chain-state.ts';
+import { type BlockRef, type BundleWork, ChainState } from '../chain/chain-state.ts';
+import type { HeldBlock } from '../chain/held-block.ts';
 import { MAX_RANGE, type WireMessage } from '../chain/wire.ts';
 import { type EngineMsg, engineActorName } from './engine-actor.ts';
 import type { Deposit } from '../bridge/deposit.ts';
@@ -48,7 +49,6 @@ export type ChainMsg =
   | { readonly type: 'pow'; readonly header: AuxPowHeader }
   | Ask<{ readonly type: 'bundle' }, BundleWork | undefined>
   /** A block of our chain, by hash or by height on the head's branch (JSON-RPC getblockby…). */
-  | Ask<{ readonly type: 'get-block'; readonly hash?: Uint8Array; readonly height?: number }, { readonly block: SignedConsensusBlock; readonly hash: Uint8Array } | undefined>
   | Ask<{ readonly type: 'queued-pow' }, AuxPowHeader | undefined>
   /** Finalized blocks above `height`, oldest first, with their execution payload hashes (peg-outs read their logs). */
   | Ask<{ readonly type: 'finalized-after'; readonly height: number; readonly max: number }, ReadonlyArray<{ readonly height: number; readonly payloadHash: Uint8Array }>>
@@ -66,6 +66,8 @@ export const chainActorName = 'chain';
 
 /** Blocks re-sent to the execution client after a restart (more than it can lose unflushed). */
 const REPLAY_ON_RECOVERY = 128;
+/** Blocks read back from storage at a time while replaying to the execution client. */
+const REPLAY_CHUNK = 64;
 /** No finalized block: a forkchoiceUpdated that moves nothing but the head. */
 const ZERO_HASH = new Uint8Array(32);
 /** Least time between two replays to an execution client that lost blocks. */
@@ -206,7 +208,6 @@ class ChainNode {
           this.queuedPow = m.header;
         },
         bundle: () => this.chain.bundle(),
-        'get-block': (m: { hash?: Uint8Array; height?: number }) => this.reads.block(m),
         'queued-pow': () => this.queuedPow,
         'serve-sync': (m: { from: string; request: Extract<SyncWire, { kind: 'request' }> }) => this.serveSync(m.from, m.request),
         adopt: (m: { blocks: readonly SignedConsensusBlock[] }) => this.adopt(m.blocks),
@@ -319,11 +320,11 @@ class ChainNode {
 
   private async replayRange(from: number, headHash: Uint8Array, to: number): Promise<'done' | 'stopped' | 'parent-unknown'> {
     const statuses = new Map<string, number>();
+    let chunk: ReadonlyArray<SignedConsensusBlock | undefined> = [];
     for (let h = from; h <= to; h++) {
-      // Finalized blocks are pruned from the fork-choice tree: below it they come from the finalized
-      // record (skipping them left a fresh execution client without their parents, for ever SYNCING).
-      const key = h <= this.chain.tree.finalized().height ? this.chain.finalized[h] : this.chain.tree.ancestorAt(headHash, h)?.key;
-      const b = key === undefined ? undefined : this.chain.blocks.get(key);
+      // Whole blocks come from storage, a chunk at a time: the chain keeps only the newest in memory.
+      if ((h - from) % REPLAY_CHUNK === 0) chunk = await this.wholeBlocks(this.replayRefs(h, Math.min(to, h + REPLAY_CHUNK - 1), headHash));
+      const b = chunk[(h - from) % REPLAY_CHUNK];
       if (b === undefined) continue;
       const payload = b.message.executionPayload;
       let r = await this.engineCall({ type: 'execute', payload }, 10_000);
@@ -354,6 +355,56 @@ class ChainNode {
     }
     this.d.log?.(`chain: replayed heights ${from}..${to} to the execution client: ${[...statuses].map(([s, n]) => `${s} ${n}`).join(', ')}`);
     return 'done';
+  }
+
+  /**
+   * The blocks at heights from..to of the branch ending at `headHash`. Finalized blocks are pruned
+   * from the fork-choice tree: below it they come from the finalized record (skipping them left a
+   * fresh execution client without their parents, for ever SYNCING).
+   */
+  private replayRefs(from: number, to: number, headHash: Uint8Array): Array<BlockRef | undefined> {
+    const refs: Array<BlockRef | undefined> = [];
+    for (let h = from; h <= to; h++) {
+      const key = h <= this.chain.tree.finalized().height ? this.chain.finalized[h] : this.chain.tree.ancestorAt(headHash, h)?.key;
+      refs.push(key === undefined || !this.chain.blocks.has(key) ? undefined : { height: h, key });
+    }
+    return refs;
+  }
+
+  /**
+   * Committed blocks whole, in the order asked (undefined where a ref is, or where storage no longer
+   * gives the block intact): the newest from memory, the rest read back from storage.
+   */
+  private async wholeBlocks(refs: ReadonlyArray<BlockRef | undefined>): Promise<Array<SignedConsensusBlock | undefined>> {
+    const out = refs.map((r) => (r === undefined ? undefined : this.chain.whole(r.key)));
+    const missing = refs.flatMap((r, i) => (r !== undefined && out[i] === undefined ? [{ i, ref: r }] : []));
+    if (missing.length === 0) return out;
+    try {
+      const read = await this.ctx.ask(this.storage, { type: 'get-blocks', refs: missing.map((m) => m.ref) }, 60_000);
+      missing.forEach((m, j) => {
+        out[m.i] = read[j];
+      });
+      this.d.sometimes('chain.blocks-read-from-storage');
+      if (read.some((b) => b === undefined)) {
+        this.d.sometimes('chain.stored-block-unreadable');
+        this.d.log?.(`chain: ${read.filter((b) => b === undefined).length} of ${read.length} committed blocks could not be read back from storage`);
+      }
+    } catch (err) {
+      if (!(err instanceof KernelError)) throw err;
+      this.d.sometimes('chain.storage-read-failed');
+    }
+    return out;
+  }
+
+  /**
+   * Sends committed blocks to a peer once they are read back, without holding up this actor: the
+   * chain goes on importing while storage reads. The blocks sent are the first ones available in order.
+   */
+  private serveWhole(refs: readonly BlockRef[], send: (blocks: readonly SignedConsensusBlock[]) => void): void {
+    void this.wholeBlocks(refs).then((bs) => {
+      const end = bs.findIndex((b) => b === undefined);
+      send((end < 0 ? bs : bs.slice(0, end)) as SignedConsensusBlock[]);
+    });
   }
 
   /** The payload hash Geth is told is final while its head is the block at `height`: never above that block. */
@@ -420,8 +471,8 @@ class ChainNode {
       return;
     }
     this.lastSlotProduced = slot;
-    const parent = this.chain.blocks.get(head.key) as SignedConsensusBlock;
-    const finalizedBlock = this.chain.blocks.get(finalizedNode.key) as SignedConsensusBlock;
+    const parent = this.chain.blocks.get(head.key) as HeldBlock;
+    const finalizedBlock = this.chain.blocks.get(finalizedNode.key) as HeldBlock;
     const pegIns = await this.pegInsToMint(head.key);
     const payload = await this.engineCall(
       {
@@ -518,9 +569,9 @@ class ChainNode {
         if (this.syncing) this.ctx.tell(this.sync, { type: 'peer-height', peer: from, height: m.headHeight });
         return;
       case 'range-request': {
-        for (const b of this.chain.canonicalRange(m.startHeight, m.count, MAX_RANGE)) {
-          this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block: b } });
-        }
+        this.serveWhole(this.chain.canonicalRange(m.startHeight, m.count, MAX_RANGE), (blocks) => {
+          for (const block of blocks) this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block } });
+        });
         this.d.sometimes('chain.range-served');
         return;
       }
@@ -530,7 +581,9 @@ class ChainNode {
         const key = toHex(m.hash);
         const b = this.chain.blocks.get(key);
         if (b !== undefined && this.chain.committed.has(key)) {
-          this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block: b } });
+          this.serveWhole([{ height: b.message.height, key }], ([block]) => {
+            if (block !== undefined) this.ctx.tell(this.network, { type: 'send-to', peer: from, message: { topic: 'block-response', block } });
+          });
         }
         return;
       }
@@ -687,15 +740,17 @@ class ChainNode {
   }
 
   private serveSync(from: string, r: Extract<SyncWire, { kind: 'request' }>): void {
-    let blocks = this.chain.canonicalRange(r.startHeight, r.count, MAX_BATCH);
-    let bytes = encodeSync({ kind: 'response', requestId: r.requestId, blocks });
-    // Big payloads: fewer blocks rather than a message the transport refuses (the peer re-cuts).
-    while (bytes.length > MAX_SYNC_RESPONSE_BYTES && blocks.length > 1) {
-      blocks = blocks.slice(0, Math.ceil(blocks.length / 2));
-      bytes = encodeSync({ kind: 'response', requestId: r.requestId, blocks });
-    }
-    this.d.sometimes('chain.sync-range-served');
-    this.ctx.tell(this.network, { type: 'send-bytes', peer: from, bytes });
+    this.serveWhole(this.chain.canonicalRange(r.startHeight, r.count, MAX_BATCH), (whole) => {
+      let blocks = whole;
+      let bytes = encodeSync({ kind: 'response', requestId: r.requestId, blocks });
+      // Big payloads: fewer blocks rather than a message the transport refuses (the peer re-cuts).
+      while (bytes.length > MAX_SYNC_RESPONSE_BYTES && blocks.length > 1) {
+        blocks = blocks.slice(0, Math.ceil(blocks.length / 2));
+        bytes = encodeSync({ kind: 'response', requestId: r.requestId, blocks });
+      }
+      this.d.sometimes('chain.sync-range-served');
+      this.ctx.tell(this.network, { type: 'send-bytes', peer: from, bytes });
+    });
   }
 
   /**

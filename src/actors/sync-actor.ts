@@ -9,7 +9,7 @@ import type { Ask } from '../kernel/message.ts';
 import type { BugSwitches } from '../kernel/bugs.ts';
 import { blockHash } from '../codec/block-codec.ts';
 import type { Clock } from '../io/clock.ts';
-import { BatchScheduler } from '../sync/batch-scheduler.ts';
+import { BatchScheduler, DEFAULT_MAX_BUFFERED_BYTES } from '../sync/batch-scheduler.ts';
 import { PeerManager } from '../sync/peer-manager.ts';
 import { decodeSync, encodeSync } from '../sync/range-protocol.ts';
 import { type SyncProgress, type SyncState, canProduce, heightOf, stateFor, transition } from '../sync/sync-state.ts';
@@ -22,6 +22,8 @@ export interface SyncConfig {
   readonly batchSize: number;
   /** Batches downloading or waiting ahead of execution. */
   readonly window: number;
+  /** Wire bytes of blocks that may be held or downloading ahead of the batch being executed. */
+  readonly maxBufferedBytes: number;
   readonly maxInFlightPerPeer: number;
   readonly requestTimeoutMs: number;
   readonly checkpointEvery: number;
@@ -32,6 +34,7 @@ export const parallelDefaults: SyncConfig = {
   strategy: 'parallel',
   batchSize: 256,
   window: 16,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
   maxInFlightPerPeer: 2,
   requestTimeoutMs: 10_000,
   checkpointEvery: 100,
@@ -197,7 +200,7 @@ class SyncNode {
         // A new run believes every peer's claim again: one that failed us before may serve now.
         this.peers.forgetUnserved();
         for (const p of m.peers) this.peers.upsert(p.id, p.height);
-        this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
+        this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), { batchSize: this.d.config.batchSize, window: this.d.config.window, maxBufferedBytes: this.d.config.maxBufferedBytes, trustWithoutLinking: this.bug('sync-trust-unlinked') });
         this.startedAt = this.d.clock.now();
         this.startHeight = m.anchor.height;
         this.setState(this.measured(m.anchor.height, this.peers.bestHeight()));
@@ -320,7 +323,7 @@ class SyncNode {
     if (req === undefined || req.peer !== from) return;
     this.requests.delete(m.requestId);
     const s = this.scheduler as BatchScheduler;
-    const problem = s.accept(req.batch, m.blocks);
+    const problem = s.accept(req.batch, m.blocks, bytes.length);
     if (problem !== undefined && !problem.ban) {
       this.peers.timedOut(from, this.d.clock.now(), req.startHeight);
       this.d.sometimes('sync.peer-had-nothing');
@@ -373,6 +376,11 @@ class SyncNode {
     for (const b of s.awaitingDownload()) {
       // A batch cut before the target was lowered asks only up to the target (a shorter answer is fine).
       if (b.startHeight > s.targetHeight) break;
+      // Blocks held ahead of execution are bounded: processing the head batch frees them, and pumps.
+      if (!s.mayDownload(b)) {
+        this.d.sometimes('sync.download-held-by-memory');
+        break;
+      }
       const need = Math.min(b.endHeight, s.targetHeight);
       const last = [...b.failedPeers].at(-1);
       const peer = strict ? this.peers.pick(need, now, new Set(last === undefined ? [] : [last]), true) : this.peers.pick(need, now, b.failedPeers);
@@ -463,7 +471,7 @@ class SyncNode {
     this.validations.clear();
     this.requests.clear();
     this.generation++;
-    this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), this.d.config.batchSize, this.d.config.window, this.bug('sync-trust-unlinked'));
+    this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), { batchSize: this.d.config.batchSize, window: this.d.config.window, maxBufferedBytes: this.d.config.maxBufferedBytes, trustWithoutLinking: this.bug('sync-trust-unlinked') });
     this.setState(this.measured(s.anchor.height, this.peers.bestHeight()));
     this.d.sometimes('sync.recovered-after-failure');
     this.pump();

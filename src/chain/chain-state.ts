@@ -14,6 +14,19 @@ import type { VerifiedBlock } from './blocks/import-blocks.ts';
 import { MintedIndex, mintedAboveFinality } from './blocks/minted-index.ts';
 import { type PowState, initialPowState } from './blocks/pow-state.ts';
 import type { AcceptedRecord } from './chain-view.ts';
+import { type HeldBlock, hold } from './held-block.ts';
+
+/**
+ * Whole blocks (transactions included) kept for the newest blocks committed: the ones peers ask for
+ * by gossip and parent requests. Older ones are read back from storage.
+ */
+export const RECENT_WHOLE_BLOCKS = 128;
+
+/** A block on our head's branch, by height and hash (hex): what a reader fetches from storage. */
+export interface BlockRef {
+  readonly height: number;
+  readonly key: string;
+}
 
 /** What a merged miner needs to mine the next proof: the bundle of the unfinalized chain to our head. */
 export interface BundleWork {
@@ -26,8 +39,10 @@ export interface BundleWork {
 
 export class ChainState implements ChainStore {
   readonly tree: BlockTree;
-  /** Committed blocks by hash (hex); finalized ones stay here after the tree prunes them. */
-  readonly blocks = new Map<string, SignedConsensusBlock>();
+  /** Committed blocks by hash (hex), without their transactions; finalized ones stay after the tree prunes them. */
+  readonly blocks = new Map<string, HeldBlock>();
+  /** The newest committed blocks whole, oldest first (at most RECENT_WHOLE_BLOCKS). */
+  private readonly recent = new Map<string, SignedConsensusBlock>();
   /** Finalized block hashes (hex) by height. */
   readonly finalized: string[];
   /** Hashes of every block reported committed (accepted and on disk). */
@@ -46,14 +61,20 @@ export class ChainState implements ChainStore {
   ) {
     this.tree = new BlockTree({ hash: genesis.hash, height: 0, slot: 0 });
     const g = toHex(genesis.hash);
-    this.blocks.set(g, genesis.signed);
+    this.blocks.set(g, hold(genesis.signed));
     this.finalized = [g];
     this.committed.add(g);
     this.pow.set(g, initialPowState(spec));
   }
 
-  block(hash: Uint8Array): SignedConsensusBlock | undefined {
+  block(hash: Uint8Array): HeldBlock | undefined {
     return this.blocks.get(toHex(hash));
+  }
+
+  /** A committed block whole, when it is among the newest (or genesis); otherwise storage has it. */
+  whole(key: string): SignedConsensusBlock | undefined {
+    if (!this.committed.has(key)) return undefined;
+    return this.recent.get(key) ?? (key === this.finalized[0] ? this.genesis.signed : undefined);
   }
 
   powState(hash: Uint8Array): PowState | undefined {
@@ -64,12 +85,12 @@ export class ChainState implements ChainStore {
     return requiredBits(this, parentHash);
   }
 
-  headBlock(): SignedConsensusBlock {
-    return this.blocks.get(this.tree.head().key) as SignedConsensusBlock;
+  headBlock(): HeldBlock {
+    return this.blocks.get(this.tree.head().key) as HeldBlock;
   }
 
-  finalizedBlock(): SignedConsensusBlock {
-    return this.blocks.get(this.tree.finalized().key) ?? this.genesis.signed;
+  finalizedBlock(): HeldBlock {
+    return this.blocks.get(this.tree.finalized().key) ?? (this.blocks.get(this.finalized[0] as string) as HeldBlock);
   }
 
   /**
@@ -87,7 +108,9 @@ export class ChainState implements ChainStore {
       if (err instanceof ForkChoiceError) return undefined;
       throw err;
     }
-    this.blocks.set(key, signed);
+    this.blocks.set(key, hold(signed));
+    this.recent.set(key, signed);
+    if (this.recent.size > RECENT_WHOLE_BLOCKS) this.recent.delete(this.recent.keys().next().value as string);
     this.committed.add(key);
     const parentBits = this.powState(signed.message.parentHash)?.bits;
     this.pow.set(key, v.pow);
@@ -134,21 +157,20 @@ export class ChainState implements ChainStore {
   }
 
   /** A committed block by hash, or by height on the head's branch (finalized heights included). */
-  read(q: { readonly hash?: Uint8Array; readonly height?: number }): { readonly block: SignedConsensusBlock; readonly hash: Uint8Array } | undefined {
+  read(q: { readonly hash?: Uint8Array; readonly height?: number }): { readonly block: HeldBlock; readonly hash: Uint8Array } | undefined {
     const key = q.hash !== undefined ? toHex(q.hash) : q.height === undefined ? undefined : this.keyAt(q.height);
     const block = key === undefined || !this.committed.has(key) ? undefined : this.blocks.get(key);
     return block === undefined || key === undefined ? undefined : { block, hash: fromHex(key) };
   }
 
   /** Committed blocks on our head chain from startHeight on, oldest first (finalized ones included). */
-  canonicalRange(startHeight: number, count: number, max: number): SignedConsensusBlock[] {
-    const out: SignedConsensusBlock[] = [];
+  canonicalRange(startHeight: number, count: number, max: number): BlockRef[] {
+    const out: BlockRef[] = [];
     const head = this.tree.head();
     for (let h = Math.max(1, startHeight); h < startHeight + Math.min(count, max) && h <= head.height; h++) {
       const key = this.keyAt(h);
-      const b = key === undefined ? undefined : this.blocks.get(key);
-      if (b === undefined || !this.committed.has(key as string)) break;
-      out.push(b);
+      if (key === undefined || !this.blocks.has(key) || !this.committed.has(key)) break;
+      out.push({ height: h, key });
     }
     return out;
   }

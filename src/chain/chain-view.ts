@@ -1,4 +1,5 @@
-import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
+import type { AuxPowHeader } from '../types/chain.ts';
+import type { HeldBlock } from './held-block.ts';
 
 // What the simulation's checkers (and the node's status) may read of a chain node.
 import type { BanRecord } from '../network/network-counters.ts';
@@ -60,6 +61,6 @@ export interface ChainSyncStatus {
 
 export interface ChainReads {
   /** A committed block by hash, or by height on the head's branch (finalized heights included). */
-  block(q: { readonly hash?: Uint8Array; readonly height?: number }): { readonly block: SignedConsensusBlock; readonly hash: Uint8Array } | undefined;
+  block(q: { readonly hash?: Uint8Array; readonly height?: number }): { readonly block: HeldBlock; readonly hash: Uint8Array } | undefined;
   queuedPow(): AuxPowHeader | undefined;
 }

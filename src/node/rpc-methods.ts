@@ -9,7 +9,8 @@ import { depositReport, pegCounters, pegOutReport, pegsStatus, refundJson } from
 import { type RefundMsg, refundActorName } from '../actors/refund-actor.ts';
 import { decodeAuxPow } from '../auxpow/auxpow.ts';
 import type { ActorSystem } from '../kernel/actor-system.ts';
-import type { AuxPowHeader, SignedConsensusBlock } from '../types/chain.ts';
+import type { HeldBlock } from '../chain/held-block.ts';
+import type { AuxPowHeader } from '../types/chain.ts';
 import { fromHex, toHex } from '../types/hex.ts';
 
 export class RpcMethodError extends Error {
@@ -38,7 +39,7 @@ export interface RpcContext {
   readonly depositConfirmations?: number;
 }
 
-function blockJson(b: { block: SignedConsensusBlock; hash: Uint8Array }): Record<string, unknown> {
+function blockJson(b: { block: HeldBlock; hash: Uint8Array }): Record<string, unknown> {
   const m = b.block.message;
   return {
     hash: toHex(b.hash),
@@ -48,7 +49,7 @@ function blockJson(b: { block: SignedConsensusBlock; hash: Uint8Array }): Record
     proposerIndex: b.block.proposerIndex,
     executionBlockHash: `0x${toHex(m.executionPayload.blockHash)}`,
     executionBlockNumber: m.executionPayload.blockNumber,
-    transactions: m.executionPayload.transactions.length,
+    transactions: m.executionPayload.transactionCount,
     auxPow: m.auxPowHeader !== null,
     pegIns: m.pegIns.map((p) => ({ txid: toHex(p.txid), vout: p.vout, evmAddress: `0x${toHex(p.evmAddress)}`, amountSats: p.amountSats })),
   };

@@ -14,6 +14,23 @@ export type LinkProblem = { readonly batch: number; readonly peer: string; reado
 export const MIN_BATCH = 32;
 export const MAX_BATCH_SIZE = 1_024;
 
+export interface BatchSchedulerOptions {
+  readonly batchSize: number;
+  /** How many batches may be downloading or waiting ahead of processing. */
+  readonly window: number;
+  /**
+   * Wire bytes that may be held or on their way beyond the batch being processed (downloaded
+   * batches, and downloads in flight at the average block size seen). Blocks download faster than
+   * the execution client imports them; a window of 16 batches of full blocks held 4,000 decoded
+   * blocks. The earliest batch not yet downloaded may always start, so the budget never stalls sync.
+   */
+  readonly maxBufferedBytes?: number;
+  /** Planted bug: trust batches without checking that they link. */
+  readonly trustWithoutLinking?: boolean;
+}
+
+export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
 export class BatchScheduler {
   private readonly batches: Batch[] = [];
   /** Current size for new batches: halves after a timeout, grows back while downloads come fast. */
@@ -23,20 +40,23 @@ export class BatchScheduler {
   private anchorHeight: number;
   private anchorHash: Uint8Array;
   private target: number;
+  readonly batchSize: number;
+  readonly window: number;
+  private readonly maxBufferedBytes: number;
+  private readonly trustWithoutLinking: boolean;
+  /** Wire bytes and blocks of every answer accepted: the average block size that estimates downloads in flight. */
+  private bytesSeen = 0;
+  private blocksSeen = 0;
 
-  constructor(
-    anchor: { height: number; hash: Uint8Array },
-    target: number,
-    readonly batchSize: number,
-    /** How many batches may be downloading or waiting ahead of processing. */
-    readonly window: number,
-    /** Planted bug: trust batches without checking that they link. */
-    private readonly trustWithoutLinking = false,
-  ) {
+  constructor(anchor: { height: number; hash: Uint8Array }, target: number, o: BatchSchedulerOptions) {
     this.anchorHeight = anchor.height;
     this.anchorHash = anchor.hash;
     this.target = target;
-    this.size = batchSize;
+    this.batchSize = o.batchSize;
+    this.window = o.window;
+    this.maxBufferedBytes = o.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.trustWithoutLinking = o.trustWithoutLinking ?? false;
+    this.size = o.batchSize;
     this.fill();
   }
 
@@ -111,6 +131,28 @@ export class BatchScheduler {
     return this.batches.find((b) => b.id === id);
   }
 
+  /**
+   * Whether `batch` may start downloading within the memory budget: always for the earliest batch
+   * not yet downloaded (processing needs it next), otherwise while the bytes held or coming beyond
+   * the head batch are under the budget.
+   */
+  mayDownload(batch: Batch): boolean {
+    const earliest = this.batches.find((b) => b.state.kind === 'awaiting-download' || b.state.kind === 'downloading');
+    return earliest === batch || this.bufferedBytes() < this.maxBufferedBytes;
+  }
+
+  /** Wire bytes held (downloaded, or processing) or on their way, beyond the head batch. */
+  bufferedBytes(): number {
+    const perBlock = this.blocksSeen === 0 ? 0 : this.bytesSeen / this.blocksSeen;
+    let total = 0;
+    for (let i = 1; i < this.batches.length; i++) {
+      const s = (this.batches[i] as Batch).state;
+      if (s.kind === 'downloaded' || s.kind === 'processing') total += s.bytes;
+      else if (s.kind === 'downloading') total += perBlock * this.requestCount(this.batches[i] as Batch);
+    }
+    return total;
+  }
+
   /** Batches cut and not yet processed. */
   get pending(): number {
     return this.batches.length;
@@ -122,9 +164,9 @@ export class BatchScheduler {
 
   /**
    * Checks a downloaded batch's internal shape (heights in order, each block's parent the one before).
-   * Returns a problem to penalise the peer for, or undefined.
+   * Returns a problem to penalise the peer for, or undefined. `bytes`: the answer's size on the wire.
    */
-  accept(id: number, blocks: readonly SignedConsensusBlock[]): LinkProblem | undefined {
+  accept(id: number, blocks: readonly SignedConsensusBlock[], bytes = 0): LinkProblem | undefined {
     const b = this.find(id);
     if (b === undefined || b.state.kind !== 'downloading') return undefined;
     const peer = b.state.peer;
@@ -142,7 +184,9 @@ export class BatchScheduler {
       if (!this.trustWithoutLinking && prevHash !== undefined && !equalBytes(m.parentHash, prevHash)) return fail(`block at ${m.height} does not link to ${m.height - 1}`);
       prevHash = blockHash(m);
     }
-    b.downloaded(blocks);
+    b.downloaded(blocks, bytes);
+    this.bytesSeen += bytes;
+    this.blocksSeen += blocks.length;
     return undefined;
   }
 

@@ -6,8 +6,8 @@ import type { SignedConsensusBlock } from '../types/chain.ts';
 export type BatchState =
   | { readonly kind: 'awaiting-download' }
   | { readonly kind: 'downloading'; readonly peer: string; readonly since: number }
-  | { readonly kind: 'downloaded'; readonly peer: string; readonly blocks: readonly SignedConsensusBlock[] }
-  | { readonly kind: 'processing'; readonly peer: string; readonly blocks: readonly SignedConsensusBlock[] }
+  | { readonly kind: 'downloaded'; readonly peer: string; readonly blocks: readonly SignedConsensusBlock[]; readonly bytes: number }
+  | { readonly kind: 'processing'; readonly peer: string; readonly blocks: readonly SignedConsensusBlock[]; readonly bytes: number }
   | { readonly kind: 'done' };
 
 export class BatchTransitionError extends Error {
@@ -38,14 +38,15 @@ export class Batch {
     this.state = { kind: 'downloading', peer, since: now };
   }
 
-  downloaded(blocks: readonly SignedConsensusBlock[]): void {
+  /** `bytes`: the answer's size on the wire, what the scheduler's memory budget counts. */
+  downloaded(blocks: readonly SignedConsensusBlock[], bytes: number): void {
     const s = this.expect('downloading', 'downloaded');
-    this.state = { kind: 'downloaded', peer: s.peer, blocks };
+    this.state = { kind: 'downloaded', peer: s.peer, blocks, bytes };
   }
 
   startProcessing(): readonly SignedConsensusBlock[] {
     const s = this.expect('downloaded', 'processing');
-    this.state = { kind: 'processing', peer: s.peer, blocks: s.blocks };
+    this.state = { kind: 'processing', peer: s.peer, blocks: s.blocks, bytes: s.bytes };
     return s.blocks;
   }
 

@@ -10,6 +10,7 @@ import { Scheduler } from '../../src/kernel/scheduler.ts';
 import { callRpcMethod } from '../../src/node/rpc-methods.ts';
 import { notRecovered } from '../../sim/chain/node.ts';
 import { toHex } from '../../src/types/hex.ts';
+import { hold } from '../../src/chain/held-block.ts';
 
 describe('read-only RPC', () => {
   it('answers getblockbyheight, getblockbyhash and getheadblock from the view, with no chain actor running', async () => {
@@ -25,7 +26,7 @@ describe('read-only RPC', () => {
       reads: {
         block: (q) => {
           asked.push(q);
-          return q.height === 0 || (q.hash !== undefined && toHex(q.hash) === toHex(g.hash)) ? { block: g.signed, hash: g.hash } : undefined;
+          return q.height === 0 || (q.hash !== undefined && toHex(q.hash) === toHex(g.hash)) ? { block: hold(g.signed), hash: g.hash } : undefined;
         },
         queuedPow: () => undefined,
       },

@@ -124,7 +124,7 @@ describe('batches', () => {
 
   it('downloads out of order, processes in order, and only linked batches', () => {
     const { genesis, blocks } = chain(40);
-    const s = new BatchScheduler({ height: 0, hash: genesis }, 40, 10, 3);
+    const s = new BatchScheduler({ height: 0, hash: genesis }, 40, { batchSize: 10, window: 3 });
     const [b0, b1, b2] = s.awaitingDownload();
     b0?.startDownload('p', 0);
     b1?.startDownload('q', 0);
@@ -146,7 +146,7 @@ describe('batches', () => {
 
   it('lowered to what peers serve, drops the batches above that no one is downloading, and can end there', () => {
     const { genesis, blocks } = chain(40);
-    const s = new BatchScheduler({ height: 0, hash: genesis }, 40, 10, 4);
+    const s = new BatchScheduler({ height: 0, hash: genesis }, 40, { batchSize: 10, window: 4 });
     const [b0, b1, b2, b3] = s.awaitingDownload();
     b0?.startDownload('p', 0);
     b2?.startDownload('q', 0);
@@ -174,9 +174,41 @@ describe('batches', () => {
     expect(s.finished).toBe(true);
   });
 
+  it('holds downloads beyond a byte budget ahead of processing, but never the earliest batch missing', () => {
+    const { genesis, blocks } = chain(60);
+    const s = new BatchScheduler({ height: 0, hash: genesis }, 60, { batchSize: 10, window: 6, maxBufferedBytes: 25_000 });
+    const [b0, b1, b2, b3, b4] = s.awaitingDownload();
+    for (const b of [b0, b1, b2, b3, b4]) expect(s.mayDownload(b!)).toBe(true);
+    b0?.startDownload('p', 0);
+    b1?.startDownload('q', 0);
+    // 1,000 bytes a block: batch 1 alone holds 10,000 beyond the head batch.
+    expect(s.accept(b1!.id, blocks.slice(10, 20), 10_000)).toBeUndefined();
+    expect(s.bufferedBytes()).toBe(10_000);
+    b2?.startDownload('r', 0);
+    // Batch 2 in flight counts at the average block size seen: 20,000 in all, still under.
+    expect(s.bufferedBytes()).toBe(20_000);
+    expect(s.mayDownload(b3!)).toBe(true);
+    b3?.startDownload('p', 0);
+    expect(s.bufferedBytes()).toBe(30_000);
+    expect(s.mayDownload(b4!)).toBe(false);
+    // Batch 0 times out: over budget, it is the earliest batch missing, so it may start again.
+    expect(s.timedOut(b0!.id)).toBe('p');
+    expect(s.mayDownload(b0!)).toBe(true);
+    expect(s.mayDownload(b4!)).toBe(false);
+    b0?.startDownload('q', 0);
+    expect(s.accept(b0!.id, blocks.slice(0, 10), 10_000)).toBeUndefined();
+    // The head batch is not counted: processing it and moving on frees batch 1's bytes from the count.
+    const first = s.nextToProcess();
+    if (first !== undefined && 'blocks' in first) s.begin(first.batch);
+    expect(s.mayDownload(b4!)).toBe(false);
+    s.processed(b0!.id, { height: 10, hash: blockHash(blocks[9]!.message) });
+    expect(s.bufferedBytes()).toBe(20_000);
+    expect(s.mayDownload(b4!)).toBe(true);
+  });
+
   it('a batch whose first block does not link to the anchor is refetched', () => {
     const { genesis, blocks } = chain(20);
-    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32).fill(1) }, 20, 10, 2);
+    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32).fill(1) }, 20, { batchSize: 10, window: 2 });
     const [b0] = s.awaitingDownload();
     b0?.startDownload('p', 0);
     s.accept(b0!.id, blocks.slice(0, 10));
@@ -189,7 +221,7 @@ describe('batches', () => {
 
 describe('adaptive batch size', () => {
   it('halves after a slow or timed-out batch and grows back, within bounds', () => {
-    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32) }, 100_000, 256, 2);
+    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32) }, 100_000, { batchSize: 256, window: 2 });
     s.adapt('timeout', 5_000);
     expect(s.currentBatchSize).toBe(128);
     s.adapt(6_000, 5_000);
@@ -201,7 +233,7 @@ describe('adaptive batch size', () => {
   });
 
   it('grows again only on a quick full batch, and a batch cut larger asks for the current size', () => {
-    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32) }, 100_000, 128, 1);
+    const s = new BatchScheduler({ height: 0, hash: new Uint8Array(32) }, 100_000, { batchSize: 128, window: 1 });
     s.adapt('timeout', 5_000);
     expect(s.currentBatchSize).toBe(64);
     // The one-block tail of a growing chain comes back at once: it says nothing of a full batch.
