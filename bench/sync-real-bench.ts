@@ -13,6 +13,7 @@ import { measureGethImport } from '../harness/prebuilt-chain.ts';
 import { tempDir } from '../harness/temp-dirs.ts';
 import { startToxiproxy } from '../harness/toxiproxy.ts';
 import { CpuWindow } from './proc-cpu.ts';
+import { type MemorySample, PeakMemory, parseMemorySample } from './node-memory.ts';
 import { benchChain, copyOfChainData } from './sync-real-chain.ts';
 import { type LinkSettings, linkBlocksPerSec, linkToxics, proxyMultiaddr, syncBound, tcpUpstream } from './sync-real-link.ts';
 import { parallelDefaults } from '../src/actors/sync-actor.ts';
@@ -53,6 +54,8 @@ interface StrategyResult {
   readonly gethHeightAfter: number;
   /** VmHWM of the follower's `alys node` process (/proc/<pid>/status), MB. */
   readonly peakRssMB: number | null;
+  /** The follower's /metrics sample with the most resident memory (sampled every 2 s; VmHWM above may be higher). */
+  readonly memoryAtPeak: MemorySample | null;
   /**
    * CPU seconds over the timed window: the follower node, its Geth, and the machine's busy share of
    * all its cores (the serving nodes, their Geths and Toxiproxy make up the rest). Which one filled
@@ -109,6 +112,8 @@ async function syncOnce(strategy: 'parallel' | 'sequential', bootstrap: readonly
     let tTarget: number | undefined;
     let cpu: CpuWindow | undefined;
     let lastLog = 0;
+    let lastSample = 0;
+    const memory = new PeakMemory();
     await waitFor(
       `${strategy} sync to height ${o.blocks}`,
       async () => {
@@ -117,6 +122,10 @@ async function syncOnce(strategy: 'parallel' | 'sequential', bootstrap: readonly
         if (tTarget === undefined && (st.sync?.targetHeight ?? 0) >= o.blocks) {
           tTarget = performance.now();
           cpu = new CpuWindow(new Map([['node', f.child.pid], ['geth', geth.child.pid]]));
+        }
+        if (performance.now() - lastSample > 2_000) {
+          lastSample = performance.now();
+          memory.add(await fetch(`${f.rpc}/metrics`).then((r) => r.text()).then(parseMemorySample, () => undefined));
         }
         if (performance.now() - lastLog > 5_000) {
           lastLog = performance.now();
@@ -134,7 +143,7 @@ async function syncOnce(strategy: 'parallel' | 'sequential', bootstrap: readonly
     const gethHeightAfter = await gethHeight(geth);
     // Asserted on what Geth reports, not on the node's own account.
     if (gethHeightAfter < o.blocks) throw new Error(`the follower says it synced ${o.blocks} blocks, its Geth reports height ${gethHeightAfter}`);
-    return { strategy, blocks: o.blocks, seconds, secondsFromStart: (end - t0) / 1000, blocksPerSec: o.blocks / seconds, gethHeightAfter, peakRssMB: peak, cpu: { followerNodeSec: used.cpuSec.node ?? null, followerGethSec: used.cpuSec.geth ?? null, machineBusyFraction: used.machineBusyFraction } };
+    return { strategy, blocks: o.blocks, seconds, secondsFromStart: (end - t0) / 1000, blocksPerSec: o.blocks / seconds, gethHeightAfter, peakRssMB: peak, memoryAtPeak: memory.peak ?? null, cpu: { followerNodeSec: used.cpuSec.node ?? null, followerGethSec: used.cpuSec.geth ?? null, machineBusyFraction: used.machineBusyFraction } };
   } finally {
     await follower?.stop('SIGTERM');
     await geth.stop();
@@ -228,7 +237,7 @@ export async function runRealSyncBench(o: RealSyncOptions, log: (line: string) =
     for (const s of o.strategies) {
       log(`syncing with the ${s} strategy…`);
       const r = await syncOnce(s, bootstrap, o, genesisTimeMs, log);
-      log(`  ${s}: ${r.blocksPerSec.toFixed(1)} blocks/s (${r.seconds.toFixed(1)} s); its Geth reports height ${r.gethHeightAfter}; peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB`);
+      log(`  ${s}: ${r.blocksPerSec.toFixed(1)} blocks/s (${r.seconds.toFixed(1)} s); its Geth reports height ${r.gethHeightAfter}; peak RSS ${r.peakRssMB?.toFixed(0) ?? '?'} MB${r.memoryAtPeak === null ? '' : ` (largest sample: ${r.memoryAtPeak.rssMB.toFixed(0)} MB resident, heap ${r.memoryAtPeak.heapUsedMB.toFixed(0)} of ${r.memoryAtPeak.heapTotalMB.toFixed(0)} MB, outside the heap ${r.memoryAtPeak.externalMB.toFixed(0)} MB)`}`);
       results.push(r);
     }
     const par = results.find((r) => r.strategy === 'parallel');

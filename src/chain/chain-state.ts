@@ -208,15 +208,16 @@ export class ChainState implements ChainStore {
 
 export function acceptedRecord(signed: SignedConsensusBlock, hash: Uint8Array): AcceptedRecord {
   const p = signed.message.executionPayload;
+  // Copies: the block's fields are views into its bytes, which the record must not keep alive.
   return {
     hash,
     slot: signed.message.slot,
     height: signed.message.height,
     proposerIndex: signed.proposerIndex,
-    signature: signed.signature,
+    signature: signed.signature.slice(),
     approvalSigners: signerIndices(signed.approvals.signers),
-    approvalSignature: signed.approvals.signature,
-    parentHash: signed.message.parentHash,
-    payload: { blockHash: p.blockHash, parentHash: p.parentHash, blockNumber: p.blockNumber },
+    approvalSignature: signed.approvals.signature.slice(),
+    parentHash: signed.message.parentHash.slice(),
+    payload: { blockHash: p.blockHash.slice(), parentHash: p.parentHash.slice(), blockNumber: p.blockNumber },
   };
 }

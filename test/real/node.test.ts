@@ -40,6 +40,11 @@ describe('alys node against a real Geth', () => {
     expect(status.execution).toBe('online');
     const metrics = await (await fetch(`${(node as NodeProcess).rpc}/metrics`)).text();
     expect(metrics).toMatch(/alys_sync_current_height\s+\d+/);
+    // The process's own gauges, as the sync benchmark reads them.
+    const resident = Number(/^process_resident_memory_bytes (\d+)/m.exec(metrics)?.[1]);
+    expect(resident).toBeGreaterThan(20 * 1024 * 1024);
+    expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
+    expect(metrics).toMatch(/^nodejs_external_memory_bytes \d+/m);
   }, 300_000);
 
   it('restarts from LevelDB and continues from its head', async () => {

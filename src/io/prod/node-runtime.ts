@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import * as bitcoin from 'bitcoinjs-lib';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { networkOf } from '../../bridge/federation.ts';
 import { blsScheme } from '../../crypto/bls.ts';
 import type { KeyPair } from '../../crypto/signature-scheme.ts';
@@ -238,6 +238,9 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
   );
   const identitySeed = config.network.identitySeed === undefined ? undefined : fromHex(config.network.identitySeed);
   const registry = new Registry();
+  // The process's own gauges (resident memory, heap, external buffers, GC pauses, event-loop lag):
+  // what an operator watching a long sync or a growing chain needs, and what the sync benchmark reads.
+  collectDefaultMetrics({ register: registry });
   let network: Awaited<ReturnType<typeof createLibp2pNetwork>>;
   try {
     network = await createLibp2pNetwork({
