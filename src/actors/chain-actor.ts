@@ -401,10 +401,14 @@ class ChainNode {
    * chain goes on importing while storage reads. The blocks sent are the first ones available in order.
    */
   private serveWhole(refs: readonly BlockRef[], send: (blocks: readonly SignedConsensusBlock[]) => void): void {
-    void this.wholeBlocks(refs).then((bs) => {
-      const end = bs.findIndex((b) => b === undefined);
-      send((end < 0 ? bs : bs.slice(0, end)) as SignedConsensusBlock[]);
-    });
+    this.wholeBlocks(refs).then(
+      (bs) => {
+        const end = bs.findIndex((b) => b === undefined);
+        send((end < 0 ? bs : bs.slice(0, end)) as SignedConsensusBlock[]);
+      },
+      // A peer's request never takes the node down: it asks another peer when no answer comes.
+      (err: unknown) => this.d.log?.(`chain: serving ${refs.length} blocks failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
   }
 
   /** The payload hash Geth is told is final while its head is the block at `height`: never above that block. */
