@@ -8,7 +8,7 @@ import { encodeAuxPow } from '../src/auxpow/auxpow.ts';
 import { mineAuxPow } from '../src/auxpow/miner.ts';
 import { blsScheme } from '../src/crypto/bls.ts';
 import { fromHex, toHex } from '../src/types/hex.ts';
-import { tempDir } from './temp-dirs.ts';
+import { ownChild, tempDir } from './temp-dirs.ts';
 
 const ALYS = join(import.meta.dirname, '..', 'bin', 'alys.mjs');
 const FAULTY_NODE = join(import.meta.dirname, 'faulty-node.ts');
@@ -76,6 +76,7 @@ export function startNodeProcess(configPath: string, faults?: readonly string[],
   const record = o.recordDir === undefined ? [] : ['--record', o.recordDir];
   const args = faults === undefined ? [ALYS, 'node', '--config', configPath, ...record] : ['--import', 'tsx', FAULTY_NODE, '--config', configPath, ...faults];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  ownChild(child);
   let out = '';
   let err = '';
   const log = o.logFile === undefined ? undefined : createWriteStream(o.logFile, { flags: 'a' });

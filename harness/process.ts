@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { HarnessError } from './build.ts';
+import { ownChild } from './temp-dirs.ts';
 
 /** Ports this process handed out: the kernel may give a just-closed port again at once. */
 const handedOut = new Set<number>();
@@ -40,6 +41,7 @@ export interface RunningProcess {
 
 export function startProcess(name: string, bin: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): RunningProcess {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  ownChild(child);
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-20_000);
