@@ -48,7 +48,6 @@ export type ChainMsg =
   | { readonly type: 'wire'; readonly from: string; readonly message: WireMessage }
   | { readonly type: 'pow'; readonly header: AuxPowHeader }
   | Ask<{ readonly type: 'bundle' }, BundleWork | undefined>
-  /** A block of our chain, by hash or by height on the head's branch (JSON-RPC getblockby…). */
   | Ask<{ readonly type: 'queued-pow' }, AuxPowHeader | undefined>
   /** Finalized blocks above `height`, oldest first, with their execution payload hashes (peg-outs read their logs). */
   | Ask<{ readonly type: 'finalized-after'; readonly height: number; readonly max: number }, ReadonlyArray<{ readonly height: number; readonly payloadHash: Uint8Array }>>
