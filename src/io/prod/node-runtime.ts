@@ -241,6 +241,8 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
   // The process's own gauges (resident memory, heap, external buffers, GC pauses, event-loop lag):
   // what an operator watching a long sync or a growing chain needs, and what the sync benchmark reads.
   collectDefaultMetrics({ register: registry });
+  // Gauges named like counters, which promtool refuses; their per-type gauges (without _total) stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   let network: Awaited<ReturnType<typeof createLibp2pNetwork>>;
   try {
     network = await createLibp2pNetwork({
