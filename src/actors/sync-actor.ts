@@ -200,7 +200,7 @@ class SyncNode {
         // A new run believes every peer's claim again: one that failed us before may serve now.
         this.peers.forgetUnserved();
         for (const p of m.peers) this.peers.upsert(p.id, p.height);
-        this.scheduler = new BatchScheduler(m.anchor, this.peers.bestHeight(), { batchSize: this.d.config.batchSize, window: this.d.config.window, maxBufferedBytes: this.d.config.maxBufferedBytes, trustWithoutLinking: this.bug('sync-trust-unlinked') });
+        this.scheduler = this.newScheduler(m.anchor);
         this.startedAt = this.d.clock.now();
         this.startHeight = m.anchor.height;
         this.setState(this.measured(m.anchor.height, this.peers.bestHeight()));
@@ -306,6 +306,12 @@ class SyncNode {
       this.setState(this.measured(at, this.scheduler.targetHeight));
     }
     this.pump();
+  }
+
+  /** A run's batches from `anchor` toward the best height peers claim, under the config's limits. */
+  private newScheduler(anchor: { height: number; hash: Uint8Array }): BatchScheduler {
+    const c = this.d.config;
+    return new BatchScheduler(anchor, this.peers.bestHeight(), { batchSize: c.batchSize, window: c.window, maxBufferedBytes: c.maxBufferedBytes, trustWithoutLinking: this.bug('sync-trust-unlinked') });
   }
 
   private onInbound(from: string, bytes: Uint8Array): void {
@@ -471,7 +477,7 @@ class SyncNode {
     this.validations.clear();
     this.requests.clear();
     this.generation++;
-    this.scheduler = new BatchScheduler(s.anchor, this.peers.bestHeight(), { batchSize: this.d.config.batchSize, window: this.d.config.window, maxBufferedBytes: this.d.config.maxBufferedBytes, trustWithoutLinking: this.bug('sync-trust-unlinked') });
+    this.scheduler = this.newScheduler(s.anchor);
     this.setState(this.measured(s.anchor.height, this.peers.bestHeight()));
     this.d.sometimes('sync.recovered-after-failure');
     this.pump();

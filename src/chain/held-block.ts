@@ -5,6 +5,14 @@
 import { BitArray } from '@chainsafe/ssz';
 import type { ConsensusBlock, ExecutionPayload, SignedConsensusBlock } from '../types/chain.ts';
 
+/**
+ * What the block pipeline reads of a block the chain holds: everything but the transactions. A
+ * whole block is one too, so a segment's staged blocks answer without a copy.
+ */
+export interface BlockView extends Omit<SignedConsensusBlock, 'message'> {
+  readonly message: Omit<ConsensusBlock, 'executionPayload'> & { readonly executionPayload: Omit<ExecutionPayload, 'transactions'> };
+}
+
 export interface HeldPayload extends Omit<ExecutionPayload, 'transactions'> {
   readonly transactionCount: number;
 }

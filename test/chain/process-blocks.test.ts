@@ -8,7 +8,6 @@ import { mineAuxPow } from '../../src/auxpow/miner.ts';
 import { blockHash } from '../../src/codec/block-codec.ts';
 import type { ChainStore } from '../../src/chain/blocks/chain-store.ts';
 import { blockErrorAction } from '../../src/chain/blocks/error-policy.ts';
-import { hold } from '../../src/chain/held-block.ts';
 import type { VerifiedBlock } from '../../src/chain/blocks/import-blocks.ts';
 import { type PowState, initialPowState } from '../../src/chain/blocks/pow-state.ts';
 import { type ProcessDeps, type ProcessOptions, type ProcessResult, processBlocks, sourceOptions } from '../../src/chain/blocks/process-blocks.ts';
@@ -58,7 +57,7 @@ function world(spec: ChainSpec = baseSpec(ks)): World {
   const tree = new BlockTree({ hash: rootHash, height: 0, slot: 0 });
   const blocks = new Map<string, SignedConsensusBlock>([[toHex(rootHash), root]]);
   const pow = new Map<string, PowState>([[toHex(rootHash), initialPowState(spec)]]);
-  const store: ChainStore = { spec, tree, finalized: [toHex(rootHash)], block: (h) => { const b = blocks.get(toHex(h)); return b === undefined ? undefined : hold(b); }, powState: (h) => pow.get(toHex(h)) };
+  const store: ChainStore = { spec, tree, finalized: [toHex(rootHash)], block: (h) => blocks.get(toHex(h)), powState: (h) => pow.get(toHex(h)) };
   const log: string[] = [];
   return {
     store,

@@ -3,7 +3,7 @@
 // are pure functions over it, so tests call them directly with a store of their own.
 import type { ChainSpec } from '../../consensus/chain-spec.ts';
 import type { BlockTree } from '../../consensus/fork-choice.ts';
-import type { HeldBlock } from '../held-block.ts';
+import type { BlockView } from '../held-block.ts';
 import type { PowState } from './pow-state.ts';
 
 /** The reads of the fork-choice tree the steps need (a segment's staged blocks answer them too). */
@@ -15,7 +15,7 @@ export interface ChainStore {
   /** Finalized block hashes (hex) by height. */
   readonly finalized: readonly string[];
   /** A block we hold (committed, or verified earlier in the segment being processed). */
-  block(hash: Uint8Array): HeldBlock | undefined;
+  block(hash: Uint8Array): BlockView | undefined;
   /** The AuxPow difficulty after the block `hash`; undefined for a block we do not hold. */
   powState(hash: Uint8Array): PowState | undefined;
 }

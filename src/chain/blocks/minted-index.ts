@@ -3,11 +3,11 @@
 // walks back only to the nearest one kept (its parent, as a rule) instead of to genesis; blocks
 // without peg-ins share their parent's set.
 import { pegInKey } from '../../bridge/peg-in-rules.ts';
-import type { HeldBlock } from '../held-block.ts';
+import type { BlockView } from '../held-block.ts';
 import { toHex } from '../../types/hex.ts';
 
 /** A block by hash (hex), committed or staged in the segment being processed. */
-export type BlockLookup = (key: string) => HeldBlock | undefined;
+export type BlockLookup = (key: string) => BlockView | undefined;
 
 const KEEP = 4_096;
 
@@ -16,7 +16,7 @@ export class MintedIndex {
 
   /** Deposits (txid:vout) minted on the branch ending at `key`. */
   mintedOn(lookup: BlockLookup, key: string): ReadonlySet<string> {
-    const path: Array<{ key: string; block: HeldBlock }> = [];
+    const path: Array<{ key: string; block: BlockView }> = [];
     let k = key;
     let b = lookup(k);
     while (!this.memo.has(k) && b !== undefined && b.message.height > 0) {
@@ -28,7 +28,7 @@ export class MintedIndex {
     const complete = this.memo.has(k) || b !== undefined;
     let acc: ReadonlySet<string> = this.memo.get(k) ?? new Set<string>();
     for (let i = path.length - 1; i >= 0; i--) {
-      const { key: at, block } = path[i] as { key: string; block: HeldBlock };
+      const { key: at, block } = path[i] as { key: string; block: BlockView };
       if (block.message.pegIns.length > 0) {
         const next = new Set<string>(acc);
         for (const p of block.message.pegIns) next.add(pegInKey(p));
@@ -56,6 +56,6 @@ export function mintedAboveFinality(lookup: BlockLookup, key: string, finalizedH
   return out;
 }
 
-function toParentKey(b: HeldBlock): string {
+function toParentKey(b: BlockView): string {
   return toHex(b.message.parentHash);
 }

@@ -4,14 +4,13 @@
 import type { TreeNode } from '../../consensus/fork-choice.ts';
 import type { SignedConsensusBlock } from '../../types/chain.ts';
 import { toHex } from '../../types/hex.ts';
-import { type HeldBlock, hold } from '../held-block.ts';
+import type { BlockView } from '../held-block.ts';
 import type { ChainStore, TreeReads } from './chain-store.ts';
 import { type PowState, initialPowState, powStateAfter } from './pow-state.ts';
 
 interface Staged {
   readonly node: TreeNode;
   readonly block: SignedConsensusBlock;
-  readonly held: HeldBlock;
   readonly pow: PowState;
 }
 
@@ -27,8 +26,8 @@ export class SegmentStore implements ChainStore {
     return this.base.finalized;
   }
 
-  block(hash: Uint8Array): HeldBlock | undefined {
-    return this.staged.get(toHex(hash))?.held ?? this.base.block(hash);
+  block(hash: Uint8Array): BlockView | undefined {
+    return this.staged.get(toHex(hash))?.block ?? this.base.block(hash);
   }
 
   powState(hash: Uint8Array): PowState | undefined {
@@ -40,7 +39,7 @@ export class SegmentStore implements ChainStore {
     const b = signed.message;
     const key = toHex(hash);
     const pow = powStateAfter(this.powState(b.parentHash) ?? initialPowState(this.spec), b, this.spec);
-    this.staged.set(key, { node: { hash, key, parentKey: toHex(b.parentHash), height: b.height, slot: b.slot }, block: signed, held: hold(signed), pow });
+    this.staged.set(key, { node: { hash, key, parentKey: toHex(b.parentHash), height: b.height, slot: b.slot }, block: signed, pow });
     return pow;
   }
 
