@@ -11,8 +11,8 @@ const RUNTIME = '60003560005500';
 const INIT: Hex = `0x6007600c60003960076000f3${RUNTIME}`;
 
 export interface ChainTxs {
-  /** For prebuildChain's beforeBlock: puts the block's transactions into Geth's pool. */
-  readonly beforeBlock: (height: number) => Promise<void>;
+  /** For prebuildChain's beforeBlock: puts the block's transactions into Geth's pool, pending, and returns how many. */
+  readonly beforeBlock: (height: number) => Promise<number>;
   /** For prebuildChain's whileBuilding: signs the next block's transactions while Geth builds this one. */
   readonly whileBuilding: (height: number) => Promise<void>;
   readonly sent: () => number;
@@ -23,6 +23,16 @@ async function rpcBatch(url: string, calls: ReadonlyArray<{ method: string; para
   const out = (await res.json()) as Array<{ error?: { message: string } }>;
   const bad = out.find((r) => r.error !== undefined);
   if (bad !== undefined) throw new Error(`eth_sendRawTransaction: ${bad.error?.message}`);
+}
+
+const PENDING_POLL_MS = 5;
+const PENDING_POLLS = 2_000;
+
+async function pendingNonce(url: string, address: Hex): Promise<number> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionCount', params: [address, 'pending'] }) });
+  const out = (await res.json()) as { result?: Hex; error?: { message: string } };
+  if (out.result === undefined) throw new Error(`eth_getTransactionCount: ${out.error?.message ?? 'no result'}`);
+  return Number(out.result);
 }
 
 /**
@@ -62,9 +72,16 @@ export function chainTxs(geth: GethProcess, o: { readonly transfers: number; rea
     beforeBlock: async (height) => {
       const raw = await sign(height);
       signed.delete(height);
-      if (raw.length === 0) return;
+      if (raw.length === 0) return 0;
       await rpcBatch(geth.rpcUrl, raw.map((r) => ({ method: 'eth_sendRawTransaction', params: [r] })));
       sent += raw.length;
+      // Geth promotes sent transactions to pending on its own schedule; a build started before
+      // that leaves them out. The pool's pending nonce counts the promoted ones.
+      for (let i = 0; (await pendingNonce(geth.rpcUrl, account.address)) < sent; i++) {
+        if (i === PENDING_POLLS) throw new Error(`Geth's pool did not make ${raw.length} sent transactions pending within ${PENDING_POLLS * PENDING_POLL_MS} ms`);
+        await new Promise((r) => setTimeout(r, PENDING_POLL_MS));
+      }
+      return raw.length;
     },
   };
 }

@@ -50,6 +50,13 @@ const BATCH_BLOCKS = 256;
 /** The fee recipient the production node builds with (src/io/prod/node-runtime.ts). */
 const FEE_RECIPIENT = new Uint8Array(20);
 const ZERO32 = new Uint8Array(32);
+/** Builds of one block before giving up; the wait doubles each time (40 ms grows to 2.5 s). */
+const MAX_BUILD_ATTEMPTS = 7;
+const randaoFor = (attempt: number): Uint8Array => {
+  const r = new Uint8Array(32);
+  r[31] = attempt;
+  return r;
+};
 
 /** Where the node keeps its LevelDB inside its data directory (src/io/prod/node-runtime.ts). */
 export const nodeDbDir = (dataDir: string): string => join(dataDir, 'db');
@@ -114,9 +121,13 @@ function storageHandlers(io: StorageIO) {
  * needs maxBlocksWithoutPow above `blocks` to produce or import on top.
  */
 /**
- * `beforeBlock`: called before each block is built (e.g. to put transactions into Geth's pool);
- * then the build gets `buildWaitMs` to fill the block before getPayload takes what Geth has, spent
- * on `whileBuilding` where given (work for the next block that Geth's build does not wait on).
+ * `beforeBlock`: called before each block is built, puts the block's transactions into Geth's pool
+ * and returns how many. The build then gets `buildWaitMs` to fill the block before getPayload takes
+ * what Geth has, spent on `whileBuilding` where given (work for the next block that Geth's build
+ * does not wait on). Geth answers getPayload with its empty payload when its first full build has
+ * not finished (miner Payload.Resolve), which a busy machine makes common: a payload carrying fewer
+ * transactions than were pooled is dropped and built again with a longer wait, so every block
+ * carries the transactions meant for it and the chain's shape does not depend on the machine.
  */
 export async function prebuildChain(o: {
   geth: GethProcess;
@@ -125,7 +136,7 @@ export async function prebuildChain(o: {
   genesisTimeMs: number;
   slotDurationMs: number;
   dataDir: string;
-  beforeBlock?: (height: number) => Promise<void>;
+  beforeBlock?: (height: number) => Promise<number>;
   whileBuilding?: (height: number) => Promise<void>;
   buildWaitMs?: number;
 }): Promise<PrebuiltChain> {
@@ -158,23 +169,30 @@ export async function prebuildChain(o: {
     for (let height = 1; height <= o.blocks; height++) {
       const slot = height;
       // The chain actor's 'build' (src/actors/chain-actor.ts onSlot, src/actors/engine-actor.ts):
-      // forkchoiceUpdated on the parent with attributes, then getPayload at once (no build wait:
-      // the blocks are empty anyway).
+      // forkchoiceUpdated on the parent with attributes, then getPayload (at once for empty blocks).
       const timestampSec = Math.floor(slotStartMs(slot, spec) / 1000);
       if (timestampSec <= lastTimestamp) throw new RangeError(`slot ${slot}'s timestamp ${timestampSec} s does not follow its parent's ${lastTimestamp} s: slots must fall in distinct seconds`);
       lastTimestamp = timestampSec;
-      await o.beforeBlock?.(height);
-      const fcu = await engine.forkchoiceUpdated(
-        { headBlockHash: parentPayload.blockHash, safeBlockHash: finalizedPayloadHash, finalizedBlockHash: finalizedPayloadHash },
-        { timestamp: timestampSec, prevRandao: ZERO32, suggestedFeeRecipient: FEE_RECIPIENT, withdrawals: withdrawalsFor([], height) },
-      );
-      expectValid(`forkchoiceUpdated for height ${height}`, fcu.status);
-      if (fcu.payloadId === undefined) throw new Error(`forkchoiceUpdated for height ${height}: Geth started no payload build`);
-      const building = performance.now();
-      await o.whileBuilding?.(height);
-      const left = (o.buildWaitMs ?? 0) - (performance.now() - building);
-      if (left > 0) await new Promise((r) => setTimeout(r, left));
-      const payload = await engine.getPayload(fcu.payloadId);
+      const pooled = (await o.beforeBlock?.(height)) ?? 0;
+      let payload: ExecutionPayload | undefined;
+      for (let attempt = 0; payload === undefined; attempt++) {
+        // Geth keeps a resolved payload under its id and answers the same attributes with it, so a
+        // rebuild asks with another prevRandao (which the node does not check).
+        const prevRandao = attempt === 0 ? ZERO32 : randaoFor(attempt);
+        const fcu = await engine.forkchoiceUpdated(
+          { headBlockHash: parentPayload.blockHash, safeBlockHash: finalizedPayloadHash, finalizedBlockHash: finalizedPayloadHash },
+          { timestamp: timestampSec, prevRandao, suggestedFeeRecipient: FEE_RECIPIENT, withdrawals: withdrawalsFor([], height) },
+        );
+        expectValid(`forkchoiceUpdated for height ${height}`, fcu.status);
+        if (fcu.payloadId === undefined) throw new Error(`forkchoiceUpdated for height ${height}: Geth started no payload build`);
+        const building = performance.now();
+        if (attempt === 0) await o.whileBuilding?.(height);
+        const left = (o.buildWaitMs ?? 0) * 2 ** attempt - (performance.now() - building);
+        if (left > 0) await new Promise((r) => setTimeout(r, left));
+        const built = await engine.getPayload(fcu.payloadId);
+        if (built.transactions.length >= pooled) payload = built;
+        else if (attempt === MAX_BUILD_ATTEMPTS - 1) throw new Error(`height ${height}: Geth built ${built.transactions.length} of the ${pooled} transactions pooled for it, ${MAX_BUILD_ATTEMPTS} times`);
+      }
       transactions += payload.transactions.length;
       // The import ('execute'): the next forkchoiceUpdated then makes it Geth's head.
       expectValid(`newPayload for height ${height}`, await engine.newPayload(payload));

@@ -11,6 +11,7 @@ import type { SimApp } from './app.ts';
 import { apps } from './apps.ts';
 import { type Fault, healTime } from './chaos/faults.ts';
 import { drawRates, drawSchedule, rateProbes } from './chaos/generate.ts';
+import { CheckGate } from './chaos/check-gate.ts';
 import type { Invariant } from './chaos/invariant.ts';
 import { KernelChecker } from './chaos/kernel-checker.ts';
 import { checkInvariantNames, invariantsOf } from './invariant-registry.ts';
@@ -134,22 +135,25 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
 
   let world: World<unknown> | undefined;
   const linked = (from: string, to: string): boolean => !(world as World<unknown>).network.isCut(from, to);
-  const check = (final: boolean): void => {
+  const gate = new CheckGate<unknown>();
+  // The nodes' snapshots change only in events (and stray timers): a step without any reuses them.
+  let snapshots: { readonly events: number; readonly nodes: ReturnType<World<unknown>['snapshots']> } | undefined;
+  const check = (final: boolean, forced = false): void => {
     if (world === undefined) return;
+    // A forced check comes in the middle of a fault's event: what is left of it may still change them.
+    if (forced || snapshots?.events !== scheduler.executed || traps.strayTimers.count > 0) snapshots = { events: forced ? -1 : scheduler.executed, nodes: world.snapshots() };
     const ctx = {
       now: scheduler.now(),
-      nodes: world.snapshots(),
+      nodes: snapshots.nodes,
       healedAt: scheduler.now() >= healedAt ? healedAt : undefined,
       final,
       shared: world.shared,
       linked,
       cutsVersion: world.network.cutsVersion,
     };
-    for (const inv of invariants) {
-      if (verdicts[inv.name] !== 'pass') continue;
-      const r = inv.check(ctx);
-      if (r !== undefined) failed(inv.name, r);
-    }
+    const inputs = { events: scheduler.executed, strayTimers: traps.strayTimers.count };
+    const skip = (inv: Invariant<unknown>): boolean => verdicts[inv.name] !== 'pass';
+    for (const f of gate.run(invariants, ctx, inputs, { final, forced, skip })) failed(f.name, f.reason);
     for (const [name, reason] of kernelChecker.failures) failed(name, reason);
   };
 
@@ -167,7 +171,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       byzantine,
       sometimes,
       schedule,
-      onFault: () => check(false),
+      onFault: () => check(false, true),
       onCutDelivery: (from, to) =>
         failed('network-partition-respected', `a message from ${from} reached ${to} across an active cut`),
       onStorageViolation: (reason) => failed('storage-durability', reason),

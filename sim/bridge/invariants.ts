@@ -8,7 +8,7 @@ import type { BridgeView } from '../../src/actors/bridge-actor.ts';
 import type { ChainView } from '../../src/chain/chain-view.ts';
 import { equalBytes, fromHex, toHex } from '../../src/types/hex.ts';
 import type { InvariantOptions } from '../app.ts';
-import type { CheckContext, Invariant, NodeSnapshot } from '../chaos/invariant.ts';
+import { type CheckContext, type Invariant, type NodeSnapshot, honestRecovered } from '../chaos/invariant.ts';
 import { AppendCursor } from '../chaos/append-cursor.ts';
 import { type PegObservation, pegObservation } from './observation.ts';
 import type { LedgerDeposit } from './shared.ts';
@@ -24,8 +24,7 @@ export interface ExecutionReader {
 export type BridgeNodeView = ChainView & { readonly bridge: BridgeView | undefined; readonly execution?: ExecutionReader };
 type Ctx = CheckContext<BridgeNodeView>;
 
-const honest = (ctx: Ctx): Array<NodeSnapshot<BridgeNodeView> & { view: BridgeNodeView }> =>
-  ctx.nodes.filter((n): n is NodeSnapshot<BridgeNodeView> & { view: BridgeNodeView } => !n.byzantine && n.view !== undefined && n.view.recovered);
+const honest = (ctx: Ctx): ReadonlyArray<NodeSnapshot<BridgeNodeView> & { readonly view: BridgeNodeView }> => honestRecovered(ctx.nodes);
 
 /**
  * Recomputes `f` only when Bitcoin's tip (or governance's record) changed. A passing check's value is

@@ -34,3 +34,19 @@ export interface Invariant<View> {
   /** Returns undefined when the invariant holds, else a one-line reason. */
   check(ctx: CheckContext<View>): string | undefined;
 }
+
+const honestByNodes = new WeakMap<readonly NodeSnapshot<unknown>[], readonly NodeSnapshot<unknown>[]>();
+
+/**
+ * The honest nodes that are up and recovered, in node order. Most checkers start from this list and
+ * several run per check on one `ctx.nodes` (which the runner keeps while nothing happens), so it is
+ * filtered once per nodes array, not once per checker.
+ */
+export function honestRecovered<V extends { readonly recovered: boolean }>(nodes: readonly NodeSnapshot<V>[]): ReadonlyArray<NodeSnapshot<V> & { readonly view: V }> {
+  let out = honestByNodes.get(nodes);
+  if (out === undefined) {
+    out = nodes.filter((n) => !n.byzantine && n.view !== undefined && n.view.recovered);
+    honestByNodes.set(nodes, out);
+  }
+  return out as ReadonlyArray<NodeSnapshot<V> & { readonly view: V }>;
+}

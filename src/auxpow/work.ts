@@ -1,7 +1,7 @@
 // The miner-facing side of AuxPow: `createauxblock` hands out work for the current bundle and
 // remembers it; `submitauxblock` accepts a proof only for work it issued, checks it, and returns the
 // finalization it enables. Pure: the AuxPowActor owns one of these.
-import { toHex } from '../types/hex.ts';
+import { fromHex, toHex } from '../types/hex.ts';
 import { AuxPowError, checkAuxPow, decodeAuxPow } from './auxpow.ts';
 import { bitsToTarget } from './bitcoin.ts';
 
@@ -55,8 +55,8 @@ export class AuxWork {
   submit(hashHex: string, auxPowHex: string): SubmitResult {
     const work = this.issued.get(hashHex.toLowerCase());
     if (work === undefined) return { ok: false, error: `unknown or stale work ${hashHex.slice(0, 16)}` };
-    if (!/^([0-9a-fA-F]{2})+$/.test(auxPowHex)) return { ok: false, error: 'auxpow is not hex' };
-    const bytes = Uint8Array.from(auxPowHex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+    const bytes = auxPowBytes(auxPowHex);
+    if (bytes === undefined) return { ok: false, error: 'auxpow is not hex' };
     try {
       checkAuxPow(decodeAuxPow(bytes), work.auxHash, this.chainId, work.bits);
     } catch (err) {
@@ -65,5 +65,16 @@ export class AuxWork {
     }
     this.issued.delete(hashHex.toLowerCase());
     return { ok: true, work, auxPow: bytes };
+  }
+}
+
+/** The proof's bytes from a miner's hex (bare, at least one byte), or undefined when it is not that. */
+function auxPowBytes(hex: string): Uint8Array | undefined {
+  if (hex.length === 0 || hex.startsWith('0x') || hex.startsWith('0X')) return undefined;
+  try {
+    return fromHex(hex);
+  } catch (err) {
+    if (err instanceof TypeError) return undefined;
+    throw err;
   }
 }

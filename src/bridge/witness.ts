@@ -3,7 +3,7 @@
 // network). Witness stack: <empty> <sig_1> … <sig_m> <witnessScript>, signatures in key order.
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
-import { equalBytes, fromHex } from '../types/hex.ts';
+import { equalBytes, fromHex, toHex } from '../types/hex.ts';
 
 export const SIGHASH_ALL = bitcoin.Transaction.SIGHASH_ALL;
 
@@ -28,6 +28,26 @@ export function assembleWitness(signaturesInKeyOrder: readonly Uint8Array[], wit
 }
 
 /**
+ * ECDSA verification, remembered (Bitcoin Core keeps a signature cache for the same reason). The
+ * same witness is checked by the node that applies it, again when the transaction is broadcast, and,
+ * in a simulation, by every node in the process: a verification is tens of microseconds, and most of
+ * the bridge simulation's time was spent repeating them. The key is the whole input, so only an
+ * identical question gets the remembered answer; the oldest answers are forgotten first.
+ */
+const SIGNATURE_CACHE_SIZE = 4_096;
+const verifiedSignatures = new Map<string, boolean>();
+
+function verifiedSignature(digest: Uint8Array, publicKey: Uint8Array, signature: Uint8Array): boolean {
+  const key = `${toHex(digest)}:${toHex(publicKey)}:${toHex(signature)}`;
+  const known = verifiedSignatures.get(key);
+  if (known !== undefined) return known;
+  const ok = ecc.verify(digest, publicKey, signature);
+  if (verifiedSignatures.size >= SIGNATURE_CACHE_SIZE) verifiedSignatures.delete(verifiedSignatures.keys().next().value as string);
+  verifiedSignatures.set(key, ok);
+  return ok;
+}
+
+/**
  * Checks a witness the way CHECKMULTISIG does: the script is the expected one, and m DER signatures
  * with SIGHASH_ALL match the keys in order. Returns undefined when valid, else what is wrong.
  */
@@ -47,7 +67,7 @@ export function checkWitness(tx: bitcoin.Transaction, index: number, amountSats:
       return `input ${index}: a signature is not DER-encoded`;
     }
     if (decoded.hashType !== SIGHASH_ALL) return `input ${index}: signature hash type ${decoded.hashType}, SIGHASH_ALL expected`;
-    while (k < ms.publicKeys.length && !ecc.verify(digest, ms.publicKeys[k] as Uint8Array, decoded.signature)) k++;
+    while (k < ms.publicKeys.length && !verifiedSignature(digest, ms.publicKeys[k] as Uint8Array, decoded.signature)) k++;
     if (k === ms.publicKeys.length) return `input ${index}: a signature matches no remaining federation key`;
     k++;
   }

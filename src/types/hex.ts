@@ -1,6 +1,8 @@
 // Hex for logs, JSON-RPC and map keys. Block hashes, gossip ids and outpoints are turned to hex on
-// every message, so both directions go through tables rather than per-byte string formatting.
-const byteHex: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+// every message: encoding is Node's native hex (one flat string; appending two characters a byte
+// built a rope of 32 pieces per hash, which every map lookup then flattened), decoding a table.
+import { Buffer } from 'node:buffer';
+
 const nibble = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) {
   nibble[i.toString(16).charCodeAt(0)] = i;
@@ -8,9 +10,7 @@ for (let i = 0; i < 16; i++) {
 }
 
 export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += byteHex[bytes[i] as number] as string;
-  return s;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 export function fromHex(hex: string): Uint8Array {

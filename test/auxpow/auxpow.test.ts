@@ -83,7 +83,10 @@ describe('auxpow', () => {
     expect(block.bits).toBe('207fffff');
     const hex = toHex(encodeAuxPow(mined));
     expect(w.submit('00'.repeat(32), hex).ok).toBe(false);
-    expect(w.submit(block.hash, 'zz').ok).toBe(false);
+    for (const bad of ['zz', '', `0x${hex}`, hex.slice(1), `${hex} `]) expect(w.submit(block.hash, bad)).toEqual({ ok: false, error: 'auxpow is not hex' });
+    // Upper case is hex too (the proof then fails or passes on its own merits).
+    expect(w.submit(block.hash, hex.toUpperCase()).ok).toBe(true);
+    w.create({ auxHash, rangeStart: new Uint8Array(32), rangeEnd: new Uint8Array(32).fill(2), height: 2, bits });
     expect(w.submit(block.hash, hex).ok).toBe(true);
     expect(w.submit(block.hash, hex).ok).toBe(false);
   });

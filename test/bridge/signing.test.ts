@@ -53,6 +53,13 @@ describe('peg-out signing', () => {
     (bad[0] as string[])[1] = (bad[1] as string[])[1] as string;
     const tampered = applyWitnesses(res.txHex, built.built.inputs, bad);
     expect(tampered.ok).toBe(false);
+    // Verifications are remembered (src/bridge/witness.ts): the same question gets the same answer,
+    // and the very signatures just accepted are refused on a transaction that pays otherwise.
+    expect(applyWitnesses(res.txHex, built.built.inputs, res.witnesses).ok).toBe(true);
+    const altered = bitcoin.Transaction.fromHex(res.txHex);
+    (altered.outs[0] as { value: bigint }).value -= 1n;
+    const moved = applyWitnesses(altered.toHex(), built.built.inputs, res.witnesses);
+    expect(moved).toEqual({ ok: false, error: 'input 0: a signature matches no remaining federation key' });
   });
 
   it('answers a lookup (no transaction) with what it signed for the peg-out, and refuses one for a peg-out it never signed', () => {

@@ -12,6 +12,8 @@ describe('hex', () => {
         expect(hex).toBe(Buffer.from(bytes).toString('hex'));
         expect(fromHex(hex)).toEqual(bytes);
         expect(fromHex(`0x${hex.toUpperCase()}`)).toEqual(bytes);
+        // A view into a larger buffer is encoded as its own bytes only.
+        expect(toHex(bytes.subarray(1, -1))).toBe(hex.slice(2, -2));
       }),
     );
   });

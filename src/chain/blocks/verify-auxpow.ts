@@ -17,14 +17,25 @@ import { type ChainStore, requiredBits } from './chain-store.ts';
 export function powRange(store: ChainStore, pow: AuxPowHeader): Uint8Array[] | undefined {
   const startKey = toHex(pow.rangeStart);
   const endKey = toHex(pow.rangeEnd);
-  const finalStart = store.finalized.indexOf(startKey);
-  const finalEnd = store.finalized.indexOf(endKey);
+  const finalStart = finalizedIndex(store, pow.rangeStart, startKey);
+  const finalEnd = finalizedIndex(store, pow.rangeEnd, endKey);
   if (finalStart > 0 && finalEnd >= finalStart) return store.finalized.slice(finalStart, finalEnd + 1).map(fromHex);
   const chain = store.tree.chainTo(pow.rangeEnd);
   if (chain.length === 0) return undefined;
   if (finalStart > 0) return [...store.finalized.slice(finalStart).map(fromHex), ...chain.map((n) => n.hash)];
   const start = chain.findIndex((n) => n.key === startKey);
   return start < 0 ? undefined : chain.slice(start).map((n) => n.hash);
+}
+
+/**
+ * Where `key` sits in the finalized record, or -1. The record is by height, so a block we hold is
+ * looked up at its own (a search of the record per proof grew with the chain); one we do not hold
+ * is searched for.
+ */
+function finalizedIndex(store: ChainStore, hash: Uint8Array, key: string): number {
+  const height = store.block(hash)?.message.height;
+  if (height === undefined) return store.finalized.indexOf(key);
+  return store.finalized[height] === key ? height : -1;
 }
 
 /**

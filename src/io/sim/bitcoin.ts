@@ -39,6 +39,8 @@ export class SimBitcoin {
   private readonly heightOf = new Map<string, number>();
   private readonly confirmedTx = new Map<string, bitcoin.Transaction>();
   private readonly utxo = new Map<string, Output & { height: number }>();
+  /** The UTXO set's outpoints by output script (hex): listunspent asks by script, every node every few seconds. */
+  private readonly utxoByScript = new Map<string, Set<string>>();
   private readonly spentOnChain = new Set<string>();
   /** Transactions a reorg double-spent away: their outputs exist nowhere, so nothing may spend them. */
   private readonly conflicted = new Set<string>();
@@ -88,19 +90,41 @@ export class SimBitcoin {
       for (const i of tx.ins) {
         const op = outpointOf(i);
         this.spentOnChain.add(op);
-        this.utxo.delete(op);
+        this.removeUtxo(op);
       }
       tx.outs.forEach((o, vout) => {
         const op = `${id}:${vout}`;
-        if (!this.spentOnChain.has(op)) this.utxo.set(op, { script: o.script, value: o.value, height: b.height });
+        if (!this.spentOnChain.has(op)) this.addUtxo(op, { script: o.script, value: o.value, height: b.height });
       });
     }
+  }
+
+  private addUtxo(op: string, o: Output & { height: number }): void {
+    this.utxo.set(op, o);
+    const key = toHex(o.script);
+    let ops = this.utxoByScript.get(key);
+    if (ops === undefined) {
+      ops = new Set();
+      this.utxoByScript.set(key, ops);
+    }
+    ops.add(op);
+  }
+
+  private removeUtxo(op: string): void {
+    const o = this.utxo.get(op);
+    if (o === undefined) return;
+    this.utxo.delete(op);
+    const key = toHex(o.script);
+    const ops = this.utxoByScript.get(key);
+    ops?.delete(op);
+    if (ops?.size === 0) this.utxoByScript.delete(key);
   }
 
   private reindex(): void {
     this.heightOf.clear();
     this.confirmedTx.clear();
     this.utxo.clear();
+    this.utxoByScript.clear();
     this.spentOnChain.clear();
     for (const b of this.chain) this.applyBlock(b);
   }
@@ -245,8 +269,9 @@ export class SimBitcoin {
       out.push({ txid: op.slice(0, i), vout: Number(op.slice(i + 1)), amountSats: value, confirmations });
     };
     const pool = this.mempoolState();
-    for (const [op, o] of this.utxo) {
-      if (pool.spent.has(op) || !equalBytes(o.script, scriptPubKey)) continue;
+    for (const op of this.utxoByScript.get(toHex(scriptPubKey)) ?? []) {
+      const o = this.utxo.get(op) as Output & { height: number };
+      if (pool.spent.has(op)) continue;
       const confirmations = this.chain.length - o.height;
       if (confirmations >= minConfirmations) push(op, confirmations, o.value);
     }
