@@ -31,9 +31,10 @@ async function timedSwarm(name: string, seeds: number, workers: number, firstSee
   const pool = startSwarmWorkers(workers);
   try {
     await pool.ready();
-    // One short run per worker first (all at once, so each worker takes one): the JIT warms up.
-    const warm = { ...loadScenario('toy-happy'), durationMs: 5_000 };
-    await Promise.all(Array.from({ length: workers }, (_, i) => pool.run({ scenario: warm, scenarioRef: 'toy-happy', seed: 1_000 + i })));
+    // Two runs of the measured scenario per worker first, on seeds outside the measured ones (all at
+    // once, so each worker takes its share): each worker's JIT warms up on the code it will run. A
+    // seed of toy-chaos takes about 0.2 s, so a cold worker spent most of a short swarm compiling.
+    await Promise.all(Array.from({ length: 2 * workers }, (_, i) => pool.run({ scenario: loadScenario(name), scenarioRef: name, seed: 1_000_000 + i })));
     const started = performance.now();
     const report = await runSwarmOnWorkers({ scenario: loadScenario(name), scenarioRef: name, firstSeed, seeds, bugs: [], workers, pool });
     const wallMs = performance.now() - started;
@@ -45,7 +46,7 @@ async function timedSwarm(name: string, seeds: number, workers: number, firstSee
 
 export async function measureSwarm(o: { seeds?: number; chaosSeeds?: number; workers?: number } = {}): Promise<SwarmBenchEntry> {
   const workers = o.workers ?? availableParallelism();
-  const seeds = o.seeds ?? 4 * workers;
+  const seeds = o.seeds ?? 16 * workers;
   const chaosSeeds = o.chaosSeeds ?? 2 * workers;
   const before = loadavg()[0] ?? 0;
   const one = await timedSwarm('toy-chaos', seeds, 1);

@@ -181,7 +181,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
     const step = s.checkEveryMs;
     for (let t = step; ; t += step) {
       const until = Math.min(t, duration);
-      await scheduler.runUntil(until);
+      if (!scheduler.advanceIfIdle(until)) await scheduler.runUntil(until);
       traps.advanceFakeTimers(scheduler.now());
       check(false);
       o.observe?.step(world, scheduler.now());

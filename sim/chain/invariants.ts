@@ -195,10 +195,13 @@ export function chainLiveness(opts: InvariantOptions): Invariant<ChainView> {
   const minerOn = opts.scenario.chain.minerEveryMs > 0;
   const windows = new ProgressWindows(opts.livenessWindowMs);
   let mark: { head: number; final: number } | undefined;
+  let last: { nodes: Ctx['nodes']; describe: () => string } | undefined;
   return {
     name: 'liveness',
     check(ctx) {
       if (!windows.active(ctx)) return undefined;
+      // Nothing happened since the last check: no progress now (had there been, the mark moved to it).
+      if (last !== undefined && ctx.nodes === last.nodes) return windows.observe(ctx, false, last.describe);
       const up = ctx.nodes.filter((n) => !n.byzantine && n.up);
       const views = honest(ctx).map((n) => n.view);
       const ready = up.length > 0 && views.length === up.length;
@@ -211,9 +214,13 @@ export function chainLiveness(opts: InvariantOptions): Invariant<ChainView> {
       const finalized = !minerOn || (ready && finals.every((f) => f > m.final));
       const progressed = advanced && converged && finalized;
       if (progressed) mark = { head: Math.max(...heads), final: Math.max(...finals) };
-      return windows.observe(ctx, progressed, () =>
-        `${views.length}/${up.length} up nodes recovered, heads ${heads.join(',')} (needed >= ${m.head + 3}), one head hash ${converged}, finalized ${finals.join(',')} (needed > ${m.final}${minerOn ? '' : ', no miner'})`,
-      );
+      // The mark as it stands when the message is made (it moves only with progress, and then none is made).
+      const describe = (): string => {
+        const now = mark ?? m;
+        return `${views.length}/${up.length} up nodes recovered, heads ${heads.join(',')} (needed >= ${now.head + 3}), one head hash ${converged}, finalized ${finals.join(',')} (needed > ${now.final}${minerOn ? '' : ', no miner'})`;
+      };
+      last = { nodes: ctx.nodes, describe };
+      return windows.observe(ctx, progressed, describe);
     },
   };
 }
@@ -256,9 +263,13 @@ export function productionOnlyWhenSynced(opts: InvariantOptions): Invariant<Chai
   const history: Array<{ at: number; truth: ReadonlyMap<string, number> }> = [];
   const truthOf = groundTruthMemo();
   let lagMs: number | undefined;
+  let lastNodes: Ctx['nodes'] | undefined;
   return {
     name: 'production-above-threshold',
     check(ctx) {
+      // Nothing happened since the last check: no production to judge, no new truth to record.
+      if (ctx.nodes === lastNodes) return undefined;
+      lastNodes = ctx.nodes;
       const live = honest(ctx);
       lagMs ??= 2 * chainSetup(opts.scenario, ctx.nodes.map((n) => n.id)).spec.slotDurationMs;
       while (history.length > 1 && (history[1] as (typeof history)[number]).at <= ctx.now - lagMs) history.shift();
@@ -338,9 +349,14 @@ function groundTruth(ctx: Ctx, live: ReadonlyArray<{ id: string; view: ChainView
  */
 export function syncStatusConsistent(opts: InvariantOptions): Invariant<ChainView> {
   let spec: ChainSpec | undefined;
+  let lastNodes: Ctx['nodes'] | undefined;
   return {
     name: 'sync-status-consistent',
     check(ctx) {
+      // Nothing happened since the last check, which passed: only the clock moved, and the one
+      // bound that reads it (the slots the chain has had) only grows with it.
+      if (ctx.nodes === lastNodes) return undefined;
+      lastNodes = ctx.nodes;
       spec ??= chainSetup(opts.scenario, ctx.nodes.map((n) => n.id)).spec;
       // A chain has at most one block a slot: a target above the current slot (a minute of clock
       // skew allowed) is a height no peer can have, taken from a lie.

@@ -16,6 +16,10 @@ export interface NodeSnapshot<View> {
 
 export interface CheckContext<View> {
   readonly now: number;
+  /**
+   * The same array object as at the previous check exactly when nothing happened in between (no
+   * event ran): a checker may take `nodes === last` to mean that only the clock moved.
+   */
   readonly nodes: readonly NodeSnapshot<View>[];
   /** Virtual time at which the last scheduled fault healed; undefined while faults are still active. */
   readonly healedAt: number | undefined;

@@ -122,6 +122,24 @@ export class Scheduler {
     return this.halted;
   }
 
+  /**
+   * What runUntil(until) would do when no event is due by `until` and no continuation waits to be
+   * drained: move time to `until`, here and now, without a trip through the microtask queue. Returns
+   * false, having done nothing, when runUntil has work to do. The simulator steps every few virtual
+   * milliseconds to check invariants, most steps have no event, and an async call cost more than
+   * such a step.
+   */
+  advanceIfIdle(until: number): boolean {
+    if (this.pendingAsync || this.halted !== undefined) return false;
+    const next = this.nextEventTime();
+    if (next !== undefined && next <= until) return false;
+    if (until > this.current && Number.isFinite(until)) {
+      this.current = until;
+      this.onRanToBound?.(until);
+    }
+    return true;
+  }
+
   nextEventTime(): number | undefined {
     for (;;) {
       const ev = this.queue.peek();
