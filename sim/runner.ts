@@ -136,6 +136,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   let world: World<unknown> | undefined;
   const linked = (from: string, to: string): boolean => !(world as World<unknown>).network.isCut(from, to);
   const gate = new CheckGate<unknown>();
+  const skip = (inv: Invariant<unknown>): boolean => verdicts[inv.name] !== 'pass';
   // The nodes' snapshots change only in events (and stray timers): a step without any reuses them.
   let snapshots: { readonly events: number; readonly nodes: ReturnType<World<unknown>['snapshots']> } | undefined;
   const check = (final: boolean, forced = false): void => {
@@ -152,7 +153,6 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       cutsVersion: world.network.cutsVersion,
     };
     const inputs = { events: scheduler.executed, strayTimers: traps.strayTimers.count };
-    const skip = (inv: Invariant<unknown>): boolean => verdicts[inv.name] !== 'pass';
     for (const f of gate.run(invariants, ctx, inputs, { final, forced, skip })) failed(f.name, f.reason);
     for (const [name, reason] of kernelChecker.failures) failed(name, reason);
   };

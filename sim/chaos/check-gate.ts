@@ -33,12 +33,15 @@ export class CheckGate<View> {
   ): Array<{ readonly name: string; readonly reason: string }> {
     const quiet = !o.final && o.forced !== true && inputs.strayTimers === 0 && inputs.events === this.eventsAtLastCheck;
     if (o.forced !== true) this.eventsAtLastCheck = inputs.events;
-    if (quiet) this.skippedSteps++;
+    if (quiet) {
+      this.skippedSteps++;
+      if (this.clockReaders.size === 0) return [];
+    }
     const watched = new WatchedContext(ctx);
     const failures: Array<{ name: string; reason: string }> = [];
     for (const inv of invariants) {
-      if (o.skip?.(inv) === true) continue;
       if (quiet && !this.clockReaders.has(inv)) continue;
+      if (o.skip?.(inv) === true) continue;
       watched.readClock = false;
       const r = inv.check(watched);
       if (watched.readClock) this.clockReaders.add(inv);
