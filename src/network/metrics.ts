@@ -25,3 +25,20 @@ export function registerNetworkMetrics(registry: Registry, counters: () => Netwo
     },
   });
 }
+
+/** Direct (non-gossip) messages by outcome: a dropped one is an answer its asker waits for in vain. */
+export function registerDirectMessageMetrics(registry: Registry, stats: () => { readonly sent: number; readonly retried: number; readonly dropped: number }): void {
+  new Counter({
+    name: 'alys_network_direct_messages_total',
+    help: 'Direct messages to peers by outcome: sent, retried (the first write failed; written again on a fresh stream), dropped (both writes failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = stats();
+      this.inc({ outcome: 'sent' }, s.sent);
+      this.inc({ outcome: 'retried' }, s.retried);
+      this.inc({ outcome: 'dropped' }, s.dropped);
+    },
+  });
+}

@@ -30,6 +30,30 @@ describe('Libp2pNetwork (real libp2p on loopback)', () => {
     expect(atB.map((g) => g.payload)).toEqual(toB);
     expect(atA.map((g) => g.payload)).toEqual(toA);
     expect(atB.every((g) => g.from === a.self) && atA.every((g) => g.from === b.self)).toBe(true);
+    await until(() => a.sendStats.sent === toB.length, 'a to count its writes');
+    expect(a.sendStats).toEqual({ sent: toB.length, retried: 0, dropped: 0 });
+  });
+
+  it('counts and reports a message it could not write twice, and goes on with the next one', async () => {
+    const failures: Array<{ to: string; bytes: number; final: boolean }> = [];
+    const a = await start({ onSendFailure: (to, n, _err, final) => failures.push({ to, bytes: n, final }) });
+    const b = await start({ bootstrap: [addr(a)] });
+    await until(() => a.peers().includes(b.self), 'a and b to connect');
+    const gone = b.self;
+    await b.stop();
+    a.send(gone, bytes(1_000, 6));
+    await until(() => a.sendStats.dropped === 1, 'the write to a stopped peer to be dropped');
+    expect(a.sendStats).toEqual({ sent: 0, retried: 1, dropped: 1 });
+    expect(failures).toEqual([
+      { to: gone, bytes: 1_000, final: false },
+      { to: gone, bytes: 1_000, final: true },
+    ]);
+    // The queue to that peer is not stuck on the failure: a live peer still gets what follows.
+    const c = await start({ bootstrap: [addr(a)] });
+    const atC = inbox(c);
+    await until(() => a.peers().includes(c.self), 'a and c to connect');
+    a.send(c.self, bytes(10, 7));
+    await until(() => atC.length === 1, 'c to get its message');
   });
 
   it('derives a stable node id from a 32-byte seed', async () => {

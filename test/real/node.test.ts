@@ -45,6 +45,8 @@ describe('alys node against a real Geth', () => {
     expect(resident).toBeGreaterThan(20 * 1024 * 1024);
     expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
     expect(metrics).toMatch(/^nodejs_external_memory_bytes \d+/m);
+    // Alone, it sent no direct message, and lost none.
+    expect(metrics).toMatch(/^alys_network_direct_messages_total\{outcome="dropped"\} 0$/m);
   }, 300_000);
 
   it('restarts from LevelDB and continues from its head', async () => {

@@ -51,6 +51,18 @@ export interface Libp2pNetworkOptions {
    * in-process (harness/faulty-node.ts) can.
    */
   readonly dropOutbound?: (to: NodeId, payload: Uint8Array) => boolean;
+  /**
+   * Told when a direct message could not be written: `final` false when the write is tried again on
+   * a fresh stream, true when that failed too and the message is dropped (the node logs it).
+   */
+  readonly onSendFailure?: (to: NodeId, bytes: number, err: unknown, final: boolean) => void;
+}
+
+/** Direct messages: written, written on a second stream after the first failed, dropped after both failed. */
+export interface SendStats {
+  sent: number;
+  retried: number;
+  dropped: number;
 }
 
 /** The node's gossip validator; in production it answers through the real-time driver. */
@@ -114,6 +126,7 @@ export function gossipMsgId(msg: { readonly data: Uint8Array }): Uint8Array {
 export class Libp2pNetwork implements NetworkIO {
   readonly self: NodeId;
   readonly gossipStats: GossipStats = { published: 0, duplicates: 0, failed: 0 };
+  readonly sendStats: SendStats = { sent: 0, retried: 0, dropped: 0 };
   private handler: ReceiveHandler | undefined;
   private validator: AsyncGossipValidator | undefined;
   /** The node's score of each peer (PeerActor), for gossipsub's application score. */
@@ -130,6 +143,7 @@ export class Libp2pNetwork implements NetworkIO {
     readonly maxMessageBytes: number,
     redialMs: number,
     private readonly dropOutbound?: (to: NodeId, payload: Uint8Array) => boolean,
+    private readonly onSendFailure?: Libp2pNetworkOptions['onSendFailure'],
   ) {
     this.self = libp2p.peerId.toString();
     this.redial = setInterval(() => this.dialBootstrap(), redialMs);
@@ -178,8 +192,21 @@ export class Libp2pNetwork implements NetworkIO {
     const copy = payload.slice();
     const next = (this.queues.get(to) ?? Promise.resolve())
       .then(() => this.write(to, copy))
-      .catch(() => this.write(to, copy, true))
-      .catch(() => undefined);
+      .catch((err: unknown) => {
+        this.sendStats.retried++;
+        this.onSendFailure?.(to, copy.length, err, false);
+        return this.write(to, copy, true);
+      })
+      .then(
+        () => {
+          this.sendStats.sent++;
+        },
+        // Nothing is thrown out of the queue: the next message to this peer still goes.
+        (err: unknown) => {
+          this.sendStats.dropped++;
+          this.onSendFailure?.(to, copy.length, err, true);
+        },
+      );
     this.queues.set(to, next);
     void next.then(() => {
       if (this.queues.get(to) === next) this.queues.delete(to);
@@ -348,7 +375,7 @@ export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise
       }),
     },
   });
-  const created = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000, o.dropOutbound);
+  const created = new Libp2pNetwork(node, gate, (o.bootstrap ?? []).map((a) => multiaddr(a.toString())), maxMessageBytes, o.redialMs ?? 5_000, o.dropOutbound, o.onSendFailure);
   late.net = created;
   try {
     // Validation before relaying: gossipsub awaits the topic validator, then forwards only on Accept.

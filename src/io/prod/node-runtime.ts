@@ -37,7 +37,7 @@ import { LevelStorage, StorageError } from './level-storage.ts';
 import { reasonOf } from './node-config-file.ts';
 import { createLibp2pNetwork } from './libp2p-network.ts';
 import { gossipsubMetrics } from './gossipsub-metrics.ts';
-import { registerNetworkMetrics } from '../../network/metrics.ts';
+import { registerDirectMessageMetrics, registerNetworkMetrics } from '../../network/metrics.ts';
 import { RealTimeDriver } from './realtime-driver.ts';
 import { RpcListenError, startRpcServer } from './rpc-http.ts';
 import { SignaturePool } from './signature-pool.ts';
@@ -252,6 +252,10 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
       metricsRegister: gossipsubMetrics(registry),
       ...(identitySeed !== undefined ? { privateKey: identitySeed } : {}),
       ...(options.dropOutbound !== undefined ? { dropOutbound: options.dropOutbound } : {}),
+      // A sync answer that never arrives leaves its asker waiting for its time-out: say so here.
+      onSendFailure: (to, bytes, err, final) => {
+        if (final) log(`network: dropped a ${bytes}-byte message to ${to} after two failed writes: ${reasonOf(err)}`);
+      },
     });
   } catch (err) {
     const why = reasonOf(err);
@@ -303,7 +307,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
     boundary,
     adminToken,
     ...(bridge !== undefined && federation !== undefined ? { bridge: { bitcoin: bridge.bitcoin, federation, confirmations: bridge.confirmations } } : {}),
-    statusExtras: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey) }),
+    statusExtras: () => ({ peerId: network.self, peers: network.peers().length, gossip: { ...network.gossipStats }, sends: { ...network.sendStats }, execution: execution.health, authority: key === undefined ? null : toHex(key.publicKey) }),
     backup: (path: string) => {
       const v = node.chainView();
       return writeBackup(storage, resolve(path), { ...(options.configPath !== undefined ? { configPath: options.configPath } : {}), ...(config.featuresFile !== undefined ? { featuresPath: config.featuresFile } : {}) }, v === undefined ? null : { height: v.headHeight, hash: v.headHash });
@@ -352,6 +356,7 @@ async function startOpening(config: NodeConfig, log: (line: string) => void, opt
   opened.push(stopDriver);
   registerActorMetrics(() => [node.system], registry);
   registerNetworkMetrics(registry, () => node.counters);
+  registerDirectMessageMetrics(registry, () => network.sendStats);
   registerOpsMetrics(registry, nodeFeatures, () => node.rolloutView());
   registerChainMetrics(registry, () => node.chainView(), () => network.peers().length);
   registerSyncMetrics(registry, () => {
