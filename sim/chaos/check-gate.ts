@@ -17,7 +17,7 @@ export interface GateInputs {
 export class CheckGate<View> {
   private readonly clockReaders = new Set<Invariant<View>>();
   private eventsAtLastCheck = -1;
-  /** Checks that ran only the clock readers (reported by tests, and a sanity figure for the bench). */
+  /** Checks after a step without events, which ran only the clock readers (tests read it). */
   skippedSteps = 0;
 
   /**
