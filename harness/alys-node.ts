@@ -1,8 +1,8 @@
 // Running `alys node` as a real process for the real-IO suite: a config over a real Geth, the ready
 // line, JSON-RPC calls, and a CPU miner that merges-mines through createauxblock/submitauxblock.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { GethProcess } from './geth.ts';
 import { encodeAuxPow } from '../src/auxpow/auxpow.ts';
 import { mineAuxPow } from '../src/auxpow/miner.ts';
@@ -75,11 +75,22 @@ export interface NodeProcess {
 export function startNodeProcess(configPath: string, faults?: readonly string[], o: { readonly logFile?: string; readonly recordDir?: string } = {}): Promise<NodeProcess> {
   const record = o.recordDir === undefined ? [] : ['--record', o.recordDir];
   const args = faults === undefined ? [ALYS, 'node', '--config', configPath, ...record] : ['--import', 'tsx', FAULTY_NODE, '--config', configPath, ...faults];
+  // Opened before the node starts, so a log file that cannot be written is a clear error here, not
+  // an unhandled stream error once the node is running.
+  let logFd: number | undefined;
+  if (o.logFile !== undefined) {
+    try {
+      mkdirSync(dirname(o.logFile), { recursive: true });
+      logFd = openSync(o.logFile, 'a');
+    } catch (e) {
+      return Promise.reject(new Error(`node log ${o.logFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+    }
+  }
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   ownChild(child);
   let out = '';
   let err = '';
-  const log = o.logFile === undefined ? undefined : createWriteStream(o.logFile, { flags: 'a' });
+  const log = logFd === undefined ? undefined : createWriteStream('', { fd: logFd });
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     err = (err + d).slice(-20_000);
     log?.write(d);
