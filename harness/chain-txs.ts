@@ -18,21 +18,22 @@ export interface ChainTxs {
   readonly sent: () => number;
 }
 
-async function rpcBatch(url: string, calls: ReadonlyArray<{ method: string; params: unknown[] }>): Promise<void> {
+/** JSON-RPC calls in one batch: their results in order, or the first error, named by its method. */
+async function rpcBatch(url: string, calls: ReadonlyArray<{ method: string; params: unknown[] }>): Promise<unknown[]> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c }))) });
-  const out = (await res.json()) as Array<{ error?: { message: string } }>;
-  const bad = out.find((r) => r.error !== undefined);
-  if (bad !== undefined) throw new Error(`eth_sendRawTransaction: ${bad.error?.message}`);
+  // A batch's answers may come in any order: put them back in the calls' order by id.
+  const out = ((await res.json()) as Array<{ id: number; result?: unknown; error?: { message: string } }>).sort((a, b) => a.id - b.id);
+  const bad = out.findIndex((r) => r.error !== undefined);
+  if (bad >= 0) throw new Error(`${calls[bad]?.method}: ${out[bad]?.error?.message}`);
+  return out.map((r) => r.result);
 }
 
 const PENDING_POLL_MS = 5;
 const PENDING_POLLS = 2_000;
 
 async function pendingNonce(url: string, address: Hex): Promise<number> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getTransactionCount', params: [address, 'pending'] }) });
-  const out = (await res.json()) as { result?: Hex; error?: { message: string } };
-  if (out.result === undefined) throw new Error(`eth_getTransactionCount: ${out.error?.message ?? 'no result'}`);
-  return Number(out.result);
+  const [count] = await rpcBatch(url, [{ method: 'eth_getTransactionCount', params: [address, 'pending'] }]);
+  return Number(count);
 }
 
 /**

@@ -49,9 +49,9 @@ export interface PrebuiltChain {
 const BATCH_BLOCKS = 256;
 /** The fee recipient the production node builds with (src/io/prod/node-runtime.ts). */
 const FEE_RECIPIENT = new Uint8Array(20);
-const ZERO32 = new Uint8Array(32);
 /** Builds of one block before giving up; the wait doubles each time (40 ms grows to 2.5 s). */
 const MAX_BUILD_ATTEMPTS = 7;
+/** The prevRandao of a block's build `attempt`: zero at first, as the node builds. */
 const randaoFor = (attempt: number): Uint8Array => {
   const r = new Uint8Array(32);
   r[31] = attempt;
@@ -178,7 +178,7 @@ export async function prebuildChain(o: {
       for (let attempt = 0; payload === undefined; attempt++) {
         // Geth keeps a resolved payload under its id and answers the same attributes with it, so a
         // rebuild asks with another prevRandao (which the node does not check).
-        const prevRandao = attempt === 0 ? ZERO32 : randaoFor(attempt);
+        const prevRandao = randaoFor(attempt);
         const fcu = await engine.forkchoiceUpdated(
           { headBlockHash: parentPayload.blockHash, safeBlockHash: finalizedPayloadHash, finalizedBlockHash: finalizedPayloadHash },
           { timestamp: timestampSec, prevRandao, suggestedFeeRecipient: FEE_RECIPIENT, withdrawals: withdrawalsFor([], height) },

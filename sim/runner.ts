@@ -137,22 +137,21 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
   const linked = (from: string, to: string): boolean => !(world as World<unknown>).network.isCut(from, to);
   const gate = new CheckGate<unknown>();
   const skip = (inv: Invariant<unknown>): boolean => verdicts[inv.name] !== 'pass';
-  // The nodes' snapshots change only in events (and stray timers): a step without any reuses them.
-  let snapshots: { readonly events: number; readonly nodes: ReturnType<World<unknown>['snapshots']> } | undefined;
+  // The nodes' snapshots change only in events: after a step the gate calls quiet, they are reused.
+  let nodes: ReturnType<World<unknown>['snapshots']> | undefined;
   const check = (final: boolean, forced = false): void => {
     if (world === undefined) return;
-    // A forced check comes in the middle of a fault's event: what is left of it may still change them.
-    if (forced || snapshots?.events !== scheduler.executed || traps.strayTimers.count > 0) snapshots = { events: forced ? -1 : scheduler.executed, nodes: world.snapshots() };
+    const inputs = { events: scheduler.executed, strayTimers: traps.strayTimers.count };
+    if (nodes === undefined || !gate.isQuiet(inputs, { final, forced })) nodes = world.snapshots();
     const ctx = {
       now: scheduler.now(),
-      nodes: snapshots.nodes,
+      nodes,
       healedAt: scheduler.now() >= healedAt ? healedAt : undefined,
       final,
       shared: world.shared,
       linked,
       cutsVersion: world.network.cutsVersion,
     };
-    const inputs = { events: scheduler.executed, strayTimers: traps.strayTimers.count };
     for (const f of gate.run(invariants, ctx, inputs, { final, forced, skip })) failed(f.name, f.reason);
     for (const [name, reason] of kernelChecker.failures) failed(name, reason);
   };

@@ -21,6 +21,14 @@ export class CheckGate<View> {
   skippedSteps = 0;
 
   /**
+   * Whether nothing can have changed since the last check: no event ran since it, and this check is
+   * neither the final one nor forced by a fault, and the code under test set no stray timer.
+   */
+  isQuiet(inputs: GateInputs, o: { readonly final: boolean; readonly forced?: boolean }): boolean {
+    return !o.final && o.forced !== true && inputs.strayTimers === 0 && inputs.events === this.eventsAtLastCheck;
+  }
+
+  /**
    * Runs the invariants that this check needs, each given `ctx`, and returns their failures.
    * `final` runs them all. `forced` (a check right after a fault, in the middle of a step) runs
    * them all and leaves the baseline where it was, so the step's own check still sees the change.
@@ -31,7 +39,7 @@ export class CheckGate<View> {
     inputs: GateInputs,
     o: { readonly final: boolean; readonly forced?: boolean; readonly skip?: (inv: Invariant<View>) => boolean },
   ): Array<{ readonly name: string; readonly reason: string }> {
-    const quiet = !o.final && o.forced !== true && inputs.strayTimers === 0 && inputs.events === this.eventsAtLastCheck;
+    const quiet = this.isQuiet(inputs, o);
     if (o.forced !== true) this.eventsAtLastCheck = inputs.events;
     if (quiet) {
       this.skippedSteps++;
