@@ -5,7 +5,8 @@ import { encodeAuxPow } from '../../src/auxpow/auxpow.ts';
 import { bundleHash } from '../../src/auxpow/bundle.ts';
 import { mineAuxPow } from '../../src/auxpow/miner.ts';
 import type { ChainStore } from '../../src/chain/blocks/chain-store.ts';
-import { verifyAuxPow, verifyPowRules } from '../../src/chain/blocks/verify-auxpow.ts';
+import { powRange, verifyAuxPow, verifyPowRules } from '../../src/chain/blocks/verify-auxpow.ts';
+import type { BlockView } from '../../src/chain/held-block.ts';
 import { BlockError, BlockErrorCode } from '../../src/consensus/block-error.ts';
 import { BlockTree } from '../../src/consensus/fork-choice.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
@@ -49,6 +50,29 @@ describe('verifyAuxPow', () => {
     expect(code(() => verifyAuxPow(st, proof(h(1), h(3), [h(1), h(2), h(3)]), h(2)))).toMatch(/not an ancestor/);
     // The proof commits to another bundle than the range's.
     expect(code(() => verifyAuxPow(st, { ...proof(h(1), h(3), [h(1), h(2), h(3)]), rangeStart: h(2) }, h(3)))).toMatch(new RegExp(`^${BlockErrorCode.BAD_AUXPOW}`));
+  });
+});
+
+describe('powRange', () => {
+  // Finalized up to height 2; the blocks held are found by height in the finalized record, and
+  // h(7) is a side-branch block held at height 1 that was never finalized.
+  const heights = new Map([[toHex(h(1)), 1], [toHex(h(2)), 2], [toHex(h(3)), 3], [toHex(h(7)), 1]]);
+  const st: ChainStore = {
+    ...store(),
+    finalized: [toHex(h(0)), toHex(h(1)), toHex(h(2))],
+    block: (hash) => {
+      const height = heights.get(toHex(hash));
+      return height === undefined ? undefined : ({ message: { height } } as unknown as BlockView);
+    },
+  };
+  const range = (start: Uint8Array, end: Uint8Array) => powRange(st, proof(start, end, [start, end]))?.map(toHex);
+
+  it('takes a range that is already final from the finalized record', () => {
+    expect(range(h(1), h(2))).toEqual([toHex(h(1)), toHex(h(2))]);
+  });
+
+  it('does not take a held block for the finalized one at its height', () => {
+    expect(range(h(7), h(2))).toBeUndefined();
   });
 });
 
