@@ -25,10 +25,17 @@ export class SchedulerHalted extends Error {
   }
 }
 
+const noop = (): void => {};
+
 class TimerHandle implements Timer {
   constructor(private readonly ev: ScheduledEvent) {}
   cancel(): void {
+    // The event stays queued until its time (removal from the heap would cost more than skipping
+    // it), but what it would have run is let go now: an ask's time-out closes over the message it
+    // asked, and a sync batch's blocks would otherwise live on for the whole time-out after the reply.
     this.ev.cancelled = true;
+    this.ev.fn = noop;
+    this.ev.arg = undefined;
   }
   get time(): number {
     return this.ev.time;
