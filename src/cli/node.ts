@@ -8,6 +8,8 @@ import { UsageError, parseStrict } from './errors.ts';
 export async function nodeCommand(argv: string[], print: (line: string) => void): Promise<number> {
   const { values } = parseStrict(argv, { config: { type: 'string' }, record: { type: 'string' } }, 'alys node --config <file> [--record <dir>]');
   if (values.config === undefined) throw new UsageError('usage: alys node --config <file> (environment ALYS_<SECTION>__<FIELD> overrides a field)');
+  const { restartWithNodeSettings } = await import('../io/prod/process-settings.ts');
+  restartWithNodeSettings();
   const config = await loadConfigArg(values.config);
   const { ConfigError } = await import('../node/config.ts');
   const { StartupError, exitIfStuck, startNode } = await import('../io/prod/node-runtime.ts');

@@ -2,8 +2,10 @@
 // merged-mined through its own JSON-RPC; restarts from LevelDB and continues from its head; and
 // after a SIGKILL in the middle of producing, loses no block it had committed. Fails, never skips,
 // when Geth or the node cannot start.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GethProcess, gethHeight, startGeth } from '../../harness/geth.ts';
+import { MALLOC_TUNABLES, NODE_FLAGS } from '../../src/io/prod/process-settings.ts';
 import { type NodeProcess, backgroundMiner, publicKeyOf, startRecovered, waitFor, writeNodeConfig } from '../../harness/alys-node.ts';
 
 const SEED = '21'.repeat(32);
@@ -48,6 +50,17 @@ describe('alys node against a real Geth', () => {
     // Alone, it sent no direct message, and lost none.
     expect(metrics).toMatch(/^alys_network_direct_messages_total\{outcome="dropped"\} 0$/m);
   }, 300_000);
+
+  it('runs with the malloc tunables and V8 flags it starts itself again with, in the same process', async () => {
+    const pid = (node as NodeProcess).child.pid as number;
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const tunables = environ.find((e) => e.startsWith('GLIBC_TUNABLES='));
+    for (const [k, v] of Object.entries(MALLOC_TUNABLES)) expect(tunables).toContain(`${k}=${v}`);
+    for (const f of NODE_FLAGS) expect(cmdline).toContain(f);
+    // The same process the harness started, still answering.
+    expect((await (node as NodeProcess).call<{ height: number }>('getheadblock')).height).toBeGreaterThan(0);
+  });
 
   it('restarts from LevelDB and continues from its head', async () => {
     const before = await (node as NodeProcess).call<{ height: number; hash: string }>('getheadblock');
