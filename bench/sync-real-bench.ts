@@ -36,7 +36,7 @@ export interface RealSyncOptions {
   readonly callsPerBlock: number;
   /** Write a V8 CPU profile of each follower here (node --cpu-prof). */
   readonly cpuProfDir?: string;
-  /** Write each follower's log here (follower-<strategy>.log). */
+  /** Write each node's log here: follower-<strategy>.log, and server-<i>.log for the serving nodes. */
   readonly logDir?: string;
   /** Keep the built chain here and reuse it in later runs that ask for the same chain. */
   readonly chainDir?: string;
@@ -220,7 +220,7 @@ export async function runRealSyncBench(o: RealSyncOptions, log: (line: string) =
       if (height !== o.blocks) throw new Error(`serving Geth ${i} is at height ${height}, not ${o.blocks}`);
       // The serving nodes hold the chain and produce nothing (no authority key): the target stays put.
       const cfg = writeNodeConfig(g, { authority: false, authorities: [publicKeyOf(SEED_SERVER)], seedHex: serverIdentity(i), genesisTimeMs, slotDurationMs: SLOT_MS, dataDir: copyOfChainData(chain), maxBlocksWithoutPow: 1_000_000 });
-      const server = await startRecovered(cfg.configPath);
+      const server = await startRecovered(cfg.configPath, undefined, o.logDir === undefined ? {} : { logFile: join(o.logDir, `server-${i}.log`) });
       servers.push(server);
       const head = await server.call<{ height: number; hash: string }>('getheadblock');
       if (head.height !== o.blocks || head.hash !== chain.headHash) throw new Error(`serving node ${i} recovered height ${head.height} (${head.hash}), expected ${o.blocks} (${chain.headHash})`);
