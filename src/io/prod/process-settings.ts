@@ -50,8 +50,9 @@ function onGlibc(): boolean {
  * them (or cannot have them: not glibc, or a Node without process.execve).
  */
 export function restartWithNodeSettings(): void {
-  if (typeof process.execve !== 'function' || !onGlibc()) return;
   const missing = missingSettings({ env: process.env, execArgv: process.execArgv });
-  if (missing === undefined) return;
+  // The glibc check builds a whole diagnostic report (milliseconds): only when a restart is due, not
+  // again in the restarted process.
+  if (missing === undefined || typeof process.execve !== 'function' || !onGlibc()) return;
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...missing.flags, ...process.argv.slice(1)], { ...process.env, GLIBC_TUNABLES: missing.tunables });
 }
