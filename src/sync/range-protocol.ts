@@ -17,6 +17,17 @@ export type SyncWire =
   /** A serving peer announces its best height. */
   | { readonly kind: 'status'; readonly height: number };
 
+/**
+ * How many of `requested` blocks a response may carry within `maxBytes`, at `bytesPerBlock` (the
+ * size of the blocks last served; 0 when unknown): halved until they fit, as a response found too
+ * big once encoded is, so that a serving node reads and encodes only the blocks it will send.
+ */
+export function responseBlockCount(requested: number, bytesPerBlock: number, maxBytes: number): number {
+  let count = Math.min(requested, MAX_BATCH);
+  while (count > 1 && count * bytesPerBlock > maxBytes) count = Math.ceil(count / 2);
+  return count;
+}
+
 export function encodeSync(m: SyncWire): Uint8Array {
   const body =
     m.kind === 'request'

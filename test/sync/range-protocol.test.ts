@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { hold } from '../../src/chain/held-block.ts';
 import { DecodeError, encodeBlock } from '../../src/codec/block-codec.ts';
 import { simScheme } from '../../src/crypto/sim-scheme.ts';
-import { MAX_BATCH, decodeSync, encodeSync } from '../../src/sync/range-protocol.ts';
+import { MAX_BATCH, decodeSync, encodeSync, responseBlockCount } from '../../src/sync/range-protocol.ts';
 import type { SignedConsensusBlock } from '../../src/types/chain.ts';
 import { SignedConsensusBlockSsz, Uint64 } from '../../src/types/ssz.ts';
 import { keys, signedBlock } from '../consensus/fixtures.ts';
@@ -83,5 +83,37 @@ describe('range responses', () => {
     // Both verdicts were met: the comparison was not one-sided.
     expect(seen.refused).toBeGreaterThan(50);
     expect(seen.accepted).toBeGreaterThan(20);
+  });
+});
+
+describe('responseBlockCount: the blocks a serving node reads for a response', () => {
+  const MB3 = 3 * 1024 * 1024;
+
+  it('halves a request as the encoded response would be halved, on the size of the blocks last served', () => {
+    // The real benchmark's blocks (100 transfers, about 13.7 KB on the wire): the legacy strategy's
+    // 1,024 became 128, and its last batch of 904 became 226, once encoded.
+    expect(responseBlockCount(1_024, 13_700, MB3)).toBe(128);
+    expect(responseBlockCount(904, 13_700, MB3)).toBe(226);
+    expect(responseBlockCount(256, 13_700, MB3)).toBe(128);
+  });
+
+  it('reads what was asked when blocks are small or their size is not known yet, never above the protocol limit', () => {
+    expect(responseBlockCount(1_024, 0, MB3)).toBe(1_024);
+    expect(responseBlockCount(300, 500, MB3)).toBe(300);
+    expect(responseBlockCount(5_000, 0, MB3)).toBe(MAX_BATCH);
+    expect(responseBlockCount(1_024, 8 * 1024 * 1024, MB3)).toBe(1);
+  });
+
+  it('fits the limit, and cuts no more than halving must', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 1, max: 4_000_000 }), (requested, perBlock) => {
+        const n = responseBlockCount(requested, perBlock, MB3);
+        expect(n).toBeGreaterThanOrEqual(1);
+        expect(n).toBeLessThanOrEqual(Math.min(requested, MAX_BATCH));
+        // It fits, or it is one block; and when it was cut, twice as many would not have fitted.
+        expect(n === 1 || n * perBlock <= MB3).toBe(true);
+        if (n < Math.min(requested, MAX_BATCH)) expect(2 * n * perBlock).toBeGreaterThan(MB3);
+      }),
+    );
   });
 });

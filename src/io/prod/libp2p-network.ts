@@ -24,6 +24,15 @@ import { PeerGate } from './libp2p-peer-gate.ts';
 export const MSG_PROTOCOL = '/alys/msg/1.0.0';
 export const GossipTopic = { block: '/alys/block/1', approval: '/alys/approval/1', auxpow: '/alys/auxpow/1' } as const satisfies Record<GossipKind, string>;
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Least time libp2p's connection monitor waits for a ping's answer before it closes the connection.
+ * The ping travels behind whatever the connection already carries: a 3 MB sync response on a
+ * 400 KB/s link held it 7.7 s, past the library's 5 s, and the monitor closed a healthy connection
+ * with the response in it (the legacy sync then waited out its 300 s time-out). A full-size message
+ * (4 MB) on a 100 KB/s link, or a few on 400 KB/s, is 40 s; a peer that is really gone is still
+ * dropped within a minute and a half of its last answer.
+ */
+export const PING_TIMEOUT_MS = 60_000;
 /** Score cost of a frame that is too big or cannot be parsed: two strikes and the peer is banned. */
 export const FRAME_PENALTY = -50;
 
@@ -357,6 +366,7 @@ export async function createLibp2pNetwork(o: Libp2pNetworkOptions = {}): Promise
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: gate.gater(),
+    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MS, maxTimeout: 2 * PING_TIMEOUT_MS } },
     services: {
       identify: identify(),
       pubsub: gossipsub({
