@@ -29,7 +29,7 @@ export interface BatchSchedulerOptions {
   readonly trustWithoutLinking?: boolean;
 }
 
-export const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export class BatchScheduler {
   private readonly batches: Batch[] = [];
