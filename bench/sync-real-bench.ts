@@ -229,7 +229,7 @@ export async function runRealSyncBench(o: RealSyncOptions, log: (line: string) =
         continue;
       }
       const p = await proxy.client.createProxy({ name: `server-${i}`, upstream: tcpUpstream(server.multiaddrs) });
-      for (const t of linkToxics(o.link)) await proxy.client.addToxic(p.name, t as Parameters<typeof proxy.client.addToxic>[1]);
+      for (const t of linkToxics(o.link)) await proxy.client.addToxic(p.name, t);
       bootstrap.push(proxyMultiaddr(p.listen, server.peerId));
     }
     log(`${o.peers} serving nodes; the follower dials ${bootstrap.join(' ')}`);

@@ -1,5 +1,6 @@
 // The pure parts of the real sync benchmark's link: the proxy multiaddr a follower dials, the
 // toxics of a link, and the blocks/s a link can carry (one of the two bounds of the benchmark).
+import type { ToxicSpec, ToxicStream } from '../harness/toxiproxy.ts';
 
 export interface LinkSettings {
   /** Round-trip time added by the proxy, ms (half each way); 0 is loopback, no proxy at all. */
@@ -14,8 +15,8 @@ export const defaultLink: LinkSettings = { rttMs: 50, bandwidthKBps: 400 };
 export const bandwidthBytesPerSec = (l: LinkSettings): number => l.bandwidthKBps * 1000;
 
 /** The toxics of one proxy: latency and bandwidth, in both directions. */
-export function linkToxics(l: LinkSettings): Array<{ name: string; type: 'latency' | 'bandwidth'; stream: 'upstream' | 'downstream'; attributes: Record<string, number> }> {
-  const out: Array<{ name: string; type: 'latency' | 'bandwidth'; stream: 'upstream' | 'downstream'; attributes: Record<string, number> }> = [];
+export function linkToxics(l: LinkSettings): Array<ToxicSpec & { readonly name: string; readonly stream: ToxicStream }> {
+  const out: Array<ToxicSpec & { readonly name: string; readonly stream: ToxicStream }> = [];
   for (const stream of ['upstream', 'downstream'] as const) {
     out.push({ name: `latency-${stream}`, type: 'latency', stream, attributes: { latency: l.rttMs / 2, jitter: 0 } });
     out.push({ name: `bandwidth-${stream}`, type: 'bandwidth', stream, attributes: { rate: l.bandwidthKBps } });

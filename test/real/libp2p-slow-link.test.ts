@@ -6,7 +6,7 @@
 // real benchmark). Every message must arrive on the connection it was sent on. Fails, never skips.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ToxiproxyServer, startToxiproxy } from '../../harness/toxiproxy.ts';
-import { linkToxics, proxyMultiaddr } from '../../bench/sync-real-link.ts';
+import { linkToxics, proxyMultiaddr, tcpUpstream } from '../../bench/sync-real-link.ts';
 import type { Libp2pNetwork } from '../../src/io/prod/libp2p-network.ts';
 import { addr, inbox, start, stopAll, until } from '../io-prod/fixtures/libp2p-nodes.ts';
 
@@ -28,9 +28,9 @@ describe('libp2p over a 400 KB/s link (Toxiproxy)', () => {
   it('carries 3 MB messages back to back for longer than a ping time-out without losing the connection', async () => {
     const server = await start({ privateKey: new Uint8Array(32).fill(11) });
     const client = await start({ privateKey: new Uint8Array(32).fill(12) });
-    const upstream = /\/tcp\/(\d+)/.exec(addr(server))?.[1];
-    const p = await (proxy as ToxiproxyServer).client.createProxy({ name: 'slow-link', upstream: `127.0.0.1:${upstream}` });
-    for (const t of linkToxics(LINK)) await (proxy as ToxiproxyServer).client.addToxic(p.name, t as Parameters<ToxiproxyServer['client']['addToxic']>[1]);
+    const tp = (proxy as ToxiproxyServer).client;
+    const p = await tp.createProxy({ name: 'slow-link', upstream: tcpUpstream([addr(server)]) });
+    for (const t of linkToxics(LINK)) await tp.addToxic(p.name, t);
     client.setBootstrap([proxyMultiaddr(p.listen, server.self)]);
     await until(() => client.peers().includes(server.self) && server.peers().includes(client.self), 'the nodes to connect through the proxy', 20_000);
     const first = connectionIds(server, client.self);
