@@ -38,28 +38,44 @@ class DiskFaultEpochs {
 }
 
 /**
- * Reads every node's finalized list at every height, not only what was appended since the last
- * look: an in-place overwrite at a height already read is a replacement too. A full read happens
- * when the list's length or tip changes, at every FULL_READ_EVERY-th look, and at the end. Looks,
- * not virtual time: the clock is not read, so the runner skips the check after steps in which
- * nothing happened (sim/chaos/check-gate.ts), and an overwrite needs something to happen.
+ * Reads every node's finalized list again, not only what was appended since the last look: an
+ * in-place overwrite at a height already read is a replacement too. A node's list is read when its
+ * length or tip changes, and at every FULL_READ_EVERY-th look. Such a read covers the new heights,
+ * the last TAIL (where finalizing writes, and where an off-by-one lands), and the next SWEEP heights
+ * below them in turn, so every height is read again within length / SWEEP reads. The first look at
+ * an incarnation, a list that got shorter and the final check read everything. Reading the whole
+ * list each time made the two finalized checks grow with the chain (a tenth of an hour's run).
+ * Looks, not virtual time: the clock is not read, so the runner skips the check after steps in
+ * which nothing happened (sim/chaos/check-gate.ts), and an overwrite needs something to happen.
  */
 const FULL_READ_EVERY = 4;
+const TAIL = 64;
+const SWEEP = 64;
+
+/** Heights [from, to) to read, in order. */
+type Span = readonly [number, number];
 
 class FinalizedReader {
-  private readonly last = new Map<string, { length: number; tip: string | undefined; looks: number }>();
+  private readonly last = new Map<string, { length: number; tip: string | undefined; looks: number; sweep: number }>();
 
-  changed(ctx: Ctx, n: { id: string; incarnation: number; view: ChainView }): boolean {
+  spans(ctx: Ctx, n: { id: string; incarnation: number; view: ChainView }): readonly Span[] {
     const list = n.view.finalized;
     const key = `${n.id}:${n.incarnation}`;
     const prev = this.last.get(key);
     const tip = list[list.length - 1];
-    if (prev !== undefined && prev.length === list.length && prev.tip === tip && prev.looks < FULL_READ_EVERY && !ctx.final) {
-      prev.looks++;
-      return false;
+    if (prev === undefined || ctx.final || list.length < prev.length) {
+      this.last.set(key, { length: list.length, tip, looks: 1, sweep: 0 });
+      return [[0, list.length]];
     }
-    this.last.set(key, { length: list.length, tip, looks: 1 });
-    return true;
+    if (prev.length === list.length && prev.tip === tip && prev.looks < FULL_READ_EVERY) {
+      prev.looks++;
+      return [];
+    }
+    const tailFrom = Math.max(0, prev.length - TAIL);
+    const sweepFrom = prev.sweep >= tailFrom ? 0 : prev.sweep;
+    const sweepTo = Math.min(tailFrom, sweepFrom + SWEEP);
+    this.last.set(key, { length: list.length, tip, looks: 1, sweep: sweepTo });
+    return sweepTo > sweepFrom ? [[sweepFrom, sweepTo], [tailFrom, list.length]] : [[tailFrom, list.length]];
   }
 }
 
@@ -71,14 +87,15 @@ export function finalizedAgreement(): Invariant<ChainView> {
     name: 'finalized-agreement',
     check(ctx) {
       for (const n of honest(ctx)) {
-        if (!reader.changed(ctx, n)) continue;
         const list = n.view.finalized;
-        for (let h = 0; h < list.length; h++) {
-          const hash = list[h];
-          if (hash === undefined) continue;
-          const first = byHeight[h];
-          if (first === undefined) byHeight[h] = hash;
-          else if (first !== hash) return `height ${h} finalized as ${first.slice(0, 12)} and, on ${n.id}, as ${hash.slice(0, 12)}`;
+        for (const [from, to] of reader.spans(ctx, n)) {
+          for (let h = from; h < to; h++) {
+            const hash = list[h];
+            if (hash === undefined) continue;
+            const first = byHeight[h];
+            if (first === undefined) byHeight[h] = hash;
+            else if (first !== hash) return `height ${h} finalized as ${first.slice(0, 12)} and, on ${n.id}, as ${hash.slice(0, 12)}`;
+          }
         }
       }
       return undefined;
@@ -100,16 +117,17 @@ export function finalizedNeverReverted(): Invariant<ChainView> {
       for (const n of honest(ctx)) {
         // A restart on a faulted disk may have lost the finalized block's record: finality is learned again.
         if (epochs.restartedOnFaultedDisk(n)) mine.set(n.id, []);
-        if (!reader.changed(ctx, n)) continue;
         const list = n.view.finalized;
         const seen = mine.get(n.id) ?? [];
         mine.set(n.id, seen);
         if (list.length < seen.length) return `${n.id} finalized height went from ${seen.length - 1} back to ${list.length - 1}`;
-        for (let h = 0; h < list.length; h++) {
-          const hash = list[h];
-          const before = seen[h];
-          if (before !== undefined && hash !== before) return `${n.id} replaced its finalized block at height ${h}: ${before.slice(0, 12)} became ${String(hash).slice(0, 12)}`;
-          if (hash !== undefined) seen[h] = hash;
+        for (const [from, to] of reader.spans(ctx, n)) {
+          for (let h = from; h < to; h++) {
+            const hash = list[h];
+            const before = seen[h];
+            if (before !== undefined && hash !== before) return `${n.id} replaced its finalized block at height ${h}: ${before.slice(0, 12)} became ${String(hash).slice(0, 12)}`;
+            if (hash !== undefined) seen[h] = hash;
+          }
         }
       }
       return undefined;

@@ -1,6 +1,6 @@
 // The chain of one simulated world: every node (honest or Byzantine) is an authority with a key
 // derived from its id, so keys survive restarts and do not depend on the order of anything.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../../src/crypto/sha256.ts';
 import type { ChainSpec } from '../../src/consensus/chain-spec.ts';
 import { schemeByName } from '../../src/crypto/index.ts';
 import type { KeyPair, SignatureScheme } from '../../src/crypto/signature-scheme.ts';

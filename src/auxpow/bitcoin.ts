@@ -1,6 +1,6 @@
 // The bits of Bitcoin that merged mining needs: double SHA-256, compact difficulty, 80-byte headers,
 // merkle branches. Hashes are kept in internal byte order (as hashed); display order is reversed.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.ts';
 import { concat } from '../types/hex.ts';
 
 export { concat };

@@ -4,7 +4,7 @@
 // before asking governance, and governance checks it again before it signs: the proof, not the
 // node, is what entitles anyone to a rejected deposit's coins.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.ts';
 import * as bitcoin from 'bitcoinjs-lib';
 import { type DepositRejection, scanDeposit } from './deposit.ts';
 import { type BitcoinNetworkName, type Federation, scriptOfAddress } from './federation.ts';

@@ -2,7 +2,7 @@
 // accepted once at least floor((2n + 2) / 3) distinct authorities approved it (the proposer's own
 // signature counts as its approval). Any two such sets intersect in at least one honest authority
 // while at most floor((n - 1) / 3) are Byzantine, so a minority partition cannot accept a block.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.ts';
 
 export function approvalThreshold(n: number): number {
   return Math.floor((2 * n + 2) / 3);

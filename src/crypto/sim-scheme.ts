@@ -4,7 +4,7 @@
 // message, a mutated one, or an aggregate missing a signer fails to verify, and nobody without the
 // secret can produce a valid one. It is safe only because simulated adversaries are our own code and
 // never read the registry; it must never be used outside the simulator.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './sha256.ts';
 import { equalBytes, toHex } from '../types/hex.ts';
 import { type KeyPair, SIGNATURE_BYTES, type SignatureScheme } from './signature-scheme.ts';
 

@@ -7,7 +7,7 @@ import type { BugSwitches } from '../kernel/bugs.ts';
 import * as bitcoin from 'bitcoinjs-lib';
 import { ECPairFactory, type ECPairInterface } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.ts';
 import { type BitcoinNetworkName, type Federation, federationFrom, scriptOfAddress } from '../bridge/federation.ts';
 import { outpointOf } from '../bridge/pegout-tx.ts';
 import { SIGHASH_ALL, assembleWitness, sighash } from '../bridge/witness.ts';

@@ -3,7 +3,7 @@
 // db.records holds every LevelDB entry of one snapshot as (u32 key length, key, u32 value length,
 // value). Reading checks the magic, every length against what is left, and every checksum, and
 // names the file or offset that fails: a damaged backup is refused, never half restored.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../crypto/sha256.ts';
 import { toHex } from '../types/hex.ts';
 
 const MAGIC = new TextEncoder().encode('ALYSBAK1\n');

@@ -3,7 +3,7 @@
 // executed when they arrived, and `t`, the scheduler time they were enqueued at: a replay runs the node
 // to exactly that point before it delivers them, so it sees the same world in the same order.
 // Outputs (what the node told the world) are compared, not delivered.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../../crypto/sha256.ts';
 import { type Encoded, encodeValue } from './value-codec.ts';
 
 export const JOURNAL_VERSION = 1;

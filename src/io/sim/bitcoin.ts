@@ -4,7 +4,7 @@
 // signatures verify (bitcoinjs-lib and tiny-secp256k1), so a wrong witness is refused here as the
 // real network would refuse it. User wallets are not modelled: an input naming a transaction this
 // network has never seen is a user's coin and is taken as funded.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../../crypto/sha256.ts';
 import * as bitcoin from 'bitcoinjs-lib';
 import { outpointOf } from '../../bridge/pegout-tx.ts';
 import { checkWitness } from '../../bridge/witness.ts';

@@ -7,7 +7,7 @@
 // it has seen (by content, as the production message id), asks the node's gossip validator, and only
 // on accept delivers it and forwards it to its own mesh peers, the forwarder being the sender its
 // peers see. A node that has set no validator relays nothing.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../../crypto/sha256.ts';
 import type { BugSwitches } from '../../kernel/bugs.ts';
 import type { Owner } from '../../kernel/event-queue.ts';
 import { hashBytes } from '../../kernel/hash.ts';

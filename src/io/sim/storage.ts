@@ -205,7 +205,7 @@ export class SimDisk {
     }
     this.inFlight = undefined;
     this.unsynced = [];
-    this.visible = cloneMap(this.durable);
+    this.visible = new Map(this.durable);
     this.observe('crash', 0);
     this.checkContract(torn);
   }
@@ -246,9 +246,14 @@ export class SimDisk {
     }
   }
 
+  /**
+   * The model's values are its own copies (copyOp took them at the write) and nothing changes one in
+   * place (a bit flip stores a flipped copy, reads hand out copies): the visible and the durable
+   * state may share them.
+   */
   private applyTo(map: Map<string, Uint8Array>, batch: readonly BatchOp[]): void {
     for (const op of batch) {
-      if (op.type === 'put') map.set(op.key, op.value.slice());
+      if (op.type === 'put') map.set(op.key, op.value);
       else map.delete(op.key);
     }
   }
