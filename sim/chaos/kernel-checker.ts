@@ -13,6 +13,13 @@ interface SenderQueue {
   head: number;
 }
 
+/** One actor's entries in the checker's books (node/actor key, its pending envelopes, its senders' queues). */
+interface ActorBooks {
+  readonly key: string;
+  readonly pending: Map<number, SenderQueue>;
+  readonly senders: Map<string, SenderQueue>;
+}
+
 export class KernelChecker {
   readonly failures = new Map<KernelInvariant, string>();
   /** node/actor -> envelope id -> its sender's queue, for envelopes enqueued and not yet gone. */
@@ -26,25 +33,27 @@ export class KernelChecker {
   constructor(private readonly now: () => number) {}
 
   probeFor(node: string): KernelProbe {
-    // Actor keys are built once per actor, not once per message: this runs on every delivery.
-    const keys = new Map<string, string>();
-    const key = (actor: string): string => {
-      let k = keys.get(actor);
-      if (k === undefined) {
-        k = `${node}/${actor}`;
-        keys.set(actor, k);
+    // Each actor's key and books are found once per actor, not once per message: this runs on
+    // every enqueue and every delivery.
+    const books = new Map<string, ActorBooks>();
+    const of = (actor: string): ActorBooks => {
+      let b = books.get(actor);
+      if (b === undefined) {
+        const key = `${node}/${actor}`;
+        b = { key, pending: this.pendingOf(key), senders: this.sendersOf(key) };
+        books.set(actor, b);
       }
-      return k;
+      return b;
     };
     return {
-      enqueued: (actor, env) => this.enqueued(key(actor), env),
-      delivered: (actor, env) => this.delivered(key(actor), env),
+      enqueued: (actor, env) => this.enqueued(of(actor), env),
+      delivered: (actor, env) => this.delivered(of(actor), env),
       dropped: (actor, env, reason) => {
         this.count(reason, 1);
-        this.gone(key(actor), [env]);
+        this.gone(of(actor).pending, [env]);
       },
-      discarded: (actor, envs, reason) => this.discarded(key(actor), envs, reason),
-      restarted: (actor, ids) => this.restarted(key(actor), ids),
+      discarded: (actor, envs, reason) => this.discarded(of(actor).pending, envs, reason),
+      restarted: (actor, ids) => this.restarted(of(actor), ids),
     };
   }
 
@@ -61,25 +70,30 @@ export class KernelChecker {
     return m;
   }
 
-  private enqueued(actor: string, env: Envelope): void {
-    let senders = this.queues.get(actor);
-    if (senders === undefined) {
-      senders = new Map();
-      this.queues.set(actor, senders);
+  private sendersOf(actor: string): Map<string, SenderQueue> {
+    let m = this.queues.get(actor);
+    if (m === undefined) {
+      m = new Map();
+      this.queues.set(actor, m);
     }
-    const from = env.from ?? '(outside)';
-    let q = senders.get(from);
-    if (q === undefined) {
-      q = { ids: [], head: 0 };
-      senders.set(from, q);
-    }
-    q.ids.push(env.id);
-    this.pendingOf(actor).set(env.id, q);
+    return m;
   }
 
-  private delivered(actor: string, env: Envelope): void {
+  private enqueued(books: ActorBooks, env: Envelope): void {
+    const from = env.from ?? '(outside)';
+    let q = books.senders.get(from);
+    if (q === undefined) {
+      q = { ids: [], head: 0 };
+      books.senders.set(from, q);
+    }
+    q.ids.push(env.id);
+    books.pending.set(env.id, q);
+  }
+
+  private delivered(books: ActorBooks, env: Envelope): void {
     this.deliveries++;
-    const pending = this.pendingOf(actor);
+    const actor = books.key;
+    const pending = books.pending;
     const q = pending.get(env.id);
     if (q === undefined) {
       this.fail('kernel-exactly-once', `${actor} received message #${env.id} (${env.msg.type}) that was not pending: delivered twice or never sent`);
@@ -98,14 +112,13 @@ export class KernelChecker {
     }
   }
 
-  private gone(actor: string, envs: readonly Envelope[]): void {
-    const pending = this.pendingOf(actor);
+  private gone(pending: Map<number, SenderQueue>, envs: readonly Envelope[]): void {
     for (const env of envs) pending.delete(env.id);
   }
 
-  private discarded(actor: string, envs: readonly Envelope[], reason: DiscardReason): void {
+  private discarded(pending: Map<number, SenderQueue>, envs: readonly Envelope[], reason: DiscardReason): void {
     this.count(reason, envs.length);
-    this.gone(actor, envs);
+    this.gone(pending, envs);
   }
 
   private count(reason: string, n: number): void {
@@ -135,12 +148,12 @@ export class KernelChecker {
     }
   }
 
-  private restarted(actor: string, queued: readonly number[]): void {
-    const pending = this.pendingOf(actor);
+  private restarted(books: ActorBooks, queued: readonly number[]): void {
+    const pending = books.pending;
     const present = new Set(queued);
     for (const id of pending.keys()) {
       if (!present.has(id)) {
-        this.fail('kernel-conservation', `message #${id} to ${actor} vanished from its mailbox across a restart`);
+        this.fail('kernel-conservation', `message #${id} to ${books.key} vanished from its mailbox across a restart`);
         pending.delete(id);
       }
     }

@@ -53,18 +53,30 @@ export class ActorCell implements ActorRef<Message> {
   private readonly rng: Rng;
   private readonly boundDispatch = (): void => this.dispatch();
   private stopWaiter: (() => void) | undefined;
-  /** Async work of this cell the scheduler is waiting on; released at once if the node dies. */
-  private readonly asyncTokens = new Set<object>();
+  /**
+   * Async work of this cell the scheduler is waiting on, released at once if the node dies. Each
+   * begin is ended exactly once by its promise's settlement; a kill ends them all and moves to a
+   * new epoch, so that the dead work's late settlements end nothing. (A count and an epoch, not a
+   * set of token objects: this runs for every async handler.)
+   */
+  private asyncOutstanding = 0;
+  private asyncEpoch = 0;
 
-  private asyncBegin(): object {
-    const token = {};
-    this.asyncTokens.add(token);
+  private asyncBegin(): number {
+    this.asyncOutstanding++;
     this.k.scheduler.asyncBegin();
-    return token;
+    return this.asyncEpoch;
   }
 
-  private asyncEnd(token: object): void {
-    if (this.asyncTokens.delete(token)) this.k.scheduler.asyncEnd();
+  private asyncEnd(epoch: number): void {
+    if (epoch !== this.asyncEpoch) return;
+    this.asyncOutstanding--;
+    this.k.scheduler.asyncEnd();
+  }
+
+  private releaseAsync(): void {
+    for (; this.asyncOutstanding > 0; this.asyncOutstanding--) this.k.scheduler.asyncEnd();
+    this.asyncEpoch++;
   }
 
   constructor(
@@ -387,7 +399,7 @@ export class ActorCell implements ActorRef<Message> {
 
   /** Node crash: no hooks, no dead letters, just gone (the probe is told, for conservation checks). */
   kill(): void {
-    for (const token of [...this.asyncTokens]) this.asyncEnd(token);
+    this.releaseAsync();
     this.endIncarnation();
     this.state = 'stopped';
     this.k.probe?.discarded(this.name, this.mailbox.drain(), 'node-crash');

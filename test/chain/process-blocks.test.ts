@@ -194,9 +194,13 @@ describe('processBlocks: each step refuses a bad block with its code and the val
 
   it('signatures', async () => {
     const forged = { ...b1, signature: b1.approvals.signature };
-    expect(refusedCode(await verdict(forged, sourceOptions.gossip))).toBe(BlockErrorCode.BAD_SIGNATURE);
+    expect(refusedCode(await verdict(forged, sourceOptions.peer))).toBe(BlockErrorCode.BAD_SIGNATURE);
     const badApprovals = { ...b1, approvals: { ...b1.approvals, signature: b1.signature } };
-    expect(refusedCode(await verdict(badApprovals, sourceOptions.gossip))).toBe(BlockErrorCode.BAD_APPROVALS);
+    expect(refusedCode(await verdict(badApprovals, sourceOptions.peer))).toBe(BlockErrorCode.BAD_APPROVALS);
+    expect(refusedCode(await verdict(forged, sourceOptions.own))).toBe(BlockErrorCode.BAD_SIGNATURE);
+    // A gossip block passed the gossip rules, which verified these same signatures (the gossip
+    // validation tests refuse both): the pipeline does not verify them again.
+    expect(refusedCode(await verdict(forged, sourceOptions.gossip))).toBeUndefined();
     // Without approvals: verified and executed, then held for a quorum rather than imported.
     const w = world();
     const r = await processBlocks([child(root, 1, { approvers: [] })], sourceOptions.gossip, w.deps());

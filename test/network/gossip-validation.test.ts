@@ -52,6 +52,15 @@ describe('gossip rules', () => {
     expect(validateGossip('block', encodeWire({ topic: 'block', block: signBlock(emptyBlock(parent, 42, 5), 2, outsider, 4) }), rules()).result).toBe('reject');
   });
 
+  it('verifies the approvals a block carries, since the pipeline takes a gossip block\'s signatures as verified', () => {
+    const approved = signedBlock(ks, simScheme, parent, 42, 5, [0, 1, 2]);
+    expect(validateGossip('block', encodeWire({ topic: 'block', block: approved }), rules()).result).toBe('accept');
+    const badAggregate = { ...approved, approvals: { ...approved.approvals, signature: approved.signature } };
+    expect(validateGossip('block', encodeWire({ topic: 'block', block: badAggregate }), rules())).toEqual({ result: 'reject', reason: 'bad-approvals' });
+    const tooFew = signedBlock(ks, simScheme, parent, 42, 5, [0]);
+    expect(validateGossip('block', encodeWire({ topic: 'block', block: tooFew }), rules())).toEqual({ result: 'reject', reason: 'bad-approvals' });
+  });
+
   it('ignores, without blame, what is too old, already known or from a future slot', () => {
     expect(validateGossip('block', blockBytes(42, 5), rules({ finalizedHeight: 5 }))).toEqual({ result: 'ignore', reason: 'too-old' });
     const hash = toHex(blockHash(block(42).message));

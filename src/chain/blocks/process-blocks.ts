@@ -25,7 +25,7 @@ import { type VerifyBlockSignatures, verifySignatures } from './verify-signature
 
 export interface ProcessOptions {
   readonly source: BlockSource;
-  /** The signatures were verified already (sync: the SyncActor's pool stage; recovery: our disk). */
+  /** The signatures were verified already (gossip: the gossip rules; sync: the SyncActor's pool stage; recovery: our disk). */
   readonly validSignatures?: boolean;
   /** The payloads were executed already, in order (sync), or are replayed afterwards (recovery). */
   readonly executed?: boolean;
@@ -44,12 +44,15 @@ export interface ProcessOptions {
 }
 
 /**
- * What each source vouches for. Gossip, a peer's block and our own go through every step; a sync
+ * What each source vouches for. A gossip block reached the chain through the gossip rules
+ * (validateGossip), which verified its proposer's signature and any approvals it carries against the
+ * same keys (as Lodestar imports a gossip block with its proposer signature marked valid): the
+ * signature step would verify them again. A peer's block and our own go through every step; a sync
  * batch reaches the chain with its signatures checked on the pool and its payloads executed by the
  * SyncActor's stages; our own disk holds blocks that passed every step once.
  */
 export const sourceOptions = {
-  gossip: { source: 'gossip', awaitApprovals: true, ignoreIfFinalized: true },
+  gossip: { source: 'gossip', validSignatures: true, awaitApprovals: true, ignoreIfFinalized: true },
   peer: { source: 'peer', awaitApprovals: true, ignoreIfFinalized: true },
   own: { source: 'own', awaitApprovals: true, ignoreIfFinalized: true },
   sync: { source: 'sync', validSignatures: true, executed: true },
