@@ -49,8 +49,8 @@ class DiskFaultEpochs {
  * which nothing happened (sim/chaos/check-gate.ts), and an overwrite needs something to happen.
  */
 const FULL_READ_EVERY = 4;
-const TAIL = 64;
-const SWEEP = 64;
+const TAIL = 16;
+const SWEEP = 32;
 
 /** Heights [from, to) to read, in order. */
 type Span = readonly [number, number];

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AuxPow, AuxPowError, checkAuxPow, decodeAuxPow, encodeAuxPow } from '../../src/auxpow/auxpow.ts';
-import { bitsToTarget, sha256d, targetToBits } from '../../src/auxpow/bitcoin.ts';
+import { bitsToTarget, hashToNumberLE, sha256d, targetToBits } from '../../src/auxpow/bitcoin.ts';
 import { bundleHash } from '../../src/auxpow/bundle.ts';
 import { mineAuxPow } from '../../src/auxpow/miner.ts';
 import { nextBits, withinPowAllowance } from '../../src/auxpow/retarget.ts';
@@ -25,6 +25,22 @@ const codeOf = (f: () => void): string => {
 };
 
 describe('auxpow', () => {
+  it('reads a hash as a little-endian number (the first byte the least significant)', () => {
+    expect(hashToNumberLE(new Uint8Array([1, 2]))).toBe(0x0201n);
+    expect(hashToNumberLE(new Uint8Array(0))).toBe(0n);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), (bytes) => {
+        const input = bytes.slice();
+        let want = 0n;
+        bytes.forEach((b, i) => {
+          want += BigInt(b) << BigInt(8 * i);
+        });
+        expect(hashToNumberLE(bytes)).toBe(want);
+        expect(bytes).toEqual(input);
+      }),
+    );
+  });
+
   it('the simulated miner produces work that passes the check and survives encoding', () => {
     expect(mined).toBeDefined();
     expect(codeOf(() => checkAuxPow(mined, auxHash, chainId, bits))).toBe('ok');
