@@ -92,6 +92,17 @@ describe('determinism traps', () => {
     expect(traps.strayTimers.stacks[0]).toContain('traps.test.ts');
   });
 
+  it('a stray timer set after virtual time moved on counts from that time', () => {
+    traps = installDeterminismTraps();
+    traps.advanceFakeTimers(5_000);
+    let fired = 0;
+    setTimeout(() => fired++, 100);
+    traps.advanceFakeTimers(5_099);
+    expect(fired).toBe(0);
+    traps.advanceFakeTimers(5_100);
+    expect(fired).toBe(1);
+  });
+
   it('keeps the kernel macrotask yield working while fake timers are installed', async () => {
     traps = installDeterminismTraps();
     await expect(yieldMacrotask()).resolves.toBeUndefined();
