@@ -31,6 +31,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'toy-vote-twice': { scenario: 'toy-contested', catches: ['election-safety'] },
   'toy-ambient-random': { scenario: 'toy-happy', catches: ['determinism'] },
   'chain-skip-proposer-check': { scenario: 'byzantine-invalid-blocks', catches: ['accepted-by-slot-proposer'] },
+  'chain-gossip-skip-signatures': { scenario: 'byzantine-forged-signature', catches: ['accepted-by-slot-proposer'] },
   'chain-unsynced-commit': { scenario: 'crash-during-import', catches: ['committed-survives-restart'] },
   'sync-trust-unlinked': { scenario: 'sync-byzantine-peer', catches: ['no-double-execution'] },
   'sync-skip-batch-signatures': { scenario: 'sync-byzantine-peer', catches: ['synced-chain-equals-source'] },

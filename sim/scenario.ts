@@ -121,7 +121,7 @@ export const scenarioSchema = z
         /** payload-fork: in its own slots, a block whose execution payload builds on an older execution block. */
         /** flood: bursts of blocks with unknown parents (each costs a validation) and status messages, to fill the chain actor's mailbox. */
         /** height-liar: every slot, tells each honest node its head is 2^40 blocks above the best block it heard. */
-        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'gossip-garbage', 'payload-fork', 'flood', 'height-liar']).default('mixed'),
+        byzantine: z.enum(['mixed', 'equivocate', 'garbage', 'collude', 'twins', 'gossip-garbage', 'payload-fork', 'flood', 'height-liar', 'forged-signature']).default('mixed'),
         /** The honest nodes' feature flags (the features file of a production node). */
         features: featuresSchema.optional(),
       })

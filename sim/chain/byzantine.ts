@@ -112,6 +112,22 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
     ctx.sometimes('byzantine.payload-fork-sent');
   };
 
+  /**
+   * Just before each slot of another authority starts (within the future tolerance), a block for
+   * it under that authority's index, signed with our own key: a forged signature on a block that is
+   * otherwise right, ahead of the rightful one. Only the gossip rules' signature check stops it (the
+   * pipeline takes a gossip block's signatures as verified).
+   */
+  let forgedFor = -1;
+  const forgeSignature = (slot: number): void => {
+    const next = slot + 1;
+    const owner = proposerIndexFor(next, spec.authorities.length);
+    if (best === undefined || next === forgedFor || owner === myIndex || slotStartMs(next, spec) - ctx.io.clock.now() >= 400) return;
+    forgedFor = next;
+    broadcast(encodeWire({ topic: 'block', block: blockOn(best, next, 6, owner) }));
+    ctx.sometimes('byzantine.forged-signature-sent');
+  };
+
   const equivocate = (slot: number): void => {
     if (best === undefined || slot === lastEquivocatedSlot) return;
     lastEquivocatedSlot = slot;
@@ -164,6 +180,10 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
       }
       if (mode === 'flood') {
         flood();
+        return;
+      }
+      if (mode === 'forged-signature') {
+        forgeSignature(slot);
         return;
       }
       if (mode === 'height-liar') {

@@ -1,5 +1,5 @@
 // The chain's invariants, checked by code on every step of a run.
-import type { AcceptedRecord, ChainView } from '../../src/chain/chain-view.ts';
+import type { ChainView } from '../../src/chain/chain-view.ts';
 import { approvalMessage, approvalThreshold, proposalMessage } from '../../src/consensus/approvals.ts';
 import type { InvariantOptions } from '../app.ts';
 import { type CheckContext, type Invariant, type NodeSnapshot, honestRecovered } from '../chaos/invariant.ts';
@@ -139,10 +139,11 @@ export function finalizedNeverReverted(): Invariant<ChainView> {
 export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainView> {
   const cursor = new AppendCursor();
   let setup: ReturnType<typeof chainSetup> | undefined;
-  // Every node accepts the same blocks: a record identical to one already verified (same hash,
-  // proposer, signatures and signers) needs no second verification, its answer would be the same.
-  // Nodes aggregate the approvals they received, so one block may carry a few signer sets.
-  const verified = new Map<string, AcceptedRecord[]>();
+  // Every node accepts the same blocks: a signature identical to one already verified for the same
+  // block (the proposer's, or an aggregate over the same signers) needs no second verification, its
+  // answer would be the same. Nodes aggregate the approvals they received, so one block may carry a
+  // few signer sets; its proposer signed it once.
+  const verified = new Map<string, VerifiedSignatures>();
   return {
     name: 'accepted-by-slot-proposer',
     check(ctx) {
@@ -154,15 +155,22 @@ export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainV
           if (r.proposerIndex !== r.slot % n) return `${node.id} accepted height ${r.height} slot ${r.slot} from authority ${r.proposerIndex}, not the slot's proposer ${r.slot % n}`;
           if (r.approvalSigners.length < approvalThreshold(n)) return `${node.id} accepted height ${r.height} with ${r.approvalSigners.length} approvals`;
           const key = toHex(r.hash);
-          const known = verified.get(key);
-          if (known?.some((v) => sameSignatures(v, r)) === true) return undefined;
-          if (!scheme.verify(spec.authorities[r.proposerIndex] as Uint8Array, proposalMessage(r.hash), r.signature)) {
-            return `${node.id} accepted height ${r.height} whose proposer signature does not verify`;
+          let v = verified.get(key);
+          if (v === undefined) {
+            v = { proposals: [], aggregates: [] };
+            verified.set(key, v);
           }
-          const keys = r.approvalSigners.map((k) => spec.authorities[k] as Uint8Array);
-          if (!scheme.verifyAggregate(keys, approvalMessage(r.hash), r.approvalSignature)) return `${node.id} accepted height ${r.height} with bad approvals`;
-          if (known === undefined) verified.set(key, [r]);
-          else known.push(r);
+          if (!v.proposals.some((p) => p.proposerIndex === r.proposerIndex && equalBytes(p.signature, r.signature))) {
+            if (!scheme.verify(spec.authorities[r.proposerIndex] as Uint8Array, proposalMessage(r.hash), r.signature)) {
+              return `${node.id} accepted height ${r.height} whose proposer signature does not verify`;
+            }
+            v.proposals.push({ proposerIndex: r.proposerIndex, signature: r.signature });
+          }
+          if (!v.aggregates.some((a) => sameSigners(a.signers, r.approvalSigners) && equalBytes(a.signature, r.approvalSignature))) {
+            const keys = r.approvalSigners.map((k) => spec.authorities[k] as Uint8Array);
+            if (!scheme.verifyAggregate(keys, approvalMessage(r.hash), r.approvalSignature)) return `${node.id} accepted height ${r.height} with bad approvals`;
+            v.aggregates.push({ signers: r.approvalSigners, signature: r.approvalSignature });
+          }
           return undefined;
         });
         if (problem !== undefined) return problem;
@@ -172,16 +180,14 @@ export function acceptedBySlotProposer(opts: InvariantOptions): Invariant<ChainV
   };
 }
 
-function sameSignatures(a: AcceptedRecord, b: AcceptedRecord): boolean {
-  if (a === b) return true;
-  return (
-    a.proposerIndex === b.proposerIndex &&
-    equalBytes(a.hash, b.hash) &&
-    equalBytes(a.signature, b.signature) &&
-    equalBytes(a.approvalSignature, b.approvalSignature) &&
-    a.approvalSigners.length === b.approvalSigners.length &&
-    a.approvalSigners.every((k, i) => b.approvalSigners[i] === k)
-  );
+/** The signatures of one block that verified: its proposer's, and each aggregate by its signers. */
+interface VerifiedSignatures {
+  readonly proposals: Array<{ readonly proposerIndex: number; readonly signature: Uint8Array }>;
+  readonly aggregates: Array<{ readonly signers: readonly number[]; readonly signature: Uint8Array }>;
+}
+
+function sameSigners(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((k, i) => b[i] === k);
 }
 
 /** A restarted node still has every block it reported committed before the crash. */

@@ -29,6 +29,11 @@ export interface GossipRules {
   readonly known: (hashHex: string) => boolean;
   /** Planted bug chain-skip-proposer-check: any authority may propose (the import path honours it too). */
   readonly skipProposerCheck?: boolean;
+  /**
+   * Planted bug chain-gossip-skip-signatures: a block's signatures go unverified. The pipeline takes a
+   * gossip block's signatures as verified here, so nothing else would catch it but the checkers.
+   */
+  readonly skipSignatures?: boolean;
 }
 
 export type GossipDecision = GossipVerdict & { readonly message?: WireMessage };
@@ -57,12 +62,12 @@ export function validateGossip(kind: GossipKind, bytes: Uint8Array, r: GossipRul
       if (r.known(toHex(hash))) return ignore('known');
       if (b.slot > slotAt(r.nowMs + r.spec.futureToleranceMs, r.spec)) return ignore('future-slot');
       if (r.skipProposerCheck !== true && signed.proposerIndex !== proposerIndexFor(b.slot, n)) return reject('wrong-proposer');
-      if (!r.scheme.verify(r.spec.authorities[signed.proposerIndex] as Uint8Array, proposalMessage(hash), signed.signature)) return reject('bad-signature');
+      if (r.skipSignatures !== true && !r.scheme.verify(r.spec.authorities[signed.proposerIndex] as Uint8Array, proposalMessage(hash), signed.signature)) return reject('bad-signature');
       if (b.auxPowHeader !== null) {
         if (b.auxPowHeader.chainId !== r.spec.auxPowChainId) return reject('wrong-chain-id');
         if (!auxPowWorks(b.auxPowHeader.auxPow, b.auxPowHeader.bits)) return reject('bad-auxpow');
       }
-      if (signerIndices(signed.approvals.signers).length > 0 && !checkApprovals(signed, hash, r.spec, r.scheme).ok) return reject('bad-approvals');
+      if (r.skipSignatures !== true && signerIndices(signed.approvals.signers).length > 0 && !checkApprovals(signed, hash, r.spec, r.scheme).ok) return reject('bad-approvals');
       return { result: 'accept', reason: 'valid', message };
     }
     case 'approval': {

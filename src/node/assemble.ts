@@ -201,6 +201,7 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
                 finalizedHeight: v === undefined ? 0 : v.finalized.length - 1,
                 known: (hash) => v?.committed.has(hash) === true,
                 skipProposerCheck: t.bugs.has('chain-skip-proposer-check'),
+                skipSignatures: t.bugs.has('chain-gossip-skip-signatures'),
               });
             },
             counters,
