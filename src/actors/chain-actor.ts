@@ -652,7 +652,6 @@ class ChainNode {
   }
 
 
-  /** What the pipeline runs on: the validation pool, the engine, the peg-in scanner, storage and fork choice. */
   /** Each source's pipeline dependencies, built once: every gossip block and approval goes through them. */
   private readonly pipelines = new Map<BlockSource, ProcessDeps>();
 
@@ -665,6 +664,7 @@ class ChainNode {
     return deps;
   }
 
+  /** What the pipeline runs on: the validation pool, the engine, the peg-in scanner, storage and fork choice. */
   private buildPipeline(source: BlockSource): ProcessDeps {
     const skipProposerCheck = this.d.bugs.has('chain-skip-proposer-check');
     const skipPayloadLinkage = this.d.bugs.has('chain-skip-payload-linkage');
