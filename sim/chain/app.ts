@@ -79,7 +79,7 @@ export const chainApp: SimApp<ChainView> = {
     'chain-trusts-impossible-height': 'a peer\'s status claiming a head above the current slot is believed, and a node that falls behind syncs toward it for ever',
     'chain-no-execution-repair': 'an execution client that comes back without its newest blocks is waited out (it answers SYNCING for ever) instead of being handed them again from disk',
     'chain-skip-proposer-check': 'the import path skips the check that the proposer is the slot\'s (as the Rust Alys did)',
-    'chain-gossip-skip-signatures': 'the gossip rules accept a block without verifying its proposer\'s signature and approvals (the pipeline takes them as verified)',
+    'chain-gossip-skip-signatures': 'the gossip rules accept blocks and approvals without verifying their signatures (the pipeline and the chain take them as verified)',
     'chain-unsynced-commit': 'the storage actor reports a block committed before it is synced to disk',
     'chain-produce-while-syncing': 'the chain produces blocks while sync is still far behind the best chain',
     'gossip-relay-before-validate': 'the network actor accepts gossip at once and judges it only on delivery, so garbage is relayed and its peers blame the honest relay',

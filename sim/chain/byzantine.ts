@@ -162,6 +162,17 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
           seen.set(toHex(blockHash(m.block.message)), m.block);
           if (best === undefined || m.block.message.height > best.message.height) best = m.block;
         }
+        if (m.topic === 'block' && mode === 'forged-signature') {
+          // An approval of each block in the name of another authority (the next one after the
+          // proposer that is not us), signed with our own key: only the gossip rules' signature
+          // check stops it (the chain takes an approval's signature as verified).
+          const h = blockHash(m.block.message);
+          const n = spec.authorities.length;
+          let victim = (m.block.proposerIndex + 1) % n;
+          if (victim === myIndex) victim = (victim + 1) % n;
+          broadcast(encodeWire({ topic: 'approval', approval: { blockHash: h, authorityIndex: victim, signature: key.sign(approvalMessage(h)) } }));
+          ctx.sometimes('byzantine.forged-approval-sent');
+        }
         if (m.topic === 'block' && mode === 'collude') {
           // Colluders keep the chain going by approving every block they see.
           const h = blockHash(m.block.message);
