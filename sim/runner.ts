@@ -153,7 +153,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       cutsVersion: world.network.cutsVersion,
     };
     for (const f of gate.run(invariants, ctx, inputs, { final, forced, skip })) failed(f.name, f.reason);
-    if (kernelChecker.failures.size > 0) for (const [name, reason] of kernelChecker.failures) failed(name, reason);
+    for (const [name, reason] of kernelChecker.failures) failed(name, reason);
   };
 
   const traps = installDeterminismTraps();

@@ -27,6 +27,12 @@ import { gossipGarbage } from './gossip-garbage.ts';
 import type { SimEndpoint } from '../../src/io/sim/network.ts';
 import type { GossipKind } from '../../src/io/network.ts';
 
+/**
+ * How long before another authority's slot a block for it is sent: inside the chain's future
+ * tolerance (500 ms), so it is judged at once and arrives ahead of the rightful proposer's block.
+ */
+const EARLY_MS = 400;
+
 export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
   if (ctx.scenario.chain.byzantine === 'gossip-garbage') return gossipGarbage(ctx);
   if (ctx.scenario.chain.byzantine === 'twins') {
@@ -122,7 +128,7 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
   const forgeSignature = (slot: number): void => {
     const next = slot + 1;
     const owner = proposerIndexFor(next, spec.authorities.length);
-    if (best === undefined || next === forgedFor || owner === myIndex || slotStartMs(next, spec) - ctx.io.clock.now() >= 400) return;
+    if (best === undefined || next === forgedFor || owner === myIndex || slotStartMs(next, spec) - ctx.io.clock.now() >= EARLY_MS) return;
     forgedFor = next;
     broadcast(encodeWire({ topic: 'block', block: blockOn(best, next, 6, owner) }));
     ctx.sometimes('byzantine.forged-signature-sent');
@@ -233,7 +239,7 @@ export function chainByzantine(ctx: SimNodeContext): ByzantineNode {
           // proposer's block: only the proposer check stops it.
           if (best !== undefined) {
             const next = slot + 1;
-            const early = slotStartMs(next, spec) - ctx.io.clock.now() < 400;
+            const early = slotStartMs(next, spec) - ctx.io.clock.now() < EARLY_MS;
             const target = early ? next : slot;
             broadcast(encodeWire({ topic: 'block', block: blockOn(best, target, 3, myIndex) }));
             ctx.sometimes('byzantine.wrong-proposer-sent');

@@ -13,19 +13,20 @@ interface SenderQueue {
   head: number;
 }
 
-/** One actor's entries in the checker's books (node/actor key, its pending envelopes, its senders' queues). */
+/** One actor's entries in the checker's books. */
 interface ActorBooks {
+  /** node/actor */
   readonly key: string;
+  /** Envelope id -> its sender's queue, for envelopes enqueued and not yet gone. */
   readonly pending: Map<number, SenderQueue>;
+  /** Sender -> ids in enqueue order. */
   readonly senders: Map<string, SenderQueue>;
 }
 
 export class KernelChecker {
   readonly failures = new Map<KernelInvariant, string>();
-  /** node/actor -> envelope id -> its sender's queue, for envelopes enqueued and not yet gone. */
-  private readonly pending = new Map<string, Map<number, SenderQueue>>();
-  /** node/actor -> sender -> ids in enqueue order. */
-  private readonly queues = new Map<string, Map<string, SenderQueue>>();
+  /** node/actor -> its books. */
+  private readonly books = new Map<string, ActorBooks>();
   deliveries = 0;
   /** What left mailboxes other than by delivery, by reason: the declared, counted exits. */
   readonly exits = new Map<string, number>();
@@ -35,13 +36,12 @@ export class KernelChecker {
   probeFor(node: string): KernelProbe {
     // Each actor's key and books are found once per actor, not once per message: this runs on
     // every enqueue and every delivery.
-    const books = new Map<string, ActorBooks>();
+    const byActor = new Map<string, ActorBooks>();
     const of = (actor: string): ActorBooks => {
-      let b = books.get(actor);
+      let b = byActor.get(actor);
       if (b === undefined) {
-        const key = `${node}/${actor}`;
-        b = { key, pending: this.pendingOf(key), senders: this.sendersOf(key) };
-        books.set(actor, b);
+        b = this.booksOf(`${node}/${actor}`);
+        byActor.set(actor, b);
       }
       return b;
     };
@@ -61,22 +61,13 @@ export class KernelChecker {
     if (!this.failures.has(inv)) this.failures.set(inv, `${reason} (at ${this.now()} ms)`);
   }
 
-  private pendingOf(actor: string): Map<number, SenderQueue> {
-    let m = this.pending.get(actor);
-    if (m === undefined) {
-      m = new Map();
-      this.pending.set(actor, m);
+  private booksOf(key: string): ActorBooks {
+    let b = this.books.get(key);
+    if (b === undefined) {
+      b = { key, pending: new Map(), senders: new Map() };
+      this.books.set(key, b);
     }
-    return m;
-  }
-
-  private sendersOf(actor: string): Map<string, SenderQueue> {
-    let m = this.queues.get(actor);
-    if (m === undefined) {
-      m = new Map();
-      this.queues.set(actor, m);
-    }
-    return m;
+    return b;
   }
 
   private enqueued(books: ActorBooks, env: Envelope): void {
@@ -130,7 +121,7 @@ export class KernelChecker {
    * counted policy (above), or is still in that actor's mailbox. Anything else vanished.
    */
   finish(o: { readonly nodes: ReadonlySet<string>; readonly queued: ReadonlyMap<string, readonly number[]> }): void {
-    for (const [actor, pending] of this.pending) {
+    for (const { key: actor, pending } of this.books.values()) {
       if (!o.nodes.has(actor.slice(0, actor.indexOf('/')))) continue;
       const present = new Set(o.queued.get(actor) ?? []);
       for (const id of pending.keys()) {

@@ -29,11 +29,6 @@ export interface GossipRules {
   readonly known: (hashHex: string) => boolean;
   /** Planted bug chain-skip-proposer-check: any authority may propose (the import path honours it too). */
   readonly skipProposerCheck?: boolean;
-  /**
-   * Planted bug chain-gossip-skip-signatures: blocks' and approvals' signatures go unverified. The
-   * pipeline and the chain take them as verified here, so nothing else would catch it but the checkers.
-   */
-  readonly skipSignatures?: boolean;
 }
 
 export type GossipDecision = GossipVerdict & { readonly message?: WireMessage };
@@ -62,12 +57,12 @@ export function validateGossip(kind: GossipKind, bytes: Uint8Array, r: GossipRul
       if (r.known(toHex(hash))) return ignore('known');
       if (b.slot > slotAt(r.nowMs + r.spec.futureToleranceMs, r.spec)) return ignore('future-slot');
       if (r.skipProposerCheck !== true && signed.proposerIndex !== proposerIndexFor(b.slot, n)) return reject('wrong-proposer');
-      if (r.skipSignatures !== true && !r.scheme.verify(r.spec.authorities[signed.proposerIndex] as Uint8Array, proposalMessage(hash), signed.signature)) return reject('bad-signature');
+      if (!r.scheme.verify(r.spec.authorities[signed.proposerIndex] as Uint8Array, proposalMessage(hash), signed.signature)) return reject('bad-signature');
       if (b.auxPowHeader !== null) {
         if (b.auxPowHeader.chainId !== r.spec.auxPowChainId) return reject('wrong-chain-id');
         if (!auxPowWorks(b.auxPowHeader.auxPow, b.auxPowHeader.bits)) return reject('bad-auxpow');
       }
-      if (r.skipSignatures !== true && signerIndices(signed.approvals.signers).length > 0 && !checkApprovals(signed, hash, r.spec, r.scheme).ok) return reject('bad-approvals');
+      if (signerIndices(signed.approvals.signers).length > 0 && !checkApprovals(signed, hash, r.spec, r.scheme).ok) return reject('bad-approvals');
       return { result: 'accept', reason: 'valid', message };
     }
     case 'approval': {
@@ -75,7 +70,7 @@ export function validateGossip(kind: GossipKind, bytes: Uint8Array, r: GossipRul
       const pk = r.spec.authorities[a.authorityIndex];
       if (pk === undefined) return reject('bad-authority-index');
       if (r.known(toHex(a.blockHash))) return ignore('known');
-      if (r.skipSignatures !== true && !r.scheme.verify(pk, approvalMessage(a.blockHash), a.signature)) return reject('bad-signature');
+      if (!r.scheme.verify(pk, approvalMessage(a.blockHash), a.signature)) return reject('bad-signature');
       return { result: 'accept', reason: 'valid', message };
     }
     case 'auxpow': {

@@ -159,6 +159,12 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
     percent: () => rolloutView?.percent ?? 0,
     record: (outcome) => void system.ref<RolloutMsg>(rolloutActorName).tell({ type: 'outcome', outcome }),
   });
+  // Planted bug chain-gossip-skip-signatures: the gossip rules take every signature as valid. The
+  // pipeline and the chain take a gossip block's and an approval's signatures as verified there,
+  // so only the checkers can catch it.
+  const gossipScheme: SignatureScheme = t.bugs.has('chain-gossip-skip-signatures')
+    ? { name: p.scheme.name, keyFromSeed: (seed) => p.scheme.keyFromSeed(seed), aggregate: (sigs) => p.scheme.aggregate(sigs), verify: () => true, verifyAggregate: () => true }
+    : p.scheme;
   // The parallelValidation flag, read at each verification: the worker pool, or the main thread.
   const inThread = inThreadVerifier(p.scheme);
   const pool = io.verifier;
@@ -196,12 +202,11 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
               const v = chainView;
               return validateGossip(kind, bytes, {
                 spec: p.spec,
-                scheme: p.scheme,
+                scheme: gossipScheme,
                 nowMs: io.clock.now(),
                 finalizedHeight: v === undefined ? 0 : v.finalized.length - 1,
                 known: (hash) => v?.committed.has(hash) === true,
                 skipProposerCheck: t.bugs.has('chain-skip-proposer-check'),
-                skipSignatures: t.bugs.has('chain-gossip-skip-signatures'),
               });
             },
             counters,
