@@ -112,6 +112,11 @@ export const scenarioSchema = z
         maxBlocksWithoutPow: z.number().int().positive().default(60),
         /** A simulated miner submits AuxPow this often; 0 disables mining. */
         minerEveryMs: z.number().int().nonnegative().default(8_000),
+        /**
+         * The merged miners' hashrate: the nonces they try on each round's work. A harder target takes
+         * more rounds to meet, so proofs slow down and the retarget eases, as it does for real miners.
+         */
+        minerHashesPerRound: z.number().int().positive().default(32),
         engineLatencyMs: z.number().min(0).default(2),
         /** Modelled CPU cost of validating one block's signatures (virtual ms, on a validation actor). */
         verifyCostMs: z.number().min(0).default(0),

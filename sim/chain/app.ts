@@ -31,10 +31,14 @@ export const chainApp: SimApp<ChainView> = {
   buildNode: buildChainNode,
   buildByzantine: chainByzantine,
   workload(world, rng) {
-    // The simulated miner: every minerEveryMs it asks a random live node for work, mines it with
-    // real double SHA-256 at regtest difficulty, and submits the proof.
+    // The simulated miner: every minerEveryMs it asks a random live node for work, tries
+    // minerHashesPerRound nonces with real double SHA-256, and submits a proof if one met the target.
+    // Its hashrate is fixed, as a real miner's is: a miner that ground on until it won (it did, up to
+    // 100,000 nonces) let the difficulty climb every retarget (a spacing of 3 then 5 slots multiplies
+    // the target by 0.94), doubling about every 6 simulated minutes until each round hashed tens of
+    // thousands of nonces and two hours of `happy` ran at 180x instead of 1,000x.
     const live = world.liveNodes();
-    const every = world.scenario.chain.minerEveryMs;
+    const { minerEveryMs: every, minerHashesPerRound } = world.scenario.chain;
     if (live.length === 0 || every === 0 || world.now % every >= 1_000) return;
     const node = rng.pick(live);
     const auxpow = node.handle.system.ref<AuxPowMsg>(auxPowActorName);
@@ -43,7 +47,7 @@ export const chainApp: SimApp<ChainView> = {
       .ask({ type: 'createauxblock', feeRecipient: new Uint8Array(20).fill(7) }, 10_000)
       .then((work) => {
         if (work === undefined) return undefined;
-        const mined = mineAuxPow(fromHex(work.hash), work.chainid, Number.parseInt(work.bits, 16), start, 100_000);
+        const mined = mineAuxPow(fromHex(work.hash), work.chainid, Number.parseInt(work.bits, 16), start, minerHashesPerRound);
         if (mined === undefined) return undefined;
         return auxpow.ask({ type: 'submitauxblock', hash: work.hash, auxPowHex: toHex(encodeAuxPow(mined.auxPow)) }, 10_000);
       })

@@ -24,7 +24,25 @@ export const MAX_BUNDLE = 1_024;
 export const Bytes32 = new ByteVectorType(32);
 export const Bytes20 = new ByteVectorType(20);
 export const BlsSignature = new ByteVectorType(96);
-export const Uint64 = new UintNumberType(8);
+/**
+ * A uint64 held as a JavaScript number, which is exact only up to 2^53 - 1. Decoding refuses a larger
+ * one: it would come back rounded, so two different encodings would be one block with one hash, and
+ * the block a peer sent would not be the block we store and serve. No height, slot, gas figure or
+ * amount reaches 2^53 (a withdrawal of 2^53 gwei would be 900,000 BTC).
+ */
+class SafeUint64Type extends UintNumberType {
+  constructor() {
+    super(8);
+  }
+
+  override value_deserializeFromBytes(data: { uint8Array: Uint8Array; dataView: DataView }, start: number, end: number): number {
+    const v = super.value_deserializeFromBytes(data, start, end);
+    if (!Number.isSafeInteger(v)) throw new RangeError(`uint64 at byte ${start} is above 2^53 - 1`);
+    return v;
+  }
+}
+
+export const Uint64 = new SafeUint64Type();
 export const Uint256 = new UintBigintType(32);
 
 export const WithdrawalSsz = new ContainerType({
