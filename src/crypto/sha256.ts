@@ -5,22 +5,24 @@
 // crossing, against 0.5-1.1 µs in WebAssembly; from about 220 bytes up OpenSSL is the faster. Both
 // give the same digest. Hashing is deterministic, so it is allowed everywhere (only the random
 // functions of node:crypto are trapped).
-import { digest as wasmDigest } from '@chainsafe/as-sha256';
+import { SHA256 } from '@chainsafe/as-sha256';
 import { hash } from 'node:crypto';
 
 /** Inputs shorter than this go to WebAssembly (measured crossover: about 220 bytes). */
 const WASM_BELOW_BYTES = 192;
+/**
+ * One hasher instance, whose digest is a fresh 32-byte array: the module's one-shot `digest` copies
+ * each digest into Buffer's shared pool, and making a new 8 KiB pool every 256 digests was a third
+ * of the hashing in a simulation.
+ */
+const wasm = new SHA256();
 
 /**
  * The digest as a plain Uint8Array over its own 32-byte buffer: a Buffer's `slice` shares memory,
- * as-sha256's digest is a view into Buffer's shared pool, and callers copy hashes with `slice()`.
+ * and callers copy hashes with `slice()`.
  */
 export function sha256(data: Uint8Array): Uint8Array {
-  if (data.length < WASM_BELOW_BYTES) {
-    const out = new Uint8Array(32);
-    out.set(wasmDigest(data));
-    return out;
-  }
+  if (data.length < WASM_BELOW_BYTES) return wasm.init().update(data).final();
   const b = hash('sha256', data, 'buffer');
   return b.byteOffset === 0 && b.buffer.byteLength === 32 ? new Uint8Array(b.buffer, 0, 32) : Uint8Array.from(b);
 }
