@@ -9,7 +9,18 @@ for (let i = 0; i < 16; i++) {
   nibble[i.toString(16).toUpperCase().charCodeAt(0)] = i;
 }
 
+// V8 keeps a typed array of up to 64 bytes (a digest, a key) inside its object: reading its
+// `.buffer` moves the bytes out to a new backing store, 1.1-1.4 µs for a 32-byte hash and one more
+// external buffer for the garbage collector. Such a short array is copied into one scratch buffer
+// instead (0.2-0.4 µs, and nothing allocated but the string).
+const IN_HEAP_BYTES = 64;
+const scratch = Buffer.alloc(IN_HEAP_BYTES);
+
 export function toHex(bytes: Uint8Array): string {
+  if (bytes.byteLength <= IN_HEAP_BYTES) {
+    scratch.set(bytes);
+    return scratch.toString('hex', 0, bytes.byteLength);
+  }
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 

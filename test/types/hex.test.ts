@@ -7,8 +7,11 @@ import { fromHex, toHex } from '../../src/types/hex.ts';
 describe('hex', () => {
   it('round-trips any bytes and matches Node', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+      // Both sides of 64 bytes: shorter arrays are encoded through a scratch buffer.
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const before = bytes.slice();
         const hex = toHex(bytes);
+        expect(bytes).toEqual(before);
         expect(hex).toBe(Buffer.from(bytes).toString('hex'));
         expect(fromHex(hex)).toEqual(bytes);
         expect(fromHex(`0x${hex.toUpperCase()}`)).toEqual(bytes);
@@ -16,6 +19,10 @@ describe('hex', () => {
         expect(toHex(bytes.subarray(1, -1))).toBe(hex.slice(2, -2));
       }),
     );
+    for (const n of [0, 1, 63, 64, 65, 128]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37) & 0xff);
+      expect(toHex(bytes)).toBe(Buffer.from(bytes).toString('hex'));
+    }
   });
 
   it('refuses odd lengths and non-hex characters with a clear error', () => {
