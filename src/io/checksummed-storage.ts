@@ -61,7 +61,13 @@ function checksum(key: string, value: Uint8Array): number {
 export function sealRecord(key: string, value: Uint8Array): Uint8Array {
   const out = new Uint8Array(RECORD_HEADER_BYTES + value.length);
   out[0] = RECORD_VERSION;
-  new DataView(out.buffer).setUint32(1, checksum(key, value));
+  // Big-endian by hand: a DataView over a short record's `.buffer` would move its bytes out of the
+  // array object first (V8 keeps arrays of up to 64 bytes inside it).
+  const c = checksum(key, value);
+  out[1] = c >>> 24;
+  out[2] = (c >>> 16) & 0xff;
+  out[3] = (c >>> 8) & 0xff;
+  out[4] = c & 0xff;
   out.set(value, RECORD_HEADER_BYTES);
   return out;
 }
@@ -71,7 +77,7 @@ export function openRecord(key: string, raw: Uint8Array): { readonly value: Uint
   if (raw.length < RECORD_HEADER_BYTES) return { corrupt: { key, reason: 'too-short', bytes: raw.length } };
   if (raw[0] !== RECORD_VERSION) return { corrupt: { key, reason: 'unknown-version', bytes: raw.length, stored: raw[0] as number } };
   const value = raw.subarray(RECORD_HEADER_BYTES);
-  const stored = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(1);
+  const stored = (((raw[1] as number) << 24) | ((raw[2] as number) << 16) | ((raw[3] as number) << 8) | (raw[4] as number)) >>> 0;
   const computed = checksum(key, value);
   if (stored !== computed) return { corrupt: { key, reason: 'checksum-mismatch', bytes: raw.length, stored, computed } };
   return { value };

@@ -17,7 +17,11 @@ interface Staged {
 export class SegmentStore implements ChainStore {
   private readonly staged = new Map<string, Staged>();
 
-  constructor(private readonly base: ChainStore) {}
+  readonly tree: TreeReads;
+
+  constructor(private readonly base: ChainStore) {
+    this.tree = new StagedTree(this.staged, base.tree);
+  }
 
   get spec() {
     return this.base.spec;
@@ -42,30 +46,50 @@ export class SegmentStore implements ChainStore {
     this.staged.set(key, { node: { hash, key, parentKey: toHex(b.parentHash), height: b.height, slot: b.slot }, block: signed, pow });
     return pow;
   }
+}
 
-  readonly tree: TreeReads = {
-    has: (hash) => this.staged.has(toHex(hash)) || this.base.tree.has(hash),
-    get: (hash) => this.staged.get(toHex(hash))?.node ?? this.base.tree.get(hash),
-    finalized: () => this.base.tree.finalized(),
-    ancestorAt: (hash, height) => {
-      let s = this.staged.get(toHex(hash));
-      if (s === undefined) return this.base.tree.ancestorAt(hash, height);
-      for (;;) {
-        if (s.node.height <= height) return s.node.height === height ? s.node : undefined;
-        const parent: Uint8Array = s.block.message.parentHash;
-        const next = this.staged.get(toHex(parent));
-        if (next === undefined) return this.base.tree.ancestorAt(parent, height);
-        s = next;
-      }
-    },
-    chainTo: (hash) => {
-      const out: TreeNode[] = [];
-      let at = hash;
-      for (let s = this.staged.get(toHex(at)); s !== undefined; s = this.staged.get(toHex(at))) {
-        out.push(s.node);
-        at = s.block.message.parentHash;
-      }
-      return [...this.base.tree.chainTo(at), ...out.reverse()];
-    },
-  };
+/**
+ * The fork-choice tree with the segment's staged blocks on top. A class, not an object of arrow
+ * functions: a store is made for every block processed, and the runtime's name-keeping transform
+ * redefined the name of each arrow function at each construction.
+ */
+class StagedTree implements TreeReads {
+  constructor(
+    private readonly staged: ReadonlyMap<string, Staged>,
+    private readonly base: TreeReads,
+  ) {}
+
+  has(hash: Uint8Array): boolean {
+    return this.staged.has(toHex(hash)) || this.base.has(hash);
+  }
+
+  get(hash: Uint8Array): TreeNode | undefined {
+    return this.staged.get(toHex(hash))?.node ?? this.base.get(hash);
+  }
+
+  finalized(): TreeNode {
+    return this.base.finalized();
+  }
+
+  ancestorAt(hash: Uint8Array, height: number): TreeNode | undefined {
+    let s = this.staged.get(toHex(hash));
+    if (s === undefined) return this.base.ancestorAt(hash, height);
+    for (;;) {
+      if (s.node.height <= height) return s.node.height === height ? s.node : undefined;
+      const parent: Uint8Array = s.block.message.parentHash;
+      const next = this.staged.get(toHex(parent));
+      if (next === undefined) return this.base.ancestorAt(parent, height);
+      s = next;
+    }
+  }
+
+  chainTo(hash: Uint8Array): TreeNode[] {
+    const out: TreeNode[] = [];
+    let at = hash;
+    for (let s = this.staged.get(toHex(at)); s !== undefined; s = this.staged.get(toHex(at))) {
+      out.push(s.node);
+      at = s.block.message.parentHash;
+    }
+    return [...this.base.chainTo(at), ...out.reverse()];
+  }
 }
