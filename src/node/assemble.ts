@@ -148,6 +148,9 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
       probes.set(probe, (probes.get(probe) ?? 0) + 1);
     });
   const backoff = { kind: 'backoff' as const, ...t.backoff, multiplier: 2, jitter: 0.2 };
+  // The gossip rules' view of the chain, read when a message is judged (made once, not per message).
+  const knownBlock = (hash: string): boolean => chainView?.committed.has(hash) === true;
+  const skipProposerCheck = t.bugs.has('chain-skip-proposer-check');
   const bridgeBackoff = { kind: 'backoff' as const, ...t.bridgeBackoff, multiplier: 2, jitter: 0.2 };
   const intensity = t.intensity;
   const b = io.bridge;
@@ -198,17 +201,15 @@ export function assembleNode(io: NodeIOs, p: NodeParams, t: NodeTuning = product
           networkActor({
             io: io.network,
             routes: { chain: () => system.ref<ChainMsg>(chainActorName), sync: () => system.ref<SyncMsg>(syncActorName) },
-            judge: (kind, bytes) => {
-              const v = chainView;
-              return validateGossip(kind, bytes, {
+            judge: (kind, bytes) =>
+              validateGossip(kind, bytes, {
                 spec: p.spec,
                 scheme: gossipScheme,
                 nowMs: io.clock.now(),
-                finalizedHeight: v === undefined ? 0 : v.finalized.length - 1,
-                known: (hash) => v?.committed.has(hash) === true,
-                skipProposerCheck: t.bugs.has('chain-skip-proposer-check'),
-              });
-            },
+                finalizedHeight: chainView === undefined ? 0 : chainView.finalized.length - 1,
+                known: knownBlock,
+                skipProposerCheck,
+              }),
             counters,
             bugs: t.bugs,
             sometimes,
