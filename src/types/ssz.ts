@@ -28,7 +28,7 @@ export const BlsSignature = new ByteVectorType(96);
  * A uint64 held as a JavaScript number, which is exact only up to 2^53 - 1. Decoding refuses a larger
  * one: it would come back rounded, so two different encodings would be one block with one hash, and
  * the block a peer sent would not be the block we store and serve. No height, slot, gas figure or
- * amount reaches 2^53 (a withdrawal of 2^53 gwei would be 900,000 BTC).
+ * amount reaches 2^53 (a withdrawal of 2^53 gwei would be 9 million BTC).
  */
 class SafeUint64Type extends UintNumberType {
   constructor() {
