@@ -26,13 +26,20 @@ function secretOf(publicKey: Uint8Array): Uint8Array | undefined {
   return secret;
 }
 
+/**
+ * The hashed input (tag, secret, message) is assembled in one scratch buffer: a fresh one of more than
+ * 64 bytes is a separate allocation outside the JavaScript heap, one per signature and verification.
+ */
+let scratch = new Uint8Array(256);
+
 function mac(secret: Uint8Array, message: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(tag.length + secret.length + message.length);
-  buf.set(tag, 0);
-  buf.set(secret, tag.length);
-  buf.set(message, tag.length + secret.length);
+  const n = tag.length + secret.length + message.length;
+  if (n > scratch.length) scratch = new Uint8Array(n);
+  scratch.set(tag, 0);
+  scratch.set(secret, tag.length);
+  scratch.set(message, tag.length + secret.length);
   const out = new Uint8Array(SIGNATURE_BYTES);
-  out.set(sha256(buf), 0);
+  out.set(sha256(scratch.subarray(0, n)), 0);
   return out;
 }
 
