@@ -71,6 +71,11 @@ export interface SimApp<View> {
   readonly invariants: Readonly<Record<string, (opts: InvariantOptions) => Invariant<View>>>;
   /** Planted bugs this app understands (name → what goes wrong). */
   readonly bugs: Readonly<Record<string, string>>;
+  /**
+   * The most times an honest node of this app may send one message, byte for byte, to one peer
+   * within 10 s (the `no-repeated-sends` check): more is a loop that loads peers for nothing.
+   */
+  readonly maxRepeatedSends: number;
   /** Probe names the app reports through `sometimes`, so a swarm can report the ones that never fired. */
   readonly probes: readonly string[];
   /**

@@ -70,6 +70,7 @@ const exposure: Readonly<Record<string, Exposure>> = {
   'chain-no-execution-repair': { scenario: 'engine-faults', catches: ['liveness'] },
   'chain-trusts-impossible-height': { scenario: 'byzantine-height-liar', catches: ['sync-status-consistent'] },
   'pegin-no-rescan-for-late-federation': { scenario: 'rotation-then-restart', catches: ['liveness'] },
+  'chain-request-missing-every-time': { scenario: 'bitcoin-node-down', catches: ['no-repeated-sends'] },
   'pegout-spend-rejected-deposits': { scenario: 'malformed-deposits', catches: ['rejected-outputs-unspent'] },
 };
 

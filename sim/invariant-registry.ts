@@ -6,7 +6,7 @@ import { kernelInvariants } from './chaos/kernel-checker.ts';
 import type { Scenario } from './scenario.ts';
 import { ScenarioError } from './scenario.ts';
 
-export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'storage-durability', 'no-corrupt-read', 'determinism', 'crash'] as const;
+export const worldInvariants = [...kernelInvariants, 'network-partition-respected', 'no-repeated-sends', 'storage-durability', 'no-corrupt-read', 'determinism', 'crash'] as const;
 
 /** The app that owns world invariants in listings (they hold whatever app runs). */
 export const worldApp = 'world';

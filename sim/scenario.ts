@@ -36,6 +36,8 @@ export const faultRatesSchema = z.object({
   federationRotation: z.number().min(0).default(0),
   /** Governance pauses peg-outs (an emergency proposal) for a drawn duration, then resumes (`emergency-pause`). */
   emergencyPause: z.number().min(0).default(0),
+  /** One node's own Bitcoin node is unreachable for a drawn duration while the others' answer (`bitcoin-down`, an app fault). */
+  bitcoinNodeDown: z.number().min(0).default(0),
   /** One node's execution client answers SYNCING, INVALID or nothing for a drawn duration (chain and bridge apps). */
   engineFaults: z.number().min(0).default(0),
   /** How long a drawn fault lasts: uniform in [min, max] ms. */
@@ -45,8 +47,8 @@ export const faultRatesSchema = z.object({
 
 export type FaultRates = z.infer<typeof faultRatesSchema>;
 
-/** Rates of world-level faults, which only the bridge app's world (governance, Bitcoin) can apply. */
-export const worldRateKeys = ['governanceOutage', 'governanceByzantine', 'governanceSlow', 'bitcoinReorg', 'federationRotation', 'emergencyPause'] as const;
+/** Rates of faults only the bridge app's world (governance, Bitcoin) can apply. */
+export const worldRateKeys = ['governanceOutage', 'governanceByzantine', 'governanceSlow', 'bitcoinReorg', 'federationRotation', 'emergencyPause', 'bitcoinNodeDown'] as const;
 
 export const scenarioSchema = z
   .object({

@@ -46,6 +46,8 @@ export interface WorldOptions<View> {
   readonly onFault: (fault: Fault) => void;
   /** Called if the network delivers a message over a link that is cut (a network-model bug). */
   readonly onCutDelivery: (from: string, to: string) => void;
+  /** Every message a node puts on the network (before loss or cuts decide its fate). */
+  readonly onSend?: (timeMs: number, from: string, to: string, bytes: number, digest: number) => void;
   /** Called if a crash loses an acknowledged durable write (a disk-model bug). */
   readonly onStorageViolation: (reason: string) => void;
   /** Called if a node's storage hands up a value a disk fault left (a corrupt record used). */
@@ -92,6 +94,7 @@ export class World<View> implements WorldAccess<View> {
         o.trace.io(e.time, e.to, netKinds[e.kind], e.digest);
         if (e.kind === 'drop') o.sometimes(`net.drop.${e.reason}`);
         if (e.kind === 'deliver' && this.network.isCut(e.from, e.to)) o.onCutDelivery(e.from, e.to);
+        else if (e.kind === 'send') o.onSend?.(e.time, e.from, e.to, e.bytes, e.digest);
       },
     });
     for (const id of this.allIds) {

@@ -3,6 +3,7 @@
 // Byzantine; a Bitcoin reorg that double-spends the newest deposits away; a federation rotation;
 // an emergency pause.
 import type { SimExecution } from '../../src/io/sim/execution.ts';
+import type { BitcoinLink } from '../../src/io/sim/bitcoin.ts';
 import { devMemberKeys } from '../../src/governance/signer.ts';
 import type { SimApp } from '../app.ts';
 import { chainApp } from '../chain/app.ts';
@@ -39,8 +40,14 @@ export const bridgeApp: SimApp<BridgeNodeView> = {
       return (n?.handle as { el?: SimExecution } | undefined)?.el;
     });
   },
-  faultActions: [...(chain.faultActions ?? []), 'logs-lagging'],
+  faultActions: [...(chain.faultActions ?? []), 'logs-lagging', 'bitcoin-down'],
   applyFault(node, action, active, rng) {
+    if (action === 'bitcoin-down') {
+      // The node's own bitcoind is unreachable; the other nodes' answer, and Bitcoin goes on.
+      const link = node.persistent.get('bitcoin-link') as BitcoinLink | undefined;
+      if (link !== undefined) link.down = active;
+      return;
+    }
     if (action !== 'logs-lagging') return chain.applyFault?.(node, action, active, rng);
     // The node's execution client indexes logs late: it sees burns after its peers have paid them.
     const el = node.persistent.get('el') as SimExecution | undefined;

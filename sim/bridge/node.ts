@@ -3,6 +3,7 @@
 // BridgeActor. The node is given the federation's public keys only, as a production config would;
 // the keys themselves stay with governance.
 import { federationFromHex } from '../../src/bridge/federation.ts';
+import type { BitcoinLink } from '../../src/io/sim/bitcoin.ts';
 import type { SimNodeContext } from '../app.ts';
 import { buildChainNode } from '../chain/node.ts';
 import type { BridgeNodeView } from './invariants.ts';
@@ -16,8 +17,14 @@ export function buildBridgeNode(ctx: SimNodeContext) {
   const first = sh.governance.signer.federations[sh.governance.signer.federations.length - 1];
   if (first === undefined) throw new Error('governance has no federation');
   const federation = federationFromHex(first.publicKeys.map((k) => Buffer.from(k).toString('hex')), first.threshold, 'regtest', first.version);
+  // The node's bitcoind is a process of its own: an outage outlasts the node's restarts.
+  let link = ctx.persistent.get('bitcoin-link') as BitcoinLink | undefined;
+  if (link === undefined) {
+    link = { down: false };
+    ctx.persistent.set('bitcoin-link', link);
+  }
   const chain = buildChainNode(ctx, {
-    bitcoin: sh.bitcoin.client(ctx.owner, b.bitcoinRpcLatencyMs),
+    bitcoin: sh.bitcoin.client(ctx.owner, b.bitcoinRpcLatencyMs, link),
     governance: sh.governance.link(ctx.id, ctx.owner),
     federation,
     network: 'regtest',

@@ -92,10 +92,14 @@ export const chainApp: SimApp<ChainView> = {
     'chain-approve-twice': 'an honest authority approves every valid block of a slot, an equivocating proposer\'s second one too',
     'chain-status-reports-finalized': 'the sync status reports the finalized height as the current height',
     'chain-never-request-missing': 'a block whose parent is unknown waits; the missing blocks are never requested',
+    'chain-request-missing-every-time': 'every orphan asks peers for the missing blocks at once, however recently the same request went out',
     'rollout-ignore-gates': 'the staged V3 rollout never judges its health gates, so it stays on a failing V3',
     'storage-skip-checksum': 'the storage layer hands records up without checking their checksums',
     'chain-skip-payload-linkage': 'block import skips the rule that a payload extends the parent block\'s payload (parent hash, number, slot time)',
   },
+  // Messages change with every slot; the most an honest node repeats is its status on a stalled
+  // chain and a sync request it re-sends after a timeout (up to 10 in 10 s).
+  maxRepeatedSends: 25,
   probes: [
     'chain.block-produced',
     'chain.block-accepted',

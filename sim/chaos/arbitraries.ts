@@ -40,3 +40,46 @@ export function faultArbitrary(shape: ScheduleShape): fc.Arbitrary<Fault> {
 export function scheduleArbitrary(shape: ScheduleShape): fc.Arbitrary<Fault[]> {
   return fc.array(faultArbitrary(shape), { maxLength: shape.maxFaults }).map((fs) => [...fs].sort((a, b) => a.at - b.at));
 }
+
+export interface RotationRestartShape {
+  readonly nodes: readonly string[];
+  /** The rotation falls within [min, max] ms. */
+  readonly rotateAtMs: { readonly min: number; readonly max: number };
+  /** Other world and network faults start within [min, max] ms. */
+  readonly faultsWithinMs: { readonly min: number; readonly max: number };
+}
+
+/**
+ * A federation rotation with authorities crashing around it (from before it to past its grace
+ * period, one at a time or overlapping) and a few of the peg's other faults anywhere in the run:
+ * the general case of issue 13's report, where an authority that restarts near a rotation must
+ * re-learn the federation, find the deposits to its address and catch up.
+ */
+export function rotationRestartArbitrary(shape: RotationRestartShape): fc.Arbitrary<Fault[]> {
+  const node = fc.constantFrom(...shape.nodes);
+  const at = fc.integer(shape.faultsWithinMs);
+  const duration = fc.integer({ min: 2_000, max: 12_000 });
+  const world = (action: string): fc.Arbitrary<Fault> => fc.record({ kind: fc.constant('world' as const), at, action: fc.constant(action), durationMs: duration });
+  const groups = fc
+    .shuffledSubarray([...shape.nodes], { minLength: 1, maxLength: shape.nodes.length - 1 })
+    .map((side) => [side, shape.nodes.filter((n) => !side.includes(n))]);
+  const other: fc.Arbitrary<Fault> = fc.oneof(
+    world('governance-down'),
+    world('governance-slow'),
+    world('governance-byzantine'),
+    fc.record({ kind: fc.constant('world' as const), at, action: fc.constant('bitcoin-reorg') }),
+    fc.record({ kind: fc.constant('partition' as const), at, groups, durationMs: duration }),
+  );
+  const crash = fc.record({ node, offsetMs: fc.integer({ min: -20_000, max: 40_000 }), downMs: fc.integer({ min: 2_000, max: 15_000 }) });
+  return fc
+    .record({
+      rotateAt: fc.integer(shape.rotateAtMs),
+      crashes: fc.array(crash, { minLength: 1, maxLength: 2 }),
+      others: fc.array(other, { maxLength: 3 }),
+    })
+    .map(({ rotateAt, crashes, others }) => {
+      const fs: Fault[] = [{ kind: 'world', at: rotateAt, action: 'federation-rotate' }, ...others];
+      for (const c of crashes) fs.push({ kind: 'crash', at: Math.max(1_000, rotateAt + c.offsetMs), node: c.node, restartAfterMs: c.downMs });
+      return fs.sort((a, b) => a.at - b.at);
+    });
+}

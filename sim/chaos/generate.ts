@@ -90,6 +90,10 @@ export function drawSchedule(
     const at = time();
     out.push({ kind: 'app', at, node: rng.pick(nodes), action: rng.pick(engineFaultActions), durationMs: clampDur(at, dur()) });
   }
+  for (let i = count(rates.bitcoinNodeDown); i > 0; i--) {
+    const at = time();
+    out.push({ kind: 'app', at, node: rng.pick(nodes), action: 'bitcoin-down', durationMs: clampDur(at, dur()) });
+  }
   return out.sort((a, b) => a.at - b.at);
 }
 
@@ -126,6 +130,7 @@ export function rateProbes(rates: FaultRates): string[] {
   add(rates.federationRotation, 'fault.world.federation-rotate');
   add(rates.emergencyPause, 'fault.world.emergency-pause');
   add(rates.engineFaults, ...engineFaultActions.map((a) => `fault.app.${a}`));
+  add(rates.bitcoinNodeDown, 'fault.app.bitcoin-down');
   return out;
 }
 
@@ -153,5 +158,6 @@ export function drawRates(base: FaultRates, rng: Rng): FaultRates {
     federationRotation: scaleIfAsked(base.federationRotation),
     emergencyPause: scaleIfAsked(base.emergencyPause),
     engineFaults: scaleIfAsked(base.engineFaults),
+    bitcoinNodeDown: scaleIfAsked(base.bitcoinNodeDown),
   };
 }

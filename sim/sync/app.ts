@@ -324,5 +324,7 @@ export const syncApp: SimApp<SyncView> = {
     'sync-skip-batch-signatures': 'a downloaded batch goes on to execution without its signatures checked',
     'sync-reexecute-tip': 'sync hands the last block of each batch to the execution client a second time',
   },
+  // A sync request re-sent after timeouts to one slow or lossy peer: up to 10 in 10 s.
+  maxRepeatedSends: 25,
   probes: ['chain.recovered-from-disk', 'chain.sync-batch-adopted', 'chain.finalized', 'sync.forged-batch-refetched', 'sync.unlinked-batch-refetched', 'sync.request-timed-out', 'sync.retried-failed-peer', 'sync.waiting-for-peer'],
 };

@@ -76,6 +76,8 @@ export const toyApp: SimApp<ToyView> = {
     'toy-no-log-repair': 'a toy leader never walks a follower\'s next index back after a refused append',
     'toy-throw-on-garbage': 'a toy replica decodes in its network callback and throws on an undecodable message',
   },
+  // A leader heartbeats every 100 ms, the same bytes while nothing changes: 100 in 10 s by design.
+  maxRepeatedSends: 250,
   probes: [
     'toy.leader-elected',
     'toy.log-repaired',

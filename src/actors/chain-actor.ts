@@ -34,6 +34,7 @@ import { genesisBlock } from '../chain/genesis.ts';
 import { type BlockRef, type BundleWork, ChainState } from '../chain/chain-state.ts';
 import type { HeldBlock } from '../chain/held-block.ts';
 import { MAX_RANGE, type WireMessage } from '../chain/wire.ts';
+import { MissingBlockRequests, missingBlockRequestOptions, parentKey, rangeKey } from '../chain/missing-block-requests.ts';
 import { type EngineMsg, engineActorName } from './engine-actor.ts';
 import type { Deposit } from '../bridge/deposit.ts';
 import { MAX_PEG_INS_PER_BLOCK, depositToPegIn, pegInKey, withdrawalsFor } from '../bridge/peg-in-rules.ts';
@@ -127,6 +128,7 @@ class ChainNode {
   private readonly approvals = new Map<string, Map<number, Uint8Array>>();
   private readonly myApprovals = new Map<number, string>();
   private readonly orphans = new Map<string, Array<{ signed: SignedConsensusBlock; from: string | undefined; source: BlockSource }>>();
+  private readonly missingRequests: MissingBlockRequests;
   private readonly equivocation = new EquivocationDetector();
   private readonly evidence: EquivocationEvidence[] = [];
   private queuedPow: AuxPowHeader | undefined;
@@ -161,6 +163,7 @@ class ChainNode {
     const idx = d.key === undefined ? -1 : d.spec.authorities.findIndex((a) => equalBytes(a, (d.key as KeyPair).publicKey));
     this.myIndex = idx < 0 ? undefined : idx;
     this.chain = new ChainState(d.spec, genesisBlock(this.n, d.executionGenesis));
+    this.missingRequests = new MissingBlockRequests(missingBlockRequestOptions(d.spec.slotDurationMs));
   }
 
   /** What read-only queries see, published with the view (they do not queue behind the actor). */
@@ -718,15 +721,21 @@ class ChainNode {
   }
 
   private waitForParent(signed: SignedConsensusBlock, from: string | undefined, source: BlockSource): void {
-    const parentKey = toHex(signed.message.parentHash);
-    const list = this.orphans.get(parentKey) ?? [];
+    const parentKeyHex = toHex(signed.message.parentHash);
+    const list = this.orphans.get(parentKeyHex) ?? [];
     if (list.length < 8) list.push({ signed, from, source });
-    this.orphans.set(parentKey, list);
+    this.orphans.set(parentKeyHex, list);
     if (this.orphans.size > 512) this.orphans.delete(this.orphans.keys().next().value as string);
     // Planted bug: an orphan waits for its parent to arrive by itself; nothing missing is asked for.
     if (from === undefined || this.syncing || this.d.bugs.has('chain-never-request-missing')) return;
     const head = this.chain.tree.head();
     const gap = signed.message.height - head.height - 1;
+    const key = gap >= 2 ? rangeKey(head.height + 1) : parentKey(parentKeyHex);
+    // Planted bug: every orphan asks again at once, however recently the same was asked for.
+    if (!this.missingRequests.shouldAsk(key, this.d.clock.now()) && !this.d.bugs.has('chain-request-missing-every-time')) {
+      this.d.sometimes('chain.missing-request-deferred');
+      return;
+    }
     if (gap >= 2) {
       // Far behind: ask for the missing heights in one go rather than one parent per round trip.
       this.d.sometimes('chain.range-requested');

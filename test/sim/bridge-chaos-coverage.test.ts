@@ -27,6 +27,7 @@ describe('bridge-chaos fault coverage', () => {
         'fault.world.bitcoin-reorg',
         'fault.world.federation-rotate',
         'fault.world.emergency-pause',
+        'fault.app.bitcoin-down',
       ]),
     );
     const seedsWith = new Map<string, number>(wanted.map((p) => [p, 0]));

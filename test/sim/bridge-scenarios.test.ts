@@ -18,6 +18,7 @@ const cases: ReadonlyArray<readonly [string, readonly string[]]> = [
   // answer is then stale); adopting a lookup's answer is exercised by rotation-then-restart.
   ['pegout-lagging-node', ['bridge.build-failed.INSUFFICIENT_FUNDS', 'bridge.lookup-sent', 'bridge.payout-found-on-bitcoin']],
   ['rotation-then-restart', ['world.node-restarted', 'bridge.federation-recovered', 'pegin.rescanned-for-federation', 'bridge.lookup-adopted']],
+  ['bitcoin-node-down', ['fault.app.bitcoin-down', 'pegin.verify-bitcoin-unreachable', 'chain.missing-request-deferred']],
   ['bridge-chaos', ['fault.crash', 'fault.world.governance-slow']],
 ];
 

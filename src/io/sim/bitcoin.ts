@@ -26,6 +26,11 @@ interface Output {
   readonly value: bigint;
 }
 
+/** One node's own Bitcoin node, as the world's faults reach it. */
+export interface BitcoinLink {
+  down: boolean;
+}
+
 export class SimBitcoin {
   private chain: SimBlock[];
   private readonly mempool = new Map<string, bitcoin.Transaction>();
@@ -279,10 +284,13 @@ export class SimBitcoin {
     return out.sort((a, b) => (a.txid === b.txid ? a.vout - b.vout : a.txid < b.txid ? -1 : 1));
   }
 
-  /** One node's RPC connection: answers after `latencyMs`, to the node's current incarnation only. */
-  client(owner: Owner, latencyMs: number): BitcoinClient {
+  /**
+   * One node's RPC connection: answers after `latencyMs`, to the node's current incarnation only.
+   * `link.down` is that node's bitcoind alone being unreachable while the others' answer.
+   */
+  client(owner: Owner, latencyMs: number, link: BitcoinLink = { down: false }): BitcoinClient {
     const later = <T>(method: string, fn: () => T): Promise<T> =>
-      completeLater(this.scheduler, owner, latencyMs, fn, () => (this.down ? new BitcoinRpcError(method, 'connection refused') : undefined));
+      completeLater(this.scheduler, owner, latencyMs, fn, () => (this.down || link.down ? new BitcoinRpcError(method, 'connection refused') : undefined));
     return {
       getBlockCount: () => later('getblockcount', () => this.height),
       getBlockHash: (height) =>
