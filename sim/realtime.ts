@@ -2,7 +2,6 @@
 // installed. Same world, same app, same invariants; only the driver differs (RealTimeDriver instead
 // of running virtual time as fast as possible), so it is not reproducible and is not a test.
 import { RealTimeDriver } from '../src/io/prod/realtime-driver.ts';
-import { RepeatedSends, repeatedSendsWindowMs } from './chaos/repeated-sends.ts';
 import { noBugs } from '../src/kernel/bugs.ts';
 import { SeededRng } from '../src/kernel/rng.ts';
 import { Scheduler } from '../src/kernel/scheduler.ts';
@@ -34,7 +33,6 @@ export async function runRealtime(o: {
   const { honest, byzantine } = nodeIds(o.scenario);
   const checker = new KernelChecker(() => scheduler.now());
   const failures: Record<string, string> = {};
-  const repeated = new RepeatedSends({ windowMs: repeatedSendsWindowMs, maxSends: app.maxRepeatedSends, honest, onViolation: (reason) => (failures['no-repeated-sends'] ??= reason) });
   const invariants = Object.values(app.invariants).map((make) => make({ livenessWindowMs: o.scenario.livenessWindowMs, scenario: o.scenario }));
   const world = new World({
     scenario: o.scenario,
@@ -50,7 +48,7 @@ export async function runRealtime(o: {
     schedule: o.scenario.faults.schedule,
     onFault: () => undefined,
     onCutDelivery: (from, to) => (failures['network-partition-respected'] = `${from}->${to}`),
-    onSend: (t, from, to, bytes, digest) => repeated.observe(t, from, to, bytes, digest),
+    onRepeatedSend: (reason) => (failures['no-repeated-sends'] = reason),
     onStorageViolation: (reason) => (failures['storage-durability'] = reason),
   });
   world.start();

@@ -14,7 +14,6 @@ import { drawRates, drawSchedule, rateProbes } from './chaos/generate.ts';
 import { CheckGate } from './chaos/check-gate.ts';
 import type { Invariant } from './chaos/invariant.ts';
 import { KernelChecker } from './chaos/kernel-checker.ts';
-import { RepeatedSends, repeatedSendsWindowMs } from './chaos/repeated-sends.ts';
 import { checkInvariantNames, invariantsOf } from './invariant-registry.ts';
 import { type Scenario, nodeIds } from './scenario.ts';
 import { DeterminismViolation } from '../src/io/sim/determinism/violation.ts';
@@ -134,7 +133,6 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
     if (!s.mayFail.includes(name)) failedAt ??= { event: scheduler.executed, timeMs: scheduler.now() };
   };
 
-  const repeated = new RepeatedSends({ windowMs: repeatedSendsWindowMs, maxSends: app.maxRepeatedSends, honest, onViolation: (reason) => failed('no-repeated-sends', reason) });
   let world: World<unknown> | undefined;
   const linked = (from: string, to: string): boolean => !(world as World<unknown>).network.isCut(from, to);
   const gate = new CheckGate<unknown>();
@@ -175,7 +173,7 @@ export async function runSimulation(o: RunOptions): Promise<RunResult> {
       onFault: () => check(false, true),
       onCutDelivery: (from, to) =>
         failed('network-partition-respected', `a message from ${from} reached ${to} across an active cut`),
-      onSend: (t, from, to, bytes, digest) => repeated.observe(t, from, to, bytes, digest),
+      onRepeatedSend: (reason) => failed('no-repeated-sends', reason),
       onStorageViolation: (reason) => failed('storage-durability', reason),
       onCorruptRead: (reason) => failed('no-corrupt-read', reason),
     });

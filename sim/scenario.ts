@@ -48,7 +48,7 @@ export const faultRatesSchema = z.object({
 export type FaultRates = z.infer<typeof faultRatesSchema>;
 
 /** Rates of faults only the bridge app's world (governance, Bitcoin) can apply. */
-export const worldRateKeys = ['governanceOutage', 'governanceByzantine', 'governanceSlow', 'bitcoinReorg', 'federationRotation', 'emergencyPause', 'bitcoinNodeDown'] as const;
+export const bridgeRateKeys = ['governanceOutage', 'governanceByzantine', 'governanceSlow', 'bitcoinReorg', 'federationRotation', 'emergencyPause', 'bitcoinNodeDown'] as const;
 
 export const scenarioSchema = z
   .object({
@@ -182,7 +182,7 @@ export const scenarioSchema = z
     }
     const r = s.faults.rates;
     if (r !== undefined) {
-      for (const k of worldRateKeys) {
+      for (const k of bridgeRateKeys) {
         if (r[k] > 0 && s.app !== 'bridge') ctx.addIssue({ code: 'custom', path: ['faults', 'rates', k], message: `needs app bridge (governance and Bitcoin live there), not ${s.app}` });
       }
       if (r.engineFaults > 0 && s.app !== 'chain' && s.app !== 'bridge') {

@@ -1,6 +1,7 @@
 // One simulated world: a shared scheduler, network and per-node disks and clocks, the app's actor
 // trees built on them, and the fault schedule applied as scheduler events. Crash tears a node's tree
 // down and drops its unsynced writes; restart builds the tree again from the same disk.
+import { RepeatedSends, repeatedSendsWindowMs } from './chaos/repeated-sends.ts';
 import type { NodeIO } from '../src/io/index.ts';
 import { SimClock } from '../src/io/sim/clock.ts';
 import { type NetworkEvent, SimNetwork } from '../src/io/sim/network.ts';
@@ -46,8 +47,8 @@ export interface WorldOptions<View> {
   readonly onFault: (fault: Fault) => void;
   /** Called if the network delivers a message over a link that is cut (a network-model bug). */
   readonly onCutDelivery: (from: string, to: string) => void;
-  /** Every message a node puts on the network (before loss or cuts decide its fate). */
-  readonly onSend?: (timeMs: number, from: string, to: string, bytes: number, digest: number) => void;
+  /** Called once if an honest node sends one message to one peer more often than its app allows (`no-repeated-sends`). */
+  readonly onRepeatedSend: (reason: string) => void;
   /** Called if a crash loses an acknowledged durable write (a disk-model bug). */
   readonly onStorageViolation: (reason: string) => void;
   /** Called if a node's storage hands up a value a disk fault left (a corrupt record used). */
@@ -78,6 +79,7 @@ export class World<View> implements WorldAccess<View> {
     const s = o.scenario;
     this.shared = o.app.createShared?.({ scheduler: o.scheduler, rng: o.rng.fork('shared'), scenario: s, sometimes: o.sometimes, bugs: o.bugs }) ?? new Map();
     this.allIds = [...o.honest, ...o.byzantine];
+    const repeated = new RepeatedSends({ windowMs: repeatedSendsWindowMs, maxSends: o.app.maxRepeatedSends, honest: o.honest, onViolation: o.onRepeatedSend });
     this.network = new SimNetwork({
       scheduler: o.scheduler,
       rng: o.rng.fork('network'),
@@ -94,7 +96,7 @@ export class World<View> implements WorldAccess<View> {
         o.trace.io(e.time, e.to, netKinds[e.kind], e.digest);
         if (e.kind === 'drop') o.sometimes(`net.drop.${e.reason}`);
         if (e.kind === 'deliver' && this.network.isCut(e.from, e.to)) o.onCutDelivery(e.from, e.to);
-        else if (e.kind === 'send') o.onSend?.(e.time, e.from, e.to, e.bytes, e.digest);
+        else if (e.kind === 'send') repeated.observe(e.time, e.from, e.to, e.bytes, e.digest);
       },
     });
     for (const id of this.allIds) {

@@ -16,10 +16,7 @@ export function faultArbitrary(shape: ScheduleShape): fc.Arbitrary<Fault> {
   const node = fc.constantFrom(...shape.nodes);
   const at = fc.integer({ min: 0, max: shape.windowMs - 1 });
   const duration = fc.integer({ min: 1, max: shape.maxDurationMs });
-  const groups = fc
-    .shuffledSubarray([...shape.nodes], { minLength: 1, maxLength: Math.max(1, shape.nodes.length - 1) })
-    .map((side) => [side, shape.nodes.filter((n) => !side.includes(n))])
-    .filter((g) => (g[1]?.length ?? 0) > 0);
+  const groups = partitionGroups(shape.nodes);
   return fc.oneof(
     fc.record({ kind: fc.constant('partition' as const), at, groups, durationMs: duration }),
     fc.record({ kind: fc.constant('isolate' as const), at, node, durationMs: duration }),
@@ -35,6 +32,14 @@ export function faultArbitrary(shape: ScheduleShape): fc.Arbitrary<Fault> {
       durationMs: duration,
     }),
   );
+}
+
+/** A partition's two sides: every node on one or the other, neither empty. */
+function partitionGroups(nodes: readonly string[]): fc.Arbitrary<string[][]> {
+  return fc
+    .shuffledSubarray([...nodes], { minLength: 1, maxLength: Math.max(1, nodes.length - 1) })
+    .map((side) => [side, nodes.filter((n) => !side.includes(n))])
+    .filter((g) => (g[1]?.length ?? 0) > 0);
 }
 
 export function scheduleArbitrary(shape: ScheduleShape): fc.Arbitrary<Fault[]> {
@@ -60,9 +65,7 @@ export function rotationRestartArbitrary(shape: RotationRestartShape): fc.Arbitr
   const at = fc.integer(shape.faultsWithinMs);
   const duration = fc.integer({ min: 2_000, max: 12_000 });
   const world = (action: string): fc.Arbitrary<Fault> => fc.record({ kind: fc.constant('world' as const), at, action: fc.constant(action), durationMs: duration });
-  const groups = fc
-    .shuffledSubarray([...shape.nodes], { minLength: 1, maxLength: shape.nodes.length - 1 })
-    .map((side) => [side, shape.nodes.filter((n) => !side.includes(n))]);
+  const groups = partitionGroups(shape.nodes);
   const other: fc.Arbitrary<Fault> = fc.oneof(
     world('governance-down'),
     world('governance-slow'),

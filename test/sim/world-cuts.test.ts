@@ -29,6 +29,7 @@ function worldWith(schedule: Fault[]) {
     schedule,
     onFault: () => undefined,
     onCutDelivery: (from, to) => cutDeliveries.push(`${from}>${to}`),
+    onRepeatedSend: () => undefined,
     onStorageViolation: () => undefined,
   });
   world.start();

@@ -36,8 +36,6 @@ export class SimBitcoin {
   private readonly mempool = new Map<string, bitcoin.Transaction>();
   private nonce = 0;
   feeRateSatPerVb = 2n;
-  /** Unreachable (the node's bitcoind is down): every call fails. */
-  down = false;
   // Indexes of the main chain, kept as blocks are mined and rebuilt on a reorg, as a node keeps its
   // UTXO set: a transaction id is hashed once, and no query walks the whole chain.
   private readonly ids = new WeakMap<bitcoin.Transaction, string>();
@@ -290,7 +288,7 @@ export class SimBitcoin {
    */
   client(owner: Owner, latencyMs: number, link: BitcoinLink = { down: false }): BitcoinClient {
     const later = <T>(method: string, fn: () => T): Promise<T> =>
-      completeLater(this.scheduler, owner, latencyMs, fn, () => (this.down || link.down ? new BitcoinRpcError(method, 'connection refused') : undefined));
+      completeLater(this.scheduler, owner, latencyMs, fn, () => (link.down ? new BitcoinRpcError(method, 'connection refused') : undefined));
     return {
       getBlockCount: () => later('getblockcount', () => this.height),
       getBlockHash: (height) =>
